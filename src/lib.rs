@@ -1,0 +1,5 @@
+//! sre-policy: a diff-aware SRE policy linter for Go repositories.
+
+pub mod finding;
+pub mod report;
+pub mod rules;
