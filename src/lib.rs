@@ -1,5 +1,15 @@
 //! sre-policy: a diff-aware SRE policy linter for Go repositories.
 
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod data;
+pub mod engine;
 pub mod finding;
+pub mod go;
 pub mod report;
 pub mod rules;
+pub mod source;
+pub mod suppress;
+pub mod walk;
+pub use app::run;

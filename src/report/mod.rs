@@ -29,3 +29,20 @@ pub struct Report<'a> {
     /// Whether to colour the human output.
     pub color: bool,
 }
+
+/// Renders `report` in `format`.
+pub fn render(_format: Format, report: &Report) -> Vec<u8> {
+    let mut out = String::new();
+    for f in report.findings {
+        out.push_str(&format!(
+            "{}:{}:{}: {}[{}] {}\n",
+            f.path,
+            f.line,
+            f.column,
+            f.severity.as_str(),
+            f.rule,
+            f.message
+        ));
+    }
+    out.into_bytes()
+}

@@ -24,17 +24,136 @@ macro_rules! rule {
 }
 
 pub const RULES: &[RuleInfo] = &[
-    rule!("handler-oncall", Error, "HTTP handlers name the team paged for them with `// @oncall-team <team>`"),
-    rule!("metric-help", Error, "Prometheus metrics have a non-empty Help string"),
-    rule!("metric-promauto", Error, "Prometheus metrics are constructed with promauto, not prometheus.NewX"),
-    rule!("metric-location", Error, "Prometheus metrics are declared in metrics.go (or the configured files)"),
-    rule!("troubleshooting-doc", Error, "A change to network or storage code updates the troubleshooting doc"),
-    rule!("unused-suppression", Warning, "A `//sre-policy:ignore` comment that suppresses nothing"),
-    rule!("invalid-suppression", Warning, "A `//sre-policy:ignore` comment without a reason or with an unknown rule id"),
-    rule!("parse-error", Warning, "A Go file has syntax errors; parts of it may not be checked"),
+    rule!(
+        "handler-oncall",
+        Error,
+        "HTTP handlers name the team paged for them with `// @oncall-team <team>`"
+    ),
+    rule!(
+        "metric-help",
+        Error,
+        "Prometheus metrics have a non-empty Help string"
+    ),
+    rule!(
+        "metric-promauto",
+        Error,
+        "Prometheus metrics are constructed with promauto, not prometheus.NewX"
+    ),
+    rule!(
+        "metric-location",
+        Error,
+        "Prometheus metrics are declared in metrics.go (or the configured files)"
+    ),
+    rule!(
+        "troubleshooting-doc",
+        Error,
+        "A change to network or storage code updates the troubleshooting doc"
+    ),
+    rule!(
+        "unused-suppression",
+        Warning,
+        "A `//sre-policy:ignore` comment that suppresses nothing"
+    ),
+    rule!(
+        "invalid-suppression",
+        Warning,
+        "A `//sre-policy:ignore` comment without a reason or with an unknown rule id"
+    ),
+    rule!(
+        "parse-error",
+        Warning,
+        "A Go file has syntax errors; parts of it may not be checked"
+    ),
 ];
 
 /// The registry entry for `id`, if it names a rule.
 pub fn info(id: &str) -> Option<&'static RuleInfo> {
     RULES.iter().find(|r| r.id == id)
 }
+
+pub mod handler_oncall;
+pub mod metric_help;
+pub mod metric_location;
+pub mod metric_promauto;
+
+use crate::config::Settings;
+use crate::data::RuleData;
+use crate::finding::Finding;
+use crate::go::prometheus::MetricCall;
+use crate::go::{Facts, Span};
+use crate::source::LineIndex;
+
+/// What a per-file rule reads. Rules are pure: no I/O.
+pub struct FileContext<'a> {
+    /// Repository-relative path.
+    pub path: &'a str,
+    pub facts: &'a Facts,
+    pub metric_calls: &'a [MetricCall<'a>],
+    pub settings: &'a Settings,
+    pub data: &'a RuleData,
+    pub lines: &'a LineIndex<'a>,
+}
+
+impl FileContext<'_> {
+    /// A finding of `rule` over `span`, at the rule's configured severity (`None` when off).
+    pub fn finding(
+        &self,
+        rule: &'static str,
+        span: Span,
+        message: String,
+        help: Option<String>,
+    ) -> Option<Finding> {
+        let severity = self.settings.severity(rule)?;
+        Some(make_finding(
+            self.lines, self.path, rule, severity, span, message, help,
+        ))
+    }
+}
+
+/// Builds a finding with positions computed from byte offsets.
+pub fn make_finding(
+    lines: &LineIndex,
+    path: &str,
+    rule: &'static str,
+    severity: crate::finding::Severity,
+    span: Span,
+    message: String,
+    help: Option<String>,
+) -> Finding {
+    let (line, column) = lines.position(span.start);
+    let (end_line, end_column) = lines.position(span.end);
+    Finding {
+        rule,
+        severity,
+        path: path.to_string(),
+        line,
+        column,
+        end_line,
+        end_column,
+        start_byte: span.start,
+        end_byte: span.end,
+        message,
+        help,
+        fix: None,
+        on_changed_line: false,
+    }
+}
+
+/// What per-file rules produce.
+#[derive(Debug, Default)]
+pub struct FileOutput {
+    pub findings: Vec<Finding>,
+    /// Handlers whose annotation may be on a receiver type declared in another file.
+    pub receiver_lookups: Vec<handler_oncall::ReceiverLookup>,
+}
+
+/// A per-file rule.
+pub type FileCheck = fn(&FileContext, &mut FileOutput);
+
+/// The per-file rules, one line each.
+pub const FILE_RULES: &[(&str, FileCheck)] = &[
+    (handler_oncall::ID, handler_oncall::check),
+    (metric_help::ID, metric_help::check),
+    (metric_promauto::ID, metric_promauto::check),
+    (metric_location::ID, metric_location::check),
+];

@@ -1,0 +1,114 @@
+//! The commands, from parsed arguments to an exit code.
+
+use std::io::{IsTerminal, Write};
+
+use crate::cli::{CheckArgs, Cli, Command, FailOn};
+use crate::engine::{self, CheckOptions};
+use crate::finding::Severity;
+use crate::report::{self, Format, Report};
+use crate::rules;
+
+/// Runs a command; `Ok` carries the exit code (0 or 1), `Err` means exit 2.
+pub fn run(cli: Cli) -> miette::Result<u8> {
+    match cli.command {
+        Command::Check(args) => check(args),
+        Command::Rules => {
+            let mut out = String::new();
+            for rule in rules::RULES {
+                out.push_str(&format!(
+                    "{:<22} {:<8} {}\n",
+                    rule.id,
+                    rule.default_severity.as_str(),
+                    rule.summary
+                ));
+            }
+            write_stdout(out.as_bytes())?;
+            Ok(0)
+        }
+        Command::Explain { rule } => match rules::info(&rule) {
+            Some(info) => {
+                write_stdout(info.doc.as_bytes())?;
+                Ok(0)
+            }
+            None => {
+                let ids: Vec<&str> = rules::RULES.iter().map(|r| r.id).collect();
+                let hint = crate::config::suggestion(&rule, &ids)
+                    .map(|s| format!("did you mean `{s}`?"))
+                    .unwrap_or_else(|| "`sre-policy rules` lists the rules".to_string());
+                Err(miette::miette!(help = hint, "unknown rule `{rule}`"))
+            }
+        },
+    }
+}
+
+fn write_stdout(bytes: &[u8]) -> miette::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+        // A closed pipe (`| head`) is not an error of ours.
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(miette::miette!("cannot write to standard output: {e}"))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn check(args: CheckArgs) -> miette::Result<u8> {
+    let options = CheckOptions {
+        path: args.path.clone(),
+        config: args.config.clone(),
+        only_rules: args.rules.clone(),
+        ignore_rules: args.ignore_rules.clone(),
+        include_vendor: args.include_vendor,
+        no_prefilter: false,
+    };
+    let outcome = engine::check(&options)?;
+    let stdout_is_terminal = std::io::stdout().is_terminal();
+    let format = args
+        .format
+        .unwrap_or(if stdout_is_terminal && args.output.is_none() {
+            Format::Human
+        } else {
+            Format::Compact
+        });
+    let report = Report {
+        findings: &outcome.findings,
+        stats: &outcome.stats,
+        rules: rules::RULES,
+        sources: &outcome.sources,
+        diff_mode: false,
+        color: stdout_is_terminal
+            && args.output.is_none()
+            && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let bytes = report::render(format, &report);
+    match &args.output {
+        Some(path) => std::fs::write(path, &bytes).map_err(|e| {
+            miette::miette!(
+                help = "check that the folder exists and is writable",
+                "cannot write report to {}: {e}",
+                path.display()
+            )
+        })?,
+        None => write_stdout(&bytes)?,
+    }
+    if args.stats {
+        let p = &outcome.stats.phases;
+        eprintln!(
+            "walk {:.1} ms, read {:.1} ms, prefilter {:.1} ms, parse {:.1} ms, rules {:.1} ms, git {:.1} ms, report {:.1} ms (per-file phases summed over threads); total {} ms",
+            p.walk_ms, p.read_ms, p.prefilter_ms, p.parse_ms, p.rules_ms, p.git_ms, p.report_ms, outcome.stats.elapsed_ms
+        );
+    }
+    if outcome.internal_errors > 0 {
+        return Err(miette::miette!(
+            "{} file(s) could not be checked because of an internal error; see the report",
+            outcome.internal_errors
+        ));
+    }
+    let threshold = match args.fail_on {
+        FailOn::Error => Some(Severity::Error),
+        FailOn::Warning => Some(Severity::Warning),
+        FailOn::Never => None,
+    };
+    let failing = threshold.is_some_and(|t| outcome.findings.iter().any(|f| f.severity >= t));
+    Ok(u8::from(failing))
+}

@@ -1,0 +1,71 @@
+//! Command-line definitions.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::report::Format;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "sre-policy",
+    version,
+    about = "A fast, diff-aware SRE policy linter for Go repositories",
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check a Go repository (or a change of it) against the policy.
+    Check(CheckArgs),
+    /// List the rules: id, default severity, summary.
+    Rules,
+    /// Print a rule's documentation.
+    Explain {
+        /// The rule id, e.g. handler-oncall.
+        rule: String,
+    },
+}
+
+/// When `check` exits 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Never,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// The folder to check (its repository root is found from it).
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    /// Output format [default: human on a terminal, compact otherwise].
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Write the report to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Configuration file [default: .sre-policy.toml at the repository root].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Exit 1 when a finding at or above this level is reported.
+    #[arg(long, value_enum, default_value = "error")]
+    pub fail_on: FailOn,
+    /// Only run this rule (repeatable).
+    #[arg(long = "rule", value_name = "ID")]
+    pub rules: Vec<String>,
+    /// Do not run this rule (repeatable).
+    #[arg(long = "ignore-rule", value_name = "ID")]
+    pub ignore_rules: Vec<String>,
+    /// Also check vendor/ (skipped by default).
+    #[arg(long)]
+    pub include_vendor: bool,
+    /// Print per-phase timings on standard error.
+    #[arg(long)]
+    pub stats: bool,
+}

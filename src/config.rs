@@ -1,0 +1,387 @@
+//! `.sre-policy.toml`: schema, defaults and validation with located, actionable errors.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use miette::{LabeledSpan, MietteDiagnostic, NamedSource, Report};
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::finding::Severity;
+use crate::rules;
+
+/// The file name looked for at the repository root.
+pub const CONFIG_FILE: &str = ".sre-policy.toml";
+
+/// A rule's level in `[rules]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Error,
+    Warning,
+    Off,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExtraHandler {
+    pub import: String,
+    #[serde(rename = "type")]
+    pub type_name: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HandlersConfig {
+    #[serde(default)]
+    pub extra: Vec<ExtraHandler>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsConfig {
+    #[serde(default = "default_metric_files")]
+    pub files: Vec<Spanned<String>>,
+}
+
+impl Default for MetricsConfig {
+    fn default() -> Self {
+        MetricsConfig {
+            files: default_metric_files(),
+        }
+    }
+}
+
+fn default_metric_files() -> Vec<Spanned<String>> {
+    vec![Spanned::new(0..0, "metrics.go".to_string())]
+}
+
+/// One doc for the repository, or one per directory (the nearest wins).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum DocSetting {
+    One(String),
+    PerDirectory(BTreeMap<String, String>),
+}
+
+impl Default for DocSetting {
+    fn default() -> Self {
+        DocSetting::One("docs/troubleshooting.md".to_string())
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TroubleshootingConfig {
+    #[serde(default)]
+    pub doc: DocSetting,
+    #[serde(default)]
+    pub network_imports: Vec<String>,
+    #[serde(default)]
+    pub storage_imports: Vec<String>,
+    #[serde(default)]
+    pub network_paths: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub storage_paths: Vec<Spanned<String>>,
+}
+
+/// The configuration as written (every key optional).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub teams: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub exclude: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub include_tests: bool,
+    #[serde(default)]
+    pub rules: BTreeMap<Spanned<String>, Level>,
+    #[serde(default)]
+    pub handlers: HandlersConfig,
+    #[serde(default)]
+    pub metrics: MetricsConfig,
+    #[serde(default)]
+    pub troubleshooting: TroubleshootingConfig,
+}
+
+/// The configuration ready for use: globs compiled, levels resolved.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub teams: Vec<String>,
+    pub exclude: GlobSet,
+    pub include_tests: bool,
+    levels: BTreeMap<String, Level>,
+    pub extra_handlers: Vec<ExtraHandler>,
+    pub metric_files: GlobSet,
+    pub metric_file_patterns: Vec<String>,
+    pub troubleshooting: TroubleshootingConfig,
+    pub network_paths: GlobSet,
+    pub storage_paths: GlobSet,
+    /// Where the configuration came from, if a file.
+    pub source: Option<PathBuf>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        // The built-in defaults always compile.
+        Settings::from_config(Config::default(), None, "").unwrap_or_else(|_| unreachable!())
+    }
+}
+
+impl Settings {
+    /// The severity `rule` reports at, or `None` when it is off.
+    pub fn severity(&self, rule: &str) -> Option<Severity> {
+        let level = self.levels.get(rule).copied().or_else(|| {
+            rules::info(rule).map(|r| match r.default_severity {
+                Severity::Error => Level::Error,
+                Severity::Warning => Level::Warning,
+            })
+        })?;
+        match level {
+            Level::Error => Some(Severity::Error),
+            Level::Warning => Some(Severity::Warning),
+            Level::Off => None,
+        }
+    }
+
+    /// Turns `rule` off (for `--rule` / `--ignore-rule`).
+    pub fn disable(&mut self, rule: &str) {
+        self.levels.insert(rule.to_string(), Level::Off);
+    }
+
+    /// Reads `explicit`, or `.sre-policy.toml` in `root` when present, or the defaults.
+    pub fn load(explicit: Option<&Path>, root: &Path) -> miette::Result<Settings> {
+        let path = match explicit {
+            Some(path) => path.to_path_buf(),
+            None => {
+                let candidate = root.join(CONFIG_FILE);
+                if !candidate.exists() {
+                    return Ok(Settings::default());
+                }
+                candidate
+            }
+        };
+        if path.is_dir() {
+            return Err(miette::miette!(
+                help = "point --config at a TOML file, or remove the directory",
+                "config {} is a directory, not a file",
+                path.display()
+            ));
+        }
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            miette::miette!(
+                help = "check the path and its permissions, or run `sre-policy init` to write one",
+                "cannot read config {}: {e}",
+                path.display()
+            )
+        })?;
+        Settings::parse(&text, &path)
+    }
+
+    /// Parses and validates config `text` read from `path`.
+    pub fn parse(text: &str, path: &Path) -> miette::Result<Settings> {
+        let config: Config = toml::from_str(text).map_err(|e| toml_error(&e, text, path))?;
+        Settings::from_config(config, Some(path.to_path_buf()), text)
+    }
+
+    fn from_config(config: Config, source: Option<PathBuf>, text: &str) -> miette::Result<Self> {
+        let path = source.clone().unwrap_or_else(|| PathBuf::from(CONFIG_FILE));
+        let located = |span: std::ops::Range<usize>, message: String, help: String| {
+            located_error(text, &path, span, message, help)
+        };
+        let mut levels = BTreeMap::new();
+        for (rule, level) in config.rules {
+            if rules::info(rule.get_ref()).is_none() {
+                let known: Vec<&str> = rules::RULES.iter().map(|r| r.id).collect();
+                return Err(located(
+                    rule.span(),
+                    format!("unknown rule `{}` in [rules]", rule.get_ref()),
+                    suggestion(rule.get_ref(), &known)
+                        .map(|s| format!("did you mean `{s}`?"))
+                        .unwrap_or_else(|| format!("known rules: {}", known.join(", "))),
+                ));
+            }
+            levels.insert(rule.into_inner(), level);
+        }
+        let mut teams = Vec::new();
+        for team in config.teams {
+            let name = team.get_ref().trim();
+            if name.is_empty() || name.contains(char::is_whitespace) {
+                return Err(located(
+                    team.span(),
+                    format!("invalid team name {:?} in `teams`", team.get_ref()),
+                    "a team is one word, as written after `// @oncall-team`".to_string(),
+                ));
+            }
+            teams.push(name.to_string());
+        }
+        let globs = |patterns: &[Spanned<String>], key: &str| -> miette::Result<GlobSet> {
+            let mut builder = GlobSetBuilder::new();
+            for pattern in patterns {
+                let glob = Glob::new(pattern.get_ref()).map_err(|e| {
+                    located(
+                        pattern.span(),
+                        format!("invalid glob in `{key}`: {}", e.kind()),
+                        "globs use `*`, `**`, `?`, `[ab]` and `{a,b}`".to_string(),
+                    )
+                })?;
+                builder.add(glob);
+            }
+            builder
+                .build()
+                .map_err(|e| miette::miette!("invalid globs in `{key}` of {}: {e}", path.display()))
+        };
+        for extra in &config.handlers.extra {
+            if extra.import.trim().is_empty() || extra.type_name.trim_start_matches('*').is_empty()
+            {
+                return Err(miette::miette!(
+                    help = "write e.g. { import = \"code.gitea.io/gitea/services/context\", type = \"*Context\" }",
+                    "[handlers] extra entry in {} needs both `import` and `type`",
+                    path.display()
+                ));
+            }
+        }
+        Ok(Settings {
+            teams,
+            exclude: globs(&config.exclude, "exclude")?,
+            include_tests: config.include_tests,
+            levels,
+            extra_handlers: config.handlers.extra,
+            metric_files: globs(&config.metrics.files, "metrics.files")?,
+            metric_file_patterns: config
+                .metrics
+                .files
+                .iter()
+                .map(|f| f.get_ref().clone())
+                .collect(),
+            network_paths: globs(&config.troubleshooting.network_paths, "network_paths")?,
+            storage_paths: globs(&config.troubleshooting.storage_paths, "storage_paths")?,
+            troubleshooting: config.troubleshooting,
+            source,
+        })
+    }
+}
+
+/// The closest of `candidates` to `word`, if close enough to be a likely typo.
+pub fn suggestion<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    candidates
+        .iter()
+        .map(|c| (strsim::jaro_winkler(word, c), *c))
+        .filter(|(score, _)| *score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}
+
+fn located_error(
+    text: &str,
+    path: &Path,
+    span: std::ops::Range<usize>,
+    message: String,
+    help: String,
+) -> Report {
+    let diagnostic = MietteDiagnostic::new(message)
+        .with_code("config")
+        .with_help(help)
+        .with_label(LabeledSpan::at(span, "here"));
+    Report::new(diagnostic).with_source_code(NamedSource::new(
+        path.display().to_string(),
+        text.to_string(),
+    ))
+}
+
+/// A TOML or schema error, pointed at its key, with a suggestion for unknown keys.
+fn toml_error(error: &toml::de::Error, text: &str, path: &Path) -> Report {
+    let message = error.message().trim().to_string();
+    let help = unknown_field_help(&message).unwrap_or_else(|| {
+        "see the configuration reference in README.md, or run `sre-policy init` for a commented example"
+            .to_string()
+    });
+    let span = error.span().unwrap_or(0..0);
+    located_error(
+        text,
+        path,
+        span,
+        format!("invalid config {}: {message}", path.display()),
+        help,
+    )
+}
+
+/// serde says "unknown field `x`, expected one of `a`, `b`": suggest the closest.
+fn unknown_field_help(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("unknown field `")?;
+    let (field, expected) = rest.split_once('`')?;
+    let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+    Some(match suggestion(field, &candidates) {
+        Some(best) => format!("did you mean `{best}`?"),
+        None => format!("valid keys here: {}", candidates.join(", ")),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> miette::Result<Settings> {
+        Settings::parse(text, Path::new(".sre-policy.toml"))
+    }
+
+    #[test]
+    fn defaults_without_a_file() {
+        let settings = Settings::default();
+        assert_eq!(settings.severity("handler-oncall"), Some(Severity::Error));
+        assert_eq!(
+            settings.severity("unused-suppression"),
+            Some(Severity::Warning)
+        );
+        assert!(settings.metric_files.is_match("metrics.go"));
+    }
+
+    #[test]
+    fn unknown_key_suggests_the_right_one() {
+        let error = parse("teamz = [\"a\"]\n").unwrap_err();
+        let help = error.help().map(|h| h.to_string()).unwrap_or_default();
+        assert!(help.contains("`teams`"), "{help}");
+    }
+
+    #[test]
+    fn unknown_rule_is_an_error() {
+        let error = parse("[rules]\nhandler-oncal = \"off\"\n").unwrap_err();
+        assert!(error.to_string().contains("unknown rule"));
+        let help = error.help().map(|h| h.to_string()).unwrap_or_default();
+        assert!(help.contains("handler-oncall"), "{help}");
+    }
+
+    #[test]
+    fn levels_and_tables() {
+        let settings = parse(
+            "teams = [\"payments\"]\n[rules]\nmetric-location = \"warning\"\nmetric-help = \"off\"\n\
+             [troubleshooting]\ndoc = { \"services/billing\" = \"services/billing/T.md\" }\n",
+        )
+        .unwrap();
+        assert_eq!(
+            settings.severity("metric-location"),
+            Some(Severity::Warning)
+        );
+        assert_eq!(settings.severity("metric-help"), None);
+        assert!(matches!(
+            settings.troubleshooting.doc,
+            DocSetting::PerDirectory(_)
+        ));
+    }
+
+    #[test]
+    fn wrong_type_is_located() {
+        let error = parse("include_tests = \"yes\"\n").unwrap_err();
+        assert!(error.to_string().contains("invalid config"));
+        let labels: Vec<_> = error.labels().into_iter().flatten().collect();
+        assert_eq!(labels[0].offset(), 16);
+    }
+
+    #[test]
+    fn bad_glob_is_located() {
+        let error = parse("exclude = [\"a/[b\"]\n").unwrap_err();
+        assert!(error.to_string().contains("invalid glob"));
+    }
+}

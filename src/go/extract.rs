@@ -1,0 +1,651 @@
+//! One walk over a tree-sitter-go tree that fills the facts model.
+
+use std::collections::HashSet;
+
+use tree_sitter::Node;
+
+use super::facts::*;
+
+/// Deeper nesting than this is not looked into (real Go code stays far below it); the file is
+/// then reported as only partly checked.
+pub const MAX_DEPTH: usize = 2_000;
+
+/// Statements and specs whose comments may annotate a function literal inside them.
+const CONTEXT_KINDS: &[&str] = &[
+    "expression_statement",
+    "short_var_declaration",
+    "assignment_statement",
+    "return_statement",
+    "go_statement",
+    "defer_statement",
+    "if_statement",
+    "for_statement",
+    "expression_switch_statement",
+    "type_switch_statement",
+    "select_statement",
+    "labeled_statement",
+    "var_declaration",
+    "const_declaration",
+    "send_statement",
+    "var_spec",
+    "const_spec",
+    "expression_case",
+    "default_case",
+    "type_case",
+    "communication_case",
+    "keyed_element",
+];
+
+/// Extracts the facts of the file `src` parsed as `root`.
+pub fn extract(root: Node, src: &[u8]) -> (Facts, bool) {
+    let mut extractor = Extractor {
+        src,
+        facts: Facts::default(),
+        func_stack: Vec::new(),
+        context_rows: Vec::new(),
+        current_decl: None,
+        import_names: HashSet::new(),
+        too_deep: false,
+    };
+    let mut cursor = root.walk();
+    for child in root.children(&mut cursor) {
+        let kind = child.kind();
+        let is_decl = !matches!(kind, "comment" | "package_clause" | ";" | "\n");
+        if is_decl {
+            extractor.facts.decls.push(TopDecl {
+                span: span(child),
+                uses: Vec::new(),
+                is_import: kind == "import_declaration",
+            });
+            extractor.current_decl = Some(extractor.facts.decls.len() - 1);
+        }
+        extractor.visit(child, 1);
+        extractor.current_decl = None;
+    }
+    extractor.mark_own_line_comments();
+    (extractor.facts, extractor.too_deep)
+}
+
+struct Extractor<'s> {
+    src: &'s [u8],
+    facts: Facts,
+    func_stack: Vec<usize>,
+    context_rows: Vec<usize>,
+    current_decl: Option<usize>,
+    import_names: HashSet<String>,
+    too_deep: bool,
+}
+
+fn span(node: Node) -> Span {
+    Span {
+        start: node.start_byte(),
+        end: node.end_byte(),
+        start_row: node.start_position().row,
+        end_row: node.end_position().row,
+    }
+}
+
+impl<'s> Extractor<'s> {
+    fn text(&self, node: Node) -> &'s str {
+        std::str::from_utf8(&self.src[node.start_byte()..node.end_byte()]).unwrap_or("")
+    }
+
+    fn visit(&mut self, node: Node, depth: usize) {
+        if depth > MAX_DEPTH {
+            self.too_deep = true;
+            return;
+        }
+        if node.is_missing() {
+            self.facts.syntax_errors.push(SyntaxError {
+                span: span(node),
+                missing: Some(node.kind().to_string()),
+            });
+            return;
+        }
+        let kind = node.kind();
+        let mut pushed_func = false;
+        let mut pushed_context = false;
+        match kind {
+            "comment" => {
+                self.facts.comments.push(Comment {
+                    span: span(node),
+                    text: self.text(node).to_string(),
+                    own_line: false,
+                });
+                return;
+            }
+            "ERROR" => self.facts.syntax_errors.push(SyntaxError {
+                span: span(node),
+                missing: None,
+            }),
+            "package_clause" => {
+                if let Some(name) = named_child_of_kind(node, "package_identifier") {
+                    self.facts.package = Some(self.text(name).to_string());
+                }
+            }
+            "import_spec" => {
+                self.import_spec(node);
+                return;
+            }
+            "function_declaration" | "method_declaration" | "func_literal" => {
+                self.func(node);
+                pushed_func = true;
+            }
+            "type_spec" | "type_alias" => self.type_spec(node),
+            "call_expression" => self.call(node),
+            "short_var_declaration" | "assignment_statement" => self.assignment(node),
+            "var_spec" | "const_spec" => self.spec(node),
+            "selector_expression" => self.package_use(node, "operand"),
+            "qualified_type" => self.package_use(node, "package"),
+            _ => {}
+        }
+        if CONTEXT_KINDS.contains(&kind) {
+            self.context_rows.push(node.start_position().row);
+            pushed_context = true;
+        }
+        let mut cursor = node.walk();
+        for child in node.children(&mut cursor) {
+            if child.is_named() || child.is_missing() {
+                self.visit(child, depth + 1);
+            }
+        }
+        if pushed_context {
+            self.context_rows.pop();
+        }
+        if pushed_func {
+            self.func_stack.pop();
+        }
+    }
+
+    fn import_spec(&mut self, node: Node) {
+        let Some(path_node) = node.child_by_field_name("path") else {
+            return;
+        };
+        let path = string_value(self.text(path_node), path_node.kind());
+        let name = match node.child_by_field_name("name") {
+            None => ImportName::Default,
+            Some(n) => match n.kind() {
+                "dot" => ImportName::Dot,
+                "blank_identifier" => ImportName::Blank,
+                _ => ImportName::Named(self.text(n).to_string()),
+            },
+        };
+        let import = Import {
+            path,
+            name,
+            span: span(node),
+        };
+        if let Some(local) = import.local_name() {
+            self.import_names.insert(local.to_string());
+        }
+        self.facts.imports.push(import);
+    }
+
+    fn func(&mut self, node: Node) {
+        let kind = match node.kind() {
+            "function_declaration" => FuncKind::Function {
+                name: self.field_text(node, "name"),
+            },
+            "method_declaration" => FuncKind::Method {
+                receiver: node
+                    .child_by_field_name("receiver")
+                    .and_then(|r| named_child_of_kind(r, "parameter_declaration"))
+                    .and_then(|p| p.child_by_field_name("type"))
+                    .map(|t| self.base_type_name(t))
+                    .unwrap_or_default(),
+                name: self.field_text(node, "name"),
+            },
+            _ => FuncKind::Literal,
+        };
+        let keyword = node
+            .child(0)
+            .filter(|c| c.kind() == "func")
+            .map(span)
+            .unwrap_or_else(|| span(node));
+        let params = node
+            .child_by_field_name("parameters")
+            .map(|p| self.parameter_types(p))
+            .unwrap_or_default();
+        let results = match node.child_by_field_name("result") {
+            None => Vec::new(),
+            Some(r) if r.kind() == "parameter_list" => self.parameter_types(r),
+            Some(r) => vec![self.type_ref(r)],
+        };
+        let context_rows = if matches!(kind, FuncKind::Literal) {
+            std::iter::once(node.start_position().row)
+                .chain(self.context_rows.iter().rev().copied())
+                .collect()
+        } else {
+            Vec::new()
+        };
+        self.facts.funcs.push(Func {
+            kind,
+            keyword,
+            span: span(node),
+            params,
+            results,
+            enclosing: self.func_stack.last().copied(),
+            context_rows,
+        });
+        self.func_stack.push(self.facts.funcs.len() - 1);
+    }
+
+    fn field_text(&self, node: Node, field: &str) -> String {
+        node.child_by_field_name(field)
+            .map(|n| self.text(n).to_string())
+            .unwrap_or_default()
+    }
+
+    /// `T`, `*T`, `T[K]`, `*T[K]`, `(T)` → `T`.
+    fn base_type_name(&self, node: Node) -> String {
+        match node.kind() {
+            "type_identifier" => self.text(node).to_string(),
+            "pointer_type" | "parenthesized_type" => node
+                .named_child(0)
+                .map(|n| self.base_type_name(n))
+                .unwrap_or_default(),
+            "generic_type" => node
+                .child_by_field_name("type")
+                .map(|n| self.base_type_name(n))
+                .unwrap_or_default(),
+            _ => String::new(),
+        }
+    }
+
+    fn parameter_types(&self, list: Node) -> Vec<TypeRef> {
+        let mut types = Vec::new();
+        let mut cursor = list.walk();
+        for param in list.named_children(&mut cursor) {
+            if !matches!(
+                param.kind(),
+                "parameter_declaration" | "variadic_parameter_declaration"
+            ) {
+                continue;
+            }
+            let type_ref = match param.child_by_field_name("type") {
+                Some(t) if param.kind() == "parameter_declaration" => self.type_ref(t),
+                _ => TypeRef::Other,
+            };
+            let mut names_cursor = param.walk();
+            let names = param
+                .children_by_field_name("name", &mut names_cursor)
+                .count()
+                .max(1);
+            types.extend(std::iter::repeat_n(type_ref, names));
+        }
+        types
+    }
+
+    fn type_ref(&self, node: Node) -> TypeRef {
+        match node.kind() {
+            "qualified_type" => TypeRef::Named {
+                package: Some(self.field_text(node, "package")),
+                name: self.field_text(node, "name"),
+                pointer: false,
+            },
+            "type_identifier" => TypeRef::Named {
+                package: None,
+                name: self.text(node).to_string(),
+                pointer: false,
+            },
+            "pointer_type" => match node.named_child(0).map(|n| self.type_ref(n)) {
+                Some(TypeRef::Named {
+                    package,
+                    name,
+                    pointer: false,
+                }) => TypeRef::Named {
+                    package,
+                    name,
+                    pointer: true,
+                },
+                _ => TypeRef::Other,
+            },
+            "parenthesized_type" => node
+                .named_child(0)
+                .map(|n| self.type_ref(n))
+                .unwrap_or(TypeRef::Other),
+            _ => TypeRef::Other,
+        }
+    }
+
+    fn type_spec(&mut self, node: Node) {
+        let name = self.field_text(node, "name");
+        let mut doc_rows = vec![node.start_position().row];
+        if let Some(parent) = node.parent() {
+            let declaration = if parent.kind() == "type_declaration" {
+                Some(parent)
+            } else {
+                parent.parent().filter(|p| p.kind() == "type_declaration")
+            };
+            if let Some(declaration) = declaration {
+                let row = declaration.start_position().row;
+                if !doc_rows.contains(&row) {
+                    doc_rows.push(row);
+                }
+            }
+        }
+        self.facts.types.push(TypeDecl { name, doc_rows });
+    }
+
+    fn call(&mut self, node: Node) {
+        let callee = node
+            .child_by_field_name("function")
+            .map(|f| self.expr(f, 0))
+            .unwrap_or(Expr::Other);
+        let args = node
+            .child_by_field_name("arguments")
+            .map(|a| self.expr_list(a, 0))
+            .unwrap_or_default();
+        self.facts.calls.push(Call {
+            callee,
+            args,
+            span: span(node),
+            func: self.func_stack.last().copied(),
+        });
+    }
+
+    fn assignment(&mut self, node: Node) {
+        let (Some(left), Some(right)) = (
+            node.child_by_field_name("left"),
+            node.child_by_field_name("right"),
+        ) else {
+            return;
+        };
+        let mut cursor = left.walk();
+        let targets: Vec<Node> = left.named_children(&mut cursor).collect();
+        let values = self.expr_list(right, 0);
+        let row = node.start_position().row;
+        for (i, target) in targets.iter().enumerate() {
+            match target.kind() {
+                "identifier" => {
+                    let value = if targets.len() == values.len() {
+                        values[i].clone()
+                    } else {
+                        Expr::Other
+                    };
+                    self.facts.bindings.push(Binding {
+                        name: self.text(*target).to_string(),
+                        value,
+                        func: self.func_stack.last().copied(),
+                        row,
+                    });
+                }
+                "selector_expression" => {
+                    if let Some(operand) = target
+                        .child_by_field_name("operand")
+                        .filter(|o| o.kind() == "identifier")
+                    {
+                        self.facts
+                            .field_assigned
+                            .push(self.text(operand).to_string());
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn spec(&mut self, node: Node) {
+        let mut cursor = node.walk();
+        let names: Vec<String> = node
+            .children_by_field_name("name", &mut cursor)
+            .filter(|n| n.kind() == "identifier")
+            .map(|n| self.text(n).to_string())
+            .collect();
+        let values = node
+            .child_by_field_name("value")
+            .map(|v| self.expr_list(v, 0))
+            .unwrap_or_default();
+        let row = node.start_position().row;
+        let paired = names.len() == values.len();
+        for (i, name) in names.into_iter().enumerate() {
+            let value = match values.get(i) {
+                Some(value) if paired => value.clone(),
+                _ => Expr::Other,
+            };
+            self.facts.bindings.push(Binding {
+                name,
+                value,
+                func: self.func_stack.last().copied(),
+                row,
+            });
+        }
+    }
+
+    fn package_use(&mut self, node: Node, field: &str) {
+        let Some(decl) = self.current_decl else {
+            return;
+        };
+        let Some(package) = node.child_by_field_name(field) else {
+            return;
+        };
+        if !matches!(package.kind(), "identifier" | "package_identifier") {
+            return;
+        }
+        let name = self.text(package);
+        if !self.import_names.contains(name) {
+            return;
+        }
+        let package_use = PackageUse {
+            package: name.to_string(),
+            text: self.text(node).to_string(),
+            row: node.start_position().row,
+        };
+        self.facts.decls[decl].uses.push(package_use);
+    }
+
+    fn expr_list(&self, node: Node, depth: usize) -> Vec<Expr> {
+        let mut cursor = node.walk();
+        node.named_children(&mut cursor)
+            .filter(|c| c.kind() != "comment")
+            .map(|c| self.expr(c, depth))
+            .collect()
+    }
+
+    /// Converts an expression, looking at most a few levels deep.
+    fn expr(&self, node: Node, depth: usize) -> Expr {
+        if depth > 8 {
+            return Expr::Other;
+        }
+        match node.kind() {
+            "identifier" | "field_identifier" | "package_identifier" | "type_identifier" => {
+                Expr::Ident(self.text(node).to_string())
+            }
+            "selector_expression" => match (
+                node.child_by_field_name("operand"),
+                node.child_by_field_name("field"),
+            ) {
+                (Some(operand), Some(field)) => Expr::Selector(
+                    Box::new(self.expr(operand, depth + 1)),
+                    self.text(field).to_string(),
+                ),
+                _ => Expr::Other,
+            },
+            "qualified_type" => Expr::Selector(
+                Box::new(Expr::Ident(self.field_text(node, "package"))),
+                self.field_text(node, "name"),
+            ),
+            "call_expression" => Expr::Call {
+                callee: Box::new(
+                    node.child_by_field_name("function")
+                        .map(|f| self.expr(f, depth + 1))
+                        .unwrap_or(Expr::Other),
+                ),
+                args: node
+                    .child_by_field_name("arguments")
+                    .map(|a| self.expr_list(a, depth + 1))
+                    .unwrap_or_default(),
+            },
+            "composite_literal" => {
+                let type_name = node
+                    .child_by_field_name("type")
+                    .map(|t| Box::new(self.expr(t, depth + 1)));
+                match node.child_by_field_name("body") {
+                    Some(body) => Expr::Composite(self.literal_value(body, type_name, depth)),
+                    None => Expr::Other,
+                }
+            }
+            "literal_value" => Expr::Composite(self.literal_value(node, None, depth)),
+            "unary_expression" => {
+                let is_address = node
+                    .child_by_field_name("operator")
+                    .is_some_and(|op| self.text(op) == "&");
+                match node.child_by_field_name("operand") {
+                    Some(operand) if is_address => {
+                        Expr::AddrOf(Box::new(self.expr(operand, depth + 1)))
+                    }
+                    _ => Expr::Other,
+                }
+            }
+            "interpreted_string_literal" | "raw_string_literal" => {
+                Expr::Str(string_value(self.text(node), node.kind()))
+            }
+            "binary_expression" => {
+                let is_plus = node
+                    .child_by_field_name("operator")
+                    .is_some_and(|op| self.text(op) == "+");
+                let left = node
+                    .child_by_field_name("left")
+                    .map(|l| self.expr(l, depth + 1));
+                let right = node
+                    .child_by_field_name("right")
+                    .map(|r| self.expr(r, depth + 1));
+                match (is_plus, left, right) {
+                    (true, Some(Expr::Str(l)), Some(Expr::Str(r))) => Expr::Str(l + &r),
+                    _ => Expr::Other,
+                }
+            }
+            "parenthesized_expression" | "literal_element" => node
+                .named_children(&mut node.walk())
+                .find(|c| c.kind() != "comment")
+                .map(|inner| self.expr(inner, depth + 1))
+                .unwrap_or(Expr::Other),
+            _ => Expr::Other,
+        }
+    }
+
+    fn literal_value(&self, body: Node, type_name: Option<Box<Expr>>, depth: usize) -> Composite {
+        let mut composite = Composite {
+            type_name,
+            fields: Vec::new(),
+            elements: Vec::new(),
+        };
+        let mut cursor = body.walk();
+        for element in body.named_children(&mut cursor) {
+            match element.kind() {
+                "keyed_element" => {
+                    let key = element
+                        .child_by_field_name("key")
+                        .map(|k| self.text(k).trim().to_string())
+                        .unwrap_or_default();
+                    let value = element
+                        .child_by_field_name("value")
+                        .map(|v| self.expr(v, depth + 1))
+                        .unwrap_or(Expr::Other);
+                    composite.fields.push((key, value));
+                }
+                "literal_element" => composite.elements.push(self.expr(element, depth + 1)),
+                _ => {}
+            }
+        }
+        composite
+    }
+
+    /// A comment is on its own line when only white space, or other own-line comments,
+    /// precede it on that line.
+    fn mark_own_line_comments(&mut self) {
+        for i in 0..self.facts.comments.len() {
+            let start = self.facts.comments[i].span.start;
+            let mut j = start;
+            while j > 0 && matches!(self.src[j - 1], b' ' | b'\t' | b'\r' | 0x0C) {
+                j -= 1;
+            }
+            let own_line = if j == 0 || self.src[j - 1] == b'\n' {
+                true
+            } else {
+                i > 0 && {
+                    let previous = &self.facts.comments[i - 1];
+                    previous.span.end == j && previous.own_line
+                }
+            };
+            self.facts.comments[i].own_line = own_line;
+        }
+    }
+}
+
+fn named_child_of_kind<'t>(node: Node<'t>, kind: &str) -> Option<Node<'t>> {
+    let mut cursor = node.walk();
+    let found = node.named_children(&mut cursor).find(|c| c.kind() == kind);
+    found
+}
+
+/// The value of a Go string literal; escapes in interpreted strings are decoded.
+pub fn string_value(literal: &str, kind: &str) -> String {
+    if kind == "raw_string_literal" {
+        return literal
+            .strip_prefix('`')
+            .and_then(|s| s.strip_suffix('`'))
+            .unwrap_or(literal)
+            .replace('\r', "");
+    }
+    let inner = literal
+        .strip_prefix('"')
+        .and_then(|s| s.strip_suffix('"'))
+        .unwrap_or(literal);
+    let mut value = String::with_capacity(inner.len());
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            value.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => value.push('\n'),
+            Some('t') => value.push('\t'),
+            Some('r') => value.push('\r'),
+            Some('v') => value.push('\u{0B}'),
+            Some('f') => value.push('\u{0C}'),
+            Some('a') => value.push('\u{07}'),
+            Some('b') => value.push('\u{08}'),
+            Some('x') => {
+                let hex: String = chars.by_ref().take(2).collect();
+                push_code(&mut value, &hex);
+            }
+            Some('u') => {
+                let hex: String = chars.by_ref().take(4).collect();
+                push_code(&mut value, &hex);
+            }
+            Some('U') => {
+                let hex: String = chars.by_ref().take(8).collect();
+                push_code(&mut value, &hex);
+            }
+            Some(other) => value.push(other),
+            None => {}
+        }
+    }
+    value
+}
+
+fn push_code(value: &mut String, hex: &str) {
+    if let Some(c) = u32::from_str_radix(hex, 16).ok().and_then(char::from_u32) {
+        value.push(c);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::string_value;
+
+    #[test]
+    fn decodes_string_literals() {
+        assert_eq!(
+            string_value(r#""a\tb\"c""#, "interpreted_string_literal"),
+            "a\tb\"c"
+        );
+        assert_eq!(
+            string_value(r#""\x41\u00e9""#, "interpreted_string_literal"),
+            "Aé"
+        );
+        assert_eq!(string_value("`raw\\n`", "raw_string_literal"), "raw\\n");
+    }
+}

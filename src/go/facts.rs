@@ -1,0 +1,323 @@
+//! The Go facts model: what one parse of a file tells every rule. Owned data, no tree.
+
+/// A byte range with the 0-based rows it starts and ends on (rows count `\n` only, as Go does).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+    pub start_row: usize,
+    pub end_row: usize,
+}
+
+/// How an import is named in the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImportName {
+    /// No name: the package's own name, guessed from the path.
+    Default,
+    Named(String),
+    Dot,
+    Blank,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Import {
+    pub path: String,
+    pub name: ImportName,
+    pub span: Span,
+}
+
+impl Import {
+    /// The identifier that refers to the package in this file; `None` for dot and blank imports.
+    pub fn local_name(&self) -> Option<&str> {
+        match &self.name {
+            ImportName::Named(name) => Some(name),
+            ImportName::Default => Some(default_package_name(&self.path)),
+            ImportName::Dot | ImportName::Blank => None,
+        }
+    }
+}
+
+/// The package name an import path conventionally declares: the last element, without a
+/// major-version element (`echo/v4` → `echo`), a `.vN` suffix (`yaml.v3` → `yaml`) or a
+/// `go-` prefix (`go-chi/chi` stays `chi`, `go-redis` → `redis`).
+pub fn default_package_name(path: &str) -> &str {
+    let mut elements = path.rsplit('/');
+    let mut last = elements.next().unwrap_or(path);
+    if is_major_version(last) {
+        if let Some(previous) = elements.next() {
+            last = previous;
+        }
+    }
+    if let Some(dot) = last.rfind(".v") {
+        if last[dot + 2..].bytes().all(|b| b.is_ascii_digit()) && dot + 2 < last.len() {
+            last = &last[..dot];
+        }
+    }
+    last.strip_prefix("go-").unwrap_or(last)
+}
+
+fn is_major_version(element: &str) -> bool {
+    element.len() > 1
+        && element.starts_with('v')
+        && element[1..].bytes().all(|b| b.is_ascii_digit())
+}
+
+/// A comment; `own_line` is true when no code precedes it on its first line (Go's doc-comment
+/// and line-comment distinction).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Comment {
+    pub span: Span,
+    pub text: String,
+    pub own_line: bool,
+}
+
+/// A type as written in a signature, reduced to what rules compare.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TypeRef {
+    /// `pkg.Name`, `*pkg.Name`, `Name` or `*Name`.
+    Named {
+        package: Option<String>,
+        name: String,
+        pointer: bool,
+    },
+    Other,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FuncKind {
+    Function { name: String },
+    Method { receiver: String, name: String },
+    Literal,
+}
+
+/// A function declaration, method declaration or function literal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Func {
+    pub kind: FuncKind,
+    /// The `func` keyword.
+    pub keyword: Span,
+    pub span: Span,
+    /// One entry per parameter (`w, r T` gives two).
+    pub params: Vec<TypeRef>,
+    pub results: Vec<TypeRef>,
+    /// Index of the innermost enclosing function, if any.
+    pub enclosing: Option<usize>,
+    /// For literals: the rows whose doc comment or trailing comment may annotate it, innermost
+    /// first: the literal's own row, then each enclosing statement or var spec.
+    pub context_rows: Vec<usize>,
+}
+
+impl Func {
+    /// A readable name for messages: `Name`, `Type.Method` or `func literal`.
+    pub fn display_name(&self) -> String {
+        match &self.kind {
+            FuncKind::Function { name } => name.clone(),
+            FuncKind::Method { receiver, name } => format!("{receiver}.{name}"),
+            FuncKind::Literal => "func literal".to_string(),
+        }
+    }
+}
+
+/// A type declaration and the rows whose doc comment documents it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TypeDecl {
+    pub name: String,
+    pub doc_rows: Vec<usize>,
+}
+
+/// An expression, reduced to the shapes rules look into.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Expr {
+    Ident(String),
+    Selector(Box<Expr>, String),
+    Call {
+        callee: Box<Expr>,
+        args: Vec<Expr>,
+    },
+    Composite(Composite),
+    AddrOf(Box<Expr>),
+    /// A string literal or a concatenation of them, decoded.
+    Str(String),
+    Other,
+}
+
+impl Expr {
+    pub fn as_ident(&self) -> Option<&str> {
+        match self {
+            Expr::Ident(name) => Some(name),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Composite {
+    pub type_name: Option<Box<Expr>>,
+    /// Keyed elements: `Key: value`.
+    pub fields: Vec<(String, Expr)>,
+    /// Unkeyed elements, in order.
+    pub elements: Vec<Expr>,
+}
+
+impl Composite {
+    pub fn field(&self, key: &str) -> Option<&Expr> {
+        self.fields.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+}
+
+/// A call expression anywhere in the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Call {
+    pub callee: Expr,
+    pub args: Vec<Expr>,
+    pub span: Span,
+    /// Index of the innermost enclosing function; `None` at package level.
+    pub func: Option<usize>,
+}
+
+/// `name := value`, `var name = value`, `const name = value` or `name = value`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Binding {
+    pub name: String,
+    pub value: Expr,
+    pub func: Option<usize>,
+    pub row: usize,
+}
+
+/// A use of an imported package's member, `pkg.Member`, inside a top-level declaration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackageUse {
+    /// The local name of the package as written.
+    pub package: String,
+    /// The whole selector expression as written, e.g. `s.db.QueryRowContext` is not one,
+    /// but `sql.Open` is.
+    pub text: String,
+    pub row: usize,
+}
+
+/// A top-level declaration and the imported packages it uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopDecl {
+    pub span: Span,
+    pub uses: Vec<PackageUse>,
+    pub is_import: bool,
+}
+
+/// Everything one parse of a Go file yields.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Facts {
+    pub package: Option<String>,
+    pub imports: Vec<Import>,
+    pub comments: Vec<Comment>,
+    pub funcs: Vec<Func>,
+    pub types: Vec<TypeDecl>,
+    pub calls: Vec<Call>,
+    pub bindings: Vec<Binding>,
+    /// Identifiers whose fields are assigned somewhere (`opts.Help = ...`).
+    pub field_assigned: Vec<String>,
+    pub decls: Vec<TopDecl>,
+    /// ERROR and MISSING nodes, in source order.
+    pub syntax_errors: Vec<SyntaxError>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxError {
+    pub span: Span,
+    pub missing: Option<String>,
+}
+
+impl Facts {
+    /// Local names under which `path` is imported (several imports of one path are legal).
+    pub fn local_names<'a>(&'a self, path: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.imports
+            .iter()
+            .filter(move |i| i.path == path)
+            .filter_map(Import::local_name)
+    }
+
+    /// True when `path` is dot-imported.
+    pub fn dot_imports(&self, path: &str) -> bool {
+        self.imports
+            .iter()
+            .any(|i| i.path == path && i.name == ImportName::Dot)
+    }
+
+    /// The import path a local package name refers to.
+    pub fn import_path_of(&self, local: &str) -> Option<&str> {
+        self.imports
+            .iter()
+            .find(|i| i.local_name() == Some(local))
+            .map(|i| i.path.as_str())
+    }
+
+    /// The doc comment of whatever starts on `row`: the group of own-line comments whose last
+    /// line is `row - 1`, with no blank line inside (Go's adjacency rule).
+    pub fn doc_comments(&self, row: usize) -> &[Comment] {
+        if row == 0 {
+            return &[];
+        }
+        let Some(last) = self
+            .comments
+            .iter()
+            .rposition(|c| c.own_line && c.span.end_row == row - 1)
+        else {
+            return &[];
+        };
+        let mut first = last;
+        while first > 0 {
+            let previous = &self.comments[first - 1];
+            let current = &self.comments[first];
+            if !previous.own_line || previous.span.end_row + 1 < current.span.start_row {
+                break;
+            }
+            first -= 1;
+        }
+        &self.comments[first..=last]
+    }
+
+    /// Comments that follow code on `row` (line comments).
+    pub fn trailing_comments(&self, row: usize) -> impl Iterator<Item = &Comment> {
+        self.comments
+            .iter()
+            .filter(move |c| !c.own_line && c.span.start_row == row)
+    }
+
+    /// The single binding of `name` visible from `func` in this file: one in that function, an
+    /// enclosing one or, failing those, at package level. `None` when there is none or more than
+    /// one in the nearest scope that has any (reassigned values are not guessed at).
+    pub fn unique_binding(&self, name: &str, func: Option<usize>) -> Option<&Binding> {
+        let mut scope = func;
+        loop {
+            let mut found = self
+                .bindings
+                .iter()
+                .filter(|b| b.name == name && b.func == scope);
+            match (found.next(), found.next()) {
+                (Some(binding), None) => return Some(binding),
+                (Some(_), Some(_)) => return None,
+                (None, _) => {}
+            }
+            scope = match scope {
+                None => return None,
+                Some(i) => self.funcs.get(i).and_then(|f| f.enclosing),
+            };
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::default_package_name;
+
+    #[test]
+    fn package_names_from_paths() {
+        assert_eq!(default_package_name("net/http"), "http");
+        assert_eq!(default_package_name("github.com/labstack/echo/v4"), "echo");
+        assert_eq!(default_package_name("gopkg.in/yaml.v3"), "yaml");
+        assert_eq!(
+            default_package_name("github.com/redis/go-redis/v9"),
+            "redis"
+        );
+        assert_eq!(default_package_name("fmt"), "fmt");
+    }
+}

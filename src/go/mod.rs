@@ -1,0 +1,8 @@
+//! Go source: parsing with tree-sitter-go and the facts model rules read.
+
+pub mod extract;
+pub mod facts;
+pub mod parse;
+pub mod prometheus;
+
+pub use facts::*;

@@ -1,0 +1,167 @@
+//! Recognising Prometheus metric constructor calls in a file's facts.
+
+use super::facts::{Call, Composite, Expr, Facts};
+use crate::data::MetricTable;
+
+/// How a metric is constructed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    /// `prometheus.NewX`: not registered until someone calls MustRegister.
+    Prometheus,
+    /// `promauto.NewX`.
+    Promauto,
+    /// `promauto.With(reg).NewX` or a factory variable bound to `promauto.With(reg)`.
+    PromautoWith,
+}
+
+/// What the opts argument of a constructor is, as far as this file tells.
+#[derive(Debug, Clone, Copy)]
+pub enum Opts<'f> {
+    Literal(&'f Composite),
+    Unknown,
+}
+
+/// A call of a Prometheus metric constructor.
+#[derive(Debug, Clone)]
+pub struct MetricCall<'f> {
+    pub call: &'f Call,
+    /// `NewCounterVec`.
+    pub constructor: &'f str,
+    pub via: Via,
+    pub opts: Opts<'f>,
+}
+
+impl MetricCall<'_> {
+    /// The constructor as a reader would name it: `prometheus.NewCounter`.
+    pub fn written(&self) -> String {
+        let package = match self.via {
+            Via::Prometheus => "prometheus",
+            Via::Promauto => "promauto",
+            Via::PromautoWith => "promauto.With(…)",
+        };
+        format!("{package}.{}", self.constructor)
+    }
+
+    /// The metric's full name when Namespace, Subsystem and Name are all string literals.
+    pub fn literal_name(&self) -> Option<String> {
+        let Opts::Literal(opts) = self.opts else {
+            return None;
+        };
+        let mut parts = Vec::new();
+        for key in ["Namespace", "Subsystem", "Name"] {
+            match opts.field(key) {
+                None => {}
+                Some(Expr::Str(part)) if part.is_empty() => {}
+                Some(Expr::Str(part)) => parts.push(part.as_str()),
+                Some(_) => return None,
+            }
+        }
+        (!parts.is_empty()).then(|| parts.join("_"))
+    }
+
+    /// `metric `name`` when the name is known, else the constructor as written.
+    pub fn describe(&self) -> String {
+        match self.literal_name() {
+            Some(name) => format!("metric `{name}`"),
+            None => format!("metric built with `{}`", self.written()),
+        }
+    }
+}
+
+/// Every metric constructor call in `facts`.
+pub fn metric_calls<'f>(facts: &'f Facts, table: &MetricTable) -> Vec<MetricCall<'f>> {
+    let prometheus_dot = facts.dot_imports(&table.prometheus_import);
+    let promauto_dot = facts.dot_imports(&table.promauto_import);
+    let has_any = prometheus_dot
+        || promauto_dot
+        || facts
+            .imports
+            .iter()
+            .any(|i| i.path == table.prometheus_import || i.path == table.promauto_import);
+    if !has_any {
+        return Vec::new();
+    }
+    let is_package = |name: &str, path: &str| facts.local_names(path).any(|local| local == name);
+    let is_promauto_with = |expr: &Expr| match expr {
+        Expr::Call { callee, .. } => match callee.as_ref() {
+            Expr::Selector(operand, field) if field == "With" => operand
+                .as_ident()
+                .is_some_and(|p| is_package(p, &table.promauto_import)),
+            Expr::Ident(name) => name == "With" && promauto_dot,
+            _ => false,
+        },
+        _ => false,
+    };
+    let mut found = Vec::new();
+    for call in &facts.calls {
+        let (via, constructor) = match &call.callee {
+            Expr::Selector(operand, name) if is_constructor(table, name) => {
+                let via = match operand.as_ref() {
+                    Expr::Ident(p) if is_package(p, &table.prometheus_import) => Via::Prometheus,
+                    Expr::Ident(p) if is_package(p, &table.promauto_import) => Via::Promauto,
+                    Expr::Ident(factory) => match facts.unique_binding(factory, call.func) {
+                        Some(binding) if is_promauto_with(&binding.value) => Via::PromautoWith,
+                        _ => continue,
+                    },
+                    other if is_promauto_with(other) => Via::PromautoWith,
+                    _ => continue,
+                };
+                (via, name.as_str())
+            }
+            Expr::Ident(name) if is_constructor(table, name) => {
+                if promauto_dot {
+                    (Via::Promauto, name.as_str())
+                } else if prometheus_dot {
+                    (Via::Prometheus, name.as_str())
+                } else {
+                    continue;
+                }
+            }
+            _ => continue,
+        };
+        found.push(MetricCall {
+            call,
+            constructor,
+            via,
+            opts: resolve_opts(facts, call),
+        });
+    }
+    found
+}
+
+fn is_constructor(table: &MetricTable, name: &str) -> bool {
+    table.constructors.iter().any(|c| c == name)
+}
+
+/// The opts literal of a constructor call: written in place, taken by address, or an
+/// identifier bound once in this file to a literal whose fields are not assigned later.
+fn resolve_opts<'f>(facts: &'f Facts, call: &'f Call) -> Opts<'f> {
+    fn literal(expr: &Expr) -> Option<&Composite> {
+        match expr {
+            Expr::Composite(c) => Some(c),
+            Expr::AddrOf(inner) => match inner.as_ref() {
+                Expr::Composite(c) => Some(c),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+    let Some(first) = call.args.first() else {
+        return Opts::Unknown;
+    };
+    if let Some(c) = literal(first) {
+        return Opts::Literal(c);
+    }
+    if let Expr::Ident(name) = first {
+        if facts.field_assigned.iter().any(|n| n == name) {
+            return Opts::Unknown;
+        }
+        if let Some(c) = facts
+            .unique_binding(name, call.func)
+            .and_then(|b| literal(&b.value))
+        {
+            return Opts::Literal(c);
+        }
+    }
+    Opts::Unknown
+}

@@ -1,0 +1,284 @@
+//! handler-oncall: every HTTP handler names the team paged for it, `// @oncall-team <team>`.
+//!
+//! A handler is a func, method or func literal whose parameters are exactly
+//! `(http.ResponseWriter, *http.Request)` (any results), or a framework handler from the rule
+//! data (`rules/handlers.toml`) or `[handlers] extra`. The annotation is looked for, nearest
+//! place first: the doc comment of a func or method, then a method's receiver type doc; for a
+//! literal, the comment above (or at the end of the first line of) each statement that contains
+//! it, then the doc of the enclosing declaration and its receiver type. The nearest place that
+//! has an annotation decides.
+
+use super::{FileContext, FileOutput};
+use crate::config::{suggestion, Settings};
+use crate::finding::Finding;
+use crate::go::{Comment, Facts, Func, FuncKind, TypeRef};
+
+pub const ID: &str = "handler-oncall";
+
+const NET_HTTP: &str = "net/http";
+const TAG: &str = "@oncall-team";
+
+/// One `@oncall-team` line; `team` is `None` when nothing follows the tag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Annotation {
+    pub team: Option<String>,
+}
+
+/// The `@oncall-team` lines of a comment group. The tag must open a comment line, so prose
+/// that merely mentions it does not count.
+pub fn annotations<'c>(comments: impl IntoIterator<Item = &'c Comment>) -> Vec<Annotation> {
+    let mut found = Vec::new();
+    for comment in comments {
+        let body = comment
+            .text
+            .strip_prefix("//")
+            .or_else(|| {
+                comment
+                    .text
+                    .strip_prefix("/*")
+                    .map(|b| b.strip_suffix("*/").unwrap_or(b))
+            })
+            .unwrap_or(&comment.text);
+        for line in body.lines() {
+            let line = line.trim_start();
+            let line = line.strip_prefix('*').unwrap_or(line).trim_start();
+            let Some(rest) = line.strip_prefix(TAG) else {
+                continue;
+            };
+            if rest
+                .chars()
+                .next()
+                .is_some_and(|c| !c.is_whitespace() && c != ':')
+            {
+                continue;
+            }
+            let team = rest
+                .trim_start_matches(':')
+                .split_whitespace()
+                .next()
+                .map(|t| t.trim_end_matches([',', '.', ';']).to_string())
+                .filter(|t| !t.is_empty());
+            found.push(Annotation { team });
+        }
+    }
+    found
+}
+
+/// Which kind of handler `func` is, if it is one.
+pub fn handler_kind(
+    func: &Func,
+    facts: &Facts,
+    ctx_settings: &Settings,
+    frameworks: &[crate::data::FrameworkHandler],
+) -> Option<String> {
+    if is_net_http_handler(func, facts) {
+        return Some("net/http".to_string());
+    }
+    let [param] = func.params.as_slice() else {
+        return None;
+    };
+    for framework in frameworks {
+        if type_is(param, facts, &framework.import, &framework.type_name)
+            && returns_only(func, framework.returns.as_deref())
+        {
+            return Some(framework.name.clone());
+        }
+    }
+    ctx_settings
+        .extra_handlers
+        .iter()
+        .find(|extra| type_is(param, facts, &extra.import, &extra.type_name))
+        .map(|extra| extra.import.clone())
+}
+
+fn is_net_http_handler(func: &Func, facts: &Facts) -> bool {
+    let [writer, request] = func.params.as_slice() else {
+        return false;
+    };
+    type_is(writer, facts, NET_HTTP, "ResponseWriter")
+        && type_is(request, facts, NET_HTTP, "*Request")
+}
+
+/// Whether `ty` is `type_name` (`*Name` for a pointer) of the package imported from `import`.
+fn type_is(ty: &TypeRef, facts: &Facts, import: &str, type_name: &str) -> bool {
+    let (want_pointer, want_name) = match type_name.strip_prefix('*') {
+        Some(name) => (true, name),
+        None => (false, type_name),
+    };
+    let TypeRef::Named {
+        package,
+        name,
+        pointer,
+    } = ty
+    else {
+        return false;
+    };
+    if *pointer != want_pointer || name != want_name {
+        return false;
+    }
+    match package {
+        Some(package) => facts.local_names(import).any(|local| local == package),
+        None => facts.dot_imports(import),
+    }
+}
+
+fn returns_only(func: &Func, returns: Option<&str>) -> bool {
+    let Some(want) = returns else {
+        return true;
+    };
+    matches!(func.results.as_slice(), [TypeRef::Named { package: None, name, pointer: false }] if name == want)
+}
+
+/// A handler whose verdict waits for its receiver type's doc comment in another file.
+#[derive(Debug, Clone)]
+pub struct ReceiverLookup {
+    pub receiver: String,
+    /// The finding to report when the receiver type has no annotation either.
+    pub missing: Finding,
+    pub handler_name: String,
+}
+
+pub fn check(ctx: &FileContext, out: &mut FileOutput) {
+    let facts = ctx.facts;
+    for func in &facts.funcs {
+        if handler_kind(func, facts, ctx.settings, &ctx.data.frameworks).is_none() {
+            continue;
+        }
+        let name = func.display_name();
+        let (places, receiver) = annotation_places(func, facts);
+        let decided = places.into_iter().find(|p| !p.is_empty());
+        let missing = || {
+            ctx.finding(
+                ID,
+                func.keyword,
+                format!("HTTP handler `{name}` has no `// @oncall-team <team>` annotation"),
+                Some(missing_help(func, facts, ctx.settings)),
+            )
+        };
+        match decided {
+            Some(found) => {
+                if let Some((message, help)) = verdict(&found, &name, ctx.settings) {
+                    out.findings
+                        .extend(ctx.finding(ID, func.keyword, message, Some(help)));
+                }
+            }
+            None => {
+                let Some(finding) = missing() else { continue };
+                match receiver {
+                    Some(receiver) if !facts.types.iter().any(|t| t.name == receiver) => {
+                        out.receiver_lookups.push(ReceiverLookup {
+                            receiver,
+                            missing: finding,
+                            handler_name: name,
+                        })
+                    }
+                    _ => out.findings.push(finding),
+                }
+            }
+        }
+    }
+}
+
+/// Annotation places of `func`, nearest first, and the receiver type whose doc would come
+/// next when it is declared in another file.
+fn annotation_places(func: &Func, facts: &Facts) -> (Vec<Vec<Annotation>>, Option<String>) {
+    let mut places = Vec::new();
+    let mut declaration = func;
+    if matches!(func.kind, FuncKind::Literal) {
+        for &row in &func.context_rows {
+            places.push(annotations(facts.doc_comments(row)));
+            places.push(annotations(facts.trailing_comments(row)));
+        }
+        let mut enclosing = func.enclosing;
+        while let Some(index) = enclosing {
+            let Some(outer) = facts.funcs.get(index) else {
+                break;
+            };
+            declaration = outer;
+            enclosing = outer.enclosing;
+        }
+        if matches!(declaration.kind, FuncKind::Literal) {
+            return (places, None);
+        }
+    }
+    places.push(annotations(facts.doc_comments(declaration.span.start_row)));
+    let FuncKind::Method { receiver, .. } = &declaration.kind else {
+        return (places, None);
+    };
+    for decl in facts.types.iter().filter(|t| &t.name == receiver) {
+        for &row in &decl.doc_rows {
+            places.push(annotations(facts.doc_comments(row)));
+        }
+    }
+    (places, Some(receiver.clone()))
+}
+
+/// The problem with the annotations of the place that decided, if any: (message, help).
+pub fn verdict(found: &[Annotation], name: &str, settings: &Settings) -> Option<(String, String)> {
+    if found.iter().any(|a| a.team.is_none()) {
+        return Some((
+            format!("`@oncall-team` annotation of handler `{name}` names no team"),
+            format!(
+                "write the team after the tag: `// @oncall-team <team>`{}",
+                teams_hint(settings)
+            ),
+        ));
+    }
+    let mut teams: Vec<&str> = found.iter().filter_map(|a| a.team.as_deref()).collect();
+    teams.sort_unstable();
+    teams.dedup();
+    if let [first, second, ..] = teams.as_slice() {
+        return Some((
+            format!("handler `{name}` names two different teams: `{first}` and `{second}`"),
+            "keep one `// @oncall-team` line: one team is paged for a handler".to_string(),
+        ));
+    }
+    let team = teams.first()?;
+    if settings.teams.is_empty() || settings.teams.iter().any(|t| t == team) {
+        return None;
+    }
+    let known: Vec<&str> = settings.teams.iter().map(String::as_str).collect();
+    let message = match suggestion(team, &known) {
+        Some(close) => format!(
+            "unknown team `{team}` in `@oncall-team` of handler `{name}`; did you mean `{close}`?"
+        ),
+        None => format!("unknown team `{team}` in `@oncall-team` of handler `{name}`"),
+    };
+    Some((
+        message,
+        format!(
+            "teams allowed by `teams` in .sre-policy.toml: {}",
+            known.join(", ")
+        ),
+    ))
+}
+
+fn teams_hint(settings: &Settings) -> String {
+    if settings.teams.is_empty() {
+        String::new()
+    } else {
+        format!(" (one of: {})", settings.teams.join(", "))
+    }
+}
+
+fn missing_help(func: &Func, facts: &Facts, settings: &Settings) -> String {
+    let place = match &func.kind {
+        FuncKind::Literal => {
+            let enclosing = func
+                .enclosing
+                .and_then(|i| facts.funcs.get(i))
+                .filter(|f| !matches!(f.kind, FuncKind::Literal))
+                .map(|f| format!(", or to the doc comment of `{}`", f.display_name()))
+                .unwrap_or_default();
+            format!("on the line above the statement that holds it{enclosing}")
+        }
+        FuncKind::Method { receiver, .. } => {
+            format!("to its doc comment (or to the doc comment of type `{receiver}`)")
+        }
+        FuncKind::Function { .. } => "to its doc comment".to_string(),
+    };
+    format!(
+        "add `// @oncall-team <team>` {place}, naming the team paged when it fails{}",
+        teams_hint(settings)
+    )
+}

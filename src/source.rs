@@ -1,0 +1,95 @@
+//! Byte offsets to the 1-based line and character columns every output uses.
+
+/// Line starts of one file's text, for converting byte offsets to positions.
+pub struct LineIndex<'a> {
+    text: &'a [u8],
+    line_starts: Vec<usize>,
+}
+
+impl<'a> LineIndex<'a> {
+    /// Go counts only `\n` as a line break, and so does tree-sitter; CRLF lines end in `\r\n`.
+    pub fn new(text: &'a [u8]) -> Self {
+        let mut line_starts = vec![0];
+        line_starts.extend(memchr_iter(b'\n', text).map(|i| i + 1));
+        LineIndex { text, line_starts }
+    }
+
+    /// 1-based (line, column) of `offset`; the column counts Unicode scalar values, a BOM
+    /// at the start of the file counts as nothing, and invalid UTF-8 bytes count one each.
+    pub fn position(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let line = match self.line_starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        };
+        let mut start = self.line_starts[line];
+        if line == 0 && self.text.starts_with(b"\xEF\xBB\xBF") {
+            start = start.max(3).min(offset.max(start));
+        }
+        let column = count_chars(&self.text[start.min(offset)..offset]) + 1;
+        (line + 1, column)
+    }
+
+    /// The text of 1-based `line`, without its line ending.
+    pub fn line_text(&self, line: usize) -> &'a [u8] {
+        let Some(&start) = self.line_starts.get(line.wrapping_sub(1)) else {
+            return b"";
+        };
+        let end = self
+            .line_starts
+            .get(line)
+            .map(|&next| next - 1)
+            .unwrap_or(self.text.len());
+        let text = &self.text[start..end.max(start)];
+        text.strip_suffix(b"\r").unwrap_or(text)
+    }
+
+    /// Byte offset where 1-based `line` starts.
+    pub fn line_start(&self, line: usize) -> Option<usize> {
+        self.line_starts.get(line.wrapping_sub(1)).copied()
+    }
+}
+
+/// Characters in `bytes`: UTF-8 continuation bytes do not start a character.
+fn count_chars(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| (b & 0xC0) != 0x80).count()
+}
+
+fn memchr_iter(needle: u8, haystack: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    haystack
+        .iter()
+        .enumerate()
+        .filter(move |(_, &b)| b == needle)
+        .map(|(i, _)| i)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_count_characters_not_bytes() {
+        let text = "ab\nπx = 1\n".as_bytes();
+        let index = LineIndex::new(text);
+        assert_eq!(index.position(0), (1, 1));
+        assert_eq!(index.position(3), (2, 1));
+        // 'x' follows the two-byte 'π'.
+        assert_eq!(index.position(5), (2, 2));
+    }
+
+    #[test]
+    fn bom_does_not_shift_line_one() {
+        let text = b"\xEF\xBB\xBFpackage x\n";
+        let index = LineIndex::new(text);
+        assert_eq!(index.position(3), (1, 1));
+        assert_eq!(index.position(11), (1, 9));
+    }
+
+    #[test]
+    fn line_text_strips_crlf() {
+        let index = LineIndex::new(b"a\r\nbc\r\n");
+        assert_eq!(index.line_text(1), b"a");
+        assert_eq!(index.line_text(2), b"bc");
+        assert_eq!(index.line_start(2), Some(3));
+    }
+}
