@@ -63,7 +63,12 @@ mod tests {
 
     #[test]
     fn newlines_in_path_or_message_stay_on_one_line() {
-        let mut hostile = finding("handler-oncall", Severity::Error, "a\nb.go:1:1: error[x] y", 1);
+        let mut hostile = finding(
+            "handler-oncall",
+            Severity::Error,
+            "a\nb.go:1:1: error[x] y",
+            1,
+        );
         hostile.message = "first\r\nsecond".into();
         let findings = vec![hostile];
         let stats = stats(1, &[]);

@@ -208,7 +208,11 @@ fn summary_footer(report: &Report, budget: usize) -> String {
     if !stats.skipped.is_empty() {
         let _ = writeln!(out, "### Not checked ({})\n", stats.skipped.len());
         for (i, file) in stats.skipped.iter().enumerate() {
-            let item = format!("- {}: {}\n", table_cell(&file.path), table_cell(&file.reason));
+            let item = format!(
+                "- {}: {}\n",
+                table_cell(&file.path),
+                table_cell(&file.reason)
+            );
             if out.len() + item.len() > budget {
                 let _ = writeln!(out, "- … and {} more", stats.skipped.len() - i);
                 break;
@@ -358,7 +362,9 @@ mod tests {
         assert_eq!(parsed[1].name, "warning");
         assert_eq!(parsed[1].data, "%25 stays %25");
         assert_eq!(parsed[2].name, "notice");
-        assert!(parsed[2].data.contains("skip\n::error::x.go: reason\r\n::error::y"));
+        assert!(parsed[2]
+            .data
+            .contains("skip\n::error::x.go: reason\r\n::error::y"));
     }
 
     #[test]
@@ -386,7 +392,9 @@ mod tests {
         assert_eq!(parsed.iter().filter(|c| c.name == "warning").count(), 10);
         let notices: Vec<&Command> = parsed.iter().filter(|c| c.name == "notice").collect();
         assert_eq!(notices.len(), 1);
-        assert!(notices[0].data.starts_with("5 errors and 2 warnings more not annotated"));
+        assert!(notices[0]
+            .data
+            .starts_with("5 errors and 2 warnings more not annotated"));
         assert!(notices[0].data.contains("job summary"));
         assert_eq!(parsed.len(), 21);
         // Deterministic.
@@ -424,16 +432,28 @@ mod tests {
         stats.notes.push("troubleshooting-doc: needs --base".into());
         let sources = HashMap::new();
         let md = step_summary_markdown(&report(&findings, &stats, &sources));
-        assert!(md.starts_with("## sre-policy: 2 errors, 1 warning\n"), "{md}");
-        assert!(md.contains("14 files checked, 1 not checked in 12 ms."), "{md}");
+        assert!(
+            md.starts_with("## sre-policy: 2 errors, 1 warning\n"),
+            "{md}"
+        );
+        assert!(
+            md.contains("14 files checked, 1 not checked in 12 ms."),
+            "{md}"
+        );
         assert!(md.contains("| handler-oncall | 2 | 0 |\n"), "{md}");
         assert!(md.contains("| unused-suppression | 0 | 1 |\n"), "{md}");
         assert!(md.contains(
             "| api/a\\|b.go:7 | handler-oncall | error | handler &lt;Health&gt; has no team at all |\n"
         ), "{md}");
-        assert!(md.contains("| api/c.go:9 | unused-suppression | warning |"), "{md}");
+        assert!(
+            md.contains("| api/c.go:9 | unused-suppression | warning |"),
+            "{md}"
+        );
         assert!(md.contains("- troubleshooting-doc: needs --base\n"), "{md}");
-        assert!(md.contains("### Not checked (1)\n\n- big.go: too large\n"), "{md}");
+        assert!(
+            md.contains("### Not checked (1)\n\n- big.go: too large\n"),
+            "{md}"
+        );
         assert!(!md.contains("not shown"), "{md}");
     }
 
@@ -442,7 +462,10 @@ mod tests {
         let stats = stats(3, &[("x.go", "permission denied")]);
         let sources = HashMap::new();
         let md = step_summary_markdown(&report(&[], &stats, &sources));
-        assert!(md.starts_with("## sre-policy: no findings\n\n3 files checked, 1 not checked"), "{md}");
+        assert!(
+            md.starts_with("## sre-policy: no findings\n\n3 files checked, 1 not checked"),
+            "{md}"
+        );
         assert!(md.contains("- x.go: permission denied"), "{md}");
         assert!(!md.contains("| Location"), "{md}");
     }

@@ -155,11 +155,7 @@ fn summary(report: &Report) -> String {
         let _ = write!(files, " ({skipped} skipped)");
     }
     if stats.parse_errors > 0 {
-        let _ = write!(
-            files,
-            " ({} with syntax errors)",
-            stats.parse_errors
-        );
+        let _ = write!(files, " ({} with syntax errors)", stats.parse_errors);
     }
     let counts = if errors + warnings == 0 {
         paint(report.color, GREEN, "No findings")
@@ -340,7 +336,10 @@ mod tests {
         // No colour codes and only ASCII art in the plain theme.
         assert!(!out.contains('\u{1b}'), "{out}");
         assert!(out.is_ascii(), "{out}");
-        assert!(out.ends_with("1 error in 14 files checked in 12 ms\n"), "{out}");
+        assert!(
+            out.ends_with("1 error in 14 files checked in 12 ms\n"),
+            "{out}"
+        );
     }
 
     #[test]
@@ -389,7 +388,10 @@ mod tests {
         let stats = stats(1, &[]);
         let sources = HashMap::from([("api/health.go".to_string(), SOURCE.to_string())]);
         let out = render(&report(&findings, &stats, &sources));
-        assert!(out.starts_with("api/health.go:99:1: error[handler-oncall]"), "{out}");
+        assert!(
+            out.starts_with("api/health.go:99:1: error[handler-oncall]"),
+            "{out}"
+        );
     }
 
     #[test]
@@ -399,16 +401,24 @@ mod tests {
             finding("metric-help", Severity::Error, "b.go", 1),
             finding("unused-suppression", Severity::Warning, "c.go", 1),
         ];
-        let mut stats = stats(14, &[("big.go", "larger than 10 MiB"), ("bad.go", "not UTF-8")]);
+        let mut stats = stats(
+            14,
+            &[("big.go", "larger than 10 MiB"), ("bad.go", "not UTF-8")],
+        );
         stats.files_skipped = 3;
-        stats.notes.push("troubleshooting-doc: skipped (no --base)".into());
+        stats
+            .notes
+            .push("troubleshooting-doc: skipped (no --base)".into());
         let sources = HashMap::new();
         let out = render(&report(&findings, &stats, &sources));
         assert!(
             out.contains("\n2 errors, 1 warning in 14 files checked (3 skipped) in 12 ms\n"),
             "{out}"
         );
-        assert!(out.contains("\nnote: troubleshooting-doc: skipped (no --base)\n"), "{out}");
+        assert!(
+            out.contains("\nnote: troubleshooting-doc: skipped (no --base)\n"),
+            "{out}"
+        );
         assert!(
             out.ends_with("Not checked (2):\n  big.go: larger than 10 MiB\n  bad.go: not UTF-8\n"),
             "{out}"

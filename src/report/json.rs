@@ -93,8 +93,12 @@ pub fn render(report: &Report) -> String {
     };
     // Serialising plain structs of strings and integers cannot fail; keep a valid
     // document even if it somehow did.
-    let mut out = serde_json::to_string(&document)
-        .unwrap_or_else(|e| format!("{{\"version\":{SCHEMA_VERSION},\"error\":{:?}}}", e.to_string()));
+    let mut out = serde_json::to_string(&document).unwrap_or_else(|e| {
+        format!(
+            "{{\"version\":{SCHEMA_VERSION},\"error\":{:?}}}",
+            e.to_string()
+        )
+    });
     out.push('\n');
     out
 }

@@ -63,9 +63,13 @@ pub fn render(report: &Report) -> String {
             })
         })
         .collect();
-    notifications.extend(report.stats.notes.iter().map(|note| {
-        json!({"level": "note", "message": {"text": note}})
-    }));
+    notifications.extend(
+        report
+            .stats
+            .notes
+            .iter()
+            .map(|note| json!({"level": "note", "message": {"text": note}})),
+    );
     let mut invocation = json!({"executionSuccessful": true});
     if !notifications.is_empty() {
         invocation["toolExecutionNotifications"] = Value::Array(notifications);
@@ -323,13 +327,18 @@ mod tests {
             run["tool"]["driver"]["semanticVersion"],
             env!("CARGO_PKG_VERSION")
         );
-        let rules = run["tool"]["driver"]["rules"].as_array().cloned().unwrap_or_default();
+        let rules = run["tool"]["driver"]["rules"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
         assert_eq!(rules.len(), crate::rules::RULES.len());
         for (descriptor, info) in rules.iter().zip(crate::rules::RULES) {
             assert_eq!(descriptor["id"], info.id);
             assert_eq!(descriptor["shortDescription"]["text"], info.summary);
             assert_eq!(descriptor["help"]["markdown"], info.doc.trim());
-            assert!(descriptor["fullDescription"]["text"].as_str().is_some_and(|t| !t.is_empty()));
+            assert!(descriptor["fullDescription"]["text"]
+                .as_str()
+                .is_some_and(|t| !t.is_empty()));
             assert_eq!(
                 descriptor["defaultConfiguration"]["level"],
                 info.default_severity.as_str()
@@ -337,10 +346,16 @@ mod tests {
         }
         let result = &run["results"][0];
         let index = result["ruleIndex"].as_u64().unwrap_or(u64::MAX) as usize;
-        assert_eq!(rules.get(index).map(|r| &r["id"]), Some(&Value::from("metric-help")));
+        assert_eq!(
+            rules.get(index).map(|r| &r["id"]),
+            Some(&Value::from("metric-help"))
+        );
         assert_eq!(result["ruleId"], "metric-help");
         assert_eq!(result["level"], "error");
-        assert_eq!(result["message"]["text"], "metric-help problem\nHelp: fix it");
+        assert_eq!(
+            result["message"]["text"],
+            "metric-help problem\nHelp: fix it"
+        );
         let location = &result["locations"][0]["physicalLocation"];
         assert_eq!(location["artifactLocation"]["uri"], "pkg/x/metrics.go");
         assert_eq!(location["artifactLocation"]["uriBaseId"], "%SRCROOT%");
@@ -384,7 +399,12 @@ mod tests {
             .cloned()
             .unwrap_or_default()
             .iter()
-            .map(|r| r["partialFingerprints"][FINGERPRINT_KEY].as_str().unwrap_or("").to_string())
+            .map(|r| {
+                r["partialFingerprints"][FINGERPRINT_KEY]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string()
+            })
             .collect()
     }
 
