@@ -395,6 +395,23 @@ mod tests {
     }
 
     #[test]
+    fn empty_spans_at_end_of_file_and_in_empty_files_do_not_panic() {
+        for (source, line, column) in [("package a\n", 2, 1), ("", 1, 1), ("é", 1, 2)] {
+            let mut f = finding("parse-error", Severity::Warning, "a.go", line);
+            f.column = column;
+            f.end_column = column;
+            f.start_byte = 1; // inside `é` or past the end: never trusted
+            f.end_byte = 1;
+            let findings = vec![f];
+            let stats = stats(1, &[]);
+            let sources = HashMap::from([("a.go".to_string(), source.to_string())]);
+            let out = render(&report(&findings, &stats, &sources));
+            assert!(out.contains("parse-error"), "{out}");
+            assert!(out.contains("1 warning in 1 file checked"), "{out}");
+        }
+    }
+
+    #[test]
     fn summary_counts_severities_skips_and_notes() {
         let findings = vec![
             finding("handler-oncall", Severity::Error, "a.go", 1),

@@ -49,13 +49,6 @@ pub fn render(format: Format, report: &Report) -> Vec<u8> {
     }
 }
 
-/// The text of 1-based line `line` of `source`, without its line terminator.
-pub(crate) fn source_line(source: &str, line: usize) -> Option<&str> {
-    let index = line.checked_sub(1)?;
-    let text = source.split('\n').nth(index)?;
-    Some(text.strip_suffix('\r').unwrap_or(text))
-}
-
 /// "1 error", "2 errors": English plural by appending `s`.
 pub(crate) fn plural(count: usize, noun: &str) -> String {
     if count == 1 {
@@ -128,16 +121,6 @@ pub(crate) mod test_support {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn source_line_strips_crlf_and_is_one_based() {
-        let source = "a\r\nb\nc";
-        assert_eq!(source_line(source, 1), Some("a"));
-        assert_eq!(source_line(source, 2), Some("b"));
-        assert_eq!(source_line(source, 3), Some("c"));
-        assert_eq!(source_line(source, 0), None);
-        assert_eq!(source_line(source, 4), None);
-    }
 
     #[test]
     fn plural_appends_s_except_for_one() {

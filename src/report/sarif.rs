@@ -208,14 +208,23 @@ fn hex_digit(nibble: u8) -> char {
 /// whitespace-normalised source line, and which occurrence of that triple it is.
 fn fingerprints(report: &Report) -> Vec<String> {
     let mut seen: HashMap<(&str, &str, String), usize> = HashMap::new();
+    // Lines of each file, split once: a file may have thousands of findings.
+    let mut lines_by_path: HashMap<&str, Vec<&str>> = HashMap::new();
     report
         .findings
         .iter()
         .map(|finding| {
-            let line_text = report
-                .sources
-                .get(&finding.path)
-                .and_then(|source| super::source_line(source, finding.line))
+            let lines = lines_by_path
+                .entry(finding.path.as_str())
+                .or_insert_with(|| match report.sources.get(&finding.path) {
+                    Some(source) => source.split('\n').collect(),
+                    None => Vec::new(),
+                });
+            // Splitting on whitespace also drops a CRLF's `\r`.
+            let line_text = finding
+                .line
+                .checked_sub(1)
+                .and_then(|index| lines.get(index))
                 .map(|line| line.split_whitespace().collect::<Vec<_>>().join(" "))
                 .unwrap_or_default();
             let key = (finding.rule, finding.path.as_str(), line_text);
