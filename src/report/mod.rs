@@ -5,6 +5,14 @@ use std::collections::HashMap;
 use crate::finding::{Finding, Stats};
 use crate::rules::RuleInfo;
 
+pub mod compact;
+pub mod github;
+pub mod human;
+pub mod json;
+pub mod sarif;
+
+pub use github::step_summary_markdown;
+
 /// Output formats of `check`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -30,19 +38,94 @@ pub struct Report<'a> {
     pub color: bool,
 }
 
-/// Renders `report` in `format`.
-pub fn render(_format: Format, report: &Report) -> Vec<u8> {
-    let mut out = String::new();
-    for f in report.findings {
-        out.push_str(&format!(
-            "{}:{}:{}: {}[{}] {}\n",
-            f.path,
-            f.line,
-            f.column,
-            f.severity.as_str(),
-            f.rule,
-            f.message
-        ));
+/// Renders `report` in `format`. Pure: no I/O, no environment reads.
+pub fn render(format: Format, report: &Report) -> Vec<u8> {
+    match format {
+        Format::Human => human::render(report).into_bytes(),
+        Format::Compact => compact::render(report).into_bytes(),
+        Format::Json => json::render(report).into_bytes(),
+        Format::Sarif => sarif::render(report).into_bytes(),
+        Format::Github => github::render(report).into_bytes(),
     }
-    out.into_bytes()
+}
+
+/// "1 error", "2 errors": English plural by appending `s`.
+pub(crate) fn plural(count: usize, noun: &str) -> String {
+    if count == 1 {
+        format!("{count} {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    //! Builders shared by the reporters' unit tests.
+
+    use super::*;
+    use crate::finding::{Severity, SkippedFile};
+
+    pub fn finding(rule: &'static str, severity: Severity, path: &str, line: usize) -> Finding {
+        Finding {
+            rule,
+            severity,
+            path: path.to_string(),
+            line,
+            column: 1,
+            end_line: line,
+            end_column: 5,
+            start_byte: 0,
+            end_byte: 0,
+            message: format!("{rule} problem"),
+            help: Some("fix it".to_string()),
+            fix: None,
+            on_changed_line: false,
+        }
+    }
+
+    pub fn stats(files_checked: usize, skipped: &[(&str, &str)]) -> Stats {
+        Stats {
+            files_checked,
+            files_skipped: skipped.len(),
+            parse_errors: 0,
+            elapsed_ms: 12,
+            skipped: skipped
+                .iter()
+                .map(|(path, reason)| SkippedFile {
+                    path: path.to_string(),
+                    reason: reason.to_string(),
+                })
+                .collect(),
+            notes: Vec::new(),
+            phases: Default::default(),
+        }
+    }
+
+    /// A report over borrowed parts, with the registry's rules and no colour.
+    pub fn report<'a>(
+        findings: &'a [Finding],
+        stats: &'a Stats,
+        sources: &'a HashMap<String, String>,
+    ) -> Report<'a> {
+        Report {
+            findings,
+            stats,
+            rules: crate::rules::RULES,
+            sources,
+            diff_mode: false,
+            color: false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plural_appends_s_except_for_one() {
+        assert_eq!(plural(1, "error"), "1 error");
+        assert_eq!(plural(0, "error"), "0 errors");
+        assert_eq!(plural(2, "warning"), "2 warnings");
+    }
 }

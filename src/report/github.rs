@@ -1,0 +1,504 @@
+//! GitHub Actions output: workflow-command annotations (within GitHub's per-step caps)
+//! and a Markdown job summary for `$GITHUB_STEP_SUMMARY`.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use super::{plural, Report};
+use crate::finding::{Finding, Severity};
+
+/// GitHub shows at most this many `error` and, separately, `warning` annotations per step.
+pub const MAX_ANNOTATIONS_PER_LEVEL: usize = 10;
+
+/// GitHub rejects a step summary larger than 1 MiB; stay a little below it.
+pub const STEP_SUMMARY_LIMIT: usize = 1024 * 1024 - 1024;
+
+/// At most ten `::error` and ten `::warning` commands, findings on changed lines first;
+/// then a `::notice` for what was left out and one for files that were not checked.
+pub fn render(report: &Report) -> String {
+    let mut out = String::new();
+    let mut errors_shown = 0;
+    let mut warnings_shown = 0;
+    let (mut errors_left, mut warnings_left) = (0usize, 0usize);
+    for finding in annotation_order(report.findings) {
+        let (shown, left) = match finding.severity {
+            Severity::Error => (&mut errors_shown, &mut errors_left),
+            Severity::Warning => (&mut warnings_shown, &mut warnings_left),
+        };
+        if *shown < MAX_ANNOTATIONS_PER_LEVEL {
+            *shown += 1;
+            out.push_str(&annotation(finding));
+        } else {
+            *left += 1;
+        }
+    }
+    if errors_left + warnings_left > 0 {
+        let mut left_out = Vec::new();
+        if errors_left > 0 {
+            left_out.push(plural(errors_left, "error"));
+        }
+        if warnings_left > 0 {
+            left_out.push(plural(warnings_left, "warning"));
+        }
+        let text = format!(
+            "{} more not annotated (GitHub shows at most {MAX_ANNOTATIONS_PER_LEVEL} errors and \
+             {MAX_ANNOTATIONS_PER_LEVEL} warnings per step): see the job summary or the SARIF \
+             report for every finding",
+            left_out.join(" and ")
+        );
+        let _ = writeln!(out, "::notice title=sre-policy::{}", escape_data(&text));
+    }
+    let skipped = &report.stats.skipped;
+    if !skipped.is_empty() {
+        let mut text = format!("{} not checked:", plural(skipped.len(), "file"));
+        for file in skipped.iter().take(MAX_ANNOTATIONS_PER_LEVEL) {
+            let _ = write!(text, "\n{}: {}", file.path, file.reason);
+        }
+        if skipped.len() > MAX_ANNOTATIONS_PER_LEVEL {
+            let _ = write!(
+                text,
+                "\n… and {} more (see the job summary)",
+                skipped.len() - MAX_ANNOTATIONS_PER_LEVEL
+            );
+        }
+        let _ = writeln!(out, "::notice title=sre-policy::{}", escape_data(&text));
+    }
+    out
+}
+
+/// Findings on changed lines first, then the rest, each part in the report's sorted
+/// order (a stable sort keeps it): deterministic, and the change's own problems win the
+/// limited annotation slots.
+fn annotation_order(findings: &[Finding]) -> Vec<&Finding> {
+    let mut ordered: Vec<&Finding> = findings.iter().collect();
+    ordered.sort_by_key(|f| !f.on_changed_line);
+    ordered
+}
+
+fn annotation(finding: &Finding) -> String {
+    let command = match finding.severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    };
+    let message = match &finding.help {
+        Some(help) => format!("{} ({})", finding.message, help),
+        None => finding.message.clone(),
+    };
+    let line = finding.line.max(1);
+    let column = finding.column.max(1);
+    format!(
+        "::{command} file={},line={line},endLine={},col={column},endColumn={},title={}::{}\n",
+        escape_property(&finding.path),
+        finding.end_line.max(line),
+        finding.end_column.max(1),
+        escape_property(finding.rule),
+        escape_data(&message),
+    )
+}
+
+/// actions/toolkit `escapeData`: the message of a command.
+pub fn escape_data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// actions/toolkit `escapeProperty`: a `key=value` of a command.
+pub fn escape_property(text: &str) -> String {
+    escape_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// Markdown for `$GITHUB_STEP_SUMMARY`: a heading, counts by rule, a table of every
+/// finding, notes and the files not checked; kept under GitHub's 1 MiB limit.
+pub fn step_summary_markdown(report: &Report) -> String {
+    let stats = report.stats;
+    let errors = report
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
+    let warnings = report.findings.len() - errors;
+
+    let mut head = String::new();
+    if report.findings.is_empty() {
+        head.push_str("## sre-policy: no findings\n\n");
+    } else {
+        let mut counts = Vec::new();
+        if errors > 0 {
+            counts.push(plural(errors, "error"));
+        }
+        if warnings > 0 {
+            counts.push(plural(warnings, "warning"));
+        }
+        let _ = writeln!(head, "## sre-policy: {}\n", counts.join(", "));
+    }
+    let _ = write!(head, "{} checked", plural(stats.files_checked, "file"));
+    let skipped_count = stats.files_skipped.max(stats.skipped.len());
+    if skipped_count > 0 {
+        let _ = write!(head, ", {skipped_count} not checked");
+    }
+    if report.diff_mode {
+        head.push_str(" (diff mode: findings of the change)");
+    }
+    let _ = writeln!(head, " in {} ms.\n", stats.elapsed_ms);
+
+    if !report.findings.is_empty() {
+        let mut by_rule: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+        for finding in report.findings {
+            let entry = by_rule.entry(finding.rule).or_default();
+            match finding.severity {
+                Severity::Error => entry.0 += 1,
+                Severity::Warning => entry.1 += 1,
+            }
+        }
+        head.push_str("| Rule | Errors | Warnings |\n| --- | ---: | ---: |\n");
+        for (rule, (e, w)) in &by_rule {
+            let _ = writeln!(head, "| {} | {e} | {w} |", table_cell(rule));
+        }
+        head.push('\n');
+    }
+
+    let footer = summary_footer(report, STEP_SUMMARY_LIMIT / 4);
+
+    let mut rows = String::new();
+    let mut rows_cut = 0;
+    if !report.findings.is_empty() {
+        rows.push_str("| Location | Rule | Severity | Message |\n| --- | --- | --- | --- |\n");
+        // Room for the note about cut rows.
+        let budget = STEP_SUMMARY_LIMIT.saturating_sub(head.len() + footer.len() + 256);
+        for (i, finding) in report.findings.iter().enumerate() {
+            let row = format!(
+                "| {}:{} | {} | {} | {} |\n",
+                table_cell(&finding.path),
+                finding.line,
+                table_cell(finding.rule),
+                finding.severity.as_str(),
+                table_cell(&finding.message),
+            );
+            if rows.len() + row.len() > budget {
+                rows_cut = report.findings.len() - i;
+                break;
+            }
+            rows.push_str(&row);
+        }
+        rows.push('\n');
+        if rows_cut > 0 {
+            let _ = writeln!(
+                rows,
+                "**{} not shown**: the summary is limited to 1 MiB; the SARIF or JSON report \
+                 has every finding.\n",
+                plural(rows_cut, "row")
+            );
+        }
+    }
+    head + &rows + &footer
+}
+
+/// Notes and the files that were not checked, within `budget` bytes.
+fn summary_footer(report: &Report, budget: usize) -> String {
+    let stats = report.stats;
+    let mut out = String::new();
+    if !stats.notes.is_empty() {
+        out.push_str("### Notes\n\n");
+        for note in &stats.notes {
+            let _ = writeln!(out, "- {}", table_cell(note));
+        }
+        out.push('\n');
+    }
+    if !stats.skipped.is_empty() {
+        let _ = writeln!(out, "### Not checked ({})\n", stats.skipped.len());
+        for (i, file) in stats.skipped.iter().enumerate() {
+            let item = format!(
+                "- {}: {}\n",
+                table_cell(&file.path),
+                table_cell(&file.reason)
+            );
+            if out.len() + item.len() > budget {
+                let _ = writeln!(out, "- … and {} more", stats.skipped.len() - i);
+                break;
+            }
+            out.push_str(&item);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Text safe inside a Markdown table cell: no raw HTML, no column breaks, no line
+/// breaks, no accidental emphasis or links.
+pub fn table_cell(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '|' => out.push_str("\\|"),
+            '\\' | '`' | '*' | '_' | '[' | ']' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' => out.push(' '),
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+    use crate::report::test_support::{finding, report, stats};
+
+    /// A workflow command parsed the way the runner does: `::name props::data`.
+    #[derive(Debug, PartialEq)]
+    struct Command {
+        name: String,
+        properties: Vec<(String, String)>,
+        data: String,
+    }
+
+    fn unescape(text: &str, property: bool) -> String {
+        let mut out = text.replace("%0D", "\r").replace("%0A", "\n");
+        if property {
+            out = out.replace("%3A", ":").replace("%2C", ",");
+        }
+        out.replace("%25", "%")
+    }
+
+    fn parse_line(line: &str) -> Option<Command> {
+        let rest = line.strip_prefix("::")?;
+        let end = rest.find("::")?;
+        let (info, data) = (&rest[..end], &rest[end + 2..]);
+        let (name, props) = match info.find(' ') {
+            Some(i) => (&info[..i], &info[i + 1..]),
+            None => (info, ""),
+        };
+        let properties = props
+            .split(',')
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                let (k, v) = p.split_once('=').unwrap_or((p, ""));
+                (k.to_string(), unescape(v, true))
+            })
+            .collect();
+        Some(Command {
+            name: name.to_string(),
+            properties,
+            data: unescape(data, false),
+        })
+    }
+
+    fn commands(out: &str) -> Vec<Command> {
+        out.lines()
+            .map(|line| match parse_line(line) {
+                Some(command) => command,
+                None => panic!("not a workflow command: {line:?}"),
+            })
+            .collect()
+    }
+
+    fn property<'a>(command: &'a Command, key: &str) -> Option<&'a str> {
+        command
+            .properties
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    #[test]
+    fn escaping_matches_the_toolkit() {
+        assert_eq!(escape_data("50%\r\n::x"), "50%25%0D%0A::x");
+        assert_eq!(escape_data("%0A"), "%250A");
+        assert_eq!(escape_property("a:b,c%\n"), "a%3Ab%2Cc%25%0A");
+    }
+
+    #[test]
+    fn annotation_has_position_title_and_help() {
+        let mut f = finding("metric-help", Severity::Error, "pkg/x/metrics.go", 12);
+        f.column = 5;
+        f.end_line = 13;
+        f.end_column = 40;
+        f.message = "no Help".into();
+        f.help = Some("add Help: \"...\"".into());
+        let findings = vec![f];
+        let stats = stats(1, &[]);
+        let sources = HashMap::new();
+        let out = render(&report(&findings, &stats, &sources));
+        assert_eq!(
+            out,
+            "::error file=pkg/x/metrics.go,line=12,endLine=13,col=5,endColumn=40,title=metric-help::no Help (add Help: \"...\")\n"
+        );
+    }
+
+    #[test]
+    fn hostile_paths_and_messages_cannot_forge_or_break_commands() {
+        let hostile_path = "evil,line=1::x\n::error file=forged.go::pwned%0A,title=y:z\r.go";
+        let hostile_message = "msg\n::error file=forged.go::forged\r\n%0A::warning::x, a:b";
+        let mut f = finding("handler-oncall", Severity::Error, hostile_path, 3);
+        f.message = hostile_message.into();
+        f.help = Some("help\n::notice::fake".into());
+        let mut w = finding("unused-suppression", Severity::Warning, "ok.go", 1);
+        w.message = "%25 stays %25".into();
+        w.help = None;
+        let findings = vec![f, w];
+        let stats = stats(2, &[("skip\n::error::x.go", "reason\r\n::error::y")]);
+        let sources = HashMap::new();
+        let out = render(&report(&findings, &stats, &sources));
+        let parsed = commands(&out);
+        assert_eq!(parsed.len(), 3, "{out}");
+        assert_eq!(parsed[0].name, "error");
+        assert_eq!(property(&parsed[0], "file"), Some(hostile_path));
+        assert_eq!(property(&parsed[0], "line"), Some("3"));
+        assert_eq!(property(&parsed[0], "title"), Some("handler-oncall"));
+        assert_eq!(parsed[0].properties.len(), 6);
+        assert_eq!(
+            parsed[0].data,
+            format!("{hostile_message} (help\n::notice::fake)")
+        );
+        assert_eq!(parsed[1].name, "warning");
+        assert_eq!(parsed[1].data, "%25 stays %25");
+        assert_eq!(parsed[2].name, "notice");
+        assert!(parsed[2]
+            .data
+            .contains("skip\n::error::x.go: reason\r\n::error::y"));
+    }
+
+    #[test]
+    fn at_most_ten_per_level_changed_lines_first_then_a_notice() {
+        let mut findings = Vec::new();
+        for i in 1..=15 {
+            let mut f = finding("handler-oncall", Severity::Error, "a.go", i);
+            // Lines 14 and 15 are the change's own: they must be annotated.
+            f.on_changed_line = i >= 14;
+            findings.push(f);
+        }
+        for i in 1..=12 {
+            findings.push(finding("unused-suppression", Severity::Warning, "b.go", i));
+        }
+        let stats = stats(2, &[]);
+        let sources = HashMap::new();
+        let out = render(&report(&findings, &stats, &sources));
+        let parsed = commands(&out);
+        let errors: Vec<&str> = parsed
+            .iter()
+            .filter(|c| c.name == "error")
+            .filter_map(|c| property(c, "line"))
+            .collect();
+        assert_eq!(errors, ["14", "15", "1", "2", "3", "4", "5", "6", "7", "8"]);
+        assert_eq!(parsed.iter().filter(|c| c.name == "warning").count(), 10);
+        let notices: Vec<&Command> = parsed.iter().filter(|c| c.name == "notice").collect();
+        assert_eq!(notices.len(), 1);
+        assert!(notices[0]
+            .data
+            .starts_with("5 errors and 2 warnings more not annotated"));
+        assert!(notices[0].data.contains("job summary"));
+        assert_eq!(parsed.len(), 21);
+        // Deterministic.
+        assert_eq!(out, render(&report(&findings, &stats, &sources)));
+    }
+
+    #[test]
+    fn no_notice_when_everything_fits() {
+        let findings: Vec<Finding> = (1..=10)
+            .map(|i| finding("handler-oncall", Severity::Error, "a.go", i))
+            .collect();
+        let stats = stats(1, &[]);
+        let sources = HashMap::new();
+        let out = render(&report(&findings, &stats, &sources));
+        assert_eq!(out.lines().count(), 10);
+        assert!(!out.contains("::notice"));
+    }
+
+    #[test]
+    fn table_cells_are_escaped() {
+        assert_eq!(
+            table_cell("a|b\nc<d>&e\r*f*_g_`h`[i](j)\\"),
+            "a\\|b c&lt;d&gt;&amp;e \\*f\\*\\_g\\_\\`h\\`\\[i\\](j)\\\\"
+        );
+    }
+
+    #[test]
+    fn step_summary_has_heading_counts_table_and_skipped() {
+        let mut a = finding("handler-oncall", Severity::Error, "api/a|b.go", 7);
+        a.message = "handler <Health> has no team\nat all".into();
+        let b = finding("handler-oncall", Severity::Error, "api/c.go", 2);
+        let c = finding("unused-suppression", Severity::Warning, "api/c.go", 9);
+        let findings = vec![a, b, c];
+        let mut stats = stats(14, &[("big.go", "too large")]);
+        stats.notes.push("troubleshooting-doc: needs --base".into());
+        let sources = HashMap::new();
+        let md = step_summary_markdown(&report(&findings, &stats, &sources));
+        assert!(
+            md.starts_with("## sre-policy: 2 errors, 1 warning\n"),
+            "{md}"
+        );
+        assert!(
+            md.contains("14 files checked, 1 not checked in 12 ms."),
+            "{md}"
+        );
+        assert!(md.contains("| handler-oncall | 2 | 0 |\n"), "{md}");
+        assert!(md.contains("| unused-suppression | 0 | 1 |\n"), "{md}");
+        assert!(md.contains(
+            "| api/a\\|b.go:7 | handler-oncall | error | handler &lt;Health&gt; has no team at all |\n"
+        ), "{md}");
+        assert!(
+            md.contains("| api/c.go:9 | unused-suppression | warning |"),
+            "{md}"
+        );
+        assert!(md.contains("- troubleshooting-doc: needs --base\n"), "{md}");
+        assert!(
+            md.contains("### Not checked (1)\n\n- big.go: too large\n"),
+            "{md}"
+        );
+        assert!(!md.contains("not shown"), "{md}");
+    }
+
+    #[test]
+    fn clean_step_summary_says_so_and_lists_skipped() {
+        let stats = stats(3, &[("x.go", "permission denied")]);
+        let sources = HashMap::new();
+        let md = step_summary_markdown(&report(&[], &stats, &sources));
+        assert!(
+            md.starts_with("## sre-policy: no findings\n\n3 files checked, 1 not checked"),
+            "{md}"
+        );
+        assert!(md.contains("- x.go: permission denied"), "{md}");
+        assert!(!md.contains("| Location"), "{md}");
+    }
+
+    #[test]
+    fn step_summary_stays_under_one_mebibyte_and_says_what_was_cut() {
+        let long_message = "m".repeat(1000);
+        let findings: Vec<Finding> = (1..=3000)
+            .map(|i| {
+                let mut f = finding("metric-help", Severity::Error, "pkg/metrics.go", i);
+                f.message = long_message.clone();
+                f
+            })
+            .collect();
+        let skipped: Vec<(String, String)> = (0..50_000)
+            .map(|i| (format!("gen/file{i}.go"), "generated".to_string()))
+            .collect();
+        let skipped_refs: Vec<(&str, &str)> = skipped
+            .iter()
+            .map(|(p, r)| (p.as_str(), r.as_str()))
+            .collect();
+        let stats = stats(3000, &skipped_refs);
+        let sources = HashMap::new();
+        let md = step_summary_markdown(&report(&findings, &stats, &sources));
+        assert!(md.len() <= 1024 * 1024, "{}", md.len());
+        let shown = md.matches("| pkg/metrics.go:").count();
+        assert!(shown > 500, "{shown}");
+        assert!(
+            md.contains(&format!("**{} rows not shown**", 3000 - shown)),
+            "{}",
+            &md[md.len().saturating_sub(2000)..]
+        );
+        assert!(md.contains("- … and "), "skipped list must say it was cut");
+        assert!(md.contains("gen/file0.go"));
+    }
+}
