@@ -1,6 +1,7 @@
 //! The commands, from parsed arguments to an exit code.
 
 use std::io::{IsTerminal, Write};
+use std::path::Path;
 
 use crate::cli::{CheckArgs, Cli, Command, FailOn};
 use crate::engine::{self, CheckOptions};
@@ -52,6 +53,40 @@ fn write_stdout(bytes: &[u8]) -> miette::Result<()> {
     }
 }
 
+/// Writes a report to `path`, or to standard output.
+fn write_report(path: Option<&Path>, bytes: &[u8]) -> miette::Result<()> {
+    match path {
+        Some(path) => std::fs::write(path, bytes).map_err(|e| {
+            miette::miette!(
+                help = "check that the folder exists and is writable",
+                "cannot write report to {}: {e}",
+                path.display()
+            )
+        }),
+        None => write_stdout(bytes),
+    }
+}
+
+/// Appends the Markdown summary to `$GITHUB_STEP_SUMMARY`; failing to is only a warning, since
+/// the annotations already carry the findings.
+fn append_step_summary(report: &Report) {
+    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) else {
+        return;
+    };
+    let markdown = report::step_summary_markdown(report);
+    let written = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(&path)
+        .and_then(|mut file| file.write_all(markdown.as_bytes()));
+    if let Err(e) = written {
+        eprintln!(
+            "warning: cannot append the summary to $GITHUB_STEP_SUMMARY ({}): {e}",
+            Path::new(&path).display()
+        );
+    }
+}
+
 fn check(args: CheckArgs) -> miette::Result<u8> {
     let options = CheckOptions {
         path: args.path.clone(),
@@ -63,13 +98,14 @@ fn check(args: CheckArgs) -> miette::Result<u8> {
     };
     let outcome = engine::check(&options)?;
     let stdout_is_terminal = std::io::stdout().is_terminal();
-    let format = args
-        .format
-        .unwrap_or(if stdout_is_terminal && args.output.is_none() {
-            Format::Human
-        } else {
-            Format::Compact
-        });
+    let under_actions = std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true");
+    let format = args.format.unwrap_or(if under_actions {
+        Format::Github
+    } else if stdout_is_terminal && args.output.is_none() {
+        Format::Human
+    } else {
+        Format::Compact
+    });
     let report = Report {
         findings: &outcome.findings,
         stats: &outcome.stats,
@@ -80,16 +116,12 @@ fn check(args: CheckArgs) -> miette::Result<u8> {
             && args.output.is_none()
             && std::env::var_os("NO_COLOR").is_none(),
     };
-    let bytes = report::render(format, &report);
-    match &args.output {
-        Some(path) => std::fs::write(path, &bytes).map_err(|e| {
-            miette::miette!(
-                help = "check that the folder exists and is writable",
-                "cannot write report to {}: {e}",
-                path.display()
-            )
-        })?,
-        None => write_stdout(&bytes)?,
+    write_report(args.output.as_deref(), &report::render(format, &report))?;
+    if let Some(path) = &args.sarif {
+        write_report(Some(path), &report::render(Format::Sarif, &report))?;
+    }
+    if format == Format::Github {
+        append_step_summary(&report);
     }
     if args.stats {
         let p = &outcome.stats.phases;

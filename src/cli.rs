@@ -44,12 +44,15 @@ pub struct CheckArgs {
     /// The folder to check (its repository root is found from it).
     #[arg(default_value = ".")]
     pub path: PathBuf,
-    /// Output format [default: human on a terminal, compact otherwise].
+    /// Output format [default: github under GitHub Actions, human on a terminal, compact otherwise].
     #[arg(long, value_enum)]
     pub format: Option<Format>,
     /// Write the report to this file instead of standard output.
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Also write a SARIF report to this file (for GitHub code scanning).
+    #[arg(long, value_name = "FILE")]
+    pub sarif: Option<PathBuf>,
     /// Configuration file [default: .sre-policy.toml at the repository root].
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
