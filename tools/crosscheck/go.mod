@@ -1,0 +1,3 @@
+module sre-policy/tools/crosscheck
+
+go 1.22

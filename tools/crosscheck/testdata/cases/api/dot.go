@@ -1,0 +1,5 @@
+package api
+
+import . "net/http"
+
+func Dot(w ResponseWriter, r *Request) {}

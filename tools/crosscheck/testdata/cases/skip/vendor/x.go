@@ -1,0 +1,5 @@
+package x
+
+import "net/http"
+
+func H(w http.ResponseWriter, r *http.Request) {}

@@ -1,0 +1,5 @@
+package skip
+
+import "net/http"
+
+func H(w http.ResponseWriter, r *http.Request) {}
