@@ -1,5 +1,6 @@
 //! sre-policy: a diff-aware SRE policy linter for Go repositories.
 
 pub mod finding;
+pub mod git;
 pub mod report;
 pub mod rules;
