@@ -21,6 +21,7 @@ pub mod code {
     pub const NO_MERGE_BASE: &str = "sre_policy::git::no_merge_base";
     pub const UNBORN_HEAD: &str = "sre_policy::git::unborn_head";
     pub const NO_WORK_TREE: &str = "sre_policy::git::no_work_tree";
+    pub const CONFLICT: &str = "sre_policy::git::unresolved_conflict";
     pub const USAGE: &str = "sre_policy::git::usage";
     pub const LOCKED: &str = "sre_policy::git::locked";
     pub const CORRUPT: &str = "sre_policy::git::corrupt";

@@ -22,7 +22,8 @@
 //! not a diff that claims every file was added.
 //!
 //! The working tree counts uncommitted changes, staged or not, and untracked files that
-//! are not ignored. `staged` cannot be combined with `base` or `head`.
+//! are not ignored. `staged` cannot be combined with `base` or `head`. Unresolved merge
+//! conflicts in the index are an error: there is no single new version to check.
 //!
 //! # What a changed file is
 //!
@@ -416,7 +417,9 @@ impl Repo {
             }
         }
         let (remote, branch) = match spec.split_once('/') {
-            Some((r, b)) if remotes.iter().any(|name| name == r) => (r.to_owned(), b.to_owned()),
+            Some((r, b)) if r == "origin" || remotes.iter().any(|name| name == r) => {
+                (r.to_owned(), b.to_owned())
+            }
             _ => (
                 remotes
                     .iter()
@@ -578,6 +581,15 @@ impl Repo {
     ) -> Result<Vec<ChangedFile>> {
         let mut files = Vec::new();
         for (idx, delta) in diff.deltas().enumerate() {
+            if delta.status() == Delta::Conflicted {
+                return Err(miette!(
+                    code = code::CONFLICT,
+                    help = "resolve the conflicts (edit the files, then `git add` them) and \
+                            run again",
+                    "`{}` has unresolved merge conflicts",
+                    display_path(&delta)
+                ));
+            }
             let old = delta.old_file();
             let new = delta.new_file();
             let old_is_file = old.exists() && is_regular_file(old.mode());
