@@ -6,10 +6,12 @@ pub mod config;
 pub mod data;
 pub mod engine;
 pub mod finding;
+pub mod git;
 pub mod go;
 pub mod report;
 pub mod rules;
 pub mod source;
 pub mod suppress;
 pub mod walk;
+
 pub use app::run;
