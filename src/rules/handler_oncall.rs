@@ -118,7 +118,8 @@ fn type_is(ty: &TypeRef, facts: &Facts, import: &str, type_name: &str) -> bool {
     }
     match package {
         Some(package) => facts.local_names(import).any(|local| local == package),
-        None => facts.dot_imports(import),
+        // A type of the same name declared in the file shadows the dot-imported one.
+        None => facts.dot_imports(import) && !facts.types.iter().any(|t| &t.name == name),
     }
 }
 
