@@ -197,11 +197,33 @@ pub struct PackageUse {
     pub row: usize,
 }
 
+/// `recv.field.Member` inside a top-level declaration: a use of a field's type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldUse {
+    pub variable: String,
+    pub field: String,
+    /// The whole selector as written, e.g. `s.db.QueryRowContext`.
+    pub text: String,
+    pub row: usize,
+}
+
+/// A struct field whose type comes from an imported package: `db *sql.DB`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StructField {
+    pub struct_name: String,
+    pub field: String,
+    /// The package's local name in the declaring file.
+    pub package: String,
+}
+
 /// A top-level declaration and the imported packages it uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TopDecl {
     pub span: Span,
     pub uses: Vec<PackageUse>,
+    pub field_uses: Vec<FieldUse>,
+    /// For a method: the receiver's name and base type.
+    pub receiver: Option<(String, String)>,
     pub is_import: bool,
 }
 
@@ -218,6 +240,7 @@ pub struct Facts {
     /// Identifiers whose fields are assigned somewhere (`opts.Help = ...`).
     pub field_assigned: Vec<String>,
     pub decls: Vec<TopDecl>,
+    pub struct_fields: Vec<StructField>,
     /// ERROR and MISSING nodes, in source order.
     pub syntax_errors: Vec<SyntaxError>,
 }
