@@ -118,12 +118,14 @@ pub fn workflow_snippet() -> String {
 name: sre-policy
 on: pull_request
 permissions:
-  contents: read
+  contents: read # to check out the code
+concurrency:
+  group: ${{{{ github.workflow }}}}-${{{{ github.ref }}}}
+  cancel-in-progress: true
 jobs:
   check:
+    name: Check
     runs-on: ubuntu-latest
-    outputs:
-      findings: ${{{{ steps.sre-policy.outputs.findings }}}}
     steps:
       - uses: actions/checkout@11d5960a326750d5838078e36cf38b85af677262 # v4.4.0
         with:
@@ -138,11 +140,14 @@ jobs:
           name: sre-policy-sarif
           path: sre-policy.sarif
   upload-sarif:
+    name: Upload SARIF
     needs: check
     if: ${{{{ !cancelled() }}}}
     runs-on: ubuntu-latest
     permissions:
-      security-events: write
+      security-events: write # to upload to code scanning
+      actions: read # read by upload-sarif in private repositories
+      contents: read # read by upload-sarif in private repositories
     steps:
       - uses: actions/download-artifact@d3f86a106a0bac45b974a628896c90dbdf5c8093 # v4.3.0
         with:

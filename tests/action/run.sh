@@ -25,6 +25,20 @@ py="$venv/bin/python"   # has PyYAML (a dependency of pre-commit)
 
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
+
+# The workflow `sre-policy init` prints (and README shows), with the action's reference
+# pinned the way its comment asks: zizmor finds nothing either.
+mkdir -p "$tmp/wf/.github/workflows"
+"$bin" init "$tmp/wf" | "$py" -c '
+import re, sys
+out = sys.stdin.read()
+wf = out.split("GitHub Actions:\n\n", 1)[1].split("\npre-commit", 1)[0]
+wf = "\n".join(line[4:] for line in wf.rstrip().split("\n")) + "\n"
+wf, n = re.subn(r"uses: (\S+/sre-policy)@v\S+", r"uses: \1@" + "0" * 40 + " # v0.1.0", wf)
+assert n == 1, wf
+print(wf, end="")' > "$tmp/wf/.github/workflows/sre-policy.yml"
+"$venv/bin/zizmor" --offline --persona=pedantic --no-progress "$tmp/wf/.github/workflows/sre-policy.yml" \
+  || fail "zizmor reports findings on the printed workflow"
 export GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@example.com GIT_COMMITTER_NAME=t \
   GIT_COMMITTER_EMAIL=t@example.com GIT_CONFIG_NOSYSTEM=1 HOME="$tmp/home"
 mkdir -p "$HOME/.cargo/bin"
