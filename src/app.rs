@@ -6,6 +6,7 @@ use std::path::Path;
 use crate::cli::{CheckArgs, Cli, Command, FailOn};
 use crate::engine::{self, CheckOptions};
 use crate::finding::Severity;
+use crate::git::ChangeRequest;
 use crate::report::{self, Format, Report};
 use crate::rules;
 
@@ -54,6 +55,43 @@ fn write_stdout(bytes: &[u8]) -> miette::Result<()> {
     }
 }
 
+/// The change to check: from the flags, or under GitHub Actions from the pull request event.
+fn change_request(args: &CheckArgs) -> Option<ChangeRequest> {
+    if args.base.is_some() || args.head.is_some() || args.staged {
+        return Some(ChangeRequest {
+            base: args.base.clone(),
+            head: args.head.clone(),
+            staged: args.staged,
+        });
+    }
+    if std::env::var_os("GITHUB_ACTIONS").is_none_or(|v| v != "true") {
+        return None;
+    }
+    pull_request_base().map(|base| ChangeRequest {
+        base: Some(base),
+        head: None,
+        staged: false,
+    })
+}
+
+/// The base commit of the pull request that triggered this workflow run, if it is one.
+fn pull_request_base() -> Option<String> {
+    let from_event = std::env::var_os("GITHUB_EVENT_PATH")
+        .and_then(|path| std::fs::read(path).ok())
+        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
+        .and_then(|event| {
+            event["pull_request"]["base"]["sha"]
+                .as_str()
+                .map(str::to_string)
+        });
+    from_event.or_else(|| {
+        std::env::var("GITHUB_BASE_REF")
+            .ok()
+            .filter(|r| !r.is_empty())
+            .map(|r| format!("origin/{r}"))
+    })
+}
+
 /// Writes a report to `path`, or to standard output.
 fn write_report(path: Option<&Path>, bytes: &[u8]) -> miette::Result<()> {
     match path {
@@ -95,6 +133,8 @@ fn check(args: CheckArgs) -> miette::Result<u8> {
         only_rules: args.rules.clone(),
         ignore_rules: args.ignore_rules.clone(),
         include_vendor: args.include_vendor,
+        change: change_request(&args),
+        scope: args.scope,
         no_prefilter: false,
     };
     let outcome = engine::check(&options)?;
@@ -112,7 +152,7 @@ fn check(args: CheckArgs) -> miette::Result<u8> {
         stats: &outcome.stats,
         rules: rules::RULES,
         sources: &outcome.sources,
-        diff_mode: false,
+        diff_mode: options.change.is_some(),
         color: stdout_is_terminal
             && args.output.is_none()
             && std::env::var_os("NO_COLOR").is_none(),

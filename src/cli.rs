@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::engine::Scope;
 use crate::report::Format;
 
 #[derive(Debug, Parser)]
@@ -53,6 +54,18 @@ pub struct CheckArgs {
     /// The folder to check (its repository root is found from it).
     #[arg(default_value = ".")]
     pub path: PathBuf,
+    /// Diff mode: check the change since merge-base(REV, HEAD), as a pull request shows it.
+    #[arg(long, value_name = "REV")]
+    pub base: Option<String>,
+    /// Diff mode: the change ends at this commit [default: the working tree].
+    #[arg(long, value_name = "REV")]
+    pub head: Option<String>,
+    /// Pre-commit mode: check what `git commit` would commit (HEAD against the index).
+    #[arg(long, conflicts_with_all = ["base", "head"])]
+    pub staged: bool,
+    /// Which findings diff mode reports.
+    #[arg(long, value_enum, default_value = "added")]
+    pub scope: Scope,
     /// Output format [default: github under GitHub Actions, human on a terminal, compact otherwise].
     #[arg(long, value_enum)]
     pub format: Option<Format>,

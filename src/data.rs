@@ -32,15 +32,25 @@ pub struct MetricTable {
     pub constructors: Vec<String>,
 }
 
+/// Import paths that make code network or storage code.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TroubleshootingTable {
+    pub network_imports: Vec<String>,
+    pub storage_imports: Vec<String>,
+}
+
 /// All built-in rule data.
 #[derive(Debug)]
 pub struct RuleData {
     pub frameworks: Vec<FrameworkHandler>,
     pub metrics: MetricTable,
+    pub troubleshooting: TroubleshootingTable,
 }
 
 const HANDLERS_TOML: &str = include_str!("../rules/handlers.toml");
 const METRICS_TOML: &str = include_str!("../rules/metrics.toml");
+const TROUBLESHOOTING_TOML: &str = include_str!("../rules/troubleshooting.toml");
 
 impl RuleData {
     fn parse() -> Result<RuleData, toml::de::Error> {
@@ -48,6 +58,7 @@ impl RuleData {
         Ok(RuleData {
             frameworks: handlers.framework,
             metrics: toml::from_str(METRICS_TOML)?,
+            troubleshooting: toml::from_str(TROUBLESHOOTING_TOML)?,
         })
     }
 

@@ -1,6 +1,6 @@
 //! The check pipeline: files → one parse each → facts → rules → findings, in parallel.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -11,10 +11,12 @@ use rayon::prelude::*;
 use crate::config::Settings;
 use crate::data::RuleData;
 use crate::finding::{Finding, SkippedFile, Stats};
+use crate::git::{ChangeRequest, ChangeSet, ChangedFile, FileStatus, Repo};
 use crate::go::parse::{GoParser, ParseFailure};
 use crate::go::prometheus::metric_calls;
 use crate::go::{Facts, Span};
 use crate::rules::handler_oncall::{self, Annotation, ReceiverLookup};
+use crate::rules::troubleshooting_doc::{self, FieldTypes};
 use crate::rules::{make_finding, FileContext, FileOutput, FILE_RULES};
 use crate::source::LineIndex;
 use crate::suppress::{self, Suppression};
@@ -34,9 +36,25 @@ pub struct CheckOptions {
     pub only_rules: Vec<String>,
     pub ignore_rules: Vec<String>,
     pub include_vendor: bool,
+    /// Diff mode: the change to check.
+    pub change: Option<ChangeRequest>,
+    /// Which findings diff mode reports.
+    pub scope: Scope,
     /// Skip parsing files whose bytes show they cannot produce a finding. Always on in the
     /// CLI; tests turn it off to prove it changes nothing.
     pub no_prefilter: bool,
+}
+
+/// Which findings to report in diff mode.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Scope {
+    /// Findings on lines the change added or modified.
+    #[default]
+    Added,
+    /// Every finding in the files the change touched.
+    ChangedFiles,
+    /// Every finding in the tree (the change still drives troubleshooting-doc).
+    All,
 }
 
 /// The result of a check.
@@ -50,6 +68,10 @@ pub struct CheckOutcome {
     pub sources: HashMap<String, String>,
     /// A file's check failed inside the tool (exit 2).
     pub internal_errors: usize,
+    /// Facts of the inputs that asked to keep them, by path.
+    pub kept: HashMap<String, (Facts, Vec<u8>)>,
+    /// Struct fields typed by imported packages, by (folder, struct).
+    pub field_types: FieldTypes,
 }
 
 /// Resolves the root, loads the configuration and applies `--rule` / `--ignore-rule`.
@@ -66,7 +88,7 @@ pub fn prepare(options: &CheckOptions) -> miette::Result<(PathBuf, Settings)> {
         .canonicalize()
         .map_err(|e| miette::miette!("cannot resolve path {}: {e}", path.display()))?;
     let root = walk::find_root(&start);
-    let mut settings = Settings::load(options.config.as_deref(), &root)?;
+    let mut settings = Settings::load(options.config.as_deref(), &start, &root)?;
     for id in options.only_rules.iter().chain(&options.ignore_rules) {
         if crate::rules::info(id).is_none() {
             let ids: Vec<&str> = crate::rules::RULES.iter().map(|r| r.id).collect();
@@ -86,7 +108,7 @@ pub fn prepare(options: &CheckOptions) -> miette::Result<(PathBuf, Settings)> {
     Ok((root, settings))
 }
 
-/// Checks every Go file under `options.path`.
+/// Checks every Go file under `options.path`, or the change `options.change` describes.
 pub fn check(options: &CheckOptions) -> miette::Result<CheckOutcome> {
     let started = Instant::now();
     let (root, settings) = prepare(options)?;
@@ -94,39 +116,250 @@ pub fn check(options: &CheckOptions) -> miette::Result<CheckOutcome> {
         .path
         .canonicalize()
         .unwrap_or_else(|_| options.path.clone());
-    let walk_started = Instant::now();
-    let walked = walk::walk(
-        &start,
-        &root,
-        &settings,
-        WalkOptions {
-            include_vendor: options.include_vendor,
-        },
-    );
-    let walk_time = walk_started.elapsed();
-    let inputs: Vec<Input> = walked.files.into_iter().map(Input::Disk).collect();
-    let mut outcome = run(&inputs, &settings, !options.no_prefilter);
-    outcome.root = root;
-    outcome.stats.phases.walk_ms = ms(walk_time);
-    outcome.stats.files_skipped += walked.skipped.len();
-    outcome.stats.skipped.extend(walked.skipped);
+    let mut outcome = match &options.change {
+        Some(request) => check_change(options, request, &start, &settings)?,
+        None => {
+            let mut outcome = check_tree(options, &start, &root, &settings);
+            if settings.severity(troubleshooting_doc::ID).is_some() {
+                outcome.stats.notes.push(
+                    "troubleshooting-doc was skipped: it checks a change (use --base REV, --head REV or --staged)"
+                        .to_string(),
+                );
+            }
+            outcome
+        }
+    };
     outcome.stats.skipped.sort_by(|a, b| a.path.cmp(&b.path));
     outcome.stats.elapsed_ms = started.elapsed().as_millis() as u64;
     Ok(outcome)
 }
 
-/// A file to check: on disk, or contents already read (from git).
+fn walk_options(options: &CheckOptions) -> WalkOptions {
+    WalkOptions {
+        include_vendor: options.include_vendor,
+    }
+}
+
+fn check_tree(
+    options: &CheckOptions,
+    start: &Path,
+    root: &Path,
+    settings: &Settings,
+) -> CheckOutcome {
+    let walk_started = Instant::now();
+    let walked = walk::walk(start, root, settings, walk_options(options));
+    let walk_time = walk_started.elapsed();
+    let inputs: Vec<Input> = walked.files.into_iter().map(Input::from_disk).collect();
+    let mut outcome = run(&inputs, settings, !options.no_prefilter);
+    outcome.root = root.to_path_buf();
+    outcome.stats.phases.walk_ms = ms(walk_time);
+    outcome.stats.files_skipped += walked.skipped.len();
+    outcome.stats.skipped.extend(walked.skipped);
+    outcome
+}
+
+/// Diff mode: per-file rules on the changed Go files (or the tree with `--scope all`), then
+/// troubleshooting-doc on the change; findings filtered by the scope.
+fn check_change(
+    options: &CheckOptions,
+    request: &ChangeRequest,
+    start: &Path,
+    settings: &Settings,
+) -> miette::Result<CheckOutcome> {
+    let git_started = Instant::now();
+    let repo = Repo::discover_required(start)?;
+    let root = repo.root().to_path_buf();
+    let change = repo.change_set(request, &|path| path.ends_with(".go"))?;
+    let walk = walk_options(options);
+    let start_rel = walk::relative(start, &root);
+    let in_path = |rel: &str| {
+        start_rel.is_empty() || rel == start_rel || rel.starts_with(&format!("{start_rel}/"))
+    };
+    let checked_go = |rel: &str| {
+        let name = rel.rsplit('/').next().unwrap_or(rel);
+        in_path(rel) && walk::wanted_go_file(name, settings) && !walk::excluded(rel, settings, walk)
+    };
+    let changed: Vec<&ChangedFile> = change
+        .files
+        .iter()
+        .filter(|f| checked_go(&f.path))
+        .collect();
+    let mut inputs: Vec<Input> = changed
+        .iter()
+        .filter_map(|file| {
+            Some(Input {
+                rel: file.path.clone(),
+                content: Content::Bytes(file.new_content.clone()?),
+                context_only: options.scope == Scope::All,
+                keep_facts: true,
+            })
+        })
+        .collect();
+    // Unchanged neighbours: a receiver type's doc and struct field types may live there.
+    let changed_paths: HashSet<&str> = change.files.iter().map(|f| f.path.as_str()).collect();
+    let mut dirs: Vec<&str> = changed.iter().map(|f| parent_dir(&f.path)).collect();
+    dirs.sort_unstable();
+    dirs.dedup();
+    for dir in dirs {
+        let neighbours =
+            repo.files_in_dir(request, dir, &|name| walk::wanted_go_file(name, settings))?;
+        for (rel, bytes) in neighbours {
+            if !changed_paths.contains(rel.as_str()) {
+                inputs.push(Input {
+                    rel,
+                    content: Content::Bytes(bytes),
+                    context_only: true,
+                    keep_facts: false,
+                });
+            }
+        }
+    }
+    let git_time = git_started.elapsed();
+    let mut outcome = if options.scope == Scope::All {
+        let mut tree = check_tree(options, start, &root, settings);
+        let context = run(&inputs, settings, !options.no_prefilter);
+        tree.kept = context.kept;
+        tree.field_types = context.field_types;
+        tree
+    } else {
+        run(&inputs, settings, !options.no_prefilter)
+    };
+    outcome.root = root;
+    outcome.stats.phases.git_ms = ms(git_time);
+
+    for finding in &mut outcome.findings {
+        finding.on_changed_line = change
+            .file(&finding.path)
+            .is_some_and(|f| f.is_line_added(finding.line));
+    }
+    match options.scope {
+        Scope::Added => outcome.findings.retain(|f| f.on_changed_line),
+        Scope::ChangedFiles => outcome
+            .findings
+            .retain(|f| changed_paths.contains(f.path.as_str())),
+        Scope::All => {}
+    }
+
+    let rule_started = Instant::now();
+    let (findings, notes, parse_failures) = troubleshooting(&changed, &change, &outcome, settings);
+    outcome.stats.notes.extend(notes);
+    for path in parse_failures {
+        outcome.stats.skipped.push(SkippedFile {
+            path,
+            reason: "the previous version could not be parsed".to_string(),
+        });
+        outcome.stats.files_skipped += 1;
+    }
+    outcome.findings.extend(findings);
+    outcome
+        .findings
+        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    outcome.stats.phases.rules_ms += ms(rule_started.elapsed());
+    for (path, (_, src)) in &outcome.kept {
+        if outcome.findings.iter().any(|f| &f.path == path) && !outcome.sources.contains_key(path) {
+            outcome
+                .sources
+                .insert(path.clone(), String::from_utf8_lossy(src).into_owned());
+        }
+    }
+    Ok(outcome)
+}
+
+/// Runs troubleshooting-doc: parses the old versions, pairs them with the new facts.
+fn troubleshooting(
+    changed: &[&ChangedFile],
+    change: &ChangeSet,
+    outcome: &CheckOutcome,
+    settings: &Settings,
+) -> (Vec<Finding>, Vec<String>, Vec<String>) {
+    if settings.severity(troubleshooting_doc::ID).is_none() {
+        return (Vec::new(), Vec::new(), Vec::new());
+    }
+    let mut parse_failures = Vec::new();
+    let mut old_versions: HashMap<&str, (Facts, &[u8])> = HashMap::new();
+    if let Ok(mut parser) = GoParser::new() {
+        for file in changed {
+            let Some(old) = file.old_content.as_deref() else {
+                continue;
+            };
+            if walk::is_generated(old) {
+                continue;
+            }
+            match parser.parse(old) {
+                Ok(parsed) => {
+                    old_versions.insert(file.path.as_str(), (parsed.facts, old));
+                }
+                Err(_) => parse_failures.push(file.path.clone()),
+            }
+        }
+    }
+    let files: Vec<troubleshooting_doc::ChangedGoFile> = changed
+        .iter()
+        .filter(|file| {
+            let generated = file.new_content.as_deref().is_some_and(walk::is_generated)
+                || file.old_content.as_deref().is_some_and(walk::is_generated);
+            !generated
+        })
+        .map(|file| troubleshooting_doc::ChangedGoFile {
+            path: &file.path,
+            status: file.status,
+            added_lines: &file.added_lines,
+            removed_lines: &file.removed_lines,
+            old: old_versions
+                .get(file.path.as_str())
+                .map(|(facts, src)| troubleshooting_doc::Version { facts, src }),
+            new: outcome
+                .kept
+                .get(&file.path)
+                .map(|(facts, src)| troubleshooting_doc::Version { facts, src }),
+        })
+        .collect();
+    let updated_paths: HashSet<String> = change
+        .files
+        .iter()
+        .filter(|f| f.status != FileStatus::Deleted)
+        .map(|f| f.path.clone())
+        .collect();
+    let context = troubleshooting_doc::ChangeContext {
+        updated_paths: &updated_paths,
+        commit_messages: &change.commit_messages,
+        fields: &outcome.field_types,
+        settings,
+        data: RuleData::builtin(),
+    };
+    let (findings, notes) = troubleshooting_doc::check(&files, &context);
+    (findings, notes, parse_failures)
+}
+
+/// Where a file's bytes come from.
 #[derive(Debug, Clone)]
-pub enum Input {
-    Disk(SourceFile),
-    Bytes { rel: String, bytes: Vec<u8> },
+pub enum Content {
+    Disk(PathBuf),
+    /// Already read (from git objects, the index, or a change set).
+    Bytes(Vec<u8>),
+}
+
+/// A file to check.
+#[derive(Debug, Clone)]
+pub struct Input {
+    /// Repository-relative, `/`-separated.
+    pub rel: String,
+    pub content: Content,
+    /// Read only for what it tells about other files (a receiver type's doc, struct field
+    /// types); its own findings are dropped.
+    pub context_only: bool,
+    /// Parse it even when no per-file rule could report on it, and hand back its facts
+    /// (diff mode: troubleshooting-doc reads every changed Go file).
+    pub keep_facts: bool,
 }
 
 impl Input {
-    fn rel(&self) -> &str {
-        match self {
-            Input::Disk(file) => &file.rel,
-            Input::Bytes { rel, .. } => rel,
+    fn from_disk(file: SourceFile) -> Input {
+        Input {
+            rel: file.rel,
+            content: Content::Disk(file.abs),
+            context_only: false,
+            keep_facts: false,
         }
     }
 }
@@ -144,6 +377,10 @@ struct FileResult {
     generated: bool,
     parse_error: bool,
     internal_error: bool,
+    context_only: bool,
+    /// Struct fields typed by imported packages: (struct, field, import path).
+    field_types: Vec<(String, String, String)>,
+    kept: Option<(Facts, Vec<u8>)>,
     times: [Duration; 4],
 }
 
@@ -163,7 +400,7 @@ pub fn run(inputs: &[Input], settings: &Settings, prefilter: bool) -> CheckOutco
                     // The parser may be left mid-parse: start a fresh one.
                     *parser = GoParser::new().ok();
                     FileResult {
-                        rel: input.rel().to_string(),
+                        rel: input.rel.clone(),
                         skipped: Some(
                             "internal error while checking this file (please report it)"
                                 .to_string(),
@@ -192,6 +429,20 @@ fn gather(results: Vec<FileResult>, settings: &Settings) -> CheckOutcome {
     }
     let phases = &mut outcome.stats.phases;
     for mut result in results {
+        let dir = parent_dir(&result.rel).to_string();
+        for (struct_name, field, path) in result.field_types.drain(..) {
+            outcome
+                .field_types
+                .entry((dir.clone(), struct_name))
+                .or_default()
+                .push((field, path));
+        }
+        if let Some(kept) = result.kept.take() {
+            outcome.kept.insert(result.rel.clone(), kept);
+        }
+        if result.context_only {
+            continue;
+        }
         phases.read_ms += ms(result.times[0]);
         phases.prefilter_ms += ms(result.times[1]);
         phases.parse_ms += ms(result.times[2]);
@@ -213,7 +464,6 @@ fn gather(results: Vec<FileResult>, settings: &Settings) -> CheckOutcome {
             outcome.stats.files_checked += 1;
         }
         outcome.stats.parse_errors += usize::from(result.parse_error);
-        let dir = parent_dir(&result.rel).to_string();
         for lookup in result.lookups.drain(..) {
             let key = (dir.clone(), lookup.receiver.clone());
             match type_docs.get(&key).filter(|found| !found.is_empty()) {
@@ -319,16 +569,16 @@ impl Relevance {
 }
 
 fn read_input(input: &Input) -> Result<Vec<u8>, String> {
-    let file = match input {
-        Input::Bytes { bytes, .. } => return Ok(bytes.clone()),
-        Input::Disk(file) => file,
+    let abs = match &input.content {
+        Content::Bytes(bytes) => return Ok(bytes.clone()),
+        Content::Disk(abs) => abs,
     };
-    let metadata = std::fs::symlink_metadata(&file.abs).map_err(|e| format!("cannot read: {e}"))?;
+    let metadata = std::fs::symlink_metadata(abs).map_err(|e| format!("cannot read: {e}"))?;
     if !metadata.is_file() {
         return Err("not a regular file".to_string());
     }
     if metadata.len() > MAX_FILE_BYTES {
-        let head = read_head(&file.abs).map_err(|e| format!("cannot read: {e}"))?;
+        let head = read_head(abs).map_err(|e| format!("cannot read: {e}"))?;
         if walk::is_generated(&head) {
             return Ok(head);
         }
@@ -338,7 +588,7 @@ fn read_input(input: &Input) -> Result<Vec<u8>, String> {
             MAX_FILE_BYTES / (1024 * 1024)
         ));
     }
-    std::fs::read(&file.abs).map_err(|e| format!("cannot read: {e}"))
+    std::fs::read(abs).map_err(|e| format!("cannot read: {e}"))
 }
 
 /// The first 64 KiB, enough to see a generated-code header.
@@ -360,7 +610,8 @@ fn check_input(
     prefilter: bool,
 ) -> FileResult {
     let mut result = FileResult {
-        rel: input.rel().to_string(),
+        rel: input.rel.clone(),
+        context_only: input.context_only,
         ..FileResult::default()
     };
     let clock = Instant::now();
@@ -379,7 +630,8 @@ fn check_input(
     }
     let relevant = relevance.is_relevant(&src);
     result.times[1] = clock.elapsed();
-    if prefilter && !relevant {
+    let force_parse = input.keep_facts || input.context_only;
+    if prefilter && !relevant && !force_parse {
         return result;
     }
     let clock = Instant::now();
@@ -401,7 +653,19 @@ fn check_input(
         }
     };
     result.times[2] = clock.elapsed();
+    result.field_types = parsed
+        .facts
+        .struct_fields
+        .iter()
+        .filter_map(|f| {
+            let path = parsed.facts.import_path_of(&f.package)?;
+            Some((f.struct_name.clone(), f.field.clone(), path.to_string()))
+        })
+        .collect();
     if !relevant {
+        if input.keep_facts {
+            result.kept = Some((parsed.facts, src));
+        }
         return result;
     }
     let clock = Instant::now();
@@ -451,7 +715,10 @@ fn check_input(
         .collect();
     if !result.findings.is_empty() || !result.lookups.is_empty() || !result.suppressions.is_empty()
     {
-        result.source = Some(src);
+        result.source = Some(src.clone());
+    }
+    if input.keep_facts {
+        result.kept = Some((parsed.facts, src));
     }
     result.times[3] = clock.elapsed();
     result

@@ -330,6 +330,86 @@ impl Repo {
         }
     }
 
+    /// The regular files directly in folder `dir` (repo-relative, `""` for the root) on the
+    /// new side of `req`, whose names `want` accepts, with their contents. Used to read the
+    /// unchanged neighbours of a changed file (a receiver type's doc, a struct's fields).
+    pub fn files_in_dir(
+        &self,
+        req: &ChangeRequest,
+        dir: &str,
+        want: &dyn Fn(&str) -> bool,
+    ) -> Result<Vec<(String, Vec<u8>)>> {
+        let join = |name: &str| {
+            if dir.is_empty() {
+                name.to_string()
+            } else {
+                format!("{dir}/{name}")
+            }
+        };
+        let mut files = Vec::new();
+        match self.plan(req)?.new {
+            NewSide::WorkTree => {
+                let Ok(entries) =
+                    std::fs::read_dir(self.root.join(path_from_bytes(dir.as_bytes())))
+                else {
+                    return Ok(files);
+                };
+                for entry in entries.flatten() {
+                    let name = entry.file_name().to_string_lossy().into_owned();
+                    let is_file = entry.file_type().is_ok_and(|t| t.is_file());
+                    if is_file && want(&name) {
+                        if let Ok(bytes) = std::fs::read(entry.path()) {
+                            files.push((join(&name), bytes));
+                        }
+                    }
+                }
+            }
+            NewSide::Commit(commit) => {
+                let tree = commit
+                    .tree()
+                    .map_err(|e| errors::from_git(e, "reading a tree"))?;
+                let folder = if dir.is_empty() {
+                    Some(tree)
+                } else {
+                    tree.get_path(Path::new(dir))
+                        .ok()
+                        .and_then(|entry| entry.to_object(&self.repo).ok())
+                        .and_then(|object| object.into_tree().ok())
+                };
+                for entry in folder.iter().flat_map(|t| t.iter()) {
+                    let Some(name) = entry.name() else { continue };
+                    if entry.filemode() == i32::from(FileMode::Blob) && want(name) {
+                        files.push((join(name), self.blob(entry.id(), name)?));
+                    }
+                }
+            }
+            NewSide::Index => {
+                let index = self
+                    .repo
+                    .index()
+                    .map_err(|e| errors::from_git(e, "reading the index"))?;
+                let prefix = if dir.is_empty() {
+                    String::new()
+                } else {
+                    format!("{dir}/")
+                };
+                for entry in index.iter() {
+                    let path = String::from_utf8_lossy(&entry.path).into_owned();
+                    let Some(name) = path.strip_prefix(&prefix) else {
+                        continue;
+                    };
+                    if name.contains('/') || entry.mode != u32::from(FileMode::Blob) || !want(name)
+                    {
+                        continue;
+                    }
+                    files.push((path.clone(), self.blob(entry.id, &path)?));
+                }
+            }
+        }
+        files.sort();
+        Ok(files)
+    }
+
     fn require_work_tree(&self, what: &str) -> Result<()> {
         if self.repo.is_bare() {
             return Err(miette!(

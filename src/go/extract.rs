@@ -55,6 +55,8 @@ pub fn extract(root: Node, src: &[u8]) -> (Facts, bool) {
             extractor.facts.decls.push(TopDecl {
                 span: span(child),
                 uses: Vec::new(),
+                field_uses: Vec::new(),
+                receiver: None,
                 is_import: kind == "import_declaration",
             });
             extractor.current_decl = Some(extractor.facts.decls.len() - 1);
@@ -135,7 +137,11 @@ impl<'s> Extractor<'s> {
             "call_expression" => self.call(node),
             "short_var_declaration" | "assignment_statement" => self.assignment(node),
             "var_spec" | "const_spec" => self.spec(node),
-            "selector_expression" => self.package_use(node, "operand"),
+            "selector_expression" => {
+                self.package_use(node, "operand");
+                self.field_use(node);
+            }
+            "field_declaration" => self.struct_field(node),
             "qualified_type" => self.package_use(node, "package"),
             _ => {}
         }
@@ -197,6 +203,16 @@ impl<'s> Extractor<'s> {
             },
             _ => FuncKind::Literal,
         };
+        if let (FuncKind::Method { receiver, .. }, Some(decl)) = (&kind, self.current_decl) {
+            let name = node
+                .child_by_field_name("receiver")
+                .and_then(|r| named_child_of_kind(r, "parameter_declaration"))
+                .and_then(|p| p.child_by_field_name("name"))
+                .map(|n| self.text(n).to_string());
+            if let Some(name) = name {
+                self.facts.decls[decl].receiver = Some((name, receiver.clone()));
+            }
+        }
         let keyword = node
             .child(0)
             .filter(|c| c.kind() == "func")
@@ -324,7 +340,11 @@ impl<'s> Extractor<'s> {
                 }
             }
         }
-        self.facts.types.push(TypeDecl { name, doc_rows });
+        self.facts.types.push(TypeDecl {
+            name,
+            doc_rows,
+            scope: self.func_stack.last().copied(),
+        });
     }
 
     fn call(&mut self, node: Node) {
@@ -432,6 +452,67 @@ impl<'s> Extractor<'s> {
             row: node.start_position().row,
         };
         self.facts.decls[decl].uses.push(package_use);
+    }
+
+    /// `x.field.Member`: recorded so a field's imported type can be looked up later.
+    fn field_use(&mut self, node: Node) {
+        let Some(decl) = self.current_decl else {
+            return;
+        };
+        let Some(inner) = node
+            .child_by_field_name("operand")
+            .filter(|o| o.kind() == "selector_expression")
+        else {
+            return;
+        };
+        let (Some(variable), Some(field)) = (
+            inner
+                .child_by_field_name("operand")
+                .filter(|o| o.kind() == "identifier"),
+            inner.child_by_field_name("field"),
+        ) else {
+            return;
+        };
+        let field_use = FieldUse {
+            variable: self.text(variable).to_string(),
+            field: self.text(field).to_string(),
+            text: self.text(node).to_string(),
+            row: node.start_position().row,
+        };
+        self.facts.decls[decl].field_uses.push(field_use);
+    }
+
+    /// A struct field typed with an imported package's type (`db *sql.DB`, `c pb.Client`).
+    fn struct_field(&mut self, node: Node) {
+        let Some(struct_name) = node
+            .parent()
+            .and_then(|list| list.parent())
+            .filter(|s| s.kind() == "struct_type")
+            .and_then(|s| s.parent())
+            .filter(|spec| spec.kind() == "type_spec")
+            .map(|spec| self.field_text(spec, "name"))
+        else {
+            return;
+        };
+        let Some(package) = node
+            .child_by_field_name("type")
+            .and_then(|t| qualified_package(t))
+            .map(|p| self.text(p).to_string())
+        else {
+            return;
+        };
+        let mut cursor = node.walk();
+        let names: Vec<String> = node
+            .children_by_field_name("name", &mut cursor)
+            .map(|n| self.text(n).to_string())
+            .collect();
+        for field in names {
+            self.facts.struct_fields.push(StructField {
+                struct_name: struct_name.clone(),
+                field,
+                package: package.clone(),
+            });
+        }
     }
 
     fn expr_list(&self, node: Node, depth: usize) -> Vec<Expr> {
@@ -570,6 +651,23 @@ impl<'s> Extractor<'s> {
             };
             self.facts.comments[i].own_line = own_line;
         }
+    }
+}
+
+/// The package identifier of `pkg.T`, `*pkg.T`, `[]pkg.T`, `map[K]pkg.T`, `pkg.T[X]`.
+fn qualified_package(node: Node) -> Option<Node> {
+    match node.kind() {
+        "qualified_type" => node.child_by_field_name("package"),
+        "generic_type" => node.child_by_field_name("type").and_then(qualified_package),
+        "map_type" => node
+            .child_by_field_name("value")
+            .and_then(qualified_package),
+        "pointer_type" | "slice_type" | "array_type" | "channel_type" | "parenthesized_type" => {
+            let mut cursor = node.walk();
+            let found = node.named_children(&mut cursor).find_map(qualified_package);
+            found
+        }
+        _ => None,
     }
 }
 

@@ -123,6 +123,8 @@ impl Func {
 pub struct TypeDecl {
     pub name: String,
     pub doc_rows: Vec<usize>,
+    /// Index of the function it is declared in; `None` at package level.
+    pub scope: Option<usize>,
 }
 
 /// An expression, reduced to the shapes rules look into.
@@ -195,11 +197,33 @@ pub struct PackageUse {
     pub row: usize,
 }
 
+/// `recv.field.Member` inside a top-level declaration: a use of a field's type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldUse {
+    pub variable: String,
+    pub field: String,
+    /// The whole selector as written, e.g. `s.db.QueryRowContext`.
+    pub text: String,
+    pub row: usize,
+}
+
+/// A struct field whose type comes from an imported package: `db *sql.DB`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StructField {
+    pub struct_name: String,
+    pub field: String,
+    /// The package's local name in the declaring file.
+    pub package: String,
+}
+
 /// A top-level declaration and the imported packages it uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TopDecl {
     pub span: Span,
     pub uses: Vec<PackageUse>,
+    pub field_uses: Vec<FieldUse>,
+    /// For a method: the receiver's name and base type.
+    pub receiver: Option<(String, String)>,
     pub is_import: bool,
 }
 
@@ -216,6 +240,7 @@ pub struct Facts {
     /// Identifiers whose fields are assigned somewhere (`opts.Help = ...`).
     pub field_assigned: Vec<String>,
     pub decls: Vec<TopDecl>,
+    pub struct_fields: Vec<StructField>,
     /// ERROR and MISSING nodes, in source order.
     pub syntax_errors: Vec<SyntaxError>,
 }
@@ -280,6 +305,20 @@ impl Facts {
         self.comments
             .iter()
             .filter(move |c| !c.own_line && c.span.start_row == row)
+    }
+
+    /// Whether a type named `name` is declared where `func`'s signature can see it: at package
+    /// level or in a function enclosing `func`.
+    pub fn declares_type_visible_from(&self, name: &str, func: &Func) -> bool {
+        let mut scopes = vec![None];
+        let mut enclosing = func.enclosing;
+        while let Some(index) = enclosing {
+            scopes.push(Some(index));
+            enclosing = self.funcs.get(index).and_then(|f| f.enclosing);
+        }
+        self.types
+            .iter()
+            .any(|t| t.name == name && scopes.contains(&t.scope))
     }
 
     /// The single binding of `name` visible from `func` in this file: one in that function, an

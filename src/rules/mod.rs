@@ -75,6 +75,7 @@ pub mod handler_oncall;
 pub mod metric_help;
 pub mod metric_location;
 pub mod metric_promauto;
+pub mod troubleshooting_doc;
 
 use crate::config::Settings;
 use crate::data::RuleData;

@@ -1,0 +1,297 @@
+//! Diff mode through the binary, on real temporary git repositories built from
+//! `fixtures/diff/<case>/`: scoping, troubleshooting-doc, --staged, and git errors.
+
+mod support;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use support::{diff_repo, After, TempRepo};
+
+fn sre_policy(cwd: &Path, args: &[&str]) -> Output {
+    support::isolate();
+    Command::new(env!("CARGO_BIN_EXE_sre-policy"))
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("GITHUB_ACTIONS")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .expect("binary runs")
+}
+
+/// `check --format compact --fail-on never` plus `args`; returns (exit code, stdout lines).
+fn check(repo: &TempRepo, args: &[&str]) -> (i32, Vec<String>) {
+    let mut all = vec!["check", "--format", "compact"];
+    all.extend_from_slice(args);
+    let output = sre_policy(repo.path(), &all);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        !String::from_utf8_lossy(&output.stderr).contains("panicked"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (
+        output.status.code().unwrap_or(-1),
+        stdout.lines().map(str::to_string).collect(),
+    )
+}
+
+fn rules_of(lines: &[String]) -> Vec<&str> {
+    lines
+        .iter()
+        .filter_map(|l| l.split('[').nth(1)?.split(']').next())
+        .collect()
+}
+
+#[test]
+fn storage_change_without_doc_names_the_package_and_the_call() {
+    let repo = diff_repo("storage", After::Committed);
+    let (code, lines) = check(&repo, &["--base", "main"]);
+    assert_eq!(code, 1, "{lines:?}");
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        lines[0].starts_with("internal/store/store.go:18:2: error[troubleshooting-doc]"),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[0].contains("uses database/sql via `s.db.QueryRowContext`"),
+        "{}",
+        lines[0]
+    );
+    assert!(lines[0].contains("docs/troubleshooting.md"));
+}
+
+#[test]
+fn storage_change_with_doc_passes() {
+    let repo = diff_repo("storage", After::Committed);
+    repo.write(
+        "docs/troubleshooting.md",
+        "# Troubleshooting\n\nDeleted orders are now hidden.\n",
+    );
+    repo.commit_all("doc");
+    let (code, lines) = check(&repo, &["--base", "main"]);
+    assert_eq!((code, lines.len()), (0, 0), "{lines:?}");
+}
+
+#[test]
+fn per_directory_doc_nearest_wins() {
+    let repo = diff_repo("storage", After::Committed);
+    repo.write(
+        ".sre-policy.toml",
+        "[troubleshooting]\ndoc = { \"internal\" = \"internal/RUNBOOK.md\", \"internal/store\" = \"internal/store/RUNBOOK.md\" }\n",
+    );
+    repo.commit_all("config");
+    let (_, lines) = check(&repo, &["--base", "main"]);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("internal/store/RUNBOOK.md")),
+        "{lines:?}"
+    );
+    repo.write("internal/store/RUNBOOK.md", "# Store\n");
+    repo.commit_all("runbook");
+    let (code, lines) = check(&repo, &["--base", "main"]);
+    assert_eq!((code, lines.len()), (0, 0), "{lines:?}");
+}
+
+#[test]
+fn comment_only_and_pure_function_changes_do_not_count() {
+    let repo = diff_repo("storage", After::WorkTree);
+    let store = repo.path().join("internal/store/store.go");
+    let before = std::fs::read_to_string(
+        support::case_dir("storage").join("before/internal/store/store.go"),
+    )
+    .unwrap();
+    let comment_only = before.replace(
+        "// Status returns an order's status.",
+        "// Status returns the status of an order.\n//\n// It reads one row.",
+    );
+    std::fs::write(&store, &comment_only).unwrap();
+    let (code, lines) = check(&repo, &["--base", "main"]);
+    assert_eq!((code, lines.len()), (0, 0), "comment-only: {lines:?}");
+    let pure = before.replace(
+        "strings.ToLower(strings.TrimSpace(id))",
+        "strings.TrimSpace(strings.ToLower(id))",
+    );
+    std::fs::write(&store, &pure).unwrap();
+    let (code, lines) = check(&repo, &["--base", "main"]);
+    assert_eq!((code, lines.len()), (0, 0), "pure function: {lines:?}");
+}
+
+#[test]
+fn added_import_counts_and_deleted_file_counts() {
+    let repo = diff_repo("handlers", After::Committed);
+    let (_, lines) = check(&repo, &["--base", "main", "--rule", "troubleshooting-doc"]);
+    // handlers.go imports net/http and the new handler is code in a declaration using it.
+    assert_eq!(rules_of(&lines), ["troubleshooting-doc"], "{lines:?}");
+    assert!(
+        lines[0].contains("uses net/http via `http.ResponseWriter`"),
+        "{lines:?}"
+    );
+
+    let deleted = diff_repo("deleted", After::Committed);
+    let (code, lines) = check(&deleted, &["--base", "main"]);
+    assert_eq!(code, 1);
+    assert!(
+        lines.iter().any(
+            |l| l.starts_with("cmd/dial.go:1:1: error[troubleshooting-doc]")
+                && l.contains("deletes a file that uses net")
+        ),
+        "{lines:?}"
+    );
+}
+
+#[test]
+fn only_the_new_handler_is_reported_in_added_scope() {
+    let repo = diff_repo("handlers", After::Committed);
+    let (code, lines) = check(&repo, &["--base", "main", "--rule", "handler-oncall"]);
+    assert_eq!(code, 1);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        lines[0].starts_with("api/handlers.go:7:1: error[handler-oncall]"),
+        "{lines:?}"
+    );
+    assert!(lines[0].contains("`orders`"));
+
+    let (_, lines) = check(
+        &repo,
+        &[
+            "--base",
+            "main",
+            "--rule",
+            "handler-oncall",
+            "--scope",
+            "changed-files",
+        ],
+    );
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    let (_, lines) = check(
+        &repo,
+        &[
+            "--base",
+            "main",
+            "--rule",
+            "handler-oncall",
+            "--scope",
+            "all",
+        ],
+    );
+    assert_eq!(lines.len(), 2, "{lines:?}");
+}
+
+#[test]
+fn head_commit_to_commit_ignores_the_work_tree() {
+    let repo = diff_repo("handlers", After::Committed);
+    repo.write("api/handlers.go", "package api\n");
+    let (_, lines) = check(
+        &repo,
+        &[
+            "--base",
+            "main",
+            "--head",
+            "HEAD",
+            "--rule",
+            "handler-oncall",
+        ],
+    );
+    assert_eq!(lines.len(), 1, "{lines:?}");
+}
+
+#[test]
+fn trailer_waives_and_requires_a_reason() {
+    let repo = diff_repo("skip_trailer", After::Committed);
+    let output = sre_policy(
+        repo.path(),
+        &["check", "--base", "main", "--format", "human"],
+    );
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("waived by a commit trailer: port change is covered by the LB runbook"),
+        "{text}"
+    );
+
+    let repo = diff_repo("skip_trailer", After::Committed);
+    repo.git(&[
+        "commit",
+        "-q",
+        "--amend",
+        "-m",
+        "Move the listener\n\nSRE-Policy-Skip: troubleshooting-doc",
+    ]);
+    let output = sre_policy(
+        repo.path(),
+        &["check", "--base", "main", "--format", "human"],
+    );
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(text.contains("without a reason was ignored"), "{text}");
+}
+
+#[test]
+fn staged_reads_the_index_not_the_fix_left_unstaged() {
+    let repo = diff_repo("handlers", After::Staged);
+    let annotated = "package api\n\nimport \"net/http\"\n\nfunc legacy(w http.ResponseWriter, r *http.Request) {}\n\n// @oncall-team payments\nfunc orders(w http.ResponseWriter, r *http.Request) {}\n";
+    repo.write("api/handlers.go", annotated);
+    let (code, lines) = check(&repo, &["--staged", "--rule", "handler-oncall"]);
+    assert_eq!(code, 1, "{lines:?}");
+    assert!(lines[0].contains("`orders`"), "{lines:?}");
+    repo.git(&["add", "api/handlers.go"]);
+    let (code, lines) = check(&repo, &["--staged", "--rule", "handler-oncall"]);
+    assert_eq!((code, lines.len()), (0, 0), "{lines:?}");
+}
+
+#[test]
+fn staged_in_a_repository_without_commits() {
+    let repo = TempRepo::init();
+    repo.write("main.go", "package main\n\nimport \"net/http\"\n\nfunc h(w http.ResponseWriter, r *http.Request) {}\n");
+    repo.git(&["add", "main.go"]);
+    let (code, lines) = check(&repo, &["--staged", "--rule", "handler-oncall"]);
+    assert_eq!(code, 1);
+    assert!(
+        lines[0].starts_with("main.go:5:1: error[handler-oncall]"),
+        "{lines:?}"
+    );
+}
+
+#[test]
+fn git_errors_exit_2_with_the_remedy() {
+    let repo = diff_repo("handlers", After::Committed);
+    let output = sre_policy(repo.path(), &["check", "--base", "no-such-branch"]);
+    assert_eq!(output.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(err.contains("no-such-branch"), "{err}");
+
+    let shallow_parent = support::scratch_dir();
+    let shallow = shallow_parent.path().join("shallow");
+    let url = format!("file://{}", repo.path().display());
+    support::git_in(
+        shallow_parent.path(),
+        &[
+            "clone", "-q", "--depth", "1", "--branch", "feature", &url, "shallow",
+        ],
+        &[],
+    );
+    let base = repo.rev("main");
+    let output = sre_policy(&shallow, &["check", "--base", &base]);
+    assert_eq!(output.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        err.contains("shallow") && err.contains("fetch-depth: 0"),
+        "{err}"
+    );
+
+    let plain = support::scratch_dir();
+    let output = sre_policy(plain.path(), &["check", "--base", "main"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("git repository"));
+}
+
+#[test]
+fn whole_tree_mode_says_troubleshooting_doc_was_skipped() {
+    let repo = diff_repo("storage", After::Committed);
+    let output = sre_policy(repo.path(), &["check", "--format", "human"]);
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("troubleshooting-doc was skipped"), "{text}");
+}
