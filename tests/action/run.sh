@@ -71,6 +71,7 @@ import "net/http"
 
 func New(w http.ResponseWriter, r *http.Request) {}
 GO
+mkdir -p "$up/docs" && echo "# New: check its upstream" > "$up/docs/troubleshooting.md"
 git -C "$up" add . && git -C "$up" commit -qm "add handler"
 git -C "$up" checkout -q main
 # GitHub's refs/pull/N/merge: the PR merged into the base.

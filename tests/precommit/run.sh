@@ -95,7 +95,9 @@ func Health(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 }
 GO
-git add svc/handler.go
+mkdir -p docs
+echo "# Health: always 200" > docs/troubleshooting.md   # a net/http change (troubleshooting-doc)
+git add svc/handler.go docs/troubleshooting.md
 if git commit -qm "add handler" > "$tmp/out" 2>&1; then
   cat "$tmp/out"; fail "a commit with an unannotated handler passed"
 fi
