@@ -14,6 +14,7 @@ use crate::rules;
 pub fn run(cli: Cli) -> miette::Result<u8> {
     match cli.command {
         Command::Check(args) => check(args),
+        Command::Init { path, force } => crate::init::run(&path, force),
         Command::Rules => {
             let mut out = String::new();
             for rule in rules::RULES {

@@ -30,6 +30,15 @@ pub enum Command {
         /// The rule id, e.g. handler-oncall.
         rule: String,
     },
+    /// Write a commented .sre-policy.toml; print the Makefile, workflow and pre-commit snippets.
+    Init {
+        /// A folder of the repository (the config goes to its root).
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// Replace an existing .sre-policy.toml.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 /// When `check` exits 1.
