@@ -529,6 +529,8 @@ impl<'s> Extractor<'s> {
             type_name,
             fields: Vec::new(),
             elements: Vec::new(),
+            field_spans: Vec::new(),
+            element_spans: Vec::new(),
         };
         let mut cursor = body.walk();
         for element in body.named_children(&mut cursor) {
@@ -543,8 +545,12 @@ impl<'s> Extractor<'s> {
                         .map(|v| self.expr(v, depth + 1))
                         .unwrap_or(Expr::Other);
                     composite.fields.push((key, value));
+                    composite.field_spans.push(span(element));
                 }
-                "literal_element" => composite.elements.push(self.expr(element, depth + 1)),
+                "literal_element" => {
+                    composite.elements.push(self.expr(element, depth + 1));
+                    composite.element_spans.push(span(element));
+                }
                 _ => {}
             }
         }
