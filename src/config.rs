@@ -157,16 +157,21 @@ impl Settings {
         self.levels.insert(rule.to_string(), Level::Off);
     }
 
-    /// Reads `explicit`, or `.sre-policy.toml` in `root` when present, or the defaults.
-    pub fn load(explicit: Option<&Path>, root: &Path) -> miette::Result<Settings> {
+    /// Reads `explicit`, or the nearest `.sre-policy.toml` from `start` up to `root`, or the
+    /// defaults when there is none.
+    pub fn load(explicit: Option<&Path>, start: &Path, root: &Path) -> miette::Result<Settings> {
         let path = match explicit {
             Some(path) => path.to_path_buf(),
             None => {
-                let candidate = root.join(CONFIG_FILE);
-                if !candidate.exists() {
-                    return Ok(Settings::default());
+                let found = start
+                    .ancestors()
+                    .take_while(|dir| dir.starts_with(root))
+                    .map(|dir| dir.join(CONFIG_FILE))
+                    .find(|candidate| candidate.is_file());
+                match found {
+                    Some(candidate) => candidate,
+                    None => return Ok(Settings::default()),
                 }
-                candidate
             }
         };
         if path.is_dir() {

@@ -66,7 +66,7 @@ pub fn prepare(options: &CheckOptions) -> miette::Result<(PathBuf, Settings)> {
         .canonicalize()
         .map_err(|e| miette::miette!("cannot resolve path {}: {e}", path.display()))?;
     let root = walk::find_root(&start);
-    let mut settings = Settings::load(options.config.as_deref(), &root)?;
+    let mut settings = Settings::load(options.config.as_deref(), &start, &root)?;
     for id in options.only_rules.iter().chain(&options.ignore_rules) {
         if crate::rules::info(id).is_none() {
             let ids: Vec<&str> = crate::rules::RULES.iter().map(|r| r.id).collect();

@@ -38,7 +38,7 @@ fn wants(path: &Path) -> Vec<(usize, Vec<Regex>)> {
 }
 
 fn run(dir: &Path, prefilter: bool) -> Vec<Finding> {
-    let config = dir.join("sre-policy.toml");
+    let config = dir.join(".sre-policy.toml");
     let options = CheckOptions {
         path: dir.to_path_buf(),
         config: config.exists().then_some(config),

@@ -324,7 +324,11 @@ impl<'s> Extractor<'s> {
                 }
             }
         }
-        self.facts.types.push(TypeDecl { name, doc_rows });
+        self.facts.types.push(TypeDecl {
+            name,
+            doc_rows,
+            scope: self.func_stack.last().copied(),
+        });
     }
 
     fn call(&mut self, node: Node) {

@@ -123,6 +123,8 @@ impl Func {
 pub struct TypeDecl {
     pub name: String,
     pub doc_rows: Vec<usize>,
+    /// Index of the function it is declared in; `None` at package level.
+    pub scope: Option<usize>,
 }
 
 /// An expression, reduced to the shapes rules look into.
@@ -290,6 +292,20 @@ impl Facts {
         self.comments
             .iter()
             .filter(move |c| !c.own_line && c.span.start_row == row)
+    }
+
+    /// Whether a type named `name` is declared where `func`'s signature can see it: at package
+    /// level or in a function enclosing `func`.
+    pub fn declares_type_visible_from(&self, name: &str, func: &Func) -> bool {
+        let mut scopes = vec![None];
+        let mut enclosing = func.enclosing;
+        while let Some(index) = enclosing {
+            scopes.push(Some(index));
+            enclosing = self.funcs.get(index).and_then(|f| f.enclosing);
+        }
+        self.types
+            .iter()
+            .any(|t| t.name == name && scopes.contains(&t.scope))
     }
 
     /// The single binding of `name` visible from `func` in this file: one in that function, an

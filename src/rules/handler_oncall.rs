@@ -78,7 +78,7 @@ pub fn handler_kind(
         return None;
     };
     for framework in frameworks {
-        if type_is(param, facts, &framework.import, &framework.type_name)
+        if type_is(param, func, facts, &framework.import, &framework.type_name)
             && returns_only(func, framework.returns.as_deref())
         {
             return Some(framework.name.clone());
@@ -87,7 +87,7 @@ pub fn handler_kind(
     ctx_settings
         .extra_handlers
         .iter()
-        .find(|extra| type_is(param, facts, &extra.import, &extra.type_name))
+        .find(|extra| type_is(param, func, facts, &extra.import, &extra.type_name))
         .map(|extra| extra.import.clone())
 }
 
@@ -95,12 +95,12 @@ fn is_net_http_handler(func: &Func, facts: &Facts) -> bool {
     let [writer, request] = func.params.as_slice() else {
         return false;
     };
-    type_is(writer, facts, NET_HTTP, "ResponseWriter")
-        && type_is(request, facts, NET_HTTP, "*Request")
+    type_is(writer, func, facts, NET_HTTP, "ResponseWriter")
+        && type_is(request, func, facts, NET_HTTP, "*Request")
 }
 
 /// Whether `ty` is `type_name` (`*Name` for a pointer) of the package imported from `import`.
-fn type_is(ty: &TypeRef, facts: &Facts, import: &str, type_name: &str) -> bool {
+fn type_is(ty: &TypeRef, func: &Func, facts: &Facts, import: &str, type_name: &str) -> bool {
     let (want_pointer, want_name) = match type_name.strip_prefix('*') {
         Some(name) => (true, name),
         None => (false, type_name),
@@ -118,7 +118,8 @@ fn type_is(ty: &TypeRef, facts: &Facts, import: &str, type_name: &str) -> bool {
     }
     match package {
         Some(package) => facts.local_names(import).any(|local| local == package),
-        None => facts.dot_imports(import),
+        // A type of the same name declared in the file shadows the dot-imported one.
+        None => facts.dot_imports(import) && !facts.declares_type_visible_from(name, func),
     }
 }
 
