@@ -455,6 +455,8 @@ impl<'s> Extractor<'s> {
             "identifier" | "field_identifier" | "package_identifier" | "type_identifier" => {
                 Expr::Ident(self.text(node).to_string())
             }
+            // A predeclared identifier in Go.
+            "nil" => Expr::Ident("nil".to_string()),
             "selector_expression" => match (
                 node.child_by_field_name("operand"),
                 node.child_by_field_name("field"),

@@ -188,14 +188,21 @@ impl MetricType {
     }
 }
 
-/// A string written as a literal, or as an identifier bound once in this file (a `const` or
-/// a `var` never reassigned) to a literal, followed through a few identifiers.
+/// A string written as a literal, or as an identifier bound exactly once in this file (a
+/// `const`, or a `var` never reassigned) to a literal, followed through a few identifiers.
 pub fn resolve_string(facts: &Facts, expr: &Expr, func: Option<usize>) -> Option<String> {
     let mut expr = expr;
     for _ in 0..8 {
         match expr {
             Expr::Str(value) => return Some(value.clone()),
-            Expr::Ident(name) => expr = &facts.unique_binding(name, func)?.value,
+            Expr::Ident(name) => {
+                // A variable assigned anywhere else in the file (an `init` that renames it) is
+                // not guessed at: the name must be bound exactly once in the file.
+                if facts.bindings.iter().filter(|b| b.name == *name).count() != 1 {
+                    return None;
+                }
+                expr = &facts.unique_binding(name, func)?.value;
+            }
             _ => return None,
         }
     }
@@ -205,8 +212,12 @@ pub fn resolve_string(facts: &Facts, expr: &Expr, func: Option<usize>) -> Option
 /// A metric's full name as `prometheus.BuildFQName` makes it, and where its `Name` is written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FullName {
-    /// Empty when `Name` is empty or absent (the metric then fails to register).
+    /// The full name when `complete`, else the `Name` part alone. Empty when `Name` is empty
+    /// or absent (the metric then fails to register).
     pub name: String,
+    /// False when `Name` is known but `Namespace` or `Subsystem` is not (a parameter, another
+    /// file's constant): `name` is then only the last part of the full name.
+    pub complete: bool,
     /// The `Name: ...` element; `None` when there is no `Name` field.
     pub span: Option<Span>,
 }
@@ -236,8 +247,9 @@ impl MetricCall<'_> {
     }
 
     /// The full name `Namespace_Subsystem_Name` (empty parts left out) when each part is a
-    /// string literal or an identifier bound to one in this file; `None` otherwise, and for
-    /// opts written positionally.
+    /// string literal or an identifier bound to one in this file; only the `Name` part (with
+    /// `complete` false) when the prefixes are not known; `None` when `Name` is not known, and
+    /// for opts written positionally.
     pub fn full_name(&self, facts: &Facts) -> Option<FullName> {
         let Opts::Literal(opts) = self.opts else {
             return None;
@@ -249,11 +261,19 @@ impl MetricCall<'_> {
             None => Some(String::new()),
             Some(expr) => resolve_string(facts, expr, self.call.func),
         };
-        let (namespace, subsystem, name) = (part("Namespace")?, part("Subsystem")?, part("Name")?);
+        let name = part("Name")?;
         let span = opts.field_span("Name");
+        let (Some(namespace), Some(subsystem)) = (part("Namespace"), part("Subsystem")) else {
+            return Some(FullName {
+                name,
+                complete: false,
+                span,
+            });
+        };
         if name.is_empty() {
             return Some(FullName {
-                name: String::new(),
+                name,
+                complete: true,
                 span,
             });
         }
@@ -263,7 +283,23 @@ impl MetricCall<'_> {
             .copied()
             .collect::<Vec<_>>()
             .join("_");
-        Some(FullName { name: full, span })
+        Some(FullName {
+            name: full,
+            complete: true,
+            span,
+        })
+    }
+
+    /// True for `promauto.With(nil).NewX(...)`: a metric registered nowhere (a stub passed
+    /// where a counter is required), never exposed.
+    pub fn registered_nowhere(&self) -> bool {
+        match &self.call.callee {
+            Expr::Selector(operand, _) => matches!(
+                operand.as_ref(),
+                Expr::Call { args, .. } if matches!(args.as_slice(), [Expr::Ident(n)] if n == "nil")
+            ),
+            _ => false,
+        }
     }
 
     /// The label names this file tells: the `[]string{...}` of a `*Vec` constructor (written
@@ -299,7 +335,11 @@ impl MetricCall<'_> {
 
 /// A composite literal written in place, or bound once in this file to an identifier whose
 /// fields are not assigned later.
-fn bound_literal<'f>(facts: &'f Facts, expr: &'f Expr, func: Option<usize>) -> Option<&'f Composite> {
+fn bound_literal<'f>(
+    facts: &'f Facts,
+    expr: &'f Expr,
+    func: Option<usize>,
+) -> Option<&'f Composite> {
     match expr {
         Expr::Composite(c) => Some(c),
         Expr::Ident(name) if !facts.field_assigned.iter().any(|n| n == name) => {
@@ -315,7 +355,10 @@ fn bound_literal<'f>(facts: &'f Facts, expr: &'f Expr, func: Option<usize>) -> O
 /// The value of a map key written as a string literal or a constant identifier.
 fn string_key(facts: &Facts, key: &str, func: Option<usize>) -> Option<String> {
     if key.starts_with('"') {
-        return Some(super::extract::string_value(key, "interpreted_string_literal"));
+        return Some(super::extract::string_value(
+            key,
+            "interpreted_string_literal",
+        ));
     }
     if key.starts_with('`') {
         return Some(super::extract::string_value(key, "raw_string_literal"));

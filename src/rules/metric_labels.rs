@@ -43,14 +43,26 @@ pub fn check(ctx: &FileContext, out: &mut FileOutput) {
                 problems.push("is camelCase, not snake_case".to_string());
                 rename = Some(snake_case(rename.as_deref().unwrap_or(name)));
             }
-            if name == "le" && !matches!(kind, MetricType::Histogram | MetricType::Untyped) {
+            if name == "le" && kind == MetricType::Histogram {
+                problems.push(
+                    "is the bucket label a histogram adds itself: the constructor panics"
+                        .to_string(),
+                );
+                helps.push("choose another name; `le` holds each bucket's upper bound");
+            } else if name == "le" && kind != MetricType::Untyped {
                 problems.push(format!(
                     "is reserved for histogram buckets, and this metric is a {}",
                     kind.as_str()
                 ));
                 helps.push("choose another name; queries treat `le` as a bucket bound");
             }
-            if name == "quantile" && !matches!(kind, MetricType::Summary | MetricType::Untyped) {
+            if name == "quantile" && kind == MetricType::Summary {
+                problems.push(
+                    "is the quantile label a summary adds itself: the constructor panics"
+                        .to_string(),
+                );
+                helps.push("choose another name; `quantile` holds each objective's quantile");
+            } else if name == "quantile" && kind != MetricType::Untyped {
                 problems.push(format!(
                     "is reserved for summary quantiles, and this metric is a {}",
                     kind.as_str()
@@ -88,7 +100,10 @@ pub fn check(ctx: &FileContext, out: &mut FileOutput) {
 /// `metric `name`` when the full name is known, else the constructor as written.
 fn describe(metric: &MetricCall, facts: &Facts) -> String {
     match metric.full_name(facts) {
-        Some(full) if !full.name.is_empty() => format!("metric `{}`", full.name),
+        Some(full) if !full.name.is_empty() && full.complete => {
+            format!("metric `{}`", full.name)
+        }
+        Some(full) if !full.name.is_empty() => format!("the metric with Name `{}`", full.name),
         _ => format!("the metric built with `{}`", metric.written()),
     }
 }
@@ -97,15 +112,12 @@ fn describe(metric: &MetricCall, facts: &Facts) -> String {
 fn high_cardinality(ctx: &FileContext, label: &str) -> Option<String> {
     let builtin = &ctx.data.units.high_cardinality_labels;
     match &ctx.settings.high_cardinality_labels {
-        Some(list) => list
-            .iter()
-            .any(|l| l.eq_ignore_ascii_case(label))
-            .then(|| {
-                builtin
-                    .get(label)
-                    .cloned()
-                    .unwrap_or_else(|| "configured as high-cardinality".to_string())
-            }),
+        Some(list) => list.iter().any(|l| l.eq_ignore_ascii_case(label)).then(|| {
+            builtin
+                .get(label)
+                .cloned()
+                .unwrap_or_else(|| "configured as high-cardinality".to_string())
+        }),
         None => builtin.get(label).cloned(),
     }
 }

@@ -22,10 +22,18 @@ pub struct Verdict {
 
 pub fn check(ctx: &FileContext, out: &mut FileOutput) {
     let units = &ctx.data.units;
-    for metric in ctx.metric_calls {
-        let Some(full) = metric.full_name(ctx.facts) else {
+    let names: Vec<_> = ctx
+        .metric_calls
+        .iter()
+        .map(|m| m.full_name(ctx.facts))
+        .collect();
+    for (metric, full) in ctx.metric_calls.iter().zip(&names) {
+        let Some(full) = full else {
             continue;
         };
+        if metric.registered_nowhere() {
+            continue;
+        }
         let kind = metric.metric_type();
         let span = full.span.unwrap_or(metric.call.span);
         if full.name.is_empty() {
@@ -41,28 +49,54 @@ pub fn check(ctx: &FileContext, out: &mut FileOutput) {
                 .extend(ctx.finding(ID, span, message, Some(help)));
             continue;
         }
-        let Some(verdict) = analyze(&full.name, kind, units) else {
+        let (verdict, subject) = if full.complete {
+            (analyze(&full.name, kind, units), format!("`{}`", full.name))
+        } else {
+            // Only Name is known: check it as the tail of a name with a prefix.
+            let verdict = analyze(&format!("{UNKNOWN_PREFIX}_{}", full.name), kind, units);
+            let verdict = verdict.map(|mut v| {
+                v.suggestion = v
+                    .suggestion
+                    .strip_prefix(UNKNOWN_PREFIX)
+                    .map(|s| s.trim_start_matches('_').to_string())
+                    .unwrap_or(v.suggestion);
+                v
+            });
+            (verdict, format!("with Name `{}`", full.name))
+        };
+        let Some(verdict) = verdict else {
             continue;
         };
-        let message = format!(
-            "{} `{}` {}: rename it to `{}`",
+        let mut message = format!(
+            "{} {subject} {}: rename it to `{}`",
             kind.as_str(),
-            full.name,
             join_problems(&verdict.problems),
             verdict.suggestion
         );
+        let taken = names
+            .iter()
+            .flatten()
+            .any(|other| other.complete == full.complete && other.name == verdict.suggestion);
+        if taken {
+            message.push_str(" once the metric of that name in this file is retired");
+        }
         let mut help = "Prometheus naming conventions: snake_case, base units spelled out, \
                         `_total` only and always on counters \
                         (https://prometheus.io/docs/practices/naming/)"
             .to_string();
         if verdict.unit_change {
-            help.push_str("; record values in the base unit too (e.g. observe seconds, not milliseconds)");
+            help.push_str(
+                "; record values in the base unit too (e.g. observe seconds, not milliseconds)",
+            );
         }
         help.push_str("; update dashboards and alerts that use the old name in the same change");
         out.findings
             .extend(ctx.finding(ID, span, message, Some(help)));
     }
 }
+
+/// Stands for a Namespace or Subsystem this file does not tell.
+const UNKNOWN_PREFIX: &str = "namespace";
 
 /// `a`, `a and b`, `a, b and c`.
 pub fn join_problems(problems: &[String]) -> String {
@@ -174,21 +208,35 @@ pub fn analyze(name: &str, kind: MetricType, units: &UnitTable) -> Option<Verdic
     let last = segments.last().map(|s| s.to_ascii_lowercase());
     let last = last.as_deref().unwrap_or("");
 
+    let is_unit = |segment: &str| {
+        segment == "total"
+            || units.base_units.iter().any(|b| b == segment)
+            || non_base_unit(segment, units).is_some()
+            || units.abbreviations.contains_key(segment)
+    };
+    let lowered: Vec<String> = segments.iter().map(|s| s.to_ascii_lowercase()).collect();
     let mut kept = Vec::with_capacity(segments.len() + 1);
     for (i, segment) in segments.drain(..).enumerate() {
-        let lower = segment.to_ascii_lowercase();
-        if i > 0 && TYPE_WORDS.contains(&lower.as_str()) {
+        let lower = &lowered[i];
+        // The metric's own type anywhere, or any type as the last word before the unit and
+        // `_total` (`errors_counter_total`). A type that names what is counted is not the
+        // metric's type: `native_histogram_series` counts native histograms.
+        let names_a_type = i > 0
+            && TYPE_WORDS.contains(&lower.as_str())
+            && !(lower == "histogram" && lowered[i - 1] == "native")
+            && (lower == kind.as_str() || lowered[i + 1..].iter().all(|s| is_unit(s)));
+        if names_a_type {
             problems.push(format!("includes the metric type `{lower}`"));
             continue;
         }
-        if let Some(base) = non_base_unit(&lower, units) {
+        if let Some(base) = non_base_unit(lower, units) {
             problems.push(format!("uses `{lower}` instead of the base unit `{base}`"));
             unit_change = true;
             kept.push(base.to_string());
             continue;
         }
         if i > 0 {
-            if let Some(base) = units.abbreviations.get(&lower) {
+            if let Some(base) = units.abbreviations.get(lower) {
                 problems.push(format!(
                     "uses the abbreviated unit `{lower}` instead of `{base}`"
                 ));
@@ -202,7 +250,11 @@ pub fn analyze(name: &str, kind: MetricType, units: &UnitTable) -> Option<Verdic
     let mut segments = kept;
 
     let pop_last = |segments: &mut Vec<String>, word: &str| {
-        if segments.len() > 1 && segments.last().is_some_and(|s| s.eq_ignore_ascii_case(word)) {
+        if segments.len() > 1
+            && segments
+                .last()
+                .is_some_and(|s| s.eq_ignore_ascii_case(word))
+        {
             segments.pop();
         }
     };
@@ -229,9 +281,7 @@ pub fn analyze(name: &str, kind: MetricType, units: &UnitTable) -> Option<Verdic
         }
         MetricType::Gauge | MetricType::Histogram | MetricType::Summary => {
             if last == "total" {
-                problems.push(
-                    "ends in `_total`, which is reserved for counters".to_string(),
-                );
+                problems.push("ends in `_total`, which is reserved for counters".to_string());
                 pop_last(&mut segments, "total");
             }
             let reserved = match kind {
@@ -311,7 +361,10 @@ mod tests {
             rename("request_latency_milliseconds", Histogram),
             "request_latency_seconds"
         );
-        assert_eq!(rename("request_latency_ms", Histogram), "request_latency_seconds");
+        assert_eq!(
+            rename("request_latency_ms", Histogram),
+            "request_latency_seconds"
+        );
         assert_eq!(rename("upload_kb_total", Counter), "upload_bytes_total");
         assert_eq!(rename("cache_size_kilobytes", Gauge), "cache_size_bytes");
         assert_eq!(rename("uptime_minutes", Gauge), "uptime_seconds");
@@ -320,8 +373,14 @@ mod tests {
         assert_eq!(rename("errors_counter", Counter), "errors_total");
         assert_eq!(rename("temperature_gauge", Gauge), "temperature");
         assert_eq!(rename("job:requests:rate5m", Gauge), "job_requests_rate5m");
-        assert_eq!(rename("requestLatencyMs", Histogram), "request_latency_seconds");
-        assert_eq!(rename("http-requests-total", Counter), "http_requests_total");
+        assert_eq!(
+            rename("requestLatencyMs", Histogram),
+            "request_latency_seconds"
+        );
+        assert_eq!(
+            rename("http-requests-total", Counter),
+            "http_requests_total"
+        );
         assert_eq!(rename("5xx_errors_total", Counter), "_5xx_errors_total");
         assert_eq!(rename("sent_total_bytes", Counter), "sent_bytes_total");
         assert_eq!(rename("objects_bucket", Summary), "objects");
@@ -340,6 +399,27 @@ mod tests {
         assert!(!is_camel_case("FOO_bar"));
         assert_eq!(snake_case("HTTPRequestsTotal"), "http_requests_total");
         assert_eq!(snake_case("userID"), "user_id");
+    }
+
+    #[test]
+    fn a_type_that_names_what_is_counted_is_not_the_metric_type() {
+        use MetricType::*;
+        assert_eq!(verdict("tsdb_head_native_histogram_series", Gauge), None);
+        assert_eq!(
+            verdict(
+                "scrapes_exceeded_native_histogram_bucket_limit_total",
+                Counter
+            ),
+            None
+        );
+        assert_eq!(verdict("summary_objects_written_total", Counter), None);
+        assert_eq!(verdict("ingest_histogram_samples_total", Counter), None);
+        assert_eq!(
+            rename("query_duration_histogram_seconds", Histogram),
+            "query_duration_seconds"
+        );
+        assert_eq!(rename("errors_counter_total", Counter), "errors_total");
+        assert_eq!(rename("queue_length_gauge", Gauge), "queue_length");
     }
 
     #[test]
