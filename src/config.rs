@@ -43,12 +43,16 @@ pub struct HandlersConfig {
 pub struct MetricsConfig {
     #[serde(default = "default_metric_files")]
     pub files: Vec<Spanned<String>>,
+    /// Label names metric-labels flags as unbounded; replaces the built-in list.
+    #[serde(default)]
+    pub high_cardinality_labels: Option<Vec<String>>,
 }
 
 impl Default for MetricsConfig {
     fn default() -> Self {
         MetricsConfig {
             files: default_metric_files(),
+            high_cardinality_labels: None,
         }
     }
 }
@@ -116,6 +120,8 @@ pub struct Settings {
     pub extra_handlers: Vec<ExtraHandler>,
     pub metric_files: GlobSet,
     pub metric_file_patterns: Vec<String>,
+    /// `[metrics] high_cardinality_labels`; `None`: the built-in list.
+    pub high_cardinality_labels: Option<Vec<String>>,
     pub troubleshooting: TroubleshootingConfig,
     pub network_paths: GlobSet,
     pub storage_paths: GlobSet,
@@ -261,6 +267,7 @@ impl Settings {
                 .iter()
                 .map(|f| f.get_ref().clone())
                 .collect(),
+            high_cardinality_labels: config.metrics.high_cardinality_labels,
             network_paths: globs(&config.troubleshooting.network_paths, "network_paths")?,
             storage_paths: globs(&config.troubleshooting.storage_paths, "storage_paths")?,
             troubleshooting: config.troubleshooting,
@@ -382,6 +389,16 @@ mod tests {
         assert!(error.to_string().contains("invalid config"));
         let labels: Vec<_> = error.labels().into_iter().flatten().collect();
         assert_eq!(labels[0].offset(), 16);
+    }
+
+    #[test]
+    fn high_cardinality_labels_replace_the_defaults() {
+        assert_eq!(Settings::default().high_cardinality_labels, None);
+        let settings = parse("[metrics]\nhigh_cardinality_labels = [\"tenant\"]\n").unwrap();
+        assert_eq!(
+            settings.high_cardinality_labels,
+            Some(vec!["tenant".to_string()])
+        );
     }
 
     #[test]

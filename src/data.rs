@@ -1,5 +1,6 @@
 //! Rule data tables (`rules/*.toml`), embedded in the binary and parsed once.
 
+use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use serde::Deserialize;
@@ -40,17 +41,33 @@ pub struct TroubleshootingTable {
     pub storage_imports: Vec<String>,
 }
 
+/// Metric naming conventions (`rules/metric-units.toml`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnitTable {
+    pub base_units: Vec<String>,
+    pub prefixes: Vec<String>,
+    /// Unit → base unit.
+    pub non_base_units: BTreeMap<String, String>,
+    /// Abbreviation → base unit.
+    pub abbreviations: BTreeMap<String, String>,
+    /// Label name → why it explodes cardinality.
+    pub high_cardinality_labels: BTreeMap<String, String>,
+}
+
 /// All built-in rule data.
 #[derive(Debug)]
 pub struct RuleData {
     pub frameworks: Vec<FrameworkHandler>,
     pub metrics: MetricTable,
     pub troubleshooting: TroubleshootingTable,
+    pub units: UnitTable,
 }
 
 const HANDLERS_TOML: &str = include_str!("../rules/handlers.toml");
 const METRICS_TOML: &str = include_str!("../rules/metrics.toml");
 const TROUBLESHOOTING_TOML: &str = include_str!("../rules/troubleshooting.toml");
+const UNITS_TOML: &str = include_str!("../rules/metric-units.toml");
 
 impl RuleData {
     fn parse() -> Result<RuleData, toml::de::Error> {
@@ -59,6 +76,7 @@ impl RuleData {
             frameworks: handlers.framework,
             metrics: toml::from_str(METRICS_TOML)?,
             troubleshooting: toml::from_str(TROUBLESHOOTING_TOML)?,
+            units: toml::from_str(UNITS_TOML)?,
         })
     }
 
@@ -83,5 +101,11 @@ mod tests {
             .constructors
             .iter()
             .any(|c| c == "NewCounterVec"));
+        assert_eq!(data.units.abbreviations["ms"], "seconds");
+        assert!(data
+            .troubleshooting
+            .storage_imports
+            .iter()
+            .any(|c| c == "database/sql"));
     }
 }

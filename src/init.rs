@@ -2,7 +2,7 @@
 //! prints the snippets that run the check in make, GitHub Actions and pre-commit.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::config::CONFIG_FILE;
 use crate::rules;
@@ -16,19 +16,15 @@ pub const REPO_URL: &str = match option_env!("CARGO_PKG_REPOSITORY") {
 /// The release tag matching this binary.
 pub const RELEASE_TAG: &str = concat!("v", env!("CARGO_PKG_VERSION"));
 
-/// The repository root for `path`: the nearest folder at or above it that holds `.git`
-/// (a directory, or a file for worktrees and submodules), else `path` itself.
-pub fn root_for(path: &Path) -> PathBuf {
-    let start = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-    start
-        .ancestors()
-        .find(|dir| dir.join(".git").exists())
-        .map(Path::to_path_buf)
-        .unwrap_or(start)
-}
-
 /// The commented configuration `init` writes: every key, each at its default value.
 pub fn config_template() -> String {
+    let high_cardinality = crate::data::RuleData::builtin()
+        .units
+        .high_cardinality_labels
+        .keys()
+        .map(|label| format!("\"{label}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
     let mut rules_table = String::new();
     let width = rules::RULES.iter().map(|r| r.id.len()).max().unwrap_or(0);
     for rule in rules::RULES {
@@ -69,6 +65,8 @@ extra = []
 [metrics]
 # File-name globs where Prometheus metrics may be declared (metric-location).
 files = ["metrics.go"]
+# Label names metric-labels flags as unbounded (user ids, paths, ...); replaces the built-in list.
+high_cardinality_labels = [{high_cardinality}]
 
 [troubleshooting]
 # The doc a change to network or storage code must update (troubleshooting-doc, diff mode).
@@ -169,7 +167,7 @@ pub fn run(path: &Path, force: bool) -> miette::Result<u8> {
             path.display()
         ));
     }
-    let root = root_for(path);
+    let root = crate::walk::find_root(path);
     let target = root.join(CONFIG_FILE);
     // `symlink_metadata`: a dangling symlink is a file too, and is not written through.
     if !force && target.symlink_metadata().is_ok() {
@@ -250,8 +248,8 @@ mod tests {
         std::fs::create_dir_all(dir.path().join("a/.git")).unwrap();
         std::fs::create_dir_all(dir.path().join("a/b/c")).unwrap();
         let root = std::fs::canonicalize(dir.path().join("a")).unwrap();
-        assert_eq!(root_for(&dir.path().join("a/b/c")), root);
+        assert_eq!(crate::walk::find_root(&dir.path().join("a/b/c")), root);
         let outside = std::fs::canonicalize(dir.path()).unwrap();
-        assert_eq!(root_for(dir.path()), outside);
+        assert_eq!(crate::walk::find_root(dir.path()), outside);
     }
 }

@@ -32,10 +32,11 @@ pub struct WalkOptions {
 /// The repository root above `path`: the nearest folder with a `.git` entry, else `path`
 /// itself (or its folder when it is a file).
 pub fn find_root(path: &Path) -> PathBuf {
+    let path = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
     let start = if path.is_file() {
-        path.parent().unwrap_or(path)
+        path.parent().unwrap_or(&path)
     } else {
-        path
+        &path
     };
     start
         .ancestors()

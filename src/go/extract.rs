@@ -532,6 +532,8 @@ impl<'s> Extractor<'s> {
             "identifier" | "field_identifier" | "package_identifier" | "type_identifier" => {
                 Expr::Ident(self.text(node).to_string())
             }
+            // A predeclared identifier in Go.
+            "nil" => Expr::Ident("nil".to_string()),
             "selector_expression" => match (
                 node.child_by_field_name("operand"),
                 node.child_by_field_name("field"),
@@ -610,6 +612,8 @@ impl<'s> Extractor<'s> {
             type_name,
             fields: Vec::new(),
             elements: Vec::new(),
+            field_spans: Vec::new(),
+            element_spans: Vec::new(),
         };
         let mut cursor = body.walk();
         for element in body.named_children(&mut cursor) {
@@ -624,8 +628,12 @@ impl<'s> Extractor<'s> {
                         .map(|v| self.expr(v, depth + 1))
                         .unwrap_or(Expr::Other);
                     composite.fields.push((key, value));
+                    composite.field_spans.push(span(element));
                 }
-                "literal_element" => composite.elements.push(self.expr(element, depth + 1)),
+                "literal_element" => {
+                    composite.elements.push(self.expr(element, depth + 1));
+                    composite.element_spans.push(span(element));
+                }
                 _ => {}
             }
         }

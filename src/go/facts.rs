@@ -159,11 +159,21 @@ pub struct Composite {
     pub fields: Vec<(String, Expr)>,
     /// Unkeyed elements, in order.
     pub elements: Vec<Expr>,
+    /// Where each keyed element, `Key: value`, is written (parallel to `fields`).
+    pub field_spans: Vec<Span>,
+    /// Where each unkeyed element is written (parallel to `elements`).
+    pub element_spans: Vec<Span>,
 }
 
 impl Composite {
     pub fn field(&self, key: &str) -> Option<&Expr> {
         self.fields.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    /// Where the element `key: value` is written, when known.
+    pub fn field_span(&self, key: &str) -> Option<Span> {
+        let index = self.fields.iter().position(|(k, _)| k == key)?;
+        self.field_spans.get(index).copied()
     }
 }
 

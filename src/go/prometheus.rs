@@ -1,6 +1,6 @@
 //! Recognising Prometheus metric constructor calls in a file's facts.
 
-use super::facts::{Call, Composite, Expr, Facts};
+use super::facts::{Call, Composite, Expr, Facts, Span};
 use crate::data::MetricTable;
 
 /// How a metric is constructed.
@@ -164,4 +164,207 @@ fn resolve_opts<'f>(facts: &'f Facts, call: &'f Call) -> Opts<'f> {
         }
     }
     Opts::Unknown
+}
+
+/// A metric's type, from its constructor's name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetricType {
+    Counter,
+    Gauge,
+    Histogram,
+    Summary,
+    Untyped,
+}
+
+impl MetricType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MetricType::Counter => "counter",
+            MetricType::Gauge => "gauge",
+            MetricType::Histogram => "histogram",
+            MetricType::Summary => "summary",
+            MetricType::Untyped => "untyped",
+        }
+    }
+}
+
+/// A string written as a literal, or as an identifier bound exactly once in this file (a
+/// `const`, or a `var` never reassigned) to a literal, followed through a few identifiers.
+pub fn resolve_string(facts: &Facts, expr: &Expr, func: Option<usize>) -> Option<String> {
+    let mut expr = expr;
+    for _ in 0..8 {
+        match expr {
+            Expr::Str(value) => return Some(value.clone()),
+            Expr::Ident(name) => {
+                // A variable assigned anywhere else in the file (an `init` that renames it) is
+                // not guessed at: the name must be bound exactly once in the file.
+                if facts.bindings.iter().filter(|b| b.name == *name).count() != 1 {
+                    return None;
+                }
+                expr = &facts.unique_binding(name, func)?.value;
+            }
+            _ => return None,
+        }
+    }
+    None
+}
+
+/// A metric's full name as `prometheus.BuildFQName` makes it, and where its `Name` is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FullName {
+    /// The full name when `complete`, else the `Name` part alone. Empty when `Name` is empty
+    /// or absent (the metric then fails to register).
+    pub name: String,
+    /// False when `Name` is known but `Namespace` or `Subsystem` is not (a parameter, another
+    /// file's constant): `name` is then only the last part of the full name.
+    pub complete: bool,
+    /// The `Name: ...` element; `None` when there is no `Name` field.
+    pub span: Option<Span>,
+}
+
+/// A label name and where it is written, when known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LabelName {
+    pub name: String,
+    pub span: Option<Span>,
+}
+
+impl MetricCall<'_> {
+    /// The metric's type, from the constructor.
+    pub fn metric_type(&self) -> MetricType {
+        let c = self.constructor;
+        if c.starts_with("NewCounter") {
+            MetricType::Counter
+        } else if c.starts_with("NewGauge") {
+            MetricType::Gauge
+        } else if c.starts_with("NewHistogram") {
+            MetricType::Histogram
+        } else if c.starts_with("NewSummary") {
+            MetricType::Summary
+        } else {
+            MetricType::Untyped
+        }
+    }
+
+    /// The full name `Namespace_Subsystem_Name` (empty parts left out) when each part is a
+    /// string literal or an identifier bound to one in this file; only the `Name` part (with
+    /// `complete` false) when the prefixes are not known; `None` when `Name` is not known, and
+    /// for opts written positionally.
+    pub fn full_name(&self, facts: &Facts) -> Option<FullName> {
+        let Opts::Literal(opts) = self.opts else {
+            return None;
+        };
+        if !opts.elements.is_empty() {
+            return None;
+        }
+        let part = |key: &str| match opts.field(key) {
+            None => Some(String::new()),
+            Some(expr) => resolve_string(facts, expr, self.call.func),
+        };
+        let name = part("Name")?;
+        let span = opts.field_span("Name");
+        let (Some(namespace), Some(subsystem)) = (part("Namespace"), part("Subsystem")) else {
+            return Some(FullName {
+                name,
+                complete: false,
+                span,
+            });
+        };
+        if name.is_empty() {
+            return Some(FullName {
+                name,
+                complete: true,
+                span,
+            });
+        }
+        let full = [namespace.as_str(), subsystem.as_str(), name.as_str()]
+            .iter()
+            .filter(|p| !p.is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join("_");
+        Some(FullName {
+            name: full,
+            complete: true,
+            span,
+        })
+    }
+
+    /// True for `promauto.With(nil).NewX(...)`: a metric registered nowhere (a stub passed
+    /// where a counter is required), never exposed.
+    pub fn registered_nowhere(&self) -> bool {
+        match &self.call.callee {
+            Expr::Selector(operand, _) => matches!(
+                operand.as_ref(),
+                Expr::Call { args, .. } if matches!(args.as_slice(), [Expr::Ident(n)] if n == "nil")
+            ),
+            _ => false,
+        }
+    }
+
+    /// The label names this file tells: the `[]string{...}` of a `*Vec` constructor (written
+    /// in place or bound once to an identifier) and the keys of `ConstLabels`. Names that are
+    /// not literal are left out.
+    pub fn label_names(&self, facts: &Facts) -> Vec<LabelName> {
+        let func = self.call.func;
+        let literal = |expr| bound_literal(facts, expr, func);
+        let mut labels = Vec::new();
+        if self.constructor.ends_with("Vec") {
+            if let Some(list) = self.call.args.get(1).and_then(literal) {
+                for (i, element) in list.elements.iter().enumerate() {
+                    if let Some(name) = resolve_string(facts, element, func) {
+                        let span = list.element_spans.get(i).copied();
+                        labels.push(LabelName { name, span });
+                    }
+                }
+            }
+        }
+        if let Opts::Literal(opts) = self.opts {
+            if let Some(constant) = opts.field("ConstLabels").and_then(literal) {
+                for (i, (key, _)) in constant.fields.iter().enumerate() {
+                    if let Some(name) = string_key(facts, key, func) {
+                        let span = constant.field_spans.get(i).copied();
+                        labels.push(LabelName { name, span });
+                    }
+                }
+            }
+        }
+        labels
+    }
+}
+
+/// A composite literal written in place, or bound once in this file to an identifier whose
+/// fields are not assigned later.
+fn bound_literal<'f>(
+    facts: &'f Facts,
+    expr: &'f Expr,
+    func: Option<usize>,
+) -> Option<&'f Composite> {
+    match expr {
+        Expr::Composite(c) => Some(c),
+        Expr::Ident(name) if !facts.field_assigned.iter().any(|n| n == name) => {
+            match &facts.unique_binding(name, func)?.value {
+                Expr::Composite(c) => Some(c),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// The value of a map key written as a string literal or a constant identifier.
+fn string_key(facts: &Facts, key: &str, func: Option<usize>) -> Option<String> {
+    if key.starts_with('"') {
+        return Some(super::extract::string_value(
+            key,
+            "interpreted_string_literal",
+        ));
+    }
+    if key.starts_with('`') {
+        return Some(super::extract::string_value(key, "raw_string_literal"));
+    }
+    if !key.is_empty() && key.chars().all(|c| c == '_' || c.is_alphanumeric()) {
+        return resolve_string(facts, &Expr::Ident(key.to_string()), func);
+    }
+    None
 }

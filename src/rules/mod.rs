@@ -45,6 +45,16 @@ pub const RULES: &[RuleInfo] = &[
         "Prometheus metrics are declared in metrics.go (or the configured files)"
     ),
     rule!(
+        "metric-naming",
+        Warning,
+        "Prometheus metric names follow the naming conventions (promlint's checks)"
+    ),
+    rule!(
+        "metric-labels",
+        Warning,
+        "Prometheus label names are snake_case, not reserved and not unbounded"
+    ),
+    rule!(
         "troubleshooting-doc",
         Error,
         "A change to network or storage code updates the troubleshooting doc"
@@ -73,7 +83,9 @@ pub fn info(id: &str) -> Option<&'static RuleInfo> {
 
 pub mod handler_oncall;
 pub mod metric_help;
+pub mod metric_labels;
 pub mod metric_location;
+pub mod metric_naming;
 pub mod metric_promauto;
 pub mod troubleshooting_doc;
 
@@ -157,4 +169,6 @@ pub const FILE_RULES: &[(&str, FileCheck)] = &[
     (metric_help::ID, metric_help::check),
     (metric_promauto::ID, metric_promauto::check),
     (metric_location::ID, metric_location::check),
+    (metric_naming::ID, metric_naming::check),
+    (metric_labels::ID, metric_labels::check),
 ];
