@@ -384,17 +384,26 @@ struct FileResult {
     times: [Duration; 4],
 }
 
+thread_local! {
+    /// One parser per worker thread: making one costs more than parsing a small file, and
+    /// rayon may split the work into many more pieces than threads.
+    static PARSER: std::cell::RefCell<Option<GoParser>> = const { std::cell::RefCell::new(None) };
+}
+
 /// Runs the per-file rules on `inputs` in parallel and gathers the findings.
 pub fn run(inputs: &[Input], settings: &Settings, prefilter: bool) -> CheckOutcome {
     let data = RuleData::builtin();
     let relevance = Prefilter::new(data, settings);
     let results: Vec<FileResult> = inputs
         .par_iter()
-        .map_init(
-            || GoParser::new().ok(),
-            |parser, input| {
+        .map(|input| {
+            PARSER.with(|cell| {
+                let mut parser = cell.borrow_mut();
+                if parser.is_none() {
+                    *parser = GoParser::new().ok();
+                }
                 let checked = catch_unwind(AssertUnwindSafe(|| {
-                    check_input(input, parser, settings, data, &relevance, prefilter)
+                    check_input(input, &mut parser, settings, data, &relevance, prefilter)
                 }));
                 checked.unwrap_or_else(|_| {
                     // The parser may be left mid-parse: start a fresh one.
@@ -409,8 +418,8 @@ pub fn run(inputs: &[Input], settings: &Settings, prefilter: bool) -> CheckOutco
                         ..FileResult::default()
                     }
                 })
-            },
-        )
+            })
+        })
         .collect();
     gather(results, settings)
 }

@@ -164,6 +164,9 @@ impl Repo {
     /// `Ok(None)` when `path` is not in a repository. Errors for a missing `path` and for a
     /// repository owned by another user (git's `safe.directory` check).
     pub fn discover(path: &Path) -> Result<Option<Repo>> {
+        // Re-hashing every object read only guards against on-disk corruption, which git
+        // itself does not check on reads either; it was a third of a commit diff's time.
+        git2::opts::strict_hash_verification(false);
         let opened = if std::env::var_os("GIT_DIR").is_some() {
             Repository::open_from_env()
         } else {
@@ -410,6 +413,54 @@ impl Repo {
         Ok(files)
     }
 
+    /// Paths of the blobs that differ between two trees, skipping identical subtrees.
+    fn changed_paths(
+        &self,
+        old: Option<&Tree<'_>>,
+        new: Option<&Tree<'_>>,
+        prefix: &str,
+        into: &mut Vec<String>,
+    ) -> Result<()> {
+        use std::collections::BTreeMap;
+        let entries = |tree: Option<&Tree<'_>>| -> BTreeMap<Vec<u8>, (Oid, i32)> {
+            tree.into_iter()
+                .flat_map(|t| t.iter())
+                .map(|e| (e.name_bytes().to_vec(), (e.id(), e.filemode())))
+                .collect()
+        };
+        let (old_entries, new_entries) = (entries(old), entries(new));
+        let names: std::collections::BTreeSet<&Vec<u8>> =
+            old_entries.keys().chain(new_entries.keys()).collect();
+        let subtree = |side: Option<&(Oid, i32)>| -> Result<Option<Tree<'_>>> {
+            match side {
+                Some((oid, mode)) if *mode == i32::from(FileMode::Tree) => self
+                    .repo
+                    .find_tree(*oid)
+                    .map(Some)
+                    .map_err(|e| errors::from_git(e, "reading a tree")),
+                _ => Ok(None),
+            }
+        };
+        for name in names {
+            let (o, n) = (old_entries.get(name), new_entries.get(name));
+            if o == n {
+                continue;
+            }
+            let path = format!("{prefix}{}", String::from_utf8_lossy(name));
+            let (old_sub, new_sub) = (subtree(o)?, subtree(n)?);
+            if old_sub.is_some() || new_sub.is_some() {
+                self.changed_paths(old_sub.as_ref(), new_sub.as_ref(), &format!("{path}/"), into)?;
+            }
+            let is_blob = |side: Option<&(Oid, i32)>| {
+                side.is_some_and(|(_, mode)| *mode != i32::from(FileMode::Tree))
+            };
+            if is_blob(o) || is_blob(n) {
+                into.push(path);
+            }
+        }
+        Ok(())
+    }
+
     fn require_work_tree(&self, what: &str) -> Result<()> {
         if self.repo.is_bare() {
             return Err(miette!(
@@ -626,9 +677,30 @@ impl Repo {
             .include_ignored(false);
         match new {
             NewSide::Commit(head) => {
+                // Commit against commit needs no index, but libgit2 loads it (hashing all of
+                // it) to look up diff attributes: an empty in-memory index keeps the cost
+                // with the change instead of the repository's size.
+                if !self.repo.is_bare() {
+                    let mut empty = git2::Index::new()
+                        .map_err(|e| errors::from_git(e, "creating an in-memory index"))?;
+                    self.repo
+                        .set_index(&mut empty)
+                        .map_err(|e| errors::from_git(e, "setting an in-memory index"))?;
+                }
                 let tree = head
                     .tree()
                     .map_err(|e| errors::from_git(e, "reading the head tree"))?;
+                // libgit2 walks both trees whole; limit it to the paths that differ, found
+                // by skipping every subtree whose id is the same on both sides.
+                let mut changed = Vec::new();
+                self.changed_paths(old, Some(&tree), "", &mut changed)?;
+                if changed.is_empty() {
+                    changed.push(String::from("\0nothing-changed"));
+                }
+                opts.disable_pathspec_match(true);
+                for path in &changed {
+                    opts.pathspec(path);
+                }
                 self.repo
                     .diff_tree_to_tree(old, Some(&tree), Some(&mut opts))
                     .map_err(|e| errors::from_git(e, "diffing the base and head commits"))
