@@ -9,6 +9,7 @@ pub mod finding;
 pub mod git;
 pub mod go;
 pub mod init;
+pub mod inventory;
 pub mod metric_scan;
 pub mod report;
 pub mod rules;
