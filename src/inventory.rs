@@ -17,11 +17,12 @@ use serde::Serialize;
 
 use crate::config::Settings;
 use crate::data::RuleData;
-use crate::engine::{Relevance, MAX_FILE_BYTES};
+use crate::engine::MAX_FILE_BYTES;
 use crate::git::{ChangeRequest, FileStatus, Repo};
 use crate::go::metric_decl::{metric_decls, MetricDecl};
 use crate::go::parse::GoParser;
 use crate::go::{Expr, Facts, FuncKind, Span};
+use crate::prefilter::Prefilter;
 use crate::rules::handler_oncall::{self, Annotation};
 use crate::source::LineIndex;
 use crate::walk::{self, WalkOptions};
@@ -278,7 +279,7 @@ const HTTP_METHODS: &[&str] = &[
 
 fn scan(sources: Vec<(String, Source)>, settings: &Settings) -> Vec<FileInventory> {
     let data = RuleData::builtin();
-    let relevance = Relevance::new(data, settings);
+    let relevance = Prefilter::new(data, settings);
     // Registrations can live in files that import neither net/http nor a framework.
     let routes = AhoCorasick::new([
         "Handle", ".GET(", ".POST(", ".PUT(", ".PATCH(", ".DELETE(", ".Get(", ".Post(", ".Put(",

@@ -11,6 +11,7 @@ pub mod go;
 pub mod init;
 pub mod inventory;
 pub mod metric_scan;
+pub mod prefilter;
 pub mod report;
 pub mod rules;
 pub mod source;
