@@ -11,6 +11,7 @@ use crate::config::Settings;
 use crate::data::RuleData;
 use crate::finding::{Finding, SkippedFile, Stats};
 use crate::git::{ChangeRequest, ChangeSet, ChangedFile, FileStatus, Repo};
+use crate::go::metric_decl::{metric_decls, MetricDecl};
 use crate::go::parse::{GoParser, ParseFailure};
 use crate::go::prometheus::metric_calls;
 use crate::go::{Facts, Span};
@@ -72,6 +73,8 @@ pub struct CheckOutcome {
     pub kept: HashMap<String, (Facts, Vec<u8>)>,
     /// Struct fields typed by imported packages, by (folder, struct).
     pub field_types: FieldTypes,
+    /// Metric declarations of every parsed file (context files included), by path.
+    pub metrics: HashMap<String, Vec<MetricDecl>>,
 }
 
 /// Resolves the root, loads the configuration and applies `--rule` / `--ignore-rule`.
@@ -214,12 +217,19 @@ fn check_change(
             }
         }
     }
+    // metric-duplicate / metric-breaking: every Go file at head that declares metrics.
+    let metric_context =
+        crate::metric_scan::context_inputs(&repo, request, &change, &inputs, settings, walk)?;
+    inputs.extend(metric_context);
     let git_time = git_started.elapsed();
     let mut outcome = if options.scope == Scope::All {
         let mut tree = check_tree(options, start, &root, settings);
         let context = run(&inputs, settings, !options.no_prefilter);
         tree.kept = context.kept;
         tree.field_types = context.field_types;
+        for (path, metrics) in context.metrics {
+            tree.metrics.entry(path).or_insert(metrics);
+        }
         tree
     } else {
         run(&inputs, settings, !options.no_prefilter)
@@ -251,6 +261,10 @@ fn check_change(
         outcome.stats.files_skipped += 1;
     }
     outcome.findings.extend(findings);
+    let (breaking, notes) =
+        crate::metric_scan::breaking(&repo, request, &changed, &outcome, settings);
+    outcome.findings.extend(breaking);
+    outcome.stats.notes.extend(notes);
     outcome
         .findings
         .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
@@ -382,6 +396,9 @@ struct FileResult {
     field_types: Vec<(String, String, String)>,
     kept: Option<(Facts, Vec<u8>)>,
     times: [Duration; 4],
+    /// The file's metric declarations and package clause (metric-duplicate, metric-breaking).
+    metrics: Vec<MetricDecl>,
+    package: Option<String>,
 }
 
 thread_local! {
@@ -436,6 +453,7 @@ fn gather(results: Vec<FileResult>, settings: &Settings) -> CheckOutcome {
                 .extend(found.iter().cloned());
         }
     }
+    let mut duplicates = metric_duplicates(&results, settings);
     let phases = &mut outcome.stats.phases;
     for mut result in results {
         let dir = parent_dir(&result.rel).to_string();
@@ -448,6 +466,10 @@ fn gather(results: Vec<FileResult>, settings: &Settings) -> CheckOutcome {
         }
         if let Some(kept) = result.kept.take() {
             outcome.kept.insert(result.rel.clone(), kept);
+        }
+        if !result.metrics.is_empty() {
+            let metrics = std::mem::take(&mut result.metrics);
+            outcome.metrics.insert(result.rel.clone(), metrics);
         }
         if result.context_only {
             continue;
@@ -490,6 +512,9 @@ fn gather(results: Vec<FileResult>, settings: &Settings) -> CheckOutcome {
                 }
             }
         }
+        result
+            .findings
+            .extend(duplicates.remove(&result.rel).unwrap_or_default());
         finish_suppressions(&mut result, settings);
         if !result.findings.is_empty() {
             if let Some(source) = result.source.take() {
@@ -505,6 +530,25 @@ fn gather(results: Vec<FileResult>, settings: &Settings) -> CheckOutcome {
         .findings
         .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     outcome
+}
+
+/// metric-duplicate over the metric declarations of all results, by path; files read only for
+/// context are compared with but not reported on.
+fn metric_duplicates(results: &[FileResult], settings: &Settings) -> HashMap<String, Vec<Finding>> {
+    let Some(severity) = settings.severity(crate::rules::metric_duplicate::ID) else {
+        return HashMap::new();
+    };
+    let files: Vec<crate::rules::metric_duplicate::FileMetrics> = results
+        .iter()
+        .filter(|r| !r.metrics.is_empty())
+        .map(|r| crate::rules::metric_duplicate::FileMetrics {
+            path: &r.rel,
+            package: r.package.as_deref(),
+            reportable: !r.context_only,
+            metrics: &r.metrics,
+        })
+        .collect();
+    crate::rules::metric_duplicate::check(&files, severity)
 }
 
 /// Applies the file's suppressions and reports the unused ones.
@@ -644,6 +688,8 @@ fn check_input(
             Some((f.struct_name.clone(), f.field.clone(), path.to_string()))
         })
         .collect();
+    result.metrics = metric_decls(&parsed.facts, &data.metrics, &src);
+    result.package = parsed.facts.package.clone();
     if !relevant || input.context_only {
         // A neighbour read for context: only its type docs and field types matter.
         result.type_annotations = type_annotations(&parsed.facts);
@@ -684,7 +730,10 @@ fn check_input(
     }
     result.suppressions = suppressions;
     result.type_annotations = type_annotations(facts);
-    if !result.findings.is_empty() || !result.lookups.is_empty() || !result.suppressions.is_empty()
+    if !result.findings.is_empty()
+        || !result.lookups.is_empty()
+        || !result.suppressions.is_empty()
+        || !result.metrics.is_empty()
     {
         result.source = Some(src.clone());
     }

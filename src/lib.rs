@@ -9,6 +9,8 @@ pub mod finding;
 pub mod git;
 pub mod go;
 pub mod init;
+pub mod inventory;
+pub mod metric_scan;
 pub mod prefilter;
 pub mod report;
 pub mod rules;

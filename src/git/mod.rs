@@ -889,3 +889,113 @@ fn path_from_bytes(bytes: &[u8]) -> PathBuf {
 fn path_from_bytes(bytes: &[u8]) -> PathBuf {
     PathBuf::from(String::from_utf8_lossy(bytes).into_owned())
 }
+
+/// Reading every file of the new side (repo-level rules: metric-duplicate, metric-breaking).
+impl Repo {
+    /// Every regular file on the new side of `req` whose repo-relative path `want_path`
+    /// accepts, whose size is at most `max_bytes` and whose bytes `want_bytes` accepts, with
+    /// its contents, sorted by path. In the work tree, `.git` and `node_modules` folders are
+    /// not entered and links are not followed.
+    pub fn new_side_files(
+        &self,
+        req: &ChangeRequest,
+        want_path: &dyn Fn(&str) -> bool,
+        want_bytes: &dyn Fn(&[u8]) -> bool,
+        max_bytes: u64,
+    ) -> Result<Vec<(String, Vec<u8>)>> {
+        let mut files = Vec::new();
+        match self.plan(req)?.new {
+            NewSide::WorkTree => {
+                let walker = walkdir::WalkDir::new(&self.root)
+                    .follow_links(false)
+                    .into_iter()
+                    .filter_entry(|e| {
+                        e.depth() == 0
+                            || !e.file_type().is_dir()
+                            || !matches!(e.file_name().to_str(), Some(".git" | "node_modules"))
+                    });
+                for entry in walker.flatten() {
+                    if !entry.file_type().is_file() {
+                        continue;
+                    }
+                    let rel = entry
+                        .path()
+                        .strip_prefix(&self.root)
+                        .map(|p| {
+                            p.components()
+                                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                                .collect::<Vec<_>>()
+                                .join("/")
+                        })
+                        .unwrap_or_default();
+                    if rel.is_empty() || !want_path(&rel) {
+                        continue;
+                    }
+                    if entry.metadata().map_or(true, |m| m.len() > max_bytes) {
+                        continue;
+                    }
+                    if let Ok(bytes) = std::fs::read(entry.path()) {
+                        if want_bytes(&bytes) {
+                            files.push((rel, bytes));
+                        }
+                    }
+                }
+            }
+            NewSide::Commit(commit) => {
+                let tree = commit
+                    .tree()
+                    .map_err(|e| errors::from_git(e, "reading a tree"))?;
+                let mut entries = Vec::new();
+                tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
+                    if entry.filemode() == i32::from(FileMode::Blob)
+                        || entry.filemode() == i32::from(FileMode::BlobExecutable)
+                    {
+                        if let Some(name) = entry.name() {
+                            let rel = format!("{dir}{name}");
+                            if want_path(&rel) {
+                                entries.push((rel, entry.id()));
+                            }
+                        }
+                    }
+                    git2::TreeWalkResult::Ok
+                })
+                .map_err(|e| errors::from_git(e, "walking a tree"))?;
+                let odb = self
+                    .repo
+                    .odb()
+                    .map_err(|e| errors::from_git(e, "opening the object database"))?;
+                for (rel, id) in entries {
+                    let small = odb
+                        .read_header(id)
+                        .is_ok_and(|(size, _)| size as u64 <= max_bytes);
+                    if small {
+                        let bytes = self.blob(id, &rel)?;
+                        if want_bytes(&bytes) {
+                            files.push((rel, bytes));
+                        }
+                    }
+                }
+            }
+            NewSide::Index => {
+                let index = self
+                    .repo
+                    .index()
+                    .map_err(|e| errors::from_git(e, "reading the index"))?;
+                for entry in index.iter() {
+                    let rel = String::from_utf8_lossy(&entry.path).into_owned();
+                    let regular = entry.mode == u32::from(FileMode::Blob)
+                        || entry.mode == u32::from(FileMode::BlobExecutable);
+                    if !regular || u64::from(entry.file_size) > max_bytes || !want_path(&rel) {
+                        continue;
+                    }
+                    let bytes = self.blob(entry.id, &rel)?;
+                    if want_bytes(&bytes) {
+                        files.push((rel, bytes));
+                    }
+                }
+            }
+        }
+        files.sort();
+        Ok(files)
+    }
+}
