@@ -18,7 +18,12 @@ fn env_usize(name: &str, default: usize) -> usize {
 
 fn git(dir: &Path, args: &[&str]) {
     let status = Command::new("git")
-        .args(["-c", "user.name=bench", "-c", "user.email=bench@example.com"])
+        .args([
+            "-c",
+            "user.name=bench",
+            "-c",
+            "user.email=bench@example.com",
+        ])
         .args(args)
         .current_dir(dir)
         .status()
@@ -68,7 +73,9 @@ fn generate(root: &Path, packages: usize, others: usize) -> (usize, usize) {
                 .collect();
             bytes += write(
                 &dir.join(format!("logic{o}.go")),
-                &format!("package svc{p}\n\nimport \"strings\"\n\nvar _ = strings.TrimSpace\n\n{body}"),
+                &format!(
+                    "package svc{p}\n\nimport \"strings\"\n\nvar _ = strings.TrimSpace\n\n{body}"
+                ),
             );
             files += 1;
         }
@@ -95,7 +102,11 @@ fn check(root: &Path, args: &[&str]) {
         .arg(root)
         .output()
         .expect("sre-policy runs");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 fn main() {
@@ -127,8 +138,14 @@ fn main() {
         mb / full.as_secs_f64()
     );
     let diff = median_time(runs, || check(root, &["--base", "main"]));
-    println!("diff check (10 changed files, work tree): {:>8.1} ms", diff.as_secs_f64() * 1e3);
+    println!(
+        "diff check (10 changed files, work tree): {:>8.1} ms",
+        diff.as_secs_f64() * 1e3
+    );
     git(root, &["commit", "-q", "-am", "change"]);
     let commits = median_time(runs, || check(root, &["--base", "main", "--head", "HEAD"]));
-    println!("diff check (10 changed files, --head): {:>8.1} ms", commits.as_secs_f64() * 1e3);
+    println!(
+        "diff check (10 changed files, --head): {:>8.1} ms",
+        commits.as_secs_f64() * 1e3
+    );
 }

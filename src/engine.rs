@@ -198,7 +198,10 @@ fn check_change(
             })
         })
         .collect();
-    // Unchanged neighbours: a receiver type's doc and struct field types may live there.
+    // Unchanged neighbours: a receiver type's doc and struct field types may live there. Only
+    // those whose bytes could hold either are parsed: an annotation tag, or an import of a
+    // network or storage package (a struct field's type).
+    let context = neighbour_prefilter(settings);
     let changed_paths: HashSet<&str> = change.files.iter().map(|f| f.path.as_str()).collect();
     let mut dirs: Vec<&str> = changed.iter().map(|f| parent_dir(&f.path)).collect();
     dirs.sort_unstable();
@@ -207,7 +210,7 @@ fn check_change(
         let neighbours =
             repo.files_in_dir(request, dir, &|name| walk::wanted_go_file(name, settings))?;
         for (rel, bytes) in neighbours {
-            if !changed_paths.contains(rel.as_str()) {
+            if !changed_paths.contains(rel.as_str()) && context.is_match(&bytes) {
                 inputs.push(Input {
                     rel,
                     content: Content::Bytes(bytes),
@@ -277,6 +280,25 @@ fn check_change(
         }
     }
     Ok(outcome)
+}
+
+/// Bytes a neighbour file needs to tell anything about a changed file: the `@oncall-team`
+/// tag, or the opening of an import of a network or storage package.
+fn neighbour_prefilter(settings: &Settings) -> aho_corasick::AhoCorasick {
+    let data = &RuleData::builtin().troubleshooting;
+    let config = &settings.troubleshooting;
+    let needles: Vec<String> = std::iter::once("@oncall-team".to_string())
+        .chain(
+            data.network_imports
+                .iter()
+                .chain(&data.storage_imports)
+                .chain(&config.network_imports)
+                .chain(&config.storage_imports)
+                .map(|path| format!("\"{path}")),
+        )
+        .collect();
+    // Plain strings always build.
+    aho_corasick::AhoCorasick::new(needles).unwrap_or_else(|_| unreachable!())
 }
 
 /// Runs troubleshooting-doc: parses the old versions, pairs them with the new facts.
@@ -471,13 +493,13 @@ fn gather(results: Vec<FileResult>, settings: &Settings) -> CheckOutcome {
             let metrics = std::mem::take(&mut result.metrics);
             outcome.metrics.insert(result.rel.clone(), metrics);
         }
-        if result.context_only {
-            continue;
-        }
         phases.read_ms += ms(result.times[0]);
         phases.prefilter_ms += ms(result.times[1]);
         phases.parse_ms += ms(result.times[2]);
         phases.rules_ms += ms(result.times[3]);
+        if result.context_only {
+            continue;
+        }
         if result.generated {
             continue;
         }

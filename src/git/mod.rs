@@ -449,7 +449,12 @@ impl Repo {
             let path = format!("{prefix}{}", String::from_utf8_lossy(name));
             let (old_sub, new_sub) = (subtree(o)?, subtree(n)?);
             if old_sub.is_some() || new_sub.is_some() {
-                self.changed_paths(old_sub.as_ref(), new_sub.as_ref(), &format!("{path}/"), into)?;
+                self.changed_paths(
+                    old_sub.as_ref(),
+                    new_sub.as_ref(),
+                    &format!("{path}/"),
+                    into,
+                )?;
             }
             let is_blob = |side: Option<&(Oid, i32)>| {
                 side.is_some_and(|(_, mode)| *mode != i32::from(FileMode::Tree))
