@@ -202,7 +202,7 @@ fn note_skipped_files(stats: &crate::finding::Stats) {
     for file in &stats.skipped {
         text.push_str(&format!(
             "  {}: {}\n",
-            report::compact::one_line(&file.path),
+            report::compact::not_a_command(&report::compact::one_line(&file.path)),
             report::compact::one_line(&file.reason)
         ));
     }
