@@ -69,13 +69,14 @@ fn snippet(handler: &GraphicalReportHandler, finding: &Finding, source: &str) ->
         return None;
     }
     let name = printable(&super::compact::one_line(&finding.path));
+    let source = without_control_bytes(source);
     let diagnostic = FindingDiagnostic {
         finding,
         message: printable(&finding.message),
         help: finding.help.as_deref().map(printable),
         source: NamedText {
             name: &name,
-            text: source,
+            text: &source,
         },
         span,
     };
@@ -129,6 +130,27 @@ fn offset_of(source: &str, line: usize, column: usize) -> Option<usize> {
         .map(|(i, _)| i)
         .unwrap_or(line_len);
     Some(line_start + within)
+}
+
+/// The source with its ASCII control characters other than tab and line breaks shown as `?`,
+/// byte for byte (offsets stay valid): a snippet must not write a NUL or a terminal escape
+/// sequence from the checked file to the terminal.
+fn without_control_bytes(source: &str) -> std::borrow::Cow<'_, str> {
+    let is_bad = |b: u8| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0x7f;
+    if !source.bytes().any(is_bad) {
+        return std::borrow::Cow::Borrowed(source);
+    }
+    let cleaned: String = source
+        .chars()
+        .map(|c| {
+            if c.is_ascii() && is_bad(c as u8) {
+                '?'
+            } else {
+                c
+            }
+        })
+        .collect();
+    std::borrow::Cow::Owned(cleaned)
 }
 
 /// `path:line:col: severity[rule] message` and the help, for findings without a snippet.
