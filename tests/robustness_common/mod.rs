@@ -130,9 +130,11 @@ impl Run {
             self.stderr
         );
         self.assert_no_panic_text();
+        // miette wraps long messages into a box: compare with the box and wrapping removed.
+        let flat = flatten(&self.stderr);
         for needle in needles {
             assert!(
-                self.stderr.contains(needle),
+                flat.contains(&flatten(needle)),
                 "`{needle}` not in stderr: {}",
                 self.stderr
             );
@@ -212,4 +214,12 @@ pub fn check_json(dir: &Path) -> (Run, serde_json::Value) {
 pub fn running_as_root() -> bool {
     // SAFETY: geteuid has no preconditions and cannot fail.
     unsafe { libc::geteuid() == 0 }
+}
+
+/// Text with miette's box drawing removed and every run of white space made one space.
+pub fn flatten(text: &str) -> String {
+    text.replace(['│', '×', '╭', '╰', '─', '┬', '·'], " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
