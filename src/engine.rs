@@ -4,7 +4,6 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use aho_corasick::AhoCorasick;
 use rayon::prelude::*;
 
 use crate::config::Settings;
@@ -14,6 +13,7 @@ use crate::git::{ChangeRequest, ChangeSet, ChangedFile, FileStatus, Repo};
 use crate::go::parse::{GoParser, ParseFailure};
 use crate::go::prometheus::metric_calls;
 use crate::go::{Facts, Span};
+use crate::prefilter::Prefilter;
 use crate::rules::handler_oncall::{self, Annotation, ReceiverLookup};
 use crate::rules::troubleshooting_doc::{self, FieldTypes};
 use crate::rules::{make_finding, FileContext, FileOutput, FILE_RULES};
@@ -414,7 +414,7 @@ struct FileResult {
 /// Runs the per-file rules on `inputs` in parallel and gathers the findings.
 pub fn run(inputs: &[Input], settings: &Settings, prefilter: bool) -> CheckOutcome {
     let data = RuleData::builtin();
-    let relevance = Relevance::new(data, settings);
+    let relevance = Prefilter::new(data, settings);
     let results: Vec<FileResult> = on_worker_stack(|| {
         inputs
             .par_iter()
@@ -599,33 +599,6 @@ fn ms(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1000.0
 }
 
-/// Byte patterns without which a file cannot produce a finding of a per-file rule: the import
-/// paths handlers and metrics need, the suppression directive and the annotation tag (a type's
-/// doc may annotate handlers in other files).
-pub struct Relevance {
-    needles: AhoCorasick,
-}
-
-impl Relevance {
-    pub fn new(data: &RuleData, settings: &Settings) -> Relevance {
-        let mut needles: Vec<String> = vec![
-            "net/http".to_string(),
-            "client_golang/prometheus".to_string(),
-            "sre-policy:ignore".to_string(),
-            "@oncall-team".to_string(),
-        ];
-        needles.extend(data.frameworks.iter().map(|f| f.import.clone()));
-        needles.extend(settings.extra_handlers.iter().map(|h| h.import.clone()));
-        // The patterns are plain strings, which always build.
-        let needles = AhoCorasick::new(&needles).unwrap_or_else(|_| unreachable!());
-        Relevance { needles }
-    }
-
-    pub fn is_relevant(&self, src: &[u8]) -> bool {
-        self.needles.is_match(src)
-    }
-}
-
 fn read_input(input: &Input) -> Result<Vec<u8>, String> {
     match &input.content {
         Content::Bytes(bytes) => Ok(bytes.clone()),
@@ -646,7 +619,8 @@ fn read_source_file(abs: &Path) -> Result<Vec<u8>, String> {
     if !metadata.is_file() {
         return Err("skipped: not a regular file".to_string());
     }
-    let mut src = Vec::new();
+    // Sized from the metadata as `fs::read` does (one allocation), capped by the limit.
+    let mut src = Vec::with_capacity(metadata.len().min(MAX_FILE_BYTES + 1) as usize);
     (&file)
         .take(MAX_FILE_BYTES + 1)
         .read_to_end(&mut src)
@@ -692,7 +666,7 @@ fn check_input(
     parser: &mut Option<GoParser>,
     settings: &Settings,
     data: &RuleData,
-    relevance: &Relevance,
+    relevance: &Prefilter,
     prefilter: bool,
 ) -> FileResult {
     let mut result = FileResult {

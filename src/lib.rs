@@ -10,6 +10,7 @@ pub mod git;
 pub mod go;
 pub mod guard;
 pub mod init;
+pub mod prefilter;
 pub mod report;
 pub mod rules;
 pub mod source;

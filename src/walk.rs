@@ -81,7 +81,6 @@ pub fn walk(start: &Path, root: &Path, settings: &Settings, options: WalkOptions
     let mut result = WalkResult::default();
     let walker = WalkDir::new(start)
         .follow_links(false)
-        .sort_by_file_name()
         .into_iter()
         .filter_entry(|entry| {
             entry.depth() == 0

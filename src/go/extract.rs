@@ -2,7 +2,9 @@
 
 use std::collections::HashSet;
 
-use tree_sitter::Node;
+use std::sync::OnceLock;
+
+use tree_sitter::{Node, TreeCursor};
 
 use super::facts::*;
 
@@ -36,6 +38,69 @@ const CONTEXT_KINDS: &[&str] = &[
     "keyed_element",
 ];
 
+/// What the walk does with a node kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Other,
+    Comment,
+    Error,
+    PackageClause,
+    ImportSpec,
+    Func,
+    TypeSpec,
+    Call,
+    Assignment,
+    Spec,
+    Selector,
+    FieldDeclaration,
+    QualifiedType,
+}
+
+/// Roles and context flags indexed by tree-sitter-go's node kind id, built once.
+struct KindTable {
+    roles: Vec<Role>,
+    context: Vec<bool>,
+}
+
+fn kind_table() -> &'static KindTable {
+    static TABLE: OnceLock<KindTable> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        let language: tree_sitter::Language = tree_sitter_go::LANGUAGE.into();
+        let count = language.node_kind_count();
+        let mut table = KindTable {
+            roles: vec![Role::Other; count],
+            context: vec![false; count],
+        };
+        for id in 0..count {
+            let Ok(kind_id) = u16::try_from(id) else {
+                break;
+            };
+            if !language.node_kind_is_named(kind_id) {
+                continue;
+            }
+            let Some(name) = language.node_kind_for_id(kind_id) else {
+                continue;
+            };
+            table.roles[id] = match name {
+                "comment" => Role::Comment,
+                "package_clause" => Role::PackageClause,
+                "import_spec" => Role::ImportSpec,
+                "function_declaration" | "method_declaration" | "func_literal" => Role::Func,
+                "type_spec" | "type_alias" => Role::TypeSpec,
+                "call_expression" => Role::Call,
+                "short_var_declaration" | "assignment_statement" => Role::Assignment,
+                "var_spec" | "const_spec" => Role::Spec,
+                "selector_expression" => Role::Selector,
+                "field_declaration" => Role::FieldDeclaration,
+                "qualified_type" => Role::QualifiedType,
+                _ => Role::Other,
+            };
+            table.context[id] = CONTEXT_KINDS.contains(&name);
+        }
+        table
+    })
+}
+
 /// Extracts the facts of the file `src` parsed as `root`.
 pub fn extract(root: Node, src: &[u8]) -> (Facts, bool) {
     let mut extractor = Extractor {
@@ -61,7 +126,8 @@ pub fn extract(root: Node, src: &[u8]) -> (Facts, bool) {
             });
             extractor.current_decl = Some(extractor.facts.decls.len() - 1);
         }
-        extractor.visit(child, 1);
+        let mut cursor = child.walk();
+        extractor.visit(&mut cursor, 1);
         extractor.current_decl = None;
     }
     extractor.mark_own_line_comments();
@@ -120,7 +186,10 @@ impl<'s> Extractor<'s> {
         std::str::from_utf8(&self.src[node.start_byte()..node.end_byte()]).unwrap_or("")
     }
 
-    fn visit(&mut self, node: Node, depth: usize) {
+    /// Visits the node under `cursor` and, depth first, its named descendants; one cursor
+    /// serves the whole walk, and node kinds are told apart by id, not by name.
+    fn visit(&mut self, cursor: &mut TreeCursor<'_>, depth: usize) {
+        let node = cursor.node();
         if depth > MAX_DEPTH {
             self.too_deep = true;
             return;
@@ -132,11 +201,19 @@ impl<'s> Extractor<'s> {
             });
             return;
         }
-        let kind = node.kind();
+        let kinds = kind_table();
+        let role = if node.is_error() {
+            Role::Error
+        } else {
+            kinds
+                .roles
+                .get(usize::from(node.kind_id()))
+                .copied()
+                .unwrap_or(Role::Other)
+        };
         let mut pushed_func = false;
-        let mut pushed_context = false;
-        match kind {
-            "comment" => {
+        match role {
+            Role::Comment => {
                 self.facts.comments.push(Comment {
                     span: span(node),
                     text: self.text(node).to_string(),
@@ -144,46 +221,56 @@ impl<'s> Extractor<'s> {
                 });
                 return;
             }
-            "ERROR" => self.facts.syntax_errors.push(SyntaxError {
+            Role::Error => self.facts.syntax_errors.push(SyntaxError {
                 span: span(node),
                 missing: None,
             }),
-            "package_clause" => {
+            Role::PackageClause => {
                 if let Some(name) = named_child_of_kind(node, "package_identifier") {
                     self.facts.package = Some(self.text(name).to_string());
                 }
             }
-            "import_spec" => {
+            Role::ImportSpec => {
                 self.import_spec(node);
                 return;
             }
-            "function_declaration" | "method_declaration" | "func_literal" => {
+            Role::Func => {
                 self.func(node);
                 pushed_func = true;
             }
-            "type_spec" | "type_alias" => self.type_spec(node),
-            "call_expression" => self.call(node),
-            "short_var_declaration" | "assignment_statement" => self.assignment(node),
-            "var_spec" | "const_spec" => self.spec(node),
-            "selector_expression" => {
+            Role::TypeSpec => self.type_spec(node),
+            Role::Call => self.call(node),
+            Role::Assignment => self.assignment(node),
+            Role::Spec => self.spec(node),
+            Role::Selector => {
                 self.package_use(node, "operand");
                 self.field_use(node);
             }
-            "field_declaration" => self.struct_field(node),
-            "qualified_type" => self.package_use(node, "package"),
-            _ => {}
+            Role::FieldDeclaration => self.struct_field(node),
+            Role::QualifiedType => self.package_use(node, "package"),
+            Role::Other => {}
         }
-        if CONTEXT_KINDS.contains(&kind) {
+        let is_context = kinds
+            .context
+            .get(usize::from(node.kind_id()))
+            .copied()
+            .unwrap_or(false);
+        if is_context {
             self.context_rows.push(node.start_position().row);
-            pushed_context = true;
         }
-        let mut cursor = node.walk();
-        for child in node.children(&mut cursor) {
-            if child.is_named() || child.is_missing() {
-                self.visit(child, depth + 1);
+        if cursor.goto_first_child() {
+            loop {
+                let child = cursor.node();
+                if child.is_named() || child.is_missing() {
+                    self.visit(cursor, depth + 1);
+                }
+                if !cursor.goto_next_sibling() {
+                    break;
+                }
             }
+            cursor.goto_parent();
         }
-        if pushed_context {
+        if is_context {
             self.context_rows.pop();
         }
         if pushed_func {
