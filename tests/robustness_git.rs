@@ -119,7 +119,7 @@ fn hostile_files_inside_a_change_are_handled_like_on_disk() {
     repo.write(
         "deep.go",
         format!(
-            "package x\nimport \"net/http\"\nvar v = {}1{}\n",
+            "package x\nimport \"net/http\"\nfunc H(w http.ResponseWriter, r *http.Request) {{}}\nvar v = {}1{}\n",
             "(".repeat(100_000),
             ")".repeat(100_000)
         ),

@@ -80,16 +80,15 @@ fn syntax_errors_give_one_warning_and_the_rest_is_checked() {
 fn a_file_that_is_one_big_error_still_gets_its_warning() {
     // 100,000 unclosed parentheses: tree-sitter makes the root itself an ERROR node.
     let dir = tree_with_good_file();
+    // (A handler makes the file relevant to the prefilter, so it is parsed.)
     let text = format!(
-        "package x\nimport \"net/http\"\nvar v = {}\n",
+        "package x\nimport \"net/http\"\nfunc H(w http.ResponseWriter, r *http.Request) {{}}\nvar v = {}\n",
         "(".repeat(100_000)
     );
     write(dir.path(), "unclosed.go", text);
     let (_, json) = check_json(dir.path());
-    assert_eq!(
-        rules_of(&json, "unclosed.go"),
-        vec![(3, "parse-error".to_string())]
-    );
+    let found = rules_of(&json, "unclosed.go");
+    assert!(found.contains(&(4, "parse-error".to_string())), "{found:?}");
 }
 
 #[test]
@@ -176,7 +175,7 @@ fn deep_nesting_is_truncated_with_a_warning_not_a_stack_overflow() {
         dir.path(),
         "parens.go",
         format!(
-            "package x\nimport \"net/http\"\nvar v = {}1{}\n",
+            "package x\nimport \"net/http\"\nfunc H(w http.ResponseWriter, r *http.Request) {{}}\nvar v = {}1{}\n",
             "(".repeat(deep),
             ")".repeat(deep)
         ),
@@ -185,7 +184,7 @@ fn deep_nesting_is_truncated_with_a_warning_not_a_stack_overflow() {
         dir.path(),
         "braces.go",
         format!(
-            "package x\nimport \"net/http\"\nfunc f() {}{}\n",
+            "package x\nimport \"net/http\"\nfunc H(w http.ResponseWriter, r *http.Request) {{}}\nfunc f() {}{}\n",
             "{".repeat(deep),
             "}".repeat(deep)
         ),
