@@ -6,7 +6,7 @@
 //!
 //! The suite runs a short bounded run; a longer one:
 //! `SRE_POLICY_FUZZ_CASES=200000 cargo test --release --test fuzz_pipeline -- --nocapture`.
-//! Inputs that once failed are kept in `fixtures/robustness/crashers/` and replayed.
+//! Inputs that once failed are kept in `fixtures/robustness/crashers/` (as `*.go.crash`) and replayed.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -267,6 +267,9 @@ fn kept_crashers_pass() {
     let mut seen = 0;
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
+        if path.extension().is_none_or(|x| x != "crash") {
+            continue;
+        }
         let bytes = std::fs::read(&path).unwrap();
         for name in NAMES {
             if let Err(e) = pipeline(name, &bytes) {
@@ -276,4 +279,5 @@ fn kept_crashers_pass() {
         seen += 1;
     }
     eprintln!("{seen} crashers replayed");
+    assert!(seen >= 3);
 }
