@@ -15,6 +15,7 @@ pub fn run(cli: Cli) -> miette::Result<u8> {
     match cli.command {
         Command::Check(args) => check(args),
         Command::Init { path, force } => crate::init::run(&path, force),
+        Command::Inventory(args) => inventory(args),
         Command::Rules => {
             let mut out = String::new();
             for rule in rules::RULES {
@@ -207,4 +208,20 @@ fn note_skipped_files(stats: &crate::finding::Stats) {
         ));
     }
     eprint!("{text}");
+}
+
+fn inventory(args: crate::cli::InventoryArgs) -> miette::Result<u8> {
+    use crate::inventory::{self, InventoryFormat, InventoryOptions};
+    let report = inventory::build(&InventoryOptions {
+        path: args.path,
+        config: args.config,
+        base: args.base,
+        include_vendor: args.include_vendor,
+    })?;
+    let text = match args.format {
+        InventoryFormat::Markdown => inventory::to_markdown(&report),
+        InventoryFormat::Json => inventory::to_json(&report),
+    };
+    write_stdout(text.as_bytes())?;
+    Ok(0)
 }

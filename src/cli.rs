@@ -30,6 +30,8 @@ pub enum Command {
         /// The rule id, e.g. handler-oncall.
         rule: String,
     },
+    /// The on-call map (handler → route → team) and the metrics catalogue, as Markdown or JSON.
+    Inventory(InventoryArgs),
     /// Write a commented .sre-policy.toml; print the Makefile, workflow and pre-commit snippets.
     Init {
         /// A folder of the repository (the config goes to its root).
@@ -93,4 +95,23 @@ pub struct CheckArgs {
     /// Print per-phase timings on standard error.
     #[arg(long)]
     pub stats: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct InventoryArgs {
+    /// The folder to list (its repository root is found from it).
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    /// List what the change since merge-base(REV, HEAD) adds, removes and alters.
+    #[arg(long, value_name = "REV")]
+    pub base: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "markdown")]
+    pub format: crate::inventory::InventoryFormat,
+    /// Configuration file [default: .sre-policy.toml at the repository root].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Also list vendor/ (skipped by default).
+    #[arg(long)]
+    pub include_vendor: bool,
 }

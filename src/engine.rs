@@ -10,6 +10,7 @@ use crate::config::Settings;
 use crate::data::RuleData;
 use crate::finding::{Finding, SkippedFile, Stats};
 use crate::git::{ChangeRequest, ChangeSet, ChangedFile, FileStatus, Repo};
+use crate::go::metric_decl::{metric_decls, MetricDecl};
 use crate::go::parse::{GoParser, ParseFailure};
 use crate::go::prometheus::metric_calls;
 use crate::go::{Facts, Span};
@@ -71,6 +72,8 @@ pub struct CheckOutcome {
     pub kept: HashMap<String, (Facts, Vec<u8>)>,
     /// Struct fields typed by imported packages, by (folder, struct).
     pub field_types: FieldTypes,
+    /// Metric declarations of every parsed file (context files included), by path.
+    pub metrics: HashMap<String, Vec<MetricDecl>>,
 }
 
 /// Resolves the root, loads the configuration and applies `--rule` / `--ignore-rule`.
@@ -194,7 +197,10 @@ fn check_change(
             })
         })
         .collect();
-    // Unchanged neighbours: a receiver type's doc and struct field types may live there.
+    // Unchanged neighbours: a receiver type's doc and struct field types may live there. Only
+    // those whose bytes could hold either are parsed: an annotation tag, or an import of a
+    // network or storage package (a struct field's type).
+    let context = neighbour_prefilter(settings);
     let changed_paths: HashSet<&str> = change.files.iter().map(|f| f.path.as_str()).collect();
     let mut dirs: Vec<&str> = changed.iter().map(|f| parent_dir(&f.path)).collect();
     dirs.sort_unstable();
@@ -203,7 +209,7 @@ fn check_change(
         let neighbours =
             repo.files_in_dir(request, dir, &|name| walk::wanted_go_file(name, settings))?;
         for (rel, bytes) in neighbours {
-            if !changed_paths.contains(rel.as_str()) {
+            if !changed_paths.contains(rel.as_str()) && context.is_match(&bytes) {
                 inputs.push(Input {
                     rel,
                     content: Content::Bytes(bytes),
@@ -213,12 +219,19 @@ fn check_change(
             }
         }
     }
+    // metric-duplicate / metric-breaking: every Go file at head that declares metrics.
+    let metric_context =
+        crate::metric_scan::context_inputs(&repo, request, &change, &inputs, settings, walk)?;
+    inputs.extend(metric_context);
     let git_time = git_started.elapsed();
     let mut outcome = if options.scope == Scope::All {
         let mut tree = check_tree(options, start, &root, settings);
         let context = run(&inputs, settings, !options.no_prefilter);
         tree.kept = context.kept;
         tree.field_types = context.field_types;
+        for (path, metrics) in context.metrics {
+            tree.metrics.entry(path).or_insert(metrics);
+        }
         tree
     } else {
         run(&inputs, settings, !options.no_prefilter)
@@ -250,6 +263,10 @@ fn check_change(
         outcome.stats.files_skipped += 1;
     }
     outcome.findings.extend(findings);
+    let (breaking, notes) =
+        crate::metric_scan::breaking(&repo, request, &changed, &outcome, settings);
+    outcome.findings.extend(breaking);
+    outcome.stats.notes.extend(notes);
     outcome
         .findings
         .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
@@ -262,6 +279,25 @@ fn check_change(
         }
     }
     Ok(outcome)
+}
+
+/// Bytes a neighbour file needs to tell anything about a changed file: the `@oncall-team`
+/// tag, or the opening of an import of a network or storage package.
+fn neighbour_prefilter(settings: &Settings) -> aho_corasick::AhoCorasick {
+    let data = &RuleData::builtin().troubleshooting;
+    let config = &settings.troubleshooting;
+    let needles: Vec<String> = std::iter::once("@oncall-team".to_string())
+        .chain(
+            data.network_imports
+                .iter()
+                .chain(&data.storage_imports)
+                .chain(&config.network_imports)
+                .chain(&config.storage_imports)
+                .map(|path| format!("\"{path}")),
+        )
+        .collect();
+    // Plain strings always build.
+    aho_corasick::AhoCorasick::new(needles).unwrap_or_else(|_| unreachable!())
 }
 
 /// Runs troubleshooting-doc: parses the old versions, pairs them with the new facts.
@@ -409,6 +445,15 @@ struct FileResult {
     field_types: Vec<(String, String, String)>,
     kept: Option<(Facts, Vec<u8>)>,
     times: [Duration; 4],
+    /// The file's metric declarations and package clause (metric-duplicate, metric-breaking).
+    metrics: Vec<MetricDecl>,
+    package: Option<String>,
+}
+
+thread_local! {
+    /// One parser per worker thread: making one costs more than parsing a small file, and
+    /// rayon may split the work into many more pieces than threads.
+    static PARSER: std::cell::RefCell<Option<GoParser>> = const { std::cell::RefCell::new(None) };
 }
 
 /// Runs the per-file rules on `inputs` in parallel and gathers the findings.
@@ -418,20 +463,23 @@ pub fn run(inputs: &[Input], settings: &Settings, prefilter: bool) -> CheckOutco
     let results: Vec<FileResult> = on_worker_stack(|| {
         inputs
             .par_iter()
-            .map_init(
-                || GoParser::new().ok(),
-                |parser, input| {
+            .map(|input| {
+                PARSER.with(|cell| {
+                    let mut parser = cell.borrow_mut();
+                    if parser.is_none() {
+                        *parser = GoParser::new().ok();
+                    }
                     let checked = crate::guard::catch(|| {
                         crate::guard::test_panic_point(&input.rel);
-                        check_input(input, parser, settings, data, &relevance, prefilter)
+                        check_input(input, &mut parser, settings, data, &relevance, prefilter)
                     });
                     checked.unwrap_or_else(|message| {
                         // The parser may be left mid-parse: start a fresh one.
                         *parser = GoParser::new().ok();
                         internal_error_result(input, &message)
                     })
-                },
-            )
+                })
+            })
             .collect()
     });
     gather(results, settings)
@@ -458,7 +506,7 @@ const WORKER_STACK_BYTES: usize = 64 * 1024 * 1024;
 /// Runs `f` inside a rayon pool whose threads have [`WORKER_STACK_BYTES`] of stack (so both
 /// its parallel iterators and `f` itself run there); falls back to the global pool if such a
 /// pool cannot be built.
-fn on_worker_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+pub fn on_worker_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
     static POOL: std::sync::OnceLock<Option<rayon::ThreadPool>> = std::sync::OnceLock::new();
     let pool = POOL.get_or_init(|| {
         rayon::ThreadPoolBuilder::new()
@@ -485,6 +533,7 @@ fn gather(results: Vec<FileResult>, settings: &Settings) -> CheckOutcome {
                 .extend(found.iter().cloned());
         }
     }
+    let mut duplicates = metric_duplicates(&results, settings);
     let phases = &mut outcome.stats.phases;
     for mut result in results {
         let dir = parent_dir(&result.rel).to_string();
@@ -498,13 +547,17 @@ fn gather(results: Vec<FileResult>, settings: &Settings) -> CheckOutcome {
         if let Some(kept) = result.kept.take() {
             outcome.kept.insert(result.rel.clone(), kept);
         }
-        if result.context_only {
-            continue;
+        if !result.metrics.is_empty() {
+            let metrics = std::mem::take(&mut result.metrics);
+            outcome.metrics.insert(result.rel.clone(), metrics);
         }
         phases.read_ms += ms(result.times[0]);
         phases.prefilter_ms += ms(result.times[1]);
         phases.parse_ms += ms(result.times[2]);
         phases.rules_ms += ms(result.times[3]);
+        if result.context_only {
+            continue;
+        }
         if result.generated {
             continue;
         }
@@ -539,6 +592,9 @@ fn gather(results: Vec<FileResult>, settings: &Settings) -> CheckOutcome {
                 }
             }
         }
+        result
+            .findings
+            .extend(duplicates.remove(&result.rel).unwrap_or_default());
         finish_suppressions(&mut result, settings);
         if !result.findings.is_empty() {
             if let Some(source) = result.source.take() {
@@ -554,6 +610,25 @@ fn gather(results: Vec<FileResult>, settings: &Settings) -> CheckOutcome {
         .findings
         .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     outcome
+}
+
+/// metric-duplicate over the metric declarations of all results, by path; files read only for
+/// context are compared with but not reported on.
+fn metric_duplicates(results: &[FileResult], settings: &Settings) -> HashMap<String, Vec<Finding>> {
+    let Some(severity) = settings.severity(crate::rules::metric_duplicate::ID) else {
+        return HashMap::new();
+    };
+    let files: Vec<crate::rules::metric_duplicate::FileMetrics> = results
+        .iter()
+        .filter(|r| !r.metrics.is_empty())
+        .map(|r| crate::rules::metric_duplicate::FileMetrics {
+            path: &r.rel,
+            package: r.package.as_deref(),
+            reportable: !r.context_only,
+            metrics: &r.metrics,
+        })
+        .collect();
+    crate::rules::metric_duplicate::check(&files, severity)
 }
 
 /// Applies the file's suppressions and reports the unused ones.
@@ -722,6 +797,8 @@ fn check_input(
             Some((f.struct_name.clone(), f.field.clone(), path.to_string()))
         })
         .collect();
+    result.metrics = metric_decls(&parsed.facts, &data.metrics, &src);
+    result.package = parsed.facts.package.clone();
     if !relevant || input.context_only {
         // A neighbour read for context: only its type docs and field types matter.
         result.type_annotations = type_annotations(&parsed.facts);
@@ -762,7 +839,10 @@ fn check_input(
     }
     result.suppressions = suppressions;
     result.type_annotations = type_annotations(facts);
-    if !result.findings.is_empty() || !result.lookups.is_empty() || !result.suppressions.is_empty()
+    if !result.findings.is_empty()
+        || !result.lookups.is_empty()
+        || !result.suppressions.is_empty()
+        || !result.metrics.is_empty()
     {
         result.source = Some(src.clone());
     }

@@ -10,6 +10,8 @@ pub mod git;
 pub mod go;
 pub mod guard;
 pub mod init;
+pub mod inventory;
+pub mod metric_scan;
 pub mod prefilter;
 pub mod report;
 pub mod rules;

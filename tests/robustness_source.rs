@@ -371,3 +371,20 @@ fn a_panic_in_one_file_is_contained_and_reported_as_an_internal_error() {
         }
     }
 }
+
+#[test]
+fn inventory_survives_deep_nesting() {
+    let dir = tree_with_good_file();
+    write(
+        dir.path(),
+        "deep.go",
+        format!(
+            "package x\nimport \"net/http\"\nfunc H(w http.ResponseWriter, r *http.Request) {{}}\nvar v = {}1{}\n",
+            "(".repeat(100_000),
+            ")".repeat(100_000)
+        ),
+    );
+    let run = sre_policy(dir.path(), &["inventory", ".", "--format", "json"]);
+    run.assert_source_level();
+    assert!(run.stdout.contains("Good"), "{}", run.stdout);
+}

@@ -164,6 +164,9 @@ impl Repo {
     /// `Ok(None)` when `path` is not in a repository. Errors for a missing `path` and for a
     /// repository owned by another user (git's `safe.directory` check).
     pub fn discover(path: &Path) -> Result<Option<Repo>> {
+        // Re-hashing every object read only guards against on-disk corruption, which git
+        // itself does not check on reads either; it was a third of a commit diff's time.
+        git2::opts::strict_hash_verification(false);
         let opened = if std::env::var_os("GIT_DIR").is_some() {
             Repository::open_from_env()
         } else {
@@ -410,6 +413,59 @@ impl Repo {
         Ok(files)
     }
 
+    /// Paths of the blobs that differ between two trees, skipping identical subtrees.
+    fn changed_paths(
+        &self,
+        old: Option<&Tree<'_>>,
+        new: Option<&Tree<'_>>,
+        prefix: &str,
+        into: &mut Vec<String>,
+    ) -> Result<()> {
+        use std::collections::BTreeMap;
+        let entries = |tree: Option<&Tree<'_>>| -> BTreeMap<Vec<u8>, (Oid, i32)> {
+            tree.into_iter()
+                .flat_map(|t| t.iter())
+                .map(|e| (e.name_bytes().to_vec(), (e.id(), e.filemode())))
+                .collect()
+        };
+        let (old_entries, new_entries) = (entries(old), entries(new));
+        let names: std::collections::BTreeSet<&Vec<u8>> =
+            old_entries.keys().chain(new_entries.keys()).collect();
+        let subtree = |side: Option<&(Oid, i32)>| -> Result<Option<Tree<'_>>> {
+            match side {
+                Some((oid, mode)) if *mode == i32::from(FileMode::Tree) => self
+                    .repo
+                    .find_tree(*oid)
+                    .map(Some)
+                    .map_err(|e| errors::from_git(e, "reading a tree")),
+                _ => Ok(None),
+            }
+        };
+        for name in names {
+            let (o, n) = (old_entries.get(name), new_entries.get(name));
+            if o == n {
+                continue;
+            }
+            let path = format!("{prefix}{}", String::from_utf8_lossy(name));
+            let (old_sub, new_sub) = (subtree(o)?, subtree(n)?);
+            if old_sub.is_some() || new_sub.is_some() {
+                self.changed_paths(
+                    old_sub.as_ref(),
+                    new_sub.as_ref(),
+                    &format!("{path}/"),
+                    into,
+                )?;
+            }
+            let is_blob = |side: Option<&(Oid, i32)>| {
+                side.is_some_and(|(_, mode)| *mode != i32::from(FileMode::Tree))
+            };
+            if is_blob(o) || is_blob(n) {
+                into.push(path);
+            }
+        }
+        Ok(())
+    }
+
     fn require_work_tree(&self, what: &str) -> Result<()> {
         if self.repo.is_bare() {
             return Err(miette!(
@@ -626,9 +682,30 @@ impl Repo {
             .include_ignored(false);
         match new {
             NewSide::Commit(head) => {
+                // Commit against commit needs no index, but libgit2 loads it (hashing all of
+                // it) to look up diff attributes: an empty in-memory index keeps the cost
+                // with the change instead of the repository's size.
+                if !self.repo.is_bare() {
+                    let mut empty = git2::Index::new()
+                        .map_err(|e| errors::from_git(e, "creating an in-memory index"))?;
+                    self.repo
+                        .set_index(&mut empty)
+                        .map_err(|e| errors::from_git(e, "setting an in-memory index"))?;
+                }
                 let tree = head
                     .tree()
                     .map_err(|e| errors::from_git(e, "reading the head tree"))?;
+                // libgit2 walks both trees whole; limit it to the paths that differ, found
+                // by skipping every subtree whose id is the same on both sides.
+                let mut changed = Vec::new();
+                self.changed_paths(old, Some(&tree), "", &mut changed)?;
+                if changed.is_empty() {
+                    changed.push(String::from("\0nothing-changed"));
+                }
+                opts.disable_pathspec_match(true);
+                for path in &changed {
+                    opts.pathspec(path);
+                }
                 self.repo
                     .diff_tree_to_tree(old, Some(&tree), Some(&mut opts))
                     .map_err(|e| errors::from_git(e, "diffing the base and head commits"))
@@ -816,4 +893,114 @@ fn path_from_bytes(bytes: &[u8]) -> PathBuf {
 #[cfg(not(unix))]
 fn path_from_bytes(bytes: &[u8]) -> PathBuf {
     PathBuf::from(String::from_utf8_lossy(bytes).into_owned())
+}
+
+/// Reading every file of the new side (repo-level rules: metric-duplicate, metric-breaking).
+impl Repo {
+    /// Every regular file on the new side of `req` whose repo-relative path `want_path`
+    /// accepts, whose size is at most `max_bytes` and whose bytes `want_bytes` accepts, with
+    /// its contents, sorted by path. In the work tree, `.git` and `node_modules` folders are
+    /// not entered and links are not followed.
+    pub fn new_side_files(
+        &self,
+        req: &ChangeRequest,
+        want_path: &dyn Fn(&str) -> bool,
+        want_bytes: &dyn Fn(&[u8]) -> bool,
+        max_bytes: u64,
+    ) -> Result<Vec<(String, Vec<u8>)>> {
+        let mut files = Vec::new();
+        match self.plan(req)?.new {
+            NewSide::WorkTree => {
+                let walker = walkdir::WalkDir::new(&self.root)
+                    .follow_links(false)
+                    .into_iter()
+                    .filter_entry(|e| {
+                        e.depth() == 0
+                            || !e.file_type().is_dir()
+                            || !matches!(e.file_name().to_str(), Some(".git" | "node_modules"))
+                    });
+                for entry in walker.flatten() {
+                    if !entry.file_type().is_file() {
+                        continue;
+                    }
+                    let rel = entry
+                        .path()
+                        .strip_prefix(&self.root)
+                        .map(|p| {
+                            p.components()
+                                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                                .collect::<Vec<_>>()
+                                .join("/")
+                        })
+                        .unwrap_or_default();
+                    if rel.is_empty() || !want_path(&rel) {
+                        continue;
+                    }
+                    if entry.metadata().map_or(true, |m| m.len() > max_bytes) {
+                        continue;
+                    }
+                    if let Ok(bytes) = std::fs::read(entry.path()) {
+                        if want_bytes(&bytes) {
+                            files.push((rel, bytes));
+                        }
+                    }
+                }
+            }
+            NewSide::Commit(commit) => {
+                let tree = commit
+                    .tree()
+                    .map_err(|e| errors::from_git(e, "reading a tree"))?;
+                let mut entries = Vec::new();
+                tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
+                    if entry.filemode() == i32::from(FileMode::Blob)
+                        || entry.filemode() == i32::from(FileMode::BlobExecutable)
+                    {
+                        if let Some(name) = entry.name() {
+                            let rel = format!("{dir}{name}");
+                            if want_path(&rel) {
+                                entries.push((rel, entry.id()));
+                            }
+                        }
+                    }
+                    git2::TreeWalkResult::Ok
+                })
+                .map_err(|e| errors::from_git(e, "walking a tree"))?;
+                let odb = self
+                    .repo
+                    .odb()
+                    .map_err(|e| errors::from_git(e, "opening the object database"))?;
+                for (rel, id) in entries {
+                    let small = odb
+                        .read_header(id)
+                        .is_ok_and(|(size, _)| size as u64 <= max_bytes);
+                    if small {
+                        let bytes = self.blob(id, &rel)?;
+                        if want_bytes(&bytes) {
+                            files.push((rel, bytes));
+                        }
+                    }
+                }
+            }
+            NewSide::Index => {
+                let index = self
+                    .repo
+                    .index()
+                    .map_err(|e| errors::from_git(e, "reading the index"))?;
+                for entry in index.iter() {
+                    let rel = String::from_utf8_lossy(&entry.path).into_owned();
+                    let regular = entry.mode == u32::from(FileMode::Blob)
+                        || entry.mode == u32::from(FileMode::BlobExecutable);
+                    if !regular || u64::from(entry.file_size) > max_bytes || !want_path(&rel) {
+                        continue;
+                    }
+                    let bytes = self.blob(entry.id, &rel)?;
+                    if want_bytes(&bytes) {
+                        files.push((rel, bytes));
+                    }
+                }
+            }
+        }
+        files.sort();
+        Ok(files)
+    }
 }

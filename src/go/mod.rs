@@ -2,6 +2,7 @@
 
 pub mod extract;
 pub mod facts;
+pub mod metric_decl;
 pub mod parse;
 pub mod prometheus;
 

@@ -182,7 +182,7 @@ pub fn check(ctx: &FileContext, out: &mut FileOutput) {
 
 /// Annotation places of `func`, nearest first, and the receiver type whose doc would come
 /// next when it is declared in another file.
-fn annotation_places(func: &Func, facts: &Facts) -> (Vec<Vec<Annotation>>, Option<String>) {
+pub fn annotation_places(func: &Func, facts: &Facts) -> (Vec<Vec<Annotation>>, Option<String>) {
     let mut places = Vec::new();
     let mut declaration = func;
     if matches!(func.kind, FuncKind::Literal) {

@@ -55,6 +55,16 @@ pub const RULES: &[RuleInfo] = &[
         "Prometheus label names are snake_case, not reserved and not unbounded"
     ),
     rule!(
+        "metric-duplicate",
+        Error,
+        "Two constructors declare the same metric name (registration panics)"
+    ),
+    rule!(
+        "metric-breaking",
+        Warning,
+        "A change removes or renames a metric or changes its type or labels (diff mode)"
+    ),
+    rule!(
         "troubleshooting-doc",
         Error,
         "A change to network or storage code updates the troubleshooting doc"
@@ -82,6 +92,8 @@ pub fn info(id: &str) -> Option<&'static RuleInfo> {
 }
 
 pub mod handler_oncall;
+pub mod metric_breaking;
+pub mod metric_duplicate;
 pub mod metric_help;
 pub mod metric_labels;
 pub mod metric_location;

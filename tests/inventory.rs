@@ -1,0 +1,298 @@
+//! `sre-policy inventory` through the binary: the demo service, route registration forms,
+//! and `--base` on a real temporary repository.
+
+mod support;
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+use support::{diff_repo, After};
+
+fn inventory(cwd: &Path, args: &[&str]) -> String {
+    support::isolate();
+    let output = Command::new(env!("CARGO_BIN_EXE_sre-policy"))
+        .arg("inventory")
+        .args(args)
+        .current_dir(cwd)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .expect("binary runs");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).expect("UTF-8 output")
+}
+
+fn demo() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo")
+}
+
+/// (name, routes, team, path:line) of each handler.
+fn handlers(json: &Value) -> Vec<(String, String, String, String)> {
+    json["handlers"]
+        .as_array()
+        .expect("handlers")
+        .iter()
+        .map(|h| {
+            let routes: Vec<&str> = h["routes"]
+                .as_array()
+                .expect("routes")
+                .iter()
+                .filter_map(Value::as_str)
+                .collect();
+            (
+                h["name"].as_str().unwrap_or("").to_string(),
+                routes.join(","),
+                h["team"].as_str().unwrap_or("-").to_string(),
+                format!("{}:{}", h["path"].as_str().unwrap_or(""), h["line"]),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn demo_lists_every_handler_with_route_and_team_and_every_metric() {
+    let dir = support::scratch_dir();
+    support::copy_tree(&demo(), dir.path());
+    let json: Value =
+        serde_json::from_str(&inventory(dir.path(), &["--format", "json"])).expect("JSON");
+    assert_eq!(json["version"], 1);
+    let t = |n: &str, r: &str, team: &str, at: &str| {
+        (
+            n.to_string(),
+            r.to_string(),
+            team.to_string(),
+            at.to_string(),
+        )
+    };
+    assert_eq!(
+        handlers(&json),
+        vec![
+            t("func literal", "GET /healthz", "-", "cmd/shop/main.go:44"),
+            t(
+                "Server.handleCheckout",
+                "POST /checkout",
+                "payments",
+                "internal/api/checkout.go:26"
+            ),
+            t(
+                "Server.handleCreateOrder",
+                "POST /orders",
+                "payments",
+                "internal/api/orders.go:17"
+            ),
+            t(
+                "Server.handleGetOrder",
+                "GET /orders/{id}",
+                "payments",
+                "internal/api/orders.go:38"
+            ),
+            t(
+                "Server.handleCancelOrder",
+                "POST /orders/{id}/cancel",
+                "-",
+                "internal/api/orders.go:52"
+            ),
+            t(
+                "Server.handleRefund",
+                "POST /orders/{id}/refund",
+                "paymnets",
+                "internal/api/orders.go:62"
+            ),
+            t(
+                "func literal",
+                "GET /debug/vars",
+                "-",
+                "internal/api/server.go:39"
+            ),
+            t(
+                "Server.handleLogin",
+                "POST /login",
+                "identity",
+                "internal/api/users.go:14"
+            ),
+            t(
+                "Server.handleGetUser",
+                "GET /users/{id}",
+                "identity",
+                "internal/api/users.go:30"
+            ),
+            t(
+                "Server.handleSearchUsers",
+                "GET /users",
+                "-",
+                "internal/api/users.go:40"
+            ),
+        ]
+    );
+    let metrics: Vec<String> = json["metrics"]
+        .as_array()
+        .expect("metrics")
+        .iter()
+        .map(|m| {
+            format!(
+                "{} {} {} {}:{}",
+                m["name"].as_str().unwrap_or("?"),
+                m["type"].as_str().unwrap_or("?"),
+                m["labels"],
+                m["path"].as_str().unwrap_or(""),
+                m["line"]
+            )
+        })
+        .collect();
+    assert_eq!(
+        metrics,
+        [
+            r#"shop_checkout_failures_total counter ["reason"] internal/api/checkout.go:10"#,
+            r#"shop_http_requests_total counter ["route","code"] internal/api/metrics.go:9"#,
+            r#"shop_login_failures_total counter ["reason"] internal/api/metrics.go:25"#,
+            r#"shop_order_value_euros histogram [] internal/api/metrics.go:19"#,
+            r#"shop_orders_created_total counter [] internal/api/metrics.go:14"#,
+        ]
+    );
+
+    let markdown = inventory(dir.path(), &[]);
+    assert!(markdown.contains(
+        "| `Server.handleCreateOrder` | `POST /orders` | payments | `internal/api/orders.go:17` |"
+    ));
+    assert!(markdown.contains(
+        "| `shop_http_requests_total` | counter | `route`, `code` | HTTP requests served, by route and status code. | `internal/api/metrics.go:9` |"
+    ));
+    assert!(markdown.contains("| `shop_order_value_euros` | histogram | - | *(empty)* |"));
+}
+
+#[test]
+fn route_registration_forms_are_resolved() {
+    let dir = support::scratch_dir();
+    std::fs::write(
+        dir.path().join("routes.go"),
+        r#"package web
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+	"github.com/labstack/echo/v4"
+)
+
+// @oncall-team web
+type API struct{}
+
+func (a *API) handleA(w http.ResponseWriter, r *http.Request) {}
+
+type status struct{}
+
+// @oncall-team ops
+func (status) ServeHTTP(w http.ResponseWriter, r *http.Request) {}
+
+func list(c *gin.Context) {}
+
+func show(c echo.Context) error { return nil }
+
+func setup(a *API, mux *http.ServeMux, g *gin.Engine, e *echo.Echo) {
+	http.HandleFunc("/a", a.handleA)
+	mux.Handle("/status", &status{})
+	mux.Handle("/wrapped", withAuth(http.HandlerFunc(plain)))
+	g.GET("/items", list)
+	g.Handle("DELETE", "/items/:id", list)
+	e.GET("/shows/:id", show)
+	// @oncall-team inline
+	mux.HandleFunc("/inline", func(w http.ResponseWriter, r *http.Request) {})
+}
+"#,
+    )
+    .expect("write");
+    std::fs::write(
+        dir.path().join("plain.go"),
+        "package web\n\nimport \"net/http\"\n\nfunc withAuth(h http.Handler) http.Handler { return h }\n\n// @oncall-team plain\nfunc plain(w http.ResponseWriter, r *http.Request) {}\n",
+    )
+    .expect("write");
+    let json: Value =
+        serde_json::from_str(&inventory(dir.path(), &["--format", "json"])).expect("JSON");
+    let found: Vec<(String, String, String)> = handlers(&json)
+        .into_iter()
+        .map(|(n, r, t, _)| (n, r, t))
+        .collect();
+    let t = |n: &str, r: &str, team: &str| (n.to_string(), r.to_string(), team.to_string());
+    assert_eq!(
+        found,
+        vec![
+            t("plain", "/wrapped", "plain"),
+            t("API.handleA", "/a", "web"),
+            t("status.ServeHTTP", "/status", "ops"),
+            t("list", "DELETE /items/:id,GET /items", "-"),
+            t("show", "GET /shows/:id", "-"),
+            t("func literal", "/inline", "inline"),
+        ]
+    );
+}
+
+#[test]
+fn base_lists_added_removed_and_altered_handlers_and_metrics() {
+    let repo = diff_repo("metric_rename", After::Committed);
+    let json: Value = serde_json::from_str(&inventory(
+        repo.path(),
+        &["--base", "main", "--format", "json"],
+    ))
+    .expect("JSON");
+    let changes = &json["changes"];
+    assert_eq!(changes["base"], "main");
+    let names = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .expect("list")
+            .iter()
+            .map(|x| x["name"].as_str().unwrap_or("?").to_string())
+            .collect()
+    };
+    assert_eq!(names(&changes["handlers"]["added"]), ["Server.handleUsers"]);
+    assert_eq!(
+        names(&changes["handlers"]["removed"]),
+        ["Server.handleRefunds"]
+    );
+    let altered = &changes["handlers"]["altered"][0];
+    assert_eq!(altered["after"]["name"], "Server.handleOrders");
+    assert_eq!(altered["fields"][0], "team");
+    assert_eq!(altered["before"]["team"], "payments");
+    assert_eq!(altered["after"]["team"], "identity");
+    assert_eq!(
+        names(&changes["metrics"]["added"]),
+        ["shop_refunds_total", "shop_requests_total"]
+    );
+    assert_eq!(
+        names(&changes["metrics"]["removed"]),
+        ["shop_http_requests_total", "shop_orders_created_total"]
+    );
+    let altered: Vec<String> = changes["metrics"]["altered"]
+        .as_array()
+        .expect("altered")
+        .iter()
+        .map(|a| {
+            format!(
+                "{} {}",
+                a["after"]["name"].as_str().unwrap_or("?"),
+                a["fields"]
+            )
+        })
+        .collect();
+    assert_eq!(
+        altered,
+        [
+            r#"shop_order_value_euros ["labels"]"#,
+            r#"shop_queue_depth ["type"]"#,
+            r#"shop_login_failures_total ["path"]"#,
+        ]
+    );
+    let markdown = inventory(repo.path(), &["--base", "main"]);
+    assert!(markdown.starts_with("# Handler and metric changes since `main`"));
+    assert!(markdown.contains("## Removed metrics (2)"));
+    // Nothing changed against the head itself.
+    let same = inventory(repo.path(), &["--base", "HEAD"]);
+    assert!(
+        same.contains("No handler or metric is added, removed or altered."),
+        "{same}"
+    );
+}
