@@ -121,6 +121,7 @@ fn main() {
     git(root, &["init", "-q", "-b", "main"]);
     git(root, &["add", "-A"]);
     git(root, &["commit", "-q", "-m", "base"]);
+    git(root, &["checkout", "-q", "-b", "feature"]);
     // The change: a new unannotated handler in 10 packages.
     for p in 0..10.min(packages) {
         let path = root.join(format!("internal/svc{p:04}/handlers.go"));

@@ -699,15 +699,14 @@ impl Repo {
                 // by skipping every subtree whose id is the same on both sides.
                 let mut changed = Vec::new();
                 self.changed_paths(old, Some(&tree), "", &mut changed)?;
-                if changed.is_empty() {
-                    changed.push(String::from("\0nothing-changed"));
-                }
                 opts.disable_pathspec_match(true);
                 for path in &changed {
                     opts.pathspec(path);
                 }
+                // No pathspec means every path: with nothing changed, diff a tree with itself.
+                let new_tree = if changed.is_empty() { old } else { Some(&tree) };
                 self.repo
-                    .diff_tree_to_tree(old, Some(&tree), Some(&mut opts))
+                    .diff_tree_to_tree(old, new_tree, Some(&mut opts))
                     .map_err(|e| errors::from_git(e, "diffing the base and head commits"))
             }
             NewSide::Index => {
