@@ -165,6 +165,9 @@ fn check(args: CheckArgs) -> miette::Result<u8> {
     if format == Format::Github {
         append_step_summary(&report);
     }
+    if format == Format::Compact {
+        note_skipped_files(&outcome.stats);
+    }
     if args.stats {
         let p = &outcome.stats.phases;
         eprintln!(
@@ -185,6 +188,26 @@ fn check(args: CheckArgs) -> miette::Result<u8> {
     };
     let failing = threshold.is_some_and(|t| outcome.findings.iter().any(|f| f.severity >= t));
     Ok(u8::from(failing))
+}
+
+/// Compact output is one line per finding and nothing else, so the files that were not
+/// checked go to stderr: a clean result never hides an unchecked file.
+fn note_skipped_files(stats: &crate::finding::Stats) {
+    if stats.skipped.is_empty() {
+        return;
+    }
+    let mut text = format!(
+        "sre-policy: {} not checked:\n",
+        report::plural(stats.skipped.len(), "file")
+    );
+    for file in &stats.skipped {
+        text.push_str(&format!(
+            "  {}: {}\n",
+            report::compact::not_a_command(&report::compact::one_line(&file.path)),
+            report::compact::one_line(&file.reason)
+        ));
+    }
+    eprint!("{text}");
 }
 
 fn inventory(args: crate::cli::InventoryArgs) -> miette::Result<u8> {

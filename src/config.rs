@@ -136,6 +136,45 @@ impl Default for Settings {
     }
 }
 
+/// Reads a config file's text. A directory, a FIFO or a device found by the search is an
+/// error (never opened: a FIFO would block); one named with `--config` is read as asked.
+/// Text that is not UTF-8 is an error naming the line.
+fn read_config_text(path: &Path, explicit: bool) -> miette::Result<String> {
+    let cannot_read = |e: std::io::Error| {
+        miette::miette!(
+            help = "check the path and its permissions, or run `sre-policy init` to write one",
+            "cannot read config {}: {e}",
+            path.display()
+        )
+    };
+    let metadata = std::fs::metadata(path).map_err(cannot_read)?;
+    if metadata.is_dir() {
+        return Err(miette::miette!(
+            help = "point --config at a TOML file, or rename or remove the directory",
+            "config {} is a directory, not a file",
+            path.display()
+        ));
+    }
+    if !metadata.is_file() && !explicit {
+        return Err(miette::miette!(
+            help = "replace it with a TOML file, or point --config at one",
+            "config {} is not a regular file",
+            path.display()
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(cannot_read)?;
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
+        let column = valid.rsplit(|&b| b == b'\n').next().map_or(0, <[u8]>::len) + 1;
+        miette::miette!(
+            help = "TOML files are UTF-8 text: save it as UTF-8",
+            "invalid config {}:{line}:{column}: not UTF-8 text",
+            path.display()
+        )
+    })
+}
+
 impl Settings {
     /// The severity `rule` reports at, or `None` when it is off.
     pub fn severity(&self, rule: &str) -> Option<Severity> {
@@ -167,27 +206,16 @@ impl Settings {
                     .ancestors()
                     .take_while(|dir| dir.starts_with(root))
                     .map(|dir| dir.join(CONFIG_FILE))
-                    .find(|candidate| candidate.is_file());
+                    // Any entry counts, so that a directory, a broken link or an unreadable
+                    // file of that name is an error rather than silently ignored.
+                    .find(|candidate| candidate.symlink_metadata().is_ok());
                 match found {
                     Some(candidate) => candidate,
                     None => return Ok(Settings::default()),
                 }
             }
         };
-        if path.is_dir() {
-            return Err(miette::miette!(
-                help = "point --config at a TOML file, or remove the directory",
-                "config {} is a directory, not a file",
-                path.display()
-            ));
-        }
-        let text = std::fs::read_to_string(&path).map_err(|e| {
-            miette::miette!(
-                help = "check the path and its permissions, or run `sre-policy init` to write one",
-                "cannot read config {}: {e}",
-                path.display()
-            )
-        })?;
+        let text = read_config_text(&path, explicit.is_some())?;
         Settings::parse(&text, &path)
     }
 

@@ -1,7 +1,6 @@
 //! The check pipeline: files → one parse each → facts → rules → findings, in parallel.
 
 use std::collections::{HashMap, HashSet};
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -313,20 +312,12 @@ fn troubleshooting(
     }
     let mut parse_failures = Vec::new();
     let mut old_versions: HashMap<&str, (Facts, &[u8])> = HashMap::new();
-    if let Ok(mut parser) = GoParser::new() {
-        for file in changed {
-            let Some(old) = file.old_content.as_deref() else {
-                continue;
-            };
-            if walk::is_generated(old) {
-                continue;
+    for (path, parsed) in parse_old_versions(changed) {
+        match parsed {
+            Some((facts, old)) => {
+                old_versions.insert(path, (facts, old));
             }
-            match parser.parse(old) {
-                Ok(parsed) => {
-                    old_versions.insert(file.path.as_str(), (parsed.facts, old));
-                }
-                Err(_) => parse_failures.push(file.path.clone()),
-            }
+            None => parse_failures.push(path.to_string()),
         }
     }
     let files: Vec<troubleshooting_doc::ChangedGoFile> = changed
@@ -365,6 +356,42 @@ fn troubleshooting(
     };
     let (findings, notes) = troubleshooting_doc::check(&files, &context);
     (findings, notes, parse_failures)
+}
+
+/// The facts and bytes of a changed file's previous version; `None` when it failed to parse.
+type OldVersion<'a> = Option<(Facts, &'a [u8])>;
+
+/// Parses the previous versions of the changed files (generated ones are left out) on a
+/// checking thread's large stack; a version that cannot be parsed, or whose parse panics,
+/// comes back as `None`.
+fn parse_old_versions<'a>(changed: &[&'a ChangedFile]) -> Vec<(&'a str, OldVersion<'a>)> {
+    on_worker_stack(|| {
+        let mut parser = GoParser::new().ok();
+        let mut parsed = Vec::new();
+        for file in changed {
+            let Some(old) = file.old_content.as_deref() else {
+                continue;
+            };
+            if walk::is_generated(old) {
+                continue;
+            }
+            let facts = parser
+                .as_mut()
+                .and_then(|p| match crate::guard::catch(|| p.parse(old)) {
+                    Ok(Ok(result)) => Some(result.facts),
+                    Ok(Err(_)) => None,
+                    Err(_) => {
+                        *p = match GoParser::new() {
+                            Ok(fresh) => fresh,
+                            Err(_) => return None,
+                        };
+                        None
+                    }
+                });
+            parsed.push((file.path.as_str(), facts.map(|f| (f, old))));
+        }
+        parsed
+    })
 }
 
 /// Where a file's bytes come from.
@@ -433,34 +460,65 @@ thread_local! {
 pub fn run(inputs: &[Input], settings: &Settings, prefilter: bool) -> CheckOutcome {
     let data = RuleData::builtin();
     let relevance = Prefilter::new(data, settings);
-    let results: Vec<FileResult> = inputs
-        .par_iter()
-        .map(|input| {
-            PARSER.with(|cell| {
-                let mut parser = cell.borrow_mut();
-                if parser.is_none() {
-                    *parser = GoParser::new().ok();
-                }
-                let checked = catch_unwind(AssertUnwindSafe(|| {
-                    check_input(input, &mut parser, settings, data, &relevance, prefilter)
-                }));
-                checked.unwrap_or_else(|_| {
-                    // The parser may be left mid-parse: start a fresh one.
-                    *parser = GoParser::new().ok();
-                    FileResult {
-                        rel: input.rel.clone(),
-                        skipped: Some(
-                            "internal error while checking this file (please report it)"
-                                .to_string(),
-                        ),
-                        internal_error: true,
-                        ..FileResult::default()
+    let results: Vec<FileResult> = on_worker_stack(|| {
+        inputs
+            .par_iter()
+            .map(|input| {
+                PARSER.with(|cell| {
+                    let mut parser = cell.borrow_mut();
+                    if parser.is_none() {
+                        *parser = GoParser::new().ok();
                     }
+                    let checked = crate::guard::catch(|| {
+                        crate::guard::test_panic_point(&input.rel);
+                        check_input(input, &mut parser, settings, data, &relevance, prefilter)
+                    });
+                    checked.unwrap_or_else(|message| {
+                        // The parser may be left mid-parse: start a fresh one.
+                        *parser = GoParser::new().ok();
+                        internal_error_result(input, &message)
+                    })
                 })
             })
-        })
-        .collect();
+            .collect()
+    });
     gather(results, settings)
+}
+
+/// What a file whose check panicked yields: no findings, an internal error naming the panic.
+fn internal_error_result(input: &Input, message: &str) -> FileResult {
+    FileResult {
+        rel: input.rel.clone(),
+        context_only: false,
+        skipped: Some(format!(
+            "internal error while checking this file (please report it): {message}"
+        )),
+        internal_error: true,
+        ..FileResult::default()
+    }
+}
+
+/// Stack size of the checking threads: tree-sitter's trees of deeply nested code are walked
+/// recursively (down to `extract::MAX_DEPTH`), which needs more than the default 2 MiB in
+/// debug builds. Only the pages used are ever committed.
+const WORKER_STACK_BYTES: usize = 64 * 1024 * 1024;
+
+/// Runs `f` inside a rayon pool whose threads have [`WORKER_STACK_BYTES`] of stack (so both
+/// its parallel iterators and `f` itself run there); falls back to the global pool if such a
+/// pool cannot be built.
+pub fn on_worker_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    static POOL: std::sync::OnceLock<Option<rayon::ThreadPool>> = std::sync::OnceLock::new();
+    let pool = POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .stack_size(WORKER_STACK_BYTES)
+            .thread_name(|i| format!("sre-policy-check-{i}"))
+            .build()
+            .ok()
+    });
+    match pool {
+        Some(pool) => pool.install(f),
+        None => f(),
+    }
 }
 
 fn gather(results: Vec<FileResult>, settings: &Settings) -> CheckOutcome {
@@ -617,36 +675,65 @@ fn ms(duration: Duration) -> f64 {
 }
 
 fn read_input(input: &Input) -> Result<Vec<u8>, String> {
-    let abs = match &input.content {
-        Content::Bytes(bytes) => return Ok(bytes.clone()),
-        Content::Disk(abs) => abs,
-    };
-    let metadata = std::fs::symlink_metadata(abs).map_err(|e| format!("cannot read: {e}"))?;
-    if !metadata.is_file() {
-        return Err("not a regular file".to_string());
+    match &input.content {
+        Content::Bytes(bytes) => Ok(bytes.clone()),
+        Content::Disk(abs) => read_source_file(abs),
     }
-    if metadata.len() > MAX_FILE_BYTES {
-        let head = read_head(abs).map_err(|e| format!("cannot read: {e}"))?;
-        if walk::is_generated(&head) {
-            return Ok(head);
-        }
-        return Err(format!(
-            "skipped: too large ({} MB, the limit is {} MB)",
-            metadata.len() / (1024 * 1024),
-            MAX_FILE_BYTES / (1024 * 1024)
-        ));
-    }
-    std::fs::read(abs).map_err(|e| format!("cannot read: {e}"))
 }
 
-/// The first 64 KiB, enough to see a generated-code header.
-fn read_head(path: &Path) -> std::io::Result<Vec<u8>> {
+/// Reads a source file found by the walk, defensively: the entry may have been replaced since
+/// (by a FIFO, a device or a symbolic link), have vanished, or be growing. It is opened without
+/// following a symbolic link and without blocking, checked to be a regular file on the open
+/// handle, and read up to [`MAX_FILE_BYTES`]; a larger file is read only as far as its head
+/// (enough to see a generated-code header).
+fn read_source_file(abs: &Path) -> Result<Vec<u8>, String> {
     use std::io::Read;
-    let mut head = Vec::new();
-    std::fs::File::open(path)?
-        .take(64 * 1024)
-        .read_to_end(&mut head)?;
-    Ok(head)
+    let cannot_read = |e: std::io::Error| format!("cannot read: {e}");
+    let file = open_no_follow(abs).map_err(cannot_read)?;
+    let metadata = file.metadata().map_err(cannot_read)?;
+    if !metadata.is_file() {
+        return Err("skipped: not a regular file".to_string());
+    }
+    // Sized from the metadata as `fs::read` does (one allocation), capped by the limit.
+    let mut src = Vec::with_capacity(metadata.len().min(MAX_FILE_BYTES + 1) as usize);
+    (&file)
+        .take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut src)
+        .map_err(cannot_read)?;
+    if src.len() as u64 <= MAX_FILE_BYTES {
+        return Ok(src);
+    }
+    src.truncate(64 * 1024);
+    if walk::is_generated(&src) {
+        return Ok(src);
+    }
+    let size = metadata.len().max(MAX_FILE_BYTES + 1);
+    Err(format!(
+        "skipped: too large ({} MB, the limit is {} MB)",
+        size.div_ceil(1024 * 1024),
+        MAX_FILE_BYTES / (1024 * 1024)
+    ))
+}
+
+/// Opens `path` for reading; on Unix without following a final symbolic link and without
+/// blocking on a FIFO (a FIFO opened so reads as end of file, and is then refused as not a
+/// regular file).
+fn open_no_follow(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    #[cfg(not(unix))]
+    {
+        let metadata = std::fs::symlink_metadata(path)?;
+        if !metadata.is_file() {
+            return Err(std::io::Error::other("not a regular file"));
+        }
+    }
+    options.open(path)
 }
 
 fn check_input(
@@ -827,13 +914,23 @@ fn ctx_text(ctx: &FileContext, span: Span) -> String {
     let line = ctx.lines.line_text(span.start_row + 1);
     let start_of_line = ctx.lines.line_start(span.start_row + 1).unwrap_or(0);
     let from = span.start.saturating_sub(start_of_line).min(line.len());
-    let text = String::from_utf8_lossy(&line[from..]);
+    // Enough bytes for the 20 characters shown, even on a 5 MB line.
+    let text = String::from_utf8_lossy(&line[from..line.len().min(from + 128)]);
+    // Control characters (a NUL byte, an escape) are shown escaped, never written raw.
     let token: String = text
         .split_whitespace()
         .next()
         .unwrap_or("")
         .chars()
         .take(20)
+        .flat_map(|c| {
+            let escaped: Vec<char> = if c.is_control() {
+                c.escape_default().collect()
+            } else {
+                vec![c]
+            };
+            escaped
+        })
         .collect();
     if token.is_empty() {
         "end of line".to_string()

@@ -286,36 +286,39 @@ fn scan(sources: Vec<(String, Source)>, settings: &Settings) -> Vec<FileInventor
         ".Patch(", ".Delete(", ".Any(", ".All(", ".Method",
     ])
     .ok();
-    let mut files: Vec<FileInventory> = sources
-        .into_par_iter()
-        .map_init(
-            || GoParser::new().ok(),
-            |parser, (rel, source)| {
-                let bytes = match source {
-                    Source::Bytes(bytes) => bytes,
-                    Source::Disk(abs) => {
-                        let small =
-                            std::fs::metadata(&abs).is_ok_and(|m| m.len() <= MAX_FILE_BYTES);
-                        if !small {
-                            return None;
+    // On the checking pool: its threads have the stack that deeply nested files need.
+    let mut files: Vec<FileInventory> = crate::engine::on_worker_stack(|| {
+        sources
+            .into_par_iter()
+            .map_init(
+                || GoParser::new().ok(),
+                |parser, (rel, source)| {
+                    let bytes = match source {
+                        Source::Bytes(bytes) => bytes,
+                        Source::Disk(abs) => {
+                            let small =
+                                std::fs::metadata(&abs).is_ok_and(|m| m.len() <= MAX_FILE_BYTES);
+                            if !small {
+                                return None;
+                            }
+                            std::fs::read(&abs).ok()?
                         }
-                        std::fs::read(&abs).ok()?
+                    };
+                    if walk::is_generated(&bytes) {
+                        return None;
                     }
-                };
-                if walk::is_generated(&bytes) {
-                    return None;
-                }
-                let wanted = relevance.is_relevant(&bytes)
-                    || routes.as_ref().is_some_and(|r| r.is_match(&bytes));
-                if !wanted {
-                    return None;
-                }
-                let parsed = parser.as_mut()?.parse(&bytes).ok()?;
-                Some(file_inventory(rel, &parsed.facts, &bytes, settings, data))
-            },
-        )
-        .flatten()
-        .collect();
+                    let wanted = relevance.is_relevant(&bytes)
+                        || routes.as_ref().is_some_and(|r| r.is_match(&bytes));
+                    if !wanted {
+                        return None;
+                    }
+                    let parsed = parser.as_mut()?.parse(&bytes).ok()?;
+                    Some(file_inventory(rel, &parsed.facts, &bytes, settings, data))
+                },
+            )
+            .flatten()
+            .collect()
+    });
     files.sort_by(|a, b| a.rel.cmp(&b.rel));
     files
 }

@@ -8,6 +8,7 @@ pub mod engine;
 pub mod finding;
 pub mod git;
 pub mod go;
+pub mod guard;
 pub mod init;
 pub mod inventory;
 pub mod metric_scan;

@@ -5,10 +5,16 @@ use sre_policy::cli::Cli;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match sre_policy::run(cli) {
-        Ok(code) => ExitCode::from(code),
-        Err(error) => {
+    // A bug must end in a clear message and exit 2, never panic text or a backtrace.
+    sre_policy::guard::install_quiet_hook();
+    match sre_policy::guard::catch(|| sre_policy::run(cli)) {
+        Ok(Ok(code)) => ExitCode::from(code),
+        Ok(Err(error)) => {
             eprintln!("{error:?}");
+            ExitCode::from(2)
+        }
+        Err(message) => {
+            eprintln!("sre-policy: internal error (please report it): {message}");
             ExitCode::from(2)
         }
     }

@@ -103,7 +103,8 @@ pub fn walk(start: &Path, root: &Path, settings: &Settings, options: WalkOptions
                 continue;
             }
         };
-        if !entry.file_type().is_file() {
+        let file_type = entry.file_type();
+        if file_type.is_dir() {
             continue;
         }
         let name = entry.file_name().to_string_lossy();
@@ -112,6 +113,20 @@ pub fn walk(start: &Path, root: &Path, settings: &Settings, options: WalkOptions
         }
         let rel = relative(entry.path(), root);
         if settings.exclude.is_match(&rel) {
+            continue;
+        }
+        if !file_type.is_file() {
+            // Never opened: a link may lead out of the repository or into a loop, and a FIFO
+            // or a device would block or never end. Listed, so that nothing is lost silently.
+            let reason = if file_type.is_symlink() {
+                "skipped: symbolic link (links are not followed)"
+            } else {
+                "skipped: not a regular file"
+            };
+            result.skipped.push(SkippedFile {
+                path: rel,
+                reason: reason.to_string(),
+            });
             continue;
         }
         result.files.push(SourceFile {

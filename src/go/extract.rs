@@ -131,7 +131,35 @@ pub fn extract(root: Node, src: &[u8]) -> (Facts, bool) {
         extractor.current_decl = None;
     }
     extractor.mark_own_line_comments();
+    if root.has_error() && extractor.facts.syntax_errors.is_empty() && !extractor.too_deep {
+        extractor.facts.syntax_errors.push(root_syntax_error(root));
+    }
     (extractor.facts, extractor.too_deep)
+}
+
+/// The syntax error of a tree whose errors the walk did not meet: the root itself is an
+/// `ERROR` node (e.g. 100,000 unclosed parentheses). It is placed at the first top-level child
+/// that is not a well-formed declaration.
+fn root_syntax_error(root: Node) -> SyntaxError {
+    const WELL_FORMED: &[&str] = &[
+        "package_clause",
+        "import_declaration",
+        "function_declaration",
+        "method_declaration",
+        "type_declaration",
+        "var_declaration",
+        "const_declaration",
+        "comment",
+    ];
+    let mut cursor = root.walk();
+    let culprit = root
+        .children(&mut cursor)
+        .find(|child| child.has_error() || !WELL_FORMED.contains(&child.kind()));
+    let at = culprit.map(span).unwrap_or_else(|| span(root));
+    SyntaxError {
+        span: at,
+        missing: None,
+    }
 }
 
 struct Extractor<'s> {
@@ -339,19 +367,20 @@ impl<'s> Extractor<'s> {
             .unwrap_or_default()
     }
 
-    /// `T`, `*T`, `T[K]`, `*T[K]`, `(T)` → `T`.
-    fn base_type_name(&self, node: Node) -> String {
-        match node.kind() {
-            "type_identifier" => self.text(node).to_string(),
-            "pointer_type" | "parenthesized_type" => node
-                .named_child(0)
-                .map(|n| self.base_type_name(n))
-                .unwrap_or_default(),
-            "generic_type" => node
-                .child_by_field_name("type")
-                .map(|n| self.base_type_name(n))
-                .unwrap_or_default(),
-            _ => String::new(),
+    /// `T`, `*T`, `T[K]`, `*T[K]`, `(T)` → `T`. A loop, not recursion: hostile input may
+    /// nest pointer and parenthesized types 100,000 deep.
+    fn base_type_name(&self, mut node: Node) -> String {
+        loop {
+            let next = match node.kind() {
+                "type_identifier" => return self.text(node).to_string(),
+                "pointer_type" | "parenthesized_type" => node.named_child(0),
+                "generic_type" => node.child_by_field_name("type"),
+                _ => None,
+            };
+            match next {
+                Some(inner) => node = inner,
+                None => return String::new(),
+            }
         }
     }
 
@@ -379,34 +408,38 @@ impl<'s> Extractor<'s> {
         types
     }
 
-    fn type_ref(&self, node: Node) -> TypeRef {
-        match node.kind() {
-            "qualified_type" => TypeRef::Named {
-                package: Some(self.field_text(node, "package")),
-                name: self.field_text(node, "name"),
-                pointer: false,
+    /// `pkg.T`, `T`, `*pkg.T`, `*T`, through parentheses; a pointer to a pointer is `Other`.
+    /// A loop, not recursion (see `base_type_name`).
+    fn type_ref(&self, mut node: Node) -> TypeRef {
+        let mut pointers = 0usize;
+        loop {
+            let inner = match node.kind() {
+                "pointer_type" => {
+                    pointers += 1;
+                    node.named_child(0)
+                }
+                "parenthesized_type" => node.named_child(0),
+                _ => break,
+            };
+            match inner {
+                Some(inner) => node = inner,
+                None => return TypeRef::Other,
+            }
+        }
+        let (package, name) = match node.kind() {
+            "qualified_type" => (
+                Some(self.field_text(node, "package")),
+                self.field_text(node, "name"),
+            ),
+            "type_identifier" => (None, self.text(node).to_string()),
+            _ => return TypeRef::Other,
+        };
+        match pointers {
+            0 | 1 => TypeRef::Named {
+                package,
+                name,
+                pointer: pointers == 1,
             },
-            "type_identifier" => TypeRef::Named {
-                package: None,
-                name: self.text(node).to_string(),
-                pointer: false,
-            },
-            "pointer_type" => match node.named_child(0).map(|n| self.type_ref(n)) {
-                Some(TypeRef::Named {
-                    package,
-                    name,
-                    pointer: false,
-                }) => TypeRef::Named {
-                    package,
-                    name,
-                    pointer: true,
-                },
-                _ => TypeRef::Other,
-            },
-            "parenthesized_type" => node
-                .named_child(0)
-                .map(|n| self.type_ref(n))
-                .unwrap_or(TypeRef::Other),
             _ => TypeRef::Other,
         }
     }
@@ -750,16 +783,28 @@ impl<'s> Extractor<'s> {
 }
 
 /// The package identifier of `pkg.T`, `*pkg.T`, `[]pkg.T`, `map[K]pkg.T`, `pkg.T[X]`.
+/// Nesting of types looked through by `qualified_package` (real code stays far below it).
+const MAX_TYPE_DEPTH: usize = 64;
+
 fn qualified_package(node: Node) -> Option<Node> {
+    qualified_package_within(node, MAX_TYPE_DEPTH)
+}
+
+fn qualified_package_within(node: Node, depth: usize) -> Option<Node> {
+    let depth = depth.checked_sub(1)?;
     match node.kind() {
         "qualified_type" => node.child_by_field_name("package"),
-        "generic_type" => node.child_by_field_name("type").and_then(qualified_package),
+        "generic_type" => node
+            .child_by_field_name("type")
+            .and_then(|n| qualified_package_within(n, depth)),
         "map_type" => node
             .child_by_field_name("value")
-            .and_then(qualified_package),
+            .and_then(|n| qualified_package_within(n, depth)),
         "pointer_type" | "slice_type" | "array_type" | "channel_type" | "parenthesized_type" => {
             let mut cursor = node.walk();
-            let found = node.named_children(&mut cursor).find_map(qualified_package);
+            let found = node
+                .named_children(&mut cursor)
+                .find_map(|n| qualified_package_within(n, depth));
             found
         }
         _ => None,

@@ -291,10 +291,16 @@ impl Facts {
         if row == 0 {
             return &[];
         }
-        let Some(last) = self
-            .comments
+        // Comments are in source order, so their end rows never decrease: a binary search
+        // finds the ones ending on `row - 1` (a file may hold tens of thousands of comments
+        // and handlers).
+        let after = self.comments.partition_point(|c| c.span.end_row < row);
+        let Some(last) = self.comments[..after]
             .iter()
-            .rposition(|c| c.own_line && c.span.end_row == row - 1)
+            .rev()
+            .take_while(|c| c.span.end_row == row - 1)
+            .position(|c| c.own_line)
+            .map(|back| after - 1 - back)
         else {
             return &[];
         };
@@ -312,9 +318,12 @@ impl Facts {
 
     /// Comments that follow code on `row` (line comments).
     pub fn trailing_comments(&self, row: usize) -> impl Iterator<Item = &Comment> {
-        self.comments
+        // Source order: the comments starting on `row` are one run (binary search for it).
+        let from = self.comments.partition_point(|c| c.span.start_row < row);
+        self.comments[from..]
             .iter()
-            .filter(move |c| !c.own_line && c.span.start_row == row)
+            .take_while(move |c| c.span.start_row == row)
+            .filter(|c| !c.own_line)
     }
 
     /// Whether a type named `name` is declared where `func`'s signature can see it: at package

@@ -12,7 +12,7 @@ pub fn render(report: &Report) -> String {
         let _ = writeln!(
             out,
             "{}:{}:{}: {}[{}] {}",
-            one_line(&finding.path),
+            not_a_command(&one_line(&finding.path)),
             finding.line,
             finding.column,
             finding.severity.as_str(),
@@ -21,6 +21,17 @@ pub fn render(report: &Report) -> String {
         );
     }
     out
+}
+
+/// A line that starts with `::` is a workflow command to the GitHub Actions runner, which
+/// reads every line a step prints: a file named `::error file=x::y.go` would forge an
+/// annotation. Such a path is written as `./::error …`, the same file.
+pub(crate) fn not_a_command(path: &str) -> String {
+    if path.trim_start().starts_with("::") {
+        format!("./{path}")
+    } else {
+        path.to_string()
+    }
 }
 
 /// Keeps a record on one line: a newline in a path or message would fake a second finding.

@@ -19,11 +19,14 @@ const WRAP_WIDTH: usize = 100;
 pub fn render(report: &Report) -> String {
     let handler = handler(report.color);
     let mut out = String::new();
+    let mut snippets = 0;
     for finding in report.findings {
         let rendered = report
             .sources
             .get(&finding.path)
+            .filter(|source| snippets < MAX_SNIPPETS && source.len() <= MAX_SNIPPET_SOURCE)
             .and_then(|source| snippet(&handler, finding, source));
+        snippets += usize::from(rendered.is_some());
         match rendered {
             Some(text) => out.push_str(&text),
             None => out.push_str(&one_line(finding)),
@@ -33,6 +36,14 @@ pub fn render(report: &Report) -> String {
     out.push_str(&summary(report));
     out
 }
+
+/// Snippets cost a scan of the file up to the finding: beyond this many, or in files larger
+/// than this, findings are shown on one line (a hostile file may hold 20,000 handlers).
+const MAX_SNIPPETS: usize = 1_000;
+const MAX_SNIPPET_SOURCE: usize = 1024 * 1024;
+
+/// A line longer than this is not shown as a snippet (a 5 MB line would be printed whole).
+const MAX_SNIPPET_LINE: usize = 1_000;
 
 fn handler(color: bool) -> GraphicalReportHandler {
     let theme = if color {
@@ -50,13 +61,22 @@ fn handler(color: bool) -> GraphicalReportHandler {
 /// The miette rendering of `finding`, or `None` when its position does not fit `source`.
 fn snippet(handler: &GraphicalReportHandler, finding: &Finding, source: &str) -> Option<String> {
     let span = span_in(finding, source)?;
+    let line_start = source[..span.offset()].rfind('\n').map_or(0, |i| i + 1);
+    let line_len = source[line_start..]
+        .find('\n')
+        .unwrap_or(source.len() - line_start);
+    if line_len > MAX_SNIPPET_LINE || span.len() > 64 * MAX_SNIPPET_LINE {
+        return None;
+    }
+    let name = printable(&super::compact::one_line(&finding.path));
+    let source = without_control_bytes(source);
     let diagnostic = FindingDiagnostic {
         finding,
         message: printable(&finding.message),
         help: finding.help.as_deref().map(printable),
         source: NamedText {
-            name: &finding.path,
-            text: source,
+            name: &name,
+            text: &source,
         },
         span,
     };
@@ -110,6 +130,27 @@ fn offset_of(source: &str, line: usize, column: usize) -> Option<usize> {
         .map(|(i, _)| i)
         .unwrap_or(line_len);
     Some(line_start + within)
+}
+
+/// The source with its ASCII control characters other than tab and line breaks shown as `?`,
+/// byte for byte (offsets stay valid): a snippet must not write a NUL or a terminal escape
+/// sequence from the checked file to the terminal.
+fn without_control_bytes(source: &str) -> std::borrow::Cow<'_, str> {
+    let is_bad = |b: u8| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0x7f;
+    if !source.bytes().any(is_bad) {
+        return std::borrow::Cow::Borrowed(source);
+    }
+    let cleaned: String = source
+        .chars()
+        .map(|c| {
+            if c.is_ascii() && is_bad(c as u8) {
+                '?'
+            } else {
+                c
+            }
+        })
+        .collect();
+    std::borrow::Cow::Owned(cleaned)
 }
 
 /// `path:line:col: severity[rule] message` and the help, for findings without a snippet.
