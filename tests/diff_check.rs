@@ -201,7 +201,10 @@ fn head_commit_to_commit_ignores_the_work_tree() {
 #[test]
 fn an_empty_change_is_clean() {
     let repo = diff_repo("handlers", After::Committed);
-    for args in [["--base", "HEAD", "--head", "HEAD"], ["--base", "HEAD", "--scope", "added"]] {
+    for args in [
+        ["--base", "HEAD", "--head", "HEAD"],
+        ["--base", "HEAD", "--scope", "added"],
+    ] {
         let (code, lines) = check(&repo, &args);
         assert_eq!((code, lines.len()), (0, 0), "{args:?}: {lines:?}");
     }
