@@ -171,8 +171,11 @@ fn check_change(
     let git_started = Instant::now();
     let repo = Repo::discover_required(start)?;
     let root = repo.root().to_path_buf();
-    let change = repo.change_set(request, &|path| path.ends_with(".go"))?;
     let walk = walk_options(options);
+    let change = repo.change_set(request, &|path| {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        walk::wanted_go_file(name, settings) && !walk::excluded(path, settings, walk)
+    })?;
     let start_rel = walk::relative(start, &root);
     let in_path = |rel: &str| {
         start_rel.is_empty() || rel == start_rel || rel.starts_with(&format!("{start_rel}/"))

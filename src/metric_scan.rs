@@ -34,6 +34,90 @@ fn mentions_prometheus(bytes: &[u8]) -> bool {
         .any(|w| w == PROMETHEUS_NEEDLE.as_bytes())
 }
 
+/// The `Name`/`Namespace`/`Subsystem` string literals that differ between the old and new
+/// versions of the changed Go files that mention Prometheus; when a file's namespace or
+/// subsystem changes, every `Name` of its new version too.
+fn changed_name_literals(change: &ChangeSet, checked: &dyn Fn(&str) -> bool) -> Vec<String> {
+    let mut needles = std::collections::BTreeSet::new();
+    for file in change.files.iter().filter(|f| checked(&f.path)) {
+        let versions = [&file.old_content, &file.new_content];
+        if !versions
+            .into_iter()
+            .flatten()
+            .any(|b| mentions_prometheus(b))
+        {
+            continue;
+        }
+        let literals =
+            |bytes: &Option<Vec<u8>>| bytes.as_deref().map(keyed_literals).unwrap_or_default();
+        let (old, new) = (literals(&file.old_content), literals(&file.new_content));
+        let prefix_changed = old.symmetric_difference(&new).any(|(key, _)| key != "Name");
+        for (key, value) in old.symmetric_difference(&new) {
+            if key == "Name" {
+                needles.insert(value.clone());
+            }
+        }
+        if prefix_changed {
+            needles.extend(
+                new.iter()
+                    .filter(|(k, _)| k == "Name")
+                    .map(|(_, v)| v.clone()),
+            );
+        }
+    }
+    needles.into_iter().filter(|n| !n.is_empty()).collect()
+}
+
+/// `(key, value)` for every `Name: "..."`, `Namespace: "..."` and `Subsystem: "..."`.
+fn keyed_literals(src: &[u8]) -> std::collections::BTreeSet<(String, String)> {
+    let mut found = std::collections::BTreeSet::new();
+    for key in ["Namespace", "Subsystem", "Name"] {
+        let mut from = 0;
+        while let Some(at) = find(&src[from..], key.as_bytes()) {
+            let start = from + at;
+            from = start + key.len();
+            let preceded_by_ident =
+                start > 0 && (src[start - 1].is_ascii_alphanumeric() || src[start - 1] == b'_');
+            if preceded_by_ident {
+                continue;
+            }
+            let rest = &src[from..];
+            let rest = trim_blank(rest);
+            let Some(rest) = rest.strip_prefix(b":") else {
+                continue;
+            };
+            let Some(rest) = trim_blank(rest).strip_prefix(b"\"") else {
+                continue;
+            };
+            let Some(end) = rest
+                .iter()
+                .position(|&b| b == b'"' || b == b'\\' || b == b'\n')
+            else {
+                continue;
+            };
+            if rest[end] == b'"' {
+                found.insert((
+                    key.to_string(),
+                    String::from_utf8_lossy(&rest[..end]).into_owned(),
+                ));
+            }
+        }
+    }
+    found
+}
+
+fn trim_blank(bytes: &[u8]) -> &[u8] {
+    let skip = bytes
+        .iter()
+        .take_while(|b| matches!(b, b' ' | b'\t'))
+        .count();
+    &bytes[skip..]
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
 fn enabled(settings: &Settings) -> bool {
     settings.severity(metric_duplicate::ID).is_some()
         || settings.severity(metric_breaking::ID).is_some()
@@ -53,16 +137,20 @@ pub fn context_inputs(
     if !enabled(settings) {
         return Ok(Vec::new());
     }
-    let touches_metrics = change.files.iter().any(|f| {
-        f.path.ends_with(".go")
-            && [&f.old_content, &f.new_content]
-                .into_iter()
-                .flatten()
-                .any(|bytes| mentions_prometheus(bytes))
-    });
-    if !touches_metrics {
+    // Only names the change adds or drops can collide with, or have moved to, another file;
+    // such a file must spell the name's last part as a string literal.
+    let checked = |rel: &str| {
+        let name = rel.rsplit('/').next().unwrap_or(rel);
+        walk::wanted_go_file(name, settings) && !walk::excluded(rel, settings, walk_options)
+    };
+    let needles = changed_name_literals(change, &checked);
+    if needles.is_empty() {
         return Ok(Vec::new());
     }
+    let quoted: Vec<String> = needles.iter().map(|n| format!("\"{n}\"")).collect();
+    let names = aho_corasick::AhoCorasick::new(&quoted)
+        .map_err(|e| miette::miette!("internal error building a search for metric names: {e}"))?;
+    let wanted_bytes = |bytes: &[u8]| mentions_prometheus(bytes) && names.is_match(bytes);
     let present: HashSet<&str> = inputs.iter().map(|i| i.rel.as_str()).collect();
     let want_path = |rel: &str| {
         let name = rel.rsplit('/').next().unwrap_or(rel);
@@ -73,7 +161,7 @@ pub fn context_inputs(
     let files = repo.new_side_files(
         request,
         &want_path,
-        &mentions_prometheus,
+        &wanted_bytes,
         crate::engine::MAX_FILE_BYTES,
     )?;
     Ok(files
@@ -231,4 +319,27 @@ fn references(
         list.sort();
     }
     Ok(found)
+}
+
+#[cfg(test)]
+mod name_literal_tests {
+    use super::keyed_literals;
+
+    #[test]
+    fn reads_keyed_name_literals_only() {
+        let src = br#"promauto.NewCounter(prometheus.CounterOpts{Namespace: "shop", Name:  "orders_total", Help: "x"})
+            var n = Name{}; NameX: "no"; Subsystem :"api""#;
+        let found: Vec<(String, String)> = keyed_literals(src).into_iter().collect();
+        let expected = [
+            ("Name", "orders_total"),
+            ("Namespace", "shop"),
+            ("Subsystem", "api"),
+        ];
+        assert_eq!(
+            found,
+            expected
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .to_vec()
+        );
+    }
 }

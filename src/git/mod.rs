@@ -82,7 +82,8 @@ pub struct ChangedFile {
     /// The path before a rename.
     pub old_path: Option<String>,
     pub status: FileStatus,
-    /// Sorted 1-based line numbers on the new side that were added or modified.
+    /// Sorted 1-based line numbers on the new side that were added or modified (computed
+    /// only when `want_content(path)` is true; empty otherwise).
     pub added_lines: Vec<usize>,
     /// Sorted 1-based line numbers on the old side that were removed or modified.
     pub removed_lines: Vec<usize>,
@@ -762,32 +763,47 @@ impl Repo {
                     FileStatus::Modified
                 }
             };
-            let patch = Patch::from_diff(diff, idx)
-                .map_err(|e| errors::from_git(e, &format!("diffing `{}`", display_path(&delta))))?;
-            let Some(patch) = patch else { continue };
-            if patch.delta().flags().is_binary() {
-                continue;
-            }
-            let (added_lines, removed_lines) = changed_lines(&patch)?;
-            if status == FileStatus::Modified && added_lines.is_empty() && removed_lines.is_empty()
-            {
-                // Only the mode or the line endings (before filters) differ: no content
-                // changed, so there is nothing to check.
-                continue;
-            }
-
             let side = if status == FileStatus::Deleted {
                 &old
             } else {
                 &new
             };
             let path = path_string(side.path_bytes());
+            // Line numbers are computed only for the files the caller reads (a vendored
+            // dependency bump can change megabytes nobody checks); the others keep their
+            // status, unless both sides are the same blob (only the mode changed).
+            let wanted = want_content(&path);
+            let (added_lines, removed_lines) = if wanted {
+                let patch = Patch::from_diff(diff, idx).map_err(|e| {
+                    errors::from_git(e, &format!("diffing `{}`", display_path(&delta)))
+                })?;
+                let Some(patch) = patch else { continue };
+                if patch.delta().flags().is_binary() {
+                    continue;
+                }
+                let (added_lines, removed_lines) = changed_lines(&patch)?;
+                if status == FileStatus::Modified
+                    && added_lines.is_empty()
+                    && removed_lines.is_empty()
+                {
+                    // Only the mode or the line endings (before filters) differ: no content
+                    // changed, so there is nothing to check.
+                    continue;
+                }
+                (added_lines, removed_lines)
+            } else {
+                if status == FileStatus::Modified && !old.id().is_zero() && old.id() == new.id() {
+                    continue;
+                }
+                (Vec::new(), Vec::new())
+            };
+
             let old_path = match status {
                 FileStatus::Renamed => Some(path_string(old.path_bytes())),
                 _ => None,
             };
             let (mut old_content, mut new_content) = (None, None);
-            if want_content(&path) {
+            if wanted {
                 if old_is_file && status != FileStatus::Added {
                     old_content = Some(self.blob(old.id(), &path)?);
                 }
