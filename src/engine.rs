@@ -256,7 +256,23 @@ fn check_change(
     }
 
     let rule_started = Instant::now();
-    let (findings, notes, parse_failures) = troubleshooting(&changed, &change, &outcome, settings);
+    // The previous versions are parsed once, for every rule that compares them.
+    let mut old_versions: OldVersions = HashMap::new();
+    let mut parse_failures = Vec::new();
+    let compares_old = [troubleshooting_doc::ID, crate::rules::metric_breaking::ID]
+        .iter()
+        .any(|id| settings.severity(id).is_some());
+    if compares_old {
+        for (path, parsed) in parse_old_versions(&changed) {
+            match parsed {
+                Some(version) => {
+                    old_versions.insert(path, version);
+                }
+                None => parse_failures.push(path.to_string()),
+            }
+        }
+    }
+    let (findings, notes) = troubleshooting(&changed, &change, &outcome, &old_versions, settings);
     outcome.stats.notes.extend(notes);
     for path in parse_failures {
         outcome.stats.skipped.push(SkippedFile {
@@ -267,7 +283,7 @@ fn check_change(
     }
     outcome.findings.extend(findings);
     let (breaking, notes) =
-        crate::metric_scan::breaking(&repo, request, &changed, &outcome, settings);
+        crate::metric_scan::breaking(&repo, request, &changed, &outcome, &old_versions, settings);
     outcome.findings.extend(breaking);
     outcome.stats.notes.extend(notes);
     outcome
@@ -308,20 +324,11 @@ fn troubleshooting(
     changed: &[&ChangedFile],
     change: &ChangeSet,
     outcome: &CheckOutcome,
+    old_versions: &OldVersions,
     settings: &Settings,
-) -> (Vec<Finding>, Vec<String>, Vec<String>) {
+) -> (Vec<Finding>, Vec<String>) {
     if settings.severity(troubleshooting_doc::ID).is_none() {
-        return (Vec::new(), Vec::new(), Vec::new());
-    }
-    let mut parse_failures = Vec::new();
-    let mut old_versions: HashMap<&str, (Facts, &[u8])> = HashMap::new();
-    for (path, parsed) in parse_old_versions(changed) {
-        match parsed {
-            Some((facts, old)) => {
-                old_versions.insert(path, (facts, old));
-            }
-            None => parse_failures.push(path.to_string()),
-        }
+        return (Vec::new(), Vec::new());
     }
     let files: Vec<troubleshooting_doc::ChangedGoFile> = changed
         .iter()
@@ -357,8 +364,7 @@ fn troubleshooting(
         settings,
         data: RuleData::builtin(),
     };
-    let (findings, notes) = troubleshooting_doc::check(&files, &context);
-    (findings, notes, parse_failures)
+    troubleshooting_doc::check(&files, &context)
 }
 
 /// The facts and bytes of a changed file's previous version; `None` when it failed to parse.
@@ -367,6 +373,9 @@ type OldVersion<'a> = Option<(Facts, &'a [u8])>;
 /// Parses the previous versions of the changed files (generated ones are left out) on a
 /// checking thread's large stack; a version that cannot be parsed, or whose parse panics,
 /// comes back as `None`.
+/// The parsed previous versions of the changed files, by path.
+pub type OldVersions<'a> = HashMap<&'a str, (Facts, &'a [u8])>;
+
 fn parse_old_versions<'a>(changed: &[&'a ChangedFile]) -> Vec<(&'a str, OldVersion<'a>)> {
     on_worker_stack(|| {
         let mut parser = GoParser::new().ok();

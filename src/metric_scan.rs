@@ -9,11 +9,10 @@ use aho_corasick::{AhoCorasick, MatchKind};
 
 use crate::config::Settings;
 use crate::data::RuleData;
-use crate::engine::{CheckOutcome, Content, Input};
+use crate::engine::{CheckOutcome, Content, Input, OldVersions};
 use crate::finding::Finding;
 use crate::git::{ChangeRequest, ChangeSet, ChangedFile, FileStatus, Repo};
 use crate::go::metric_decl::{metric_decls, MetricDecl};
-use crate::go::parse::GoParser;
 use crate::rules::metric_breaking::{self, FilePair, Key, Reference};
 use crate::rules::metric_duplicate;
 use crate::walk::{self, WalkOptions};
@@ -182,6 +181,7 @@ pub fn breaking(
     request: &ChangeRequest,
     changed: &[&ChangedFile],
     outcome: &CheckOutcome,
+    previous: &OldVersions,
     settings: &Settings,
 ) -> (Vec<Finding>, Vec<String>) {
     let Some(severity) = settings.severity(metric_breaking::ID) else {
@@ -189,18 +189,14 @@ pub fn breaking(
     };
     let table = &RuleData::builtin().metrics;
     let mut old_versions: Vec<(&ChangedFile, Vec<MetricDecl>)> = Vec::new();
-    let mut parser = GoParser::new().ok();
     for file in changed {
-        let Some(old) = file.old_content.as_deref() else {
+        let Some((facts, old)) = previous.get(file.path.as_str()) else {
             continue;
         };
-        if !mentions_prometheus(old) || walk::is_generated(old) {
+        if !mentions_prometheus(old) {
             continue;
         }
-        let Some(parsed) = parser.as_mut().and_then(|p| p.parse(old).ok()) else {
-            continue;
-        };
-        let decls = metric_decls(&parsed.facts, table, old);
+        let decls = metric_decls(facts, table, old);
         if !decls.is_empty() {
             old_versions.push((file, decls));
         }
