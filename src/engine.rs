@@ -813,7 +813,7 @@ fn check_input(
     result.package = parsed.facts.package.clone();
     if !relevant || input.context_only {
         // A neighbour read for context: only its type docs and field types matter.
-        result.type_annotations = type_annotations(&parsed.facts);
+        result.type_annotations = handler_oncall::type_annotations(&parsed.facts);
         if input.keep_facts {
             result.kept = Some((parsed.facts, src));
         }
@@ -850,7 +850,7 @@ fn check_input(
             .extend(ctx.finding(suppress::INVALID, span, message, Some(help)));
     }
     result.suppressions = suppressions;
-    result.type_annotations = type_annotations(facts);
+    result.type_annotations = handler_oncall::type_annotations(facts);
     if !result.findings.is_empty()
         || !result.lookups.is_empty()
         || !result.suppressions.is_empty()
@@ -863,23 +863,6 @@ fn check_input(
     }
     result.times[3] = clock.elapsed();
     result
-}
-
-/// The `@oncall-team` annotations on the doc comments of the file's types.
-fn type_annotations(facts: &Facts) -> Vec<(String, Vec<Annotation>)> {
-    facts
-        .types
-        .iter()
-        .filter(|t| t.scope.is_none())
-        .filter_map(|t| {
-            let found = t
-                .doc_rows
-                .iter()
-                .map(|&row| handler_oncall::annotations(facts.doc_comments(row)))
-                .find(|found| !found.is_empty())?;
-            Some((t.name.clone(), found))
-        })
-        .collect()
 }
 
 /// One `parse-error` warning per file, at its first syntax error.

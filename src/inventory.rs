@@ -390,19 +390,7 @@ fn file_inventory(
             registrations.push(Registration { pattern, target });
         }
     }
-    let type_annotations = facts
-        .types
-        .iter()
-        .filter(|t| t.scope.is_none())
-        .filter_map(|t| {
-            let found = t
-                .doc_rows
-                .iter()
-                .map(|&row| handler_oncall::annotations(facts.doc_comments(row)))
-                .find(|found| !found.is_empty())?;
-            Some((t.name.clone(), found))
-        })
-        .collect();
+    let type_annotations = handler_oncall::type_annotations(facts);
     FileInventory {
         metrics: metric_decls(facts, &data.metrics, src),
         rel,

@@ -107,17 +107,10 @@ pub fn render(report: &Report) -> String {
 mod tests {
     use std::collections::HashMap;
 
-    use serde_json::{json, Value};
+    use serde_json::json;
 
     use super::*;
-    use crate::report::test_support::{finding, report, stats};
-
-    fn parse(out: &str) -> Value {
-        match serde_json::from_str(out) {
-            Ok(value) => value,
-            Err(e) => panic!("invalid JSON ({e}): {out}"),
-        }
-    }
+    use crate::report::test_support::{finding, parse_json as parse, report, stats};
 
     #[test]
     fn document_has_exactly_the_documented_fields() {

@@ -63,6 +63,14 @@ pub(crate) mod test_support {
     //! Builders shared by the reporters' unit tests.
 
     use super::*;
+
+    /// Parses a reporter's JSON output, failing the test with the text when it is invalid.
+    pub fn parse_json(out: &str) -> serde_json::Value {
+        match serde_json::from_str(out) {
+            Ok(value) => value,
+            Err(e) => panic!("invalid JSON ({e}): {out}"),
+        }
+    }
     use crate::finding::{Severity, SkippedFile};
 
     pub fn finding(rule: &'static str, severity: Severity, path: &str, line: usize) -> Finding {

@@ -275,14 +275,7 @@ mod tests {
     use serde_json::Value;
 
     use super::*;
-    use crate::report::test_support::{finding, report, stats};
-
-    fn parse(out: &str) -> Value {
-        match serde_json::from_str(out) {
-            Ok(value) => value,
-            Err(e) => panic!("invalid JSON ({e}): {out}"),
-        }
-    }
+    use crate::report::test_support::{finding, parse_json as parse, report, stats};
 
     #[test]
     fn fnv1a_matches_reference_vectors() {

@@ -130,6 +130,23 @@ fn returns_only(func: &Func, returns: Option<&str>) -> bool {
     matches!(func.results.as_slice(), [TypeRef::Named { package: None, name, pointer: false }] if name == want)
 }
 
+/// The `@oncall-team` annotations on the doc comments of the file's package-level types.
+pub fn type_annotations(facts: &Facts) -> Vec<(String, Vec<Annotation>)> {
+    facts
+        .types
+        .iter()
+        .filter(|t| t.scope.is_none())
+        .filter_map(|t| {
+            let found = t
+                .doc_rows
+                .iter()
+                .map(|&row| annotations(facts.doc_comments(row)))
+                .find(|found| !found.is_empty())?;
+            Some((t.name.clone(), found))
+        })
+        .collect()
+}
+
 /// A handler whose verdict waits for its receiver type's doc comment in another file.
 #[derive(Debug, Clone)]
 pub struct ReceiverLookup {
