@@ -136,9 +136,25 @@ fn check(args: CheckArgs) -> miette::Result<u8> {
         include_vendor: args.include_vendor,
         change: change_request(&args),
         scope: args.scope,
+        fix: args.fix,
         no_prefilter: false,
     };
-    let outcome = engine::check(&options)?;
+    let mut outcome = engine::check(&options)?;
+    if args.fix {
+        let (fixed, files) = crate::fix::apply(&outcome.root, &outcome.findings)?;
+        if !fixed.is_empty() {
+            eprintln!(
+                "fixed {} finding(s) in {files} file(s): added `// @oncall-team` from CODEOWNERS",
+                fixed.len()
+            );
+        }
+        let mut index = 0;
+        outcome.findings.retain(|_| {
+            let keep = fixed.binary_search(&index).is_err();
+            index += 1;
+            keep
+        });
+    }
     let stdout_is_terminal = std::io::stdout().is_terminal();
     let under_actions = std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true");
     let format = args.format.unwrap_or(if under_actions {

@@ -89,6 +89,10 @@ pub struct CheckArgs {
     /// Do not run this rule (repeatable).
     #[arg(long = "ignore-rule", value_name = "ID")]
     pub ignore_rules: Vec<String>,
+    /// Add missing `// @oncall-team` annotations when CODEOWNERS names exactly one team for
+    /// the file (edits the work tree).
+    #[arg(long, conflicts_with_all = ["head", "staged"])]
+    pub fix: bool,
     /// Also check vendor/ (skipped by default).
     #[arg(long)]
     pub include_vendor: bool,

@@ -127,6 +127,8 @@ pub struct Settings {
     pub storage_paths: GlobSet,
     /// Where the configuration came from, if a file.
     pub source: Option<PathBuf>,
+    /// With `check --fix`: the repository's CODEOWNERS, to find the team of a file.
+    pub codeowners: Option<crate::codeowners::CodeOwners>,
 }
 
 impl Default for Settings {
@@ -300,6 +302,7 @@ impl Settings {
             storage_paths: globs(&config.troubleshooting.storage_paths, "storage_paths")?,
             troubleshooting: config.troubleshooting,
             source,
+            codeowners: None,
         })
     }
 }

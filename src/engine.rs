@@ -40,6 +40,8 @@ pub struct CheckOptions {
     pub change: Option<ChangeRequest>,
     /// Which findings diff mode reports.
     pub scope: Scope,
+    /// Attach handler-oncall fixes from CODEOWNERS (`check --fix`).
+    pub fix: bool,
     /// Skip parsing files whose bytes show they cannot produce a finding. Always on in the
     /// CLI; tests turn it off to prove it changes nothing.
     pub no_prefilter: bool,
@@ -106,6 +108,9 @@ pub fn prepare(options: &CheckOptions) -> miette::Result<(PathBuf, Settings)> {
         if !selected || options.ignore_rules.iter().any(|r| r == rule.id) {
             settings.disable(rule.id);
         }
+    }
+    if options.fix {
+        settings.codeowners = Some(crate::codeowners::CodeOwners::load(&root));
     }
     Ok((root, settings))
 }
@@ -823,6 +828,10 @@ fn check_input(
     let lines = LineIndex::new(&src);
     let facts = &parsed.facts;
     let calls = metric_calls(facts, &data.metrics);
+    let fix_team = settings
+        .codeowners
+        .as_ref()
+        .and_then(|owners| owners.team_for(&result.rel, &settings.teams));
     let ctx = FileContext {
         path: &result.rel,
         facts,
@@ -830,6 +839,7 @@ fn check_input(
         settings,
         data,
         lines: &lines,
+        fix_team: fix_team.as_deref(),
     };
     let mut output = FileOutput::default();
     for (id, check) in FILE_RULES {

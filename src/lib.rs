@@ -2,10 +2,12 @@
 
 pub mod app;
 pub mod cli;
+pub mod codeowners;
 pub mod config;
 pub mod data;
 pub mod engine;
 pub mod finding;
+pub mod fix;
 pub mod git;
 pub mod go;
 pub mod guard;

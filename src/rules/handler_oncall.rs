@@ -10,7 +10,7 @@
 
 use super::{FileContext, FileOutput};
 use crate::config::{suggestion, Settings};
-use crate::finding::Finding;
+use crate::finding::{Finding, TextEdit};
 use crate::go::{Comment, Facts, Func, FuncKind, TypeRef};
 
 pub const ID: &str = "handler-oncall";
@@ -166,12 +166,16 @@ pub fn check(ctx: &FileContext, out: &mut FileOutput) {
         let (places, receiver) = annotation_places(func, facts);
         let decided = places.into_iter().find(|p| !p.is_empty());
         let missing = || {
-            ctx.finding(
+            let mut finding = ctx.finding(
                 ID,
                 func.keyword,
                 format!("HTTP handler `{name}` has no `// @oncall-team <team>` annotation"),
                 Some(missing_help(func, facts, ctx.settings)),
-            )
+            )?;
+            finding.fix = ctx
+                .fix_team
+                .and_then(|team| annotation_fix(func, ctx, team));
+            Some(finding)
         };
         match decided {
             Some(found) => {
@@ -195,6 +199,33 @@ pub fn check(ctx: &FileContext, out: &mut FileOutput) {
             }
         }
     }
+}
+
+/// The edit `--fix` makes: `// @oncall-team <team>` on a line of its own above the doc comment
+/// of the declaration, or of the statement that holds a literal, indented like it.
+fn annotation_fix(func: &Func, ctx: &FileContext, team: &str) -> Option<TextEdit> {
+    let row = match func.kind {
+        FuncKind::Literal => *func.context_rows.get(1).or(func.context_rows.first())?,
+        _ => func.span.start_row,
+    };
+    let top = ctx
+        .facts
+        .doc_comments(row)
+        .first()
+        .map_or(row, |c| c.span.start_row);
+    let start = ctx.lines.line_start(top + 1)?;
+    let indent: String = ctx
+        .lines
+        .line_text(row + 1)
+        .iter()
+        .take_while(|b| matches!(b, b' ' | b'\t'))
+        .map(|&b| char::from(b))
+        .collect();
+    Some(TextEdit {
+        start,
+        end: start,
+        replacement: format!("{indent}// @oncall-team {team}\n"),
+    })
 }
 
 /// Annotation places of `func`, nearest first, and the receiver type whose doc would come

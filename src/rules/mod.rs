@@ -117,6 +117,8 @@ pub struct FileContext<'a> {
     pub settings: &'a Settings,
     pub data: &'a RuleData,
     pub lines: &'a LineIndex<'a>,
+    /// With `--fix`: the one team CODEOWNERS assigns this file to.
+    pub fix_team: Option<&'a str>,
 }
 
 impl FileContext<'_> {

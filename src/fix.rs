@@ -1,0 +1,49 @@
+//! `check --fix`: applies the findings' text edits to the files in the work tree.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::finding::{Finding, TextEdit};
+
+/// Applies the fixes of `findings` under `root`, each file written whole through a temporary
+/// file and a rename, so an interrupted run never leaves a half-written source. Returns the
+/// indices of the findings that were fixed and the number of files changed.
+pub fn apply(root: &Path, findings: &[Finding]) -> miette::Result<(Vec<usize>, usize)> {
+    let mut by_file: BTreeMap<&str, Vec<(usize, &TextEdit)>> = BTreeMap::new();
+    for (index, finding) in findings.iter().enumerate() {
+        if let Some(edit) = &finding.fix {
+            by_file
+                .entry(&finding.path)
+                .or_default()
+                .push((index, edit));
+        }
+    }
+    let mut fixed = Vec::new();
+    for (path, mut edits) in by_file.iter_mut().map(|(p, e)| (*p, std::mem::take(e))) {
+        let full = root.join(path);
+        let mut text = std::fs::read(&full)
+            .map_err(|e| miette::miette!("cannot read {} to fix it: {e}", full.display()))?;
+        // Back to front, so earlier offsets stay valid; one edit per place.
+        edits.sort_by(|a, b| b.1.start.cmp(&a.1.start));
+        let mut last_start = None;
+        for (index, edit) in edits {
+            if edit.start > edit.end || edit.end > text.len() {
+                continue;
+            }
+            if last_start != Some(edit.start) {
+                text.splice(edit.start..edit.end, edit.replacement.bytes());
+                last_start = Some(edit.start);
+            }
+            fixed.push(index);
+        }
+        let temporary = full.with_extension("go.sre-policy-fix");
+        std::fs::write(&temporary, &text)
+            .and_then(|()| std::fs::rename(&temporary, &full))
+            .map_err(|e| {
+                let _ = std::fs::remove_file(&temporary);
+                miette::miette!("cannot write the fix to {}: {e}", full.display())
+            })?;
+    }
+    fixed.sort_unstable();
+    Ok((fixed, by_file.len()))
+}
