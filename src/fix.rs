@@ -24,7 +24,7 @@ pub fn apply(root: &Path, findings: &[Finding]) -> miette::Result<(Vec<usize>, u
         let mut text = std::fs::read(&full)
             .map_err(|e| miette::miette!("cannot read {} to fix it: {e}", full.display()))?;
         // Back to front, so earlier offsets stay valid; one edit per place.
-        edits.sort_by(|a, b| b.1.start.cmp(&a.1.start));
+        edits.sort_by_key(|(_, edit)| std::cmp::Reverse(edit.start));
         let mut last_start = None;
         for (index, edit) in edits {
             if edit.start > edit.end || edit.end > text.len() {
