@@ -127,6 +127,22 @@ pub fn check(options: &CheckOptions) -> miette::Result<CheckOutcome> {
         Some(request) => check_change(options, request, &start, &settings)?,
         None => {
             let mut outcome = check_tree(options, &start, &root, &settings);
+            if outcome.stats.files_checked == 0 && outcome.stats.files_skipped == 0 {
+                // A bare repository has no files to walk: say how to check its commits.
+                if let Ok(Some(repo)) = Repo::discover(&start) {
+                    if repo.is_bare() {
+                        return Err(miette::miette!(
+                            help = "check a commit of it: `sre-policy check --base REV --head REV PATH` (or `--head REV` alone)",
+                            "{} is a bare git repository: it has no work tree to check",
+                            start.display()
+                        ));
+                    }
+                }
+                outcome.stats.notes.push(format!(
+                    "no Go files to check under {}",
+                    options.path.display()
+                ));
+            }
             if settings.severity(troubleshooting_doc::ID).is_some() {
                 outcome.stats.notes.push(
                     "troubleshooting-doc was skipped: it checks a change (use --base REV, --head REV or --staged)"
@@ -827,7 +843,12 @@ fn check_input(
     let clock = Instant::now();
     let lines = LineIndex::new(&src);
     let facts = &parsed.facts;
-    let calls = metric_calls(facts, &data.metrics);
+    // `promauto.With(nil).NewX(...)` registers nowhere: a stub nobody scrapes, so the metric
+    // rules leave it alone (the inventory still lists it).
+    let calls: Vec<_> = metric_calls(facts, &data.metrics)
+        .into_iter()
+        .filter(|metric| !metric.registered_nowhere())
+        .collect();
     let fix_team = settings
         .codeowners
         .as_ref()

@@ -183,6 +183,18 @@ fn clean_tree_exits_zero() {
 }
 
 #[test]
+fn a_folder_without_go_files_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = run(&["check", dir.path().to_str().unwrap(), "--format", "human"]);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(
+        stdout(&output).contains("no Go files to check"),
+        "{}",
+        stdout(&output)
+    );
+}
+
+#[test]
 fn paths_are_relative_to_the_folder_outside_a_repository() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("api")).unwrap();

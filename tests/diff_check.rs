@@ -307,3 +307,46 @@ fn whole_tree_mode_says_troubleshooting_doc_was_skipped() {
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(text.contains("troubleshooting-doc was skipped"), "{text}");
 }
+
+#[test]
+fn a_bare_repository_without_a_change_says_how_to_check_it() {
+    let repo = diff_repo("handlers", After::Committed);
+    let parent = support::scratch_dir();
+    let url = format!("file://{}", repo.path().display());
+    support::git_in(
+        parent.path(),
+        &["clone", "-q", "--bare", &url, "bare.git"],
+        &[],
+    );
+    let bare = parent.path().join("bare.git");
+    let output = sre_policy(&bare, &["check", "."]);
+    assert_eq!(output.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        err.contains("bare git repository") && err.contains("--head"),
+        "{err}"
+    );
+    let (code, lines) = {
+        let output = sre_policy(
+            &bare,
+            &[
+                "check",
+                "--format",
+                "compact",
+                "--base",
+                "main",
+                "--head",
+                "feature",
+                "--rule",
+                "handler-oncall",
+                ".",
+            ],
+        );
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+        )
+    };
+    assert_eq!(code, Some(1), "{lines}");
+    assert!(lines.contains("api/handlers.go:7:1"), "{lines}");
+}

@@ -31,9 +31,6 @@ pub fn check(ctx: &FileContext, out: &mut FileOutput) {
         let Some(full) = full else {
             continue;
         };
-        if metric.registered_nowhere() {
-            continue;
-        }
         let kind = metric.metric_type();
         let span = full.span.unwrap_or(metric.call.span);
         if full.name.is_empty() {

@@ -566,6 +566,14 @@ func (a *analyzer) checkCall(ws *walkState, c *ast.CallExpr) {
 		pkg = "prometheus"
 	}
 	a.inventory(c.Pos(), "metric "+pkg+"."+name)
+	// promauto.With(nil).NewX(...) registers nowhere: a stub nobody scrapes, not checked.
+	if sel, ok := c.Fun.(*ast.SelectorExpr); ok {
+		if w, ok := sel.X.(*ast.CallExpr); ok && a.isPromautoWith(w) && len(w.Args) == 1 {
+			if id, ok := w.Args[0].(*ast.Ident); ok && id.Name == "nil" {
+				return
+			}
+		}
+	}
 	if viaProm {
 		a.report(c.Pos(), rulePromauto, fmt.Sprintf("metric constructed with `prometheus.%s`; use `promauto.%s` (or `promauto.With(reg).%s`)", name, name, name))
 	}
