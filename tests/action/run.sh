@@ -122,6 +122,7 @@ grep -q 'new.go' "$GITHUB_STEP_SUMMARY" || fail "no step summary"
 # Clean: the same step with the handler annotated on a new merge commit passes.
 : > "$GITHUB_OUTPUT"
 sed -i 's|^func New|// @oncall-team payments\nfunc New|' "$ws/new.go"
+git -C "$ws" -c user.name=ci -c user.email=ci@example.com commit -qam "Annotate the new handler"
 status=0
 (cd "$ws" && INPUT_BASE=main PR_BASE_REF="" INPUT_CONFIG="" INPUT_ARGS="" \
   INPUT_FAIL_ON=error INPUT_SARIF=clean.sarif bash "$tmp/step-check.sh") > "$tmp/stdout" 2>&1 || status=$?
