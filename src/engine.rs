@@ -8,7 +8,7 @@ use rayon::prelude::*;
 
 use crate::config::Settings;
 use crate::data::RuleData;
-use crate::finding::{Finding, SkippedFile, Stats};
+use crate::finding::{Finding, Severity, SkippedFile, Stats};
 use crate::git::{ChangeRequest, ChangeSet, ChangedFile, FileStatus, Repo};
 use crate::go::metric_decl::{metric_decls, MetricDecl};
 use crate::go::parse::{GoParser, ParseFailure};
@@ -293,7 +293,29 @@ fn check_change(
             }
         }
     }
-    let (findings, notes) = troubleshooting(&changed, &change, &outcome, &old_versions, settings);
+    let (mut findings, notes) =
+        troubleshooting(&changed, &change, &outcome, &old_versions, settings);
+    // `//sre-policy:ignore troubleshooting-doc -- reason` on the reported line or above.
+    findings.retain(|finding| {
+        let Some((facts, _)) = outcome.kept.get(&finding.path) else {
+            return true;
+        };
+        let (mut suppressions, _) = suppress::parse(&facts.comments);
+        let mut one = vec![finding.clone()];
+        suppress::apply(&mut one, &mut suppressions);
+        !one.is_empty()
+    });
+    if request.staged {
+        // Before a commit the doc may still come in a later commit of the pull request, and
+        // the waiver trailer has no commit to live in yet: warn, and let the pull request
+        // check enforce it.
+        for finding in &mut findings {
+            finding.severity = Severity::Warning;
+            if let Some(help) = &mut finding.help {
+                help.push_str(" (a warning in --staged mode: the pull request check enforces it)");
+            }
+        }
+    }
     outcome.stats.notes.extend(notes);
     for path in parse_failures {
         outcome.stats.skipped.push(SkippedFile {

@@ -350,3 +350,30 @@ fn a_bare_repository_without_a_change_says_how_to_check_it() {
     assert_eq!(code, Some(1), "{lines}");
     assert!(lines.contains("api/handlers.go:7:1"), "{lines}");
 }
+
+#[test]
+fn staged_troubleshooting_doc_is_a_warning() {
+    let repo = diff_repo("storage", After::Staged);
+    let (code, lines) = check(&repo, &["--staged"]);
+    assert_eq!(code, 0, "a warning does not block the commit: {lines:?}");
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        lines[0].contains("warning[troubleshooting-doc]"),
+        "{lines:?}"
+    );
+    let (code, _) = check(&repo, &["--staged", "--fail-on", "warning"]);
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn a_suppression_on_the_line_waives_troubleshooting_doc() {
+    let repo = diff_repo("storage", After::Committed);
+    let store = repo.path().join("internal/store/store.go");
+    let text = std::fs::read_to_string(&store).unwrap().replace(
+        "\terr := s.db.QueryRowContext",
+        "\t//sre-policy:ignore troubleshooting-doc -- same query, soft-deleted rows hidden\n\terr := s.db.QueryRowContext",
+    );
+    std::fs::write(&store, text).unwrap();
+    let (code, lines) = check(&repo, &["--base", "main"]);
+    assert_eq!((code, lines.len()), (0, 0), "{lines:?}");
+}
