@@ -275,16 +275,7 @@ fn git_errors_exit_2_with_the_remedy() {
     let err = String::from_utf8_lossy(&output.stderr);
     assert!(err.contains("no-such-branch"), "{err}");
 
-    let shallow_parent = support::scratch_dir();
-    let shallow = shallow_parent.path().join("shallow");
-    let url = format!("file://{}", repo.path().display());
-    support::git_in(
-        shallow_parent.path(),
-        &[
-            "clone", "-q", "--depth", "1", "--branch", "feature", &url, "shallow",
-        ],
-        &[],
-    );
+    let (_scratch, shallow) = support::shallow_clone(&repo, &[]);
     let base = repo.rev("main");
     let output = sre_policy(&shallow, &["check", "--base", &base]);
     assert_eq!(output.status.code(), Some(2));

@@ -95,22 +95,7 @@ fn base_that_exists_only_as_a_remote_tracking_branch_suggests_it() {
 #[test]
 fn shallow_clone_without_the_base_says_it_is_shallow_and_names_fetch_depth() {
     let origin = support::diff_repo("modified_lines", After::Committed);
-    let scratch = support::scratch_dir();
-    support::git_in(
-        scratch.path(),
-        &[
-            "clone",
-            "-q",
-            "--depth",
-            "1",
-            "--branch",
-            "feature",
-            &file_url(origin.path()),
-            "shallow",
-        ],
-        &[],
-    );
-    let shallow = scratch.path().join("shallow");
+    let (_scratch, shallow) = support::shallow_clone(&origin, &[]);
     assert!(support::open_at(&shallow).is_shallow());
     let err = change_set_error(&shallow, &base("origin/main"));
     assert_eq!(error_code(&err), code::SHALLOW, "{err:?}");
@@ -127,23 +112,7 @@ fn shallow_clone_with_both_tips_but_no_merge_base_says_it_is_shallow() {
     origin.git(&["checkout", "-q", "main"]);
     origin.write("later.go", "package main\n");
     origin.commit_all("later on main");
-    let scratch = support::scratch_dir();
-    support::git_in(
-        scratch.path(),
-        &[
-            "clone",
-            "-q",
-            "--depth",
-            "1",
-            "--no-single-branch",
-            "--branch",
-            "feature",
-            &file_url(origin.path()),
-            "shallow",
-        ],
-        &[],
-    );
-    let shallow = scratch.path().join("shallow");
+    let (_scratch, shallow) = support::shallow_clone(&origin, &["--no-single-branch"]);
     let err = change_set_error(&shallow, &base("origin/main"));
     assert_eq!(error_code(&err), code::SHALLOW, "{err:?}");
     assert!(err.to_string().contains("merge base"), "{err}");
@@ -153,26 +122,12 @@ fn shallow_clone_with_both_tips_but_no_merge_base_says_it_is_shallow() {
 #[test]
 fn head_alone_at_a_shallow_boundary_is_an_error_not_an_all_added_diff() {
     let origin = support::diff_repo("modified_lines", After::Committed);
-    let scratch = support::scratch_dir();
-    support::git_in(
-        scratch.path(),
-        &[
-            "clone",
-            "-q",
-            "--depth",
-            "1",
-            "--branch",
-            "feature",
-            &file_url(origin.path()),
-            "shallow",
-        ],
-        &[],
-    );
+    let (_scratch, shallow) = support::shallow_clone(&origin, &[]);
     let req = ChangeRequest {
         head: Some("HEAD".into()),
         ..ChangeRequest::default()
     };
-    let err = change_set_error(&scratch.path().join("shallow"), &req);
+    let err = change_set_error(&shallow, &req);
     assert_eq!(error_code(&err), code::SHALLOW, "{err:?}");
 }
 

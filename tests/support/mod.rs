@@ -313,3 +313,16 @@ pub fn all_contents(_path: &str) -> bool {
 pub fn no_contents(_path: &str) -> bool {
     false
 }
+
+/// A depth-1 clone of `origin`'s `feature` branch (plus `extra` clone flags) in a scratch
+/// folder: the scratch folder (keep it alive) and the clone's path.
+pub fn shallow_clone(origin: &TempRepo, extra: &[&str]) -> (TempDir, PathBuf) {
+    let scratch = scratch_dir();
+    let url = format!("file://{}", origin.path().display());
+    let mut args = vec!["clone", "-q", "--depth", "1"];
+    args.extend_from_slice(extra);
+    args.extend_from_slice(&["--branch", "feature", &url, "shallow"]);
+    git_in(scratch.path(), &args, &[]);
+    let path = scratch.path().join("shallow");
+    (scratch, path)
+}
