@@ -254,7 +254,13 @@ fn rules_and_explain() {
 /// Every rule has its manual with the five sections, and every per-file rule its fixtures.
 #[test]
 fn every_rule_has_doc_and_fixtures() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
     for rule in sre_policy::rules::RULES {
+        assert!(
+            readme.contains(&format!("| `{}` |", rule.id)),
+            "README's rules table lacks {}",
+            rule.id
+        );
         for section in [
             "## What it does",
             "## Why",
