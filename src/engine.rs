@@ -226,7 +226,7 @@ fn check_change(
     // network or storage package (a struct field's type).
     let context = neighbour_prefilter(settings);
     let changed_paths: HashSet<&str> = change.files.iter().map(|f| f.path.as_str()).collect();
-    let mut dirs: Vec<&str> = changed.iter().map(|f| parent_dir(&f.path)).collect();
+    let mut dirs: Vec<&str> = changed.iter().map(|f| walk::parent_dir(&f.path)).collect();
     dirs.sort_unstable();
     dirs.dedup();
     for dir in dirs {
@@ -511,6 +511,17 @@ thread_local! {
     static PARSER: std::cell::RefCell<Option<GoParser>> = const { std::cell::RefCell::new(None) };
 }
 
+/// Runs `f` with this thread's parser (made on first use; `None` if it cannot be set up).
+pub fn with_parser<R>(f: impl FnOnce(&mut Option<GoParser>) -> R) -> R {
+    PARSER.with(|cell| {
+        let mut parser = cell.borrow_mut();
+        if parser.is_none() {
+            *parser = GoParser::new().ok();
+        }
+        f(&mut parser)
+    })
+}
+
 /// Runs the per-file rules on `inputs` in parallel and gathers the findings.
 pub fn run(inputs: &[Input], settings: &Settings, prefilter: bool) -> CheckOutcome {
     let data = RuleData::builtin();
@@ -519,14 +530,10 @@ pub fn run(inputs: &[Input], settings: &Settings, prefilter: bool) -> CheckOutco
         inputs
             .par_iter()
             .map(|input| {
-                PARSER.with(|cell| {
-                    let mut parser = cell.borrow_mut();
-                    if parser.is_none() {
-                        *parser = GoParser::new().ok();
-                    }
+                with_parser(|parser| {
                     let checked = crate::guard::catch(|| {
                         crate::guard::test_panic_point(&input.rel);
-                        check_input(input, &mut parser, settings, data, &relevance, prefilter)
+                        check_input(input, &mut *parser, settings, data, &relevance, prefilter)
                     });
                     checked.unwrap_or_else(|message| {
                         // The parser may be left mid-parse: start a fresh one.
@@ -580,7 +587,7 @@ fn gather(results: Vec<FileResult>, settings: &Settings) -> CheckOutcome {
     let mut outcome = CheckOutcome::default();
     let mut type_docs: HashMap<(String, String), Vec<Annotation>> = HashMap::new();
     for result in &results {
-        let dir = parent_dir(&result.rel);
+        let dir = walk::parent_dir(&result.rel);
         for (name, found) in &result.type_annotations {
             type_docs
                 .entry((dir.to_string(), name.clone()))
@@ -591,7 +598,7 @@ fn gather(results: Vec<FileResult>, settings: &Settings) -> CheckOutcome {
     let mut duplicates = metric_duplicates(&results, settings);
     let phases = &mut outcome.stats.phases;
     for mut result in results {
-        let dir = parent_dir(&result.rel).to_string();
+        let dir = walk::parent_dir(&result.rel).to_string();
         for (struct_name, field, path) in result.field_types.drain(..) {
             outcome
                 .field_types
@@ -721,10 +728,6 @@ fn finish_suppressions(result: &mut FileResult, settings: &Settings) {
     }
 }
 
-fn parent_dir(rel: &str) -> &str {
-    rel.rsplit_once('/').map(|(dir, _)| dir).unwrap_or("")
-}
-
 fn ms(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1000.0
 }
@@ -741,7 +744,7 @@ fn read_input(input: &Input) -> Result<Vec<u8>, String> {
 /// following a symbolic link and without blocking, checked to be a regular file on the open
 /// handle, and read up to [`MAX_FILE_BYTES`]; a larger file is read only as far as its head
 /// (enough to see a generated-code header).
-fn read_source_file(abs: &Path) -> Result<Vec<u8>, String> {
+pub fn read_source_file(abs: &Path) -> Result<Vec<u8>, String> {
     use std::io::Read;
     let cannot_read = |e: std::io::Error| format!("cannot read: {e}");
     let file = open_no_follow(abs).map_err(cannot_read)?;

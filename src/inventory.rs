@@ -17,10 +17,8 @@ use serde::Serialize;
 
 use crate::config::Settings;
 use crate::data::RuleData;
-use crate::engine::MAX_FILE_BYTES;
 use crate::git::{ChangeRequest, FileStatus, Repo};
 use crate::go::metric_decl::{metric_decls, MetricDecl};
-use crate::go::parse::GoParser;
 use crate::go::{Expr, Facts, FuncKind, Span};
 use crate::prefilter::Prefilter;
 use crate::rules::handler_oncall::{self, Annotation};
@@ -290,32 +288,24 @@ fn scan(sources: Vec<(String, Source)>, settings: &Settings) -> Vec<FileInventor
     let mut files: Vec<FileInventory> = crate::engine::on_worker_stack(|| {
         sources
             .into_par_iter()
-            .map_init(
-                || GoParser::new().ok(),
-                |parser, (rel, source)| {
-                    let bytes = match source {
-                        Source::Bytes(bytes) => bytes,
-                        Source::Disk(abs) => {
-                            let small =
-                                std::fs::metadata(&abs).is_ok_and(|m| m.len() <= MAX_FILE_BYTES);
-                            if !small {
-                                return None;
-                            }
-                            std::fs::read(&abs).ok()?
-                        }
-                    };
-                    if walk::is_generated(&bytes) {
-                        return None;
-                    }
-                    let wanted = relevance.is_relevant(&bytes)
-                        || routes.as_ref().is_some_and(|r| r.is_match(&bytes));
-                    if !wanted {
-                        return None;
-                    }
-                    let parsed = parser.as_mut()?.parse(&bytes).ok()?;
-                    Some(file_inventory(rel, &parsed.facts, &bytes, settings, data))
-                },
-            )
+            .map(|(rel, source)| {
+                let bytes = match source {
+                    Source::Bytes(bytes) => bytes,
+                    // The checker's reader: no links followed, FIFOs never waited on.
+                    Source::Disk(abs) => crate::engine::read_source_file(&abs).ok()?,
+                };
+                if walk::is_generated(&bytes) {
+                    return None;
+                }
+                let wanted = relevance.is_relevant(&bytes)
+                    || routes.as_ref().is_some_and(|r| r.is_match(&bytes));
+                if !wanted {
+                    return None;
+                }
+                let parsed =
+                    crate::engine::with_parser(|parser| parser.as_mut()?.parse(&bytes).ok())?;
+                Some(file_inventory(rel, &parsed.facts, &bytes, settings, data))
+            })
             .flatten()
             .collect()
     });
@@ -470,16 +460,15 @@ fn literal_in(call: Span, facts: &Facts, settings: &Settings, data: &RuleData) -
         .map(|f| Target::Literal(f.keyword.start))
 }
 
-fn parent_dir(rel: &str) -> &str {
-    rel.rsplit_once('/').map_or("", |(d, _)| d)
-}
-
 /// Resolves routes and receiver annotations per package and sorts the result.
 fn resolve(files: &[FileInventory], settings: &Settings) -> Inventory {
     let _ = settings;
     let mut by_dir: BTreeMap<&str, Vec<&FileInventory>> = BTreeMap::new();
     for file in files {
-        by_dir.entry(parent_dir(&file.rel)).or_default().push(file);
+        by_dir
+            .entry(walk::parent_dir(&file.rel))
+            .or_default()
+            .push(file);
     }
     let mut inventory = Inventory::default();
     for package in by_dir.values() {

@@ -55,6 +55,11 @@ pub fn relative(path: &Path, root: &Path) -> String {
     parts.join("/")
 }
 
+/// The folder of repo-relative `rel` (`""` at the root): a Go package's identity here.
+pub fn parent_dir(rel: &str) -> &str {
+    rel.rsplit_once('/').map_or("", |(dir, _)| dir)
+}
+
 /// True for folders the go tool ignores, and vendor unless asked for.
 fn skipped_dir(name: &str, options: WalkOptions) -> bool {
     name.starts_with('.')

@@ -35,8 +35,7 @@ impl Site<'_> {
     }
 
     fn main_dir(&self) -> Option<&str> {
-        (self.file.package == Some("main"))
-            .then(|| self.file.path.rsplit_once('/').map_or("", |(d, _)| d))
+        (self.file.package == Some("main")).then(|| crate::walk::parent_dir(self.file.path))
     }
 
     /// Whether `self` and `other` can end up in one registry.

@@ -104,6 +104,7 @@ pub mod troubleshooting_doc;
 use crate::config::Settings;
 use crate::data::RuleData;
 use crate::finding::Finding;
+use crate::go::metric_decl::Position;
 use crate::go::prometheus::MetricCall;
 use crate::go::{Facts, Span};
 use crate::source::LineIndex;
@@ -147,18 +148,17 @@ pub fn make_finding(
     message: String,
     help: Option<String>,
 ) -> Finding {
-    let (line, column) = lines.position(span.start);
-    let (end_line, end_column) = lines.position(span.end);
+    let at = Position::of(lines, span);
     Finding {
         rule,
         severity,
         path: path.to_string(),
-        line,
-        column,
-        end_line,
-        end_column,
-        start_byte: span.start,
-        end_byte: span.end,
+        line: at.line,
+        column: at.column,
+        end_line: at.end_line,
+        end_column: at.end_column,
+        start_byte: at.start_byte,
+        end_byte: at.end_byte,
         message,
         help,
         fix: None,

@@ -89,12 +89,11 @@ pub fn check(files: &[ChangedGoFile], ctx: &ChangeContext) -> (Vec<Finding>, Vec
         let Some(hit) = first_qualifying(file, &kinds, ctx) else {
             continue;
         };
-        let (lines_src, span) = match (&hit.version, file.new) {
-            (Side::New, Some(new)) => (new.src, line_span(new.src, hit.line)),
-            (_, Some(new)) => (new.src, Span::default()),
-            (_, None) => (&[][..], Span::default()),
+        let lines = LineIndex::new(file.new.map_or(&[][..], |new| new.src));
+        let span = match (&hit.version, file.new) {
+            (Side::New, Some(_)) => line_span(&lines, hit.line),
+            _ => Span::default(),
         };
-        let lines = LineIndex::new(lines_src);
         let message = format!(
             "changes {} code ({}), but `{doc}` is not updated in this change",
             hit.kind, hit.reason
@@ -220,7 +219,7 @@ fn first_qualifying(
     kinds: &PackageKinds,
     ctx: &ChangeContext,
 ) -> Option<Hit> {
-    let dir = file.path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+    let dir = crate::walk::parent_dir(file.path);
     let path_kind = path_glob_kind(file.path, ctx.settings);
     if file.status == FileStatus::Deleted {
         let old = file.old?;
@@ -363,8 +362,7 @@ fn is_blank_or_comment(version: Version, index: &LineIndex, line: usize) -> bool
 }
 
 /// The span of 1-based `line`'s text without its indentation.
-fn line_span(src: &[u8], line: usize) -> Span {
-    let index = LineIndex::new(src);
+fn line_span(index: &LineIndex, line: usize) -> Span {
     let start = index.line_start(line).unwrap_or(0);
     let text = index.line_text(line);
     let indent = text.iter().take_while(|b| b.is_ascii_whitespace()).count();
