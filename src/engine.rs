@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use crate::config::Settings;
 use crate::data::RuleData;
 use crate::finding::{Finding, Severity, SkippedFile, Stats};
-use crate::git::{ChangeRequest, ChangeSet, ChangedFile, FileStatus, Repo};
+use crate::git::{ChangeRequest, ChangeSet, ChangedFile, FileScope, FileStatus, Repo};
 use crate::go::metric_decl::{metric_decls, MetricDecl};
 use crate::go::parse::{GoParser, ParseFailure};
 use crate::go::prometheus::metric_calls;
@@ -230,18 +230,23 @@ fn check_change(
     dirs.sort_unstable();
     dirs.dedup();
     for dir in dirs {
-        let neighbours =
-            repo.files_in_dir(request, dir, &|name| walk::wanted_go_file(name, settings))?;
-        for (rel, bytes) in neighbours {
-            if !changed_paths.contains(rel.as_str()) && context.is_match(&bytes) {
-                inputs.push(Input {
-                    rel,
-                    content: Content::Bytes(bytes),
-                    context_only: true,
-                    keep_facts: false,
-                });
-            }
-        }
+        let unchanged_go = |rel: &str| {
+            let name = rel.rsplit('/').next().unwrap_or(rel);
+            walk::wanted_go_file(name, settings) && !changed_paths.contains(rel)
+        };
+        let neighbours = repo.new_side_files(
+            request,
+            FileScope::Folder(dir),
+            &unchanged_go,
+            &|bytes| context.is_match(bytes),
+            MAX_FILE_BYTES,
+        )?;
+        inputs.extend(neighbours.into_iter().map(|(rel, bytes)| Input {
+            rel,
+            content: Content::Bytes(bytes),
+            context_only: true,
+            keep_facts: false,
+        }));
     }
     // metric-duplicate / metric-breaking: every Go file at head that declares metrics.
     let metric_context =

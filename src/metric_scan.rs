@@ -11,7 +11,7 @@ use crate::config::Settings;
 use crate::data::RuleData;
 use crate::engine::{CheckOutcome, Content, Input, OldVersions};
 use crate::finding::Finding;
-use crate::git::{ChangeRequest, ChangeSet, ChangedFile, FileStatus, Repo};
+use crate::git::{ChangeRequest, ChangeSet, ChangedFile, FileScope, FileStatus, Repo};
 use crate::go::metric_decl::{metric_decls, MetricDecl};
 use crate::rules::metric_breaking::{self, FilePair, Key, Reference};
 use crate::rules::metric_duplicate;
@@ -159,6 +159,7 @@ pub fn context_inputs(
     };
     let files = repo.new_side_files(
         request,
+        FileScope::Everywhere,
         &want_path,
         &wanted_bytes,
         crate::engine::MAX_FILE_BYTES,
@@ -286,6 +287,7 @@ fn references(
     };
     let files = repo.new_side_files(
         request,
+        FileScope::Everywhere,
         &want_path,
         &|bytes| matcher.is_match(bytes),
         MAX_REFERENCE_FILE_BYTES,

@@ -368,3 +368,60 @@ fn a_suppression_on_the_line_waives_troubleshooting_doc() {
     let (code, lines) = check(&repo, &["--base", "main"]);
     assert_eq!((code, lines.len()), (0, 0), "{lines:?}");
 }
+
+/// A repository whose change touches only `api/handlers.go` and `store/queries.go`; the
+/// receiver type's annotation and the struct's field types live in unchanged neighbours.
+fn neighbours_repo() -> TempRepo {
+    let repo = TempRepo::init();
+    repo.write(
+        "api/server.go",
+        "package api\n\n// Server serves the API.\n// @oncall-team payments\ntype Server struct{}\n",
+    );
+    repo.write("api/handlers.go", "package api\n\nimport \"net/http\"\n");
+    repo.write(
+        "store/store.go",
+        "package store\n\nimport \"database/sql\"\n\n// Store keeps rows.\ntype Store struct {\n\tdb *sql.DB\n}\n",
+    );
+    repo.write("store/queries.go", "package store\n\nimport \"context\"\n");
+    repo.commit_all("base");
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    repo.write(
+        "api/handlers.go",
+        "package api\n\nimport \"net/http\"\n\nfunc (s *Server) Pay(w http.ResponseWriter, r *http.Request) {}\n",
+    );
+    repo.write(
+        "store/queries.go",
+        "package store\n\nimport \"context\"\n\nfunc (s *Store) Ping(ctx context.Context) error {\n\treturn s.db.PingContext(ctx)\n}\n",
+    );
+    repo
+}
+
+#[test]
+fn unchanged_neighbours_give_receiver_docs_and_field_types_in_every_mode() {
+    // No handler-oncall: `Server`'s annotation is read from the unchanged server.go.
+    let expect = |lines: &[String], mode: &str| {
+        assert_eq!(lines.len(), 2, "{mode}: {lines:?}");
+        assert!(
+            lines[0].starts_with("api/handlers.go:5:1: ")
+                && lines[0].contains("[troubleshooting-doc]"),
+            "{mode}: {lines:?}"
+        );
+        assert!(
+            lines[1].starts_with("store/queries.go:5:1: ")
+                && lines[1].contains("uses database/sql via `s.db.PingContext`"),
+            "{mode}: {lines:?}"
+        );
+    };
+    let repo = neighbours_repo();
+    let (_, lines) = check(&repo, &["--base", "main", "--fail-on", "never"]);
+    expect(&lines, "work tree");
+    repo.git(&["add", "-A"]);
+    let (_, lines) = check(&repo, &["--staged", "--fail-on", "never"]);
+    expect(&lines, "staged");
+    repo.commit_all("change");
+    let (_, lines) = check(
+        &repo,
+        &["--base", "main", "--head", "HEAD", "--fail-on", "never"],
+    );
+    expect(&lines, "commit");
+}

@@ -65,6 +65,15 @@ pub struct ChangeRequest {
     pub staged: bool,
 }
 
+/// Which files of the new side [`Repo::new_side_files`] lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileScope<'a> {
+    /// Every file of the repository.
+    Everywhere,
+    /// The files directly in one folder (repo-relative, `""` for the root).
+    Folder(&'a str),
+}
+
 /// How a file changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum FileStatus {
@@ -332,86 +341,6 @@ impl Repo {
                 })
             }
         }
-    }
-
-    /// The regular files directly in folder `dir` (repo-relative, `""` for the root) on the
-    /// new side of `req`, whose names `want` accepts, with their contents. Used to read the
-    /// unchanged neighbours of a changed file (a receiver type's doc, a struct's fields).
-    pub fn files_in_dir(
-        &self,
-        req: &ChangeRequest,
-        dir: &str,
-        want: &dyn Fn(&str) -> bool,
-    ) -> Result<Vec<(String, Vec<u8>)>> {
-        let join = |name: &str| {
-            if dir.is_empty() {
-                name.to_string()
-            } else {
-                format!("{dir}/{name}")
-            }
-        };
-        let mut files = Vec::new();
-        match self.plan(req)?.new {
-            NewSide::WorkTree => {
-                let Ok(entries) =
-                    std::fs::read_dir(self.root.join(path_from_bytes(dir.as_bytes())))
-                else {
-                    return Ok(files);
-                };
-                for entry in entries.flatten() {
-                    let name = entry.file_name().to_string_lossy().into_owned();
-                    let is_file = entry.file_type().is_ok_and(|t| t.is_file());
-                    if is_file && want(&name) {
-                        if let Ok(bytes) = std::fs::read(entry.path()) {
-                            files.push((join(&name), bytes));
-                        }
-                    }
-                }
-            }
-            NewSide::Commit(commit) => {
-                let tree = commit
-                    .tree()
-                    .map_err(|e| errors::from_git(e, "reading a tree"))?;
-                let folder = if dir.is_empty() {
-                    Some(tree)
-                } else {
-                    tree.get_path(Path::new(dir))
-                        .ok()
-                        .and_then(|entry| entry.to_object(&self.repo).ok())
-                        .and_then(|object| object.into_tree().ok())
-                };
-                for entry in folder.iter().flat_map(|t| t.iter()) {
-                    let Some(name) = entry.name() else { continue };
-                    if entry.filemode() == i32::from(FileMode::Blob) && want(name) {
-                        files.push((join(name), self.blob(entry.id(), name)?));
-                    }
-                }
-            }
-            NewSide::Index => {
-                let index = self
-                    .repo
-                    .index()
-                    .map_err(|e| errors::from_git(e, "reading the index"))?;
-                let prefix = if dir.is_empty() {
-                    String::new()
-                } else {
-                    format!("{dir}/")
-                };
-                for entry in index.iter() {
-                    let path = String::from_utf8_lossy(&entry.path).into_owned();
-                    let Some(name) = path.strip_prefix(&prefix) else {
-                        continue;
-                    };
-                    if name.contains('/') || entry.mode != u32::from(FileMode::Blob) || !want(name)
-                    {
-                        continue;
-                    }
-                    files.push((path.clone(), self.blob(entry.id, &path)?));
-                }
-            }
-        }
-        files.sort();
-        Ok(files)
     }
 
     /// Paths of the blobs that differ between two trees, skipping identical subtrees.
@@ -919,14 +848,24 @@ impl Repo {
     pub fn new_side_files(
         &self,
         req: &ChangeRequest,
+        scope: FileScope<'_>,
         want_path: &dyn Fn(&str) -> bool,
         want_bytes: &dyn Fn(&[u8]) -> bool,
         max_bytes: u64,
     ) -> Result<Vec<(String, Vec<u8>)>> {
         let mut files = Vec::new();
+        let in_scope = |rel: &str| match scope {
+            FileScope::Everywhere => true,
+            FileScope::Folder(dir) => crate::walk::parent_dir(rel) == dir,
+        };
         match self.plan(req)?.new {
             NewSide::WorkTree => {
-                let walker = walkdir::WalkDir::new(&self.root)
+                let (start, depth) = match scope {
+                    FileScope::Everywhere => (self.root.clone(), usize::MAX),
+                    FileScope::Folder(dir) => (self.root.join(path_from_bytes(dir.as_bytes())), 1),
+                };
+                let walker = walkdir::WalkDir::new(start)
+                    .max_depth(depth)
                     .follow_links(false)
                     .into_iter()
                     .filter_entry(|e| {
@@ -962,22 +901,45 @@ impl Repo {
                 }
             }
             NewSide::Commit(commit) => {
-                let tree = commit
+                let mut tree = commit
                     .tree()
                     .map_err(|e| errors::from_git(e, "reading a tree"))?;
+                let mut prefix = String::new();
+                if let FileScope::Folder(dir) = scope {
+                    if !dir.is_empty() {
+                        // One folder: its own tree, not a walk of the whole commit.
+                        let folder = tree
+                            .get_path(Path::new(dir))
+                            .ok()
+                            .and_then(|entry| entry.to_object(&self.repo).ok())
+                            .and_then(|object| object.into_tree().ok());
+                        let Some(folder) = folder else {
+                            return Ok(files);
+                        };
+                        tree = folder;
+                        prefix = format!("{dir}/");
+                    }
+                }
                 let mut entries = Vec::new();
                 tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
                     if entry.filemode() == i32::from(FileMode::Blob)
                         || entry.filemode() == i32::from(FileMode::BlobExecutable)
                     {
                         if let Some(name) = entry.name() {
-                            let rel = format!("{dir}{name}");
-                            if want_path(&rel) {
+                            let rel = format!("{prefix}{dir}{name}");
+                            if in_scope(&rel) && want_path(&rel) {
                                 entries.push((rel, entry.id()));
                             }
                         }
                     }
-                    git2::TreeWalkResult::Ok
+                    // A folder's subfolders are not part of it.
+                    if matches!(scope, FileScope::Folder(_))
+                        && entry.kind() == Some(git2::ObjectType::Tree)
+                    {
+                        git2::TreeWalkResult::Skip
+                    } else {
+                        git2::TreeWalkResult::Ok
+                    }
                 })
                 .map_err(|e| errors::from_git(e, "walking a tree"))?;
                 let odb = self
@@ -1005,7 +967,11 @@ impl Repo {
                     let rel = String::from_utf8_lossy(&entry.path).into_owned();
                     let regular = entry.mode == u32::from(FileMode::Blob)
                         || entry.mode == u32::from(FileMode::BlobExecutable);
-                    if !regular || u64::from(entry.file_size) > max_bytes || !want_path(&rel) {
+                    if !regular
+                        || u64::from(entry.file_size) > max_bytes
+                        || !in_scope(&rel)
+                        || !want_path(&rel)
+                    {
                         continue;
                     }
                     let bytes = self.blob(entry.id, &rel)?;
