@@ -22,3 +22,4 @@ pub mod suppress;
 pub mod walk;
 
 pub use app::run;
+pub use engine::{check, CheckOptions, CheckOutcome, Scope};

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use regex::Regex;
-use sre_policy::engine::{check, CheckOptions};
+use sre_policy::{check, CheckOptions};
 use sre_policy::finding::Finding;
 
 fn fixtures() -> PathBuf {
