@@ -4,9 +4,9 @@ use std::io::{IsTerminal, Write};
 use std::path::Path;
 
 use crate::cli::{CheckArgs, Cli, Command, FailOn};
-use crate::engine::{self, CheckOptions};
 use crate::finding::Severity;
 use crate::git::ChangeRequest;
+use crate::pipeline::{self, CheckOptions};
 use crate::report::{self, Format, Report};
 use crate::rules;
 
@@ -139,7 +139,7 @@ fn check(args: CheckArgs) -> miette::Result<u8> {
         fix: args.fix,
         no_prefilter: false,
     };
-    let mut outcome = engine::check(&options)?;
+    let mut outcome = pipeline::check(&options)?;
     if args.fix {
         let (fixed, files) = crate::fix::apply(&outcome.root, &outcome.findings)?;
         if !fixed.is_empty() {

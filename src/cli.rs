@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::engine::Scope;
+use crate::pipeline::Scope;
 use crate::report::Format;
 
 #[derive(Debug, Parser)]

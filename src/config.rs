@@ -9,7 +9,9 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::finding::Severity;
-use crate::rules;
+
+/// Each rule's id and default severity: what the configuration validates `[rules]` against.
+pub type RuleDefaults = [(&'static str, Severity)];
 
 /// The file name looked for at the repository root.
 pub const CONFIG_FILE: &str = ".sre-policy.toml";
@@ -129,13 +131,8 @@ pub struct Settings {
     pub source: Option<PathBuf>,
     /// With `check --fix`: the repository's CODEOWNERS, to find the team of a file.
     pub codeowners: Option<crate::codeowners::CodeOwners>,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        // The built-in defaults always compile.
-        Settings::from_config(Config::default(), None, "").unwrap_or_else(|_| unreachable!())
-    }
+    /// Every rule's default severity.
+    defaults: Vec<(&'static str, Severity)>,
 }
 
 /// Reads a config file's text. A directory, a FIFO or a device found by the search is an
@@ -181,10 +178,13 @@ impl Settings {
     /// The severity `rule` reports at, or `None` when it is off.
     pub fn severity(&self, rule: &str) -> Option<Severity> {
         let level = self.levels.get(rule).copied().or_else(|| {
-            rules::info(rule).map(|r| match r.default_severity {
-                Severity::Error => Level::Error,
-                Severity::Warning => Level::Warning,
-            })
+            self.defaults
+                .iter()
+                .find(|(id, _)| *id == rule)
+                .map(|(_, severity)| match severity {
+                    Severity::Error => Level::Error,
+                    Severity::Warning => Level::Warning,
+                })
         })?;
         match level {
             Level::Error => Some(Severity::Error),
@@ -200,7 +200,12 @@ impl Settings {
 
     /// Reads `explicit`, or the nearest `.sre-policy.toml` from `start` up to `root`, or the
     /// defaults when there is none.
-    pub fn load(explicit: Option<&Path>, start: &Path, root: &Path) -> miette::Result<Settings> {
+    pub fn load(
+        explicit: Option<&Path>,
+        start: &Path,
+        root: &Path,
+        rules: &RuleDefaults,
+    ) -> miette::Result<Settings> {
         let path = match explicit {
             Some(path) => path.to_path_buf(),
             None => {
@@ -213,29 +218,40 @@ impl Settings {
                     .find(|candidate| candidate.symlink_metadata().is_ok());
                 match found {
                     Some(candidate) => candidate,
-                    None => return Ok(Settings::default()),
+                    None => return Ok(Settings::builtin(rules)),
                 }
             }
         };
         let text = read_config_text(&path, explicit.is_some())?;
-        Settings::parse(&text, &path)
+        Settings::parse(&text, &path, rules)
+    }
+
+    /// The built-in defaults, as when there is no configuration file.
+    pub fn builtin(rules: &RuleDefaults) -> Settings {
+        // The built-in defaults always compile.
+        Settings::from_config(Config::default(), None, "", rules).unwrap_or_else(|_| unreachable!())
     }
 
     /// Parses and validates config `text` read from `path`.
-    pub fn parse(text: &str, path: &Path) -> miette::Result<Settings> {
+    pub fn parse(text: &str, path: &Path, rules: &RuleDefaults) -> miette::Result<Settings> {
         let config: Config = toml::from_str(text).map_err(|e| toml_error(&e, text, path))?;
-        Settings::from_config(config, Some(path.to_path_buf()), text)
+        Settings::from_config(config, Some(path.to_path_buf()), text, rules)
     }
 
-    fn from_config(config: Config, source: Option<PathBuf>, text: &str) -> miette::Result<Self> {
+    fn from_config(
+        config: Config,
+        source: Option<PathBuf>,
+        text: &str,
+        rules: &RuleDefaults,
+    ) -> miette::Result<Self> {
         let path = source.clone().unwrap_or_else(|| PathBuf::from(CONFIG_FILE));
         let located = |span: std::ops::Range<usize>, message: String, help: String| {
             located_error(text, &path, span, message, help)
         };
         let mut levels = BTreeMap::new();
         for (rule, level) in config.rules {
-            if rules::info(rule.get_ref()).is_none() {
-                let known: Vec<&str> = rules::RULES.iter().map(|r| r.id).collect();
+            if !rules.iter().any(|(id, _)| id == rule.get_ref()) {
+                let known: Vec<&str> = rules.iter().map(|(id, _)| *id).collect();
                 return Err(located(
                     rule.span(),
                     format!("unknown rule `{}` in [rules]", rule.get_ref()),
@@ -303,6 +319,7 @@ impl Settings {
             troubleshooting: config.troubleshooting,
             source,
             codeowners: None,
+            defaults: rules.to_vec(),
         })
     }
 }
@@ -366,13 +383,21 @@ fn unknown_field_help(message: &str) -> Option<String> {
 mod tests {
     use super::*;
 
+    /// A registry of the rules these tests name.
+    const RULES: &RuleDefaults = &[
+        ("handler-oncall", Severity::Error),
+        ("metric-help", Severity::Error),
+        ("metric-location", Severity::Error),
+        ("unused-suppression", Severity::Warning),
+    ];
+
     fn parse(text: &str) -> miette::Result<Settings> {
-        Settings::parse(text, Path::new(".sre-policy.toml"))
+        Settings::parse(text, Path::new(".sre-policy.toml"), RULES)
     }
 
     #[test]
     fn defaults_without_a_file() {
-        let settings = Settings::default();
+        let settings = Settings::builtin(RULES);
         assert_eq!(settings.severity("handler-oncall"), Some(Severity::Error));
         assert_eq!(
             settings.severity("unused-suppression"),
@@ -424,7 +449,7 @@ mod tests {
 
     #[test]
     fn high_cardinality_labels_replace_the_defaults() {
-        assert_eq!(Settings::default().high_cardinality_labels, None);
+        assert_eq!(Settings::builtin(RULES).high_cardinality_labels, None);
         let settings = parse("[metrics]\nhigh_cardinality_labels = [\"tenant\"]\n").unwrap();
         assert_eq!(
             settings.high_cardinality_labels,

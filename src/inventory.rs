@@ -11,17 +11,20 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 
-use aho_corasick::AhoCorasick;
-use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::config::Settings;
 use crate::data::RuleData;
+use crate::finding::Stats;
 use crate::git::{ChangeRequest, FileStatus, Repo};
-use crate::go::metric_decl::{metric_decls, MetricDecl};
+use crate::go::metric_decl::MetricDecl;
 use crate::go::{Expr, Facts, FuncKind, Span};
-use crate::prefilter::Prefilter;
+use crate::index::{ParsedFile, Role};
+use crate::pipeline::prefilter::Prefilter;
+use crate::pipeline::read::Input;
+use crate::pipeline::{self, CheckOptions};
 use crate::rules::handler_oncall::{self, Annotation};
+use crate::rules::{self, Trigger};
 use crate::source::LineIndex;
 use crate::walk::{self, WalkOptions};
 
@@ -125,28 +128,21 @@ pub struct Report {
 
 /// Builds the inventory of `options.path` (and the changes since `--base`).
 pub fn build(options: &InventoryOptions) -> miette::Result<Report> {
-    let check = crate::engine::CheckOptions {
+    let check = CheckOptions {
         path: options.path.clone(),
         config: options.config.clone(),
         include_vendor: options.include_vendor,
         ..Default::default()
     };
-    let (root, settings) = crate::engine::prepare(&check)?;
-    let start = options
-        .path
-        .canonicalize()
-        .unwrap_or_else(|_| options.path.clone());
+    let prepared = pipeline::prepare(&check)?;
+    let settings = &prepared.settings;
+    let start = prepared.start.clone();
     let walk_options = WalkOptions {
         include_vendor: options.include_vendor,
     };
-    let walked = walk::walk(&start, &root, &settings, walk_options);
-    let sources: Vec<(String, Source)> = walked
-        .files
-        .into_iter()
-        .map(|f| (f.rel, Source::Disk(f.abs)))
-        .collect();
-    let head_files = scan(sources, &settings);
-    let head = resolve(&head_files, &settings);
+    let sources = pipeline::tree_inputs(&check, &prepared, &mut Stats::default());
+    let head_files = scan(sources, settings);
+    let head = resolve(&head_files);
     let changes = match &options.base {
         None => None,
         Some(base) => {
@@ -161,8 +157,8 @@ pub fn build(options: &InventoryOptions) -> miette::Result<Report> {
             let selected = |rel: &str| {
                 let name = rel.rsplit('/').next().unwrap_or(rel);
                 (start_rel.is_empty() || rel.starts_with(&format!("{start_rel}/")))
-                    && walk::wanted_go_file(name, &settings)
-                    && !walk::excluded(rel, &settings, walk_options)
+                    && walk::wanted_go_file(name, settings)
+                    && !walk::excluded(rel, settings, walk_options)
             };
             let changed_new: HashSet<&str> = change
                 .files
@@ -174,7 +170,7 @@ pub fn build(options: &InventoryOptions) -> miette::Result<Report> {
             for file in &change.files {
                 let old_path = file.old_path.as_deref().unwrap_or(&file.path);
                 if let (true, Some(old)) = (selected(old_path), &file.old_content) {
-                    old_sources.push((old_path.to_string(), Source::Bytes(old.clone())));
+                    old_sources.push(Input::context(old_path.to_string(), old.clone()));
                 }
             }
             let mut base_files: Vec<FileInventory> = head_files
@@ -182,8 +178,8 @@ pub fn build(options: &InventoryOptions) -> miette::Result<Report> {
                 .filter(|f| !changed_new.contains(f.rel.as_str()))
                 .cloned()
                 .collect();
-            base_files.extend(scan(old_sources, &settings));
-            let before = resolve(&base_files, &settings);
+            base_files.extend(scan(old_sources, settings));
+            let before = resolve(&base_files);
             Some(compare(base, &before, &head))
         }
     };
@@ -193,11 +189,6 @@ pub fn build(options: &InventoryOptions) -> miette::Result<Report> {
         metrics: head.metrics,
         changes,
     })
-}
-
-enum Source {
-    Disk(PathBuf),
-    Bytes(Vec<u8>),
 }
 
 /// A route registration: the pattern and what it registers.
@@ -275,52 +266,61 @@ const HTTP_METHODS: &[&str] = &[
     "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "CONNECT", "TRACE",
 ];
 
-fn scan(sources: Vec<(String, Source)>, settings: &Settings) -> Vec<FileInventory> {
+/// Method names and calls whose files may register routes: such files import neither
+/// net/http nor a framework when they use a router of their own.
+const ROUTE_WORDS: &[&str] = &[
+    "Handle", ".GET(", ".POST(", ".PUT(", ".PATCH(", ".DELETE(", ".Get(", ".Post(", ".Put(",
+    ".Patch(", ".Delete(", ".Any(", ".All(", ".Method",
+];
+
+/// Reads and parses `inputs` as `check` does, keeping the files that may hold a handler, a
+/// metric or a route registration.
+fn scan(inputs: Vec<Input>, settings: &Settings) -> Vec<FileInventory> {
     let data = RuleData::builtin();
-    let relevance = Prefilter::new(data, settings);
-    // Registrations can live in files that import neither net/http nor a framework.
-    let routes = AhoCorasick::new([
-        "Handle", ".GET(", ".POST(", ".PUT(", ".PATCH(", ".DELETE(", ".Get(", ".Post(", ".Put(",
-        ".Patch(", ".Delete(", ".Any(", ".All(", ".Method",
-    ])
-    .ok();
-    // On the checking pool: its threads have the stack that deeply nested files need.
-    let mut files: Vec<FileInventory> = crate::engine::on_worker_stack(|| {
-        sources
-            .into_par_iter()
-            .map(|(rel, source)| {
-                let bytes = match source {
-                    Source::Bytes(bytes) => bytes,
-                    // The checker's reader: no links followed, FIFOs never waited on.
-                    Source::Disk(abs) => crate::engine::read_source_file(&abs).ok()?,
-                };
-                if walk::is_generated(&bytes) {
-                    return None;
-                }
-                let wanted = relevance.is_relevant(&bytes)
-                    || routes.as_ref().is_some_and(|r| r.is_match(&bytes));
-                if !wanted {
-                    return None;
-                }
-                let parsed =
-                    crate::engine::with_parser(|parser| parser.as_mut()?.parse(&bytes).ok())?;
-                Some(file_inventory(rel, &parsed.facts, &bytes, settings, data))
-            })
-            .flatten()
-            .collect()
-    });
+    let mut triggers: Vec<Trigger> = rules::RULES
+        .iter()
+        .flat_map(|rule| (rule.triggers)(data, settings))
+        .collect();
+    triggers.extend(ROUTE_WORDS.iter().map(|word| rules::all_of(&[word])));
+    let prefilter = Prefilter::from_triggers(&triggers);
+    let inputs = inputs
+        .into_iter()
+        .map(|input| Input {
+            role: Role::Checked,
+            always_parse: false,
+            ..input
+        })
+        .collect();
+    let loaded = pipeline::load::load(inputs, &prefilter, true);
+    let mut files: Vec<FileInventory> = loaded
+        .parsed
+        .iter()
+        .map(|file| file_inventory(file, settings, data))
+        .collect();
     files.sort_by(|a, b| a.rel.cmp(&b.rel));
     files
 }
 
-fn file_inventory(
-    rel: String,
-    facts: &Facts,
-    src: &[u8],
-    settings: &Settings,
-    data: &RuleData,
-) -> FileInventory {
-    let lines = LineIndex::new(src);
+/// The `@oncall-team` annotations on the doc comments of the file's package-level types.
+fn type_annotations(facts: &Facts) -> Vec<(String, Vec<Annotation>)> {
+    facts
+        .types
+        .iter()
+        .filter(|t| t.scope.is_none())
+        .filter_map(|t| {
+            let found = t
+                .doc_rows
+                .iter()
+                .map(|&row| handler_oncall::annotations(facts.doc_comments(row)))
+                .find(|found| !found.is_empty())?;
+            Some((t.name.clone(), found))
+        })
+        .collect()
+}
+
+fn file_inventory(file: &ParsedFile, settings: &Settings, data: &RuleData) -> FileInventory {
+    let (rel, facts) = (file.rel.clone(), &file.facts);
+    let lines = LineIndex::new(&file.src);
     let mut handlers = Vec::new();
     for func in &facts.funcs {
         let Some(kind) = handler_oncall::handler_kind(func, facts, settings, &data.frameworks)
@@ -380,9 +380,9 @@ fn file_inventory(
             registrations.push(Registration { pattern, target });
         }
     }
-    let type_annotations = handler_oncall::type_annotations(facts);
+    let type_annotations = type_annotations(facts);
     FileInventory {
-        metrics: metric_decls(facts, &data.metrics, src),
+        metrics: file.metrics.clone(),
         rel,
         handlers,
         registrations,
@@ -461,8 +461,7 @@ fn literal_in(call: Span, facts: &Facts, settings: &Settings, data: &RuleData) -
 }
 
 /// Resolves routes and receiver annotations per package and sorts the result.
-fn resolve(files: &[FileInventory], settings: &Settings) -> Inventory {
-    let _ = settings;
+fn resolve(files: &[FileInventory]) -> Inventory {
     let mut by_dir: BTreeMap<&str, Vec<&FileInventory>> = BTreeMap::new();
     for file in files {
         by_dir

@@ -7,50 +7,71 @@
 //! are read in the old version, so dropping an import or a query counts too. One finding per
 //! qualifying file, at its first qualifying line.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
+use super::{ChangedGoFile, Kind, Needs, RuleInfo, RuleOutput, Version};
 use crate::config::{DocSetting, Settings};
 use crate::data::RuleData;
-use crate::finding::Finding;
+use crate::finding::{Finding, Severity};
 use crate::git::FileStatus;
 use crate::go::{Facts, Span};
+use crate::index::FieldTypes;
 use crate::rules::make_finding;
 use crate::source::LineIndex;
 
 pub const ID: &str = "troubleshooting-doc";
 
+pub const RULE: RuleInfo = RuleInfo {
+    id: ID,
+    default_severity: Severity::Error,
+    summary: "A change to network or storage code updates the troubleshooting doc",
+    doc: include_str!("../../rules/troubleshooting-doc.md"),
+    kind: Kind::Change(run),
+    // Changed files are always read in diff mode.
+    triggers: super::no_triggers,
+    context_words,
+    needs: Needs {
+        old_versions: true,
+        repository_metrics: false,
+    },
+    warning_when_staged: true,
+};
+
 const TRAILER: &str = "SRE-Policy-Skip:";
 
-/// One version of a changed file: its facts and bytes.
-#[derive(Clone, Copy)]
-pub struct Version<'a> {
-    pub facts: &'a Facts,
-    pub src: &'a [u8],
+/// A neighbour of a changed file may declare the struct whose network or storage typed fields
+/// a changed method uses: its import of such a package shows it.
+fn context_words(data: &RuleData, settings: &Settings) -> Vec<String> {
+    let config = &settings.troubleshooting;
+    data.troubleshooting
+        .network_imports
+        .iter()
+        .chain(&data.troubleshooting.storage_imports)
+        .chain(&config.network_imports)
+        .chain(&config.storage_imports)
+        .map(|path| format!("\"{path}"))
+        .collect()
 }
 
-/// A changed Go file as the rule sees it.
-pub struct ChangedGoFile<'a> {
-    pub path: &'a str,
-    pub status: FileStatus,
-    pub added_lines: &'a [usize],
-    pub removed_lines: &'a [usize],
-    pub old: Option<Version<'a>>,
-    pub new: Option<Version<'a>>,
-}
-
-/// Struct fields of the package typed by an imported package: (folder, struct) → (field,
-/// import path), gathered from the changed files and their neighbours.
-pub type FieldTypes = HashMap<(String, String), Vec<(String, String)>>;
-
-/// Records the fields of `facts` (a file in folder `dir`) whose types are imported.
-pub fn collect_field_types(dir: &str, facts: &Facts, into: &mut FieldTypes) {
-    for field in &facts.struct_fields {
-        if let Some(path) = facts.import_path_of(&field.package) {
-            into.entry((dir.to_string(), field.struct_name.clone()))
-                .or_default()
-                .push((field.field.clone(), path.to_string()));
-        }
-    }
+fn run(change: &super::ChangeContext) -> RuleOutput {
+    let files: Vec<&ChangedGoFile> = change
+        .files
+        .iter()
+        .filter(|file| {
+            let generated = file.new.is_some_and(|v| crate::walk::is_generated(v.src))
+                || file.old.is_some_and(|v| crate::walk::is_generated(v.src));
+            !generated
+        })
+        .collect();
+    let ctx = ChangeContext {
+        updated_paths: change.updated_paths,
+        commit_messages: change.commit_messages,
+        fields: &change.index.field_types,
+        settings: change.settings,
+        data: change.data,
+    };
+    let (findings, notes) = check(&files, &ctx);
+    RuleOutput { findings, notes }
 }
 
 /// What the rule needs besides the files.
@@ -64,7 +85,7 @@ pub struct ChangeContext<'a> {
 }
 
 /// The findings, and notes for the summary (a waiver, a trailer without a reason).
-pub fn check(files: &[ChangedGoFile], ctx: &ChangeContext) -> (Vec<Finding>, Vec<String>) {
+pub fn check(files: &[&ChangedGoFile], ctx: &ChangeContext) -> (Vec<Finding>, Vec<String>) {
     let mut notes = Vec::new();
     let Some(severity) = ctx.settings.severity(ID) else {
         return (Vec::new(), notes);
