@@ -67,22 +67,18 @@ pub fn neighbour_inputs(
     let changed_paths: HashSet<&str> = change.files.iter().map(|f| f.path.as_str()).collect();
     let dirs: BTreeSet<&str> = changed.iter().map(|f| walk::parent_dir(&f.path)).collect();
     let unchanged_go = |rel: &str| is_go_file(rel) && !changed_paths.contains(rel);
-    let mut inputs = Vec::new();
-    for dir in dirs {
-        let files = repo.new_side_files(
-            request,
-            FileScope::Folder(dir),
-            &unchanged_go,
-            &|bytes| wanted.is_match(bytes),
-            MAX_FILE_BYTES,
-        )?;
-        inputs.extend(
-            files
-                .into_iter()
-                .map(|(rel, bytes)| Input::context(rel, bytes)),
-        );
-    }
-    Ok(inputs)
+    let dirs: Vec<&str> = dirs.into_iter().collect();
+    let files = repo.new_side_files(
+        request,
+        FileScope::Folders(&dirs),
+        &unchanged_go,
+        &|bytes| wanted.is_match(bytes),
+        MAX_FILE_BYTES,
+    )?;
+    Ok(files
+        .into_iter()
+        .map(|(rel, bytes)| Input::context(rel, bytes))
+        .collect())
 }
 
 /// Every Go file at the head of the change that mentions the Prometheus packages and a metric
@@ -208,7 +204,7 @@ pub fn go_mods(repo: &Repo, request: &ChangeRequest) -> Vec<(String, String)> {
         let files = repo
             .new_side_files(
                 request,
-                FileScope::Folder(dir),
+                FileScope::Folders(&[dir]),
                 &|rel| rel == want,
                 &|_| true,
                 1024 * 1024,
