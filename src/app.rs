@@ -93,6 +93,30 @@ fn pull_request_base() -> Option<String> {
     })
 }
 
+/// The pull request of the event that triggered this workflow run (GitHub Actions), if any:
+/// its labels and body can waive a change rule.
+fn pull_request() -> Option<rules::PullRequest> {
+    if std::env::var_os("GITHUB_ACTIONS").is_none_or(|v| v != "true") {
+        return None;
+    }
+    let event = std::env::var_os("GITHUB_EVENT_PATH")
+        .and_then(|path| std::fs::read(path).ok())
+        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())?;
+    let pull_request = event.get("pull_request")?;
+    Some(rules::PullRequest {
+        labels: pull_request["labels"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|label| label["name"].as_str().map(str::to_string))
+            .collect(),
+        body: pull_request["body"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+    })
+}
+
 /// Writes a report to `path`, or to standard output.
 fn write_report(path: Option<&Path>, bytes: &[u8]) -> miette::Result<()> {
     match path {
@@ -138,6 +162,7 @@ fn check(args: CheckArgs) -> miette::Result<u8> {
         scope: args.scope,
         fix: args.fix,
         no_prefilter: false,
+        pull_request: pull_request(),
     };
     let mut outcome = pipeline::check(&options)?;
     if args.fix {

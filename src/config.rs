@@ -90,6 +90,9 @@ pub struct TroubleshootingConfig {
     pub network_paths: Vec<Spanned<String>>,
     #[serde(default)]
     pub storage_paths: Vec<Spanned<String>>,
+    /// A pull request label that waives the rule (GitHub Actions).
+    #[serde(default)]
+    pub waiver_label: Option<String>,
 }
 
 /// The configuration as written (every key optional).

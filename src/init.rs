@@ -83,6 +83,9 @@ storage_imports = []
 network_paths = []
 # Example: storage_paths = ["internal/store/**"]
 storage_paths = []
+# The pull request label that waives the rule (GitHub Actions); a line
+# `SRE-Policy-Skip: troubleshooting-doc <reason>` in the pull request description does too.
+waiver_label = "skip-troubleshooting-doc"
 "#
     )
 }

@@ -79,6 +79,7 @@ fn finding(
         help: Some("do the right thing".to_string()),
         fix: None,
         on_changed_line: false,
+        related: Vec::new(),
     }
 }
 

@@ -27,10 +27,11 @@ impl Repo {
             ),
             None => None,
         };
-        let commit_messages = match range {
+        let commits = match range {
             Some((from, to)) => self.messages(from, to)?,
             None => Vec::new(),
         };
+        let (commit_ids, commit_messages) = commits.into_iter().unzip();
         let base_commit = old.as_ref().map(|c| c.id().to_string());
         let head_commit = match &new {
             NewSide::Commit(c) => Some(c.id().to_string()),
@@ -47,6 +48,7 @@ impl Repo {
         Ok(ChangeSet {
             files,
             commit_messages,
+            commit_ids,
             base_commit,
             head_commit,
         })

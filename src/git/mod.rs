@@ -122,6 +122,8 @@ pub struct ChangeSet {
     /// Full messages of the commits in `base_commit..head`, oldest first (empty when the
     /// new side is the index or the working tree without `--base`).
     pub commit_messages: Vec<String>,
+    /// The ids of those commits, parallel to `commit_messages`.
+    pub commit_ids: Vec<String>,
     /// The oid of the old side's commit: the merge base, HEAD for `--staged`, the parent
     /// for `--head` alone. `None` when the old side is the empty tree.
     pub base_commit: Option<String>,

@@ -251,7 +251,8 @@ impl Repo {
     }
 
     /// Messages of the commits reachable from `head` and not from `base`, oldest first.
-    pub(super) fn messages(&self, base: Option<Oid>, head: Oid) -> Result<Vec<String>> {
+    /// The (id, message) of each commit of the range, oldest first.
+    pub(super) fn messages(&self, base: Option<Oid>, head: Oid) -> Result<Vec<(String, String)>> {
         let walk_err = |e| errors::from_git(e, "listing the commits of the range");
         let mut walk = self.repo.revwalk().map_err(walk_err)?;
         walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)
@@ -263,7 +264,10 @@ impl Repo {
         let mut messages = Vec::new();
         for oid in walk {
             let commit = self.find_commit(oid.map_err(walk_err)?)?;
-            messages.push(String::from_utf8_lossy(commit.message_bytes()).into_owned());
+            messages.push((
+                commit.id().to_string(),
+                String::from_utf8_lossy(commit.message_bytes()).into_owned(),
+            ));
         }
         Ok(messages)
     }

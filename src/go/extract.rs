@@ -53,7 +53,9 @@ enum Role {
     Spec,
     Selector,
     FieldDeclaration,
+    Parameter,
     QualifiedType,
+    Composite,
 }
 
 /// Roles and context flags indexed by tree-sitter-go's node kind id, built once.
@@ -92,6 +94,8 @@ fn kind_table() -> &'static KindTable {
                 "var_spec" | "const_spec" => Role::Spec,
                 "selector_expression" => Role::Selector,
                 "field_declaration" => Role::FieldDeclaration,
+                "parameter_declaration" => Role::Parameter,
+                "composite_literal" => Role::Composite,
                 "qualified_type" => Role::QualifiedType,
                 _ => Role::Other,
             };
@@ -246,7 +250,12 @@ impl<'s> Extractor<'s> {
                 self.package_use(node, "operand");
                 self.field_use(node);
             }
-            Role::FieldDeclaration => self.struct_field(node),
+            Role::FieldDeclaration => {
+                self.struct_field(node);
+                self.typed_site(node);
+            }
+            Role::Parameter => self.typed_site(node),
+            Role::Composite => self.composite_site(node),
             Role::QualifiedType => self.package_use(node, "package"),
             Role::Other => {}
         }
@@ -337,6 +346,10 @@ impl<'s> Extractor<'s> {
             .child_by_field_name("parameters")
             .map(|p| self.parameter_types(p))
             .unwrap_or_default();
+        let param_names = node
+            .child_by_field_name("parameters")
+            .map(|p| self.parameter_names(p))
+            .unwrap_or_default();
         let results = match node.child_by_field_name("result") {
             None => Vec::new(),
             Some(r) if r.kind() == "parameter_list" => self.parameter_types(r),
@@ -354,6 +367,7 @@ impl<'s> Extractor<'s> {
             keyword,
             span: span(node),
             params,
+            param_names,
             results,
             enclosing: self.func_stack.last().copied(),
             context_rows,
@@ -406,6 +420,75 @@ impl<'s> Extractor<'s> {
             types.extend(std::iter::repeat_n(type_ref, names));
         }
         types
+    }
+
+    /// The names of the parameters, one per parameter as in `parameter_types`.
+    fn parameter_names(&self, list: Node) -> Vec<String> {
+        let mut names = Vec::new();
+        let mut cursor = list.walk();
+        for param in list.named_children(&mut cursor) {
+            if !matches!(
+                param.kind(),
+                "parameter_declaration" | "variadic_parameter_declaration"
+            ) {
+                continue;
+            }
+            let mut names_cursor = param.walk();
+            let before = names.len();
+            names.extend(
+                param
+                    .children_by_field_name("name", &mut names_cursor)
+                    .map(|n| self.text(n).to_string()),
+            );
+            if names.len() == before {
+                names.push(String::new());
+            }
+        }
+        names
+    }
+
+    /// A field or parameter typed by an imported package.
+    fn typed_site(&mut self, node: Node) {
+        let Some(type_node) = node.child_by_field_name("type") else {
+            return;
+        };
+        let TypeRef::Named {
+            package: Some(package),
+            name,
+            ..
+        } = self.type_ref(type_node)
+        else {
+            return;
+        };
+        self.facts.typed_sites.push(TypedSite {
+            span: span(node),
+            package,
+            type_name: name,
+        });
+    }
+
+    fn composite_site(&mut self, node: Node) {
+        let type_name = node
+            .child_by_field_name("type")
+            .map(|t| self.expr(t, 0))
+            .filter(|t| *t != Expr::Other);
+        let mut keys = Vec::new();
+        if let Some(body) = node.child_by_field_name("body") {
+            let mut cursor = body.walk();
+            for element in body.named_children(&mut cursor) {
+                if element.kind() == "keyed_element" {
+                    if let Some(key) = element.child_by_field_name("key") {
+                        keys.push(self.text(key).trim().to_string());
+                    }
+                }
+            }
+        }
+        self.facts.composites.push(CompositeSite {
+            type_name,
+            keys,
+            span: span(node),
+            func: self.func_stack.last().copied(),
+        });
     }
 
     /// `pkg.T`, `T`, `*pkg.T`, `*T`, through parentheses; a pointer to a pointer is `Other`.

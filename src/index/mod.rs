@@ -110,6 +110,15 @@ impl ProjectIndex {
         index
     }
 
+    /// The index of these files and `more` (files already present keep their first version).
+    pub fn with_files(self, more: Vec<ParsedFile>) -> ProjectIndex {
+        let mut files = self.files;
+        let present: std::collections::HashSet<String> =
+            files.iter().map(|f| f.rel.clone()).collect();
+        files.extend(more.into_iter().filter(|f| !present.contains(&f.rel)));
+        ProjectIndex::new(files, self.modules)
+    }
+
     /// The parsed file at repo-relative `rel`.
     pub fn file(&self, rel: &str) -> Option<&ParsedFile> {
         self.by_path.get(rel).map(|&i| &self.files[i])

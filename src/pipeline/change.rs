@@ -11,7 +11,7 @@ use crate::config::Settings;
 use crate::data::RuleData;
 use crate::git::{ChangeRequest, ChangeSet, ChangedFile, FileScope, Repo};
 use crate::go::prometheus::IMPORT_NEEDLE;
-use crate::index::Role;
+use crate::index::{ProjectIndex, Role};
 use crate::rules::{self, HeadFiles};
 use crate::walk;
 
@@ -214,6 +214,84 @@ pub fn go_mods(repo: &Repo, request: &ChangeRequest) -> Vec<(String, String)> {
         String::from_utf8(bytes).ok()
     };
     super::module_texts(read)
+}
+
+/// The Go files of the repository's own packages that the changed files import, when their
+/// bytes hold a context word of an enabled rule (one level of imports: what a changed call
+/// reaches).
+pub fn imported_package_inputs(
+    repo: &Repo,
+    request: &ChangeRequest,
+    index: &ProjectIndex,
+    changed: &[&ChangedFile],
+    is_go_file: &dyn Fn(&str) -> bool,
+    settings: &Settings,
+) -> miette::Result<Vec<Input>> {
+    let data = RuleData::builtin();
+    let words: Vec<String> = rules::RULES
+        .iter()
+        .filter(|r| settings.severity(r.id).is_some() && r.needs.imported_packages)
+        .flat_map(|r| (r.context_words)(data, settings))
+        .collect();
+    let mut dirs = BTreeSet::new();
+    for file in changed {
+        let Some(parsed) = index.file(&file.path) else {
+            continue;
+        };
+        for import in &parsed.facts.imports {
+            if let Some(dir) = index.modules.folder_of(&import.path) {
+                dirs.insert(dir);
+            }
+        }
+    }
+    if dirs.is_empty() || words.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Plain strings always build.
+    let wanted = AhoCorasick::new(&words).unwrap_or_else(|_| unreachable!());
+    let dirs: Vec<&str> = dirs.iter().map(String::as_str).collect();
+    let files = repo.new_side_files(
+        request,
+        FileScope::Folders(&dirs),
+        &|rel| is_go_file(rel) && index.file(rel).is_none(),
+        &|bytes| wanted.is_match(bytes),
+        MAX_FILE_BYTES,
+    )?;
+    Ok(files
+        .into_iter()
+        .map(|(rel, bytes)| Input::context(rel, bytes))
+        .collect())
+}
+
+/// The commits of the change, for rules whose waivers cover some of them.
+pub struct RepoHistory<'a> {
+    pub repo: &'a Repo,
+    pub request: &'a ChangeRequest,
+    pub commit_ids: &'a [String],
+    pub is_go_file: &'a dyn Fn(&str) -> bool,
+}
+
+impl rules::History for RepoHistory<'_> {
+    fn added_since(&self, after: usize) -> Result<HashMap<String, Vec<usize>>, String> {
+        let base = self
+            .commit_ids
+            .get(after)
+            .ok_or_else(|| format!("no commit number {after} in the change"))?;
+        let later = ChangeRequest {
+            base: Some(base.clone()),
+            head: self.request.head.clone(),
+            staged: false,
+        };
+        let change = self
+            .repo
+            .change_set(&later, self.is_go_file)
+            .map_err(|e| e.to_string())?;
+        Ok(change
+            .files
+            .into_iter()
+            .map(|f| (f.path, f.added_lines))
+            .collect())
+    }
 }
 
 /// The files at the head of the change, for rules that search them.

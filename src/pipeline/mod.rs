@@ -44,6 +44,8 @@ pub struct CheckOptions {
     /// Skip parsing files whose bytes show they cannot produce a finding. Always on in the
     /// CLI; tests turn it off to prove it changes nothing.
     pub no_prefilter: bool,
+    /// The pull request being checked (GitHub Actions), for change rules' waivers.
+    pub pull_request: Option<rules::PullRequest>,
 }
 
 /// Which findings to report in diff mode.
@@ -284,7 +286,8 @@ fn check_change(
         let name = rel.rsplit('/').next().unwrap_or(rel);
         walk::wanted_go_file(name, settings) && !walk::excluded(rel, settings, walk)
     };
-    let change = repo.change_set(request, &is_go_file)?;
+    // Markdown files too: a change rule may ask whether a doc really changed.
+    let change = repo.change_set(request, &|rel| is_go_file(rel) || rel.ends_with(".md"))?;
     let start_rel = walk::relative(&prepared.start, &root);
     let in_path = |rel: &str| {
         start_rel.is_empty() || rel == start_rel || rel.starts_with(&format!("{start_rel}/"))
@@ -341,6 +344,28 @@ fn check_change(
         &mut outcome.stats,
     );
     outcome.internal_errors = internal_errors;
+    let index = if needs.imported_packages {
+        let more = change::imported_package_inputs(
+            &repo,
+            request,
+            &index,
+            &changed,
+            &is_go_file,
+            settings,
+        )?;
+        let mut stats = Stats::default();
+        let (extra, internal_errors) = index_inputs(
+            more,
+            settings,
+            !options.no_prefilter,
+            Modules::default(),
+            &mut stats,
+        );
+        outcome.internal_errors += internal_errors;
+        index.with_files(extra.files)
+    } else {
+        index
+    };
 
     let rules_started = Instant::now();
     let mut findings = run::file_rules(&index, settings);
@@ -392,10 +417,20 @@ fn check_change(
         repo: &repo,
         request,
     };
+    let history = change::RepoHistory {
+        repo: &repo,
+        request,
+        commit_ids: &change.commit_ids,
+        is_go_file: &is_go_file,
+    };
     let ctx = ChangeContext {
         files: &files,
+        all_files: &change.files,
         updated_paths: &updated_paths,
         commit_messages: &change.commit_messages,
+        commit_ids: &change.commit_ids,
+        history: &history,
+        pull_request: options.pull_request.as_ref(),
         index: &index,
         head: &head,
         settings,

@@ -88,6 +88,7 @@ pub(crate) mod test_support {
             help: Some("fix it".to_string()),
             fix: None,
             on_changed_line: false,
+            related: Vec::new(),
         }
     }
 

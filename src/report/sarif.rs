@@ -162,7 +162,7 @@ fn result(finding: &Finding, fingerprint: &str) -> Value {
     } else {
         (finding.end_line, finding.end_column.max(1))
     };
-    json!({
+    let mut result = json!({
         "ruleId": finding.rule,
         "level": level(finding.severity),
         "message": {"text": text},
@@ -176,7 +176,27 @@ fn result(finding: &Finding, fingerprint: &str) -> Value {
             },
         }}],
         "partialFingerprints": {FINGERPRINT_KEY: fingerprint},
-    })
+    });
+    if !finding.related.is_empty() {
+        let related: Vec<Value> = finding
+            .related
+            .iter()
+            .enumerate()
+            .map(|(id, place)| {
+                let mut location = json!({"artifactLocation": artifact(&place.path)});
+                if place.line > 0 {
+                    location["region"] = json!({"startLine": place.line});
+                }
+                json!({
+                    "id": id,
+                    "physicalLocation": location,
+                    "message": {"text": place.message},
+                })
+            })
+            .collect();
+        result["relatedLocations"] = Value::Array(related);
+    }
+    result
 }
 
 fn artifact(path: &str) -> Value {

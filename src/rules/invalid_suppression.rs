@@ -20,6 +20,7 @@ pub const RULE: RuleInfo = RuleInfo {
     needs: Needs {
         old_versions: false,
         repository_metrics: false,
+        imported_packages: false,
     },
     warning_when_staged: false,
 };

@@ -35,6 +35,7 @@ pub const RULE: RuleInfo = RuleInfo {
     needs: Needs {
         old_versions: true,
         repository_metrics: true,
+        imported_packages: false,
     },
     warning_when_staged: false,
 };
@@ -476,6 +477,7 @@ fn finding(b: &Break, refs: &[Reference], severity: Severity) -> Finding {
         help: Some(help.to_string()),
         fix: None,
         on_changed_line: true,
+        related: Vec::new(),
     }
 }
 

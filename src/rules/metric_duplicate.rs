@@ -26,6 +26,7 @@ pub const RULE: RuleInfo = RuleInfo {
     needs: Needs {
         old_versions: false,
         repository_metrics: true,
+        imported_packages: false,
     },
     warning_when_staged: false,
 };
@@ -157,6 +158,7 @@ pub fn check(files: &[FileMetrics], severity: Severity) -> HashMap<String, Vec<F
                     help: Some(help),
                     fix: None,
                     on_changed_line: false,
+                    related: Vec::new(),
                 });
         }
     }

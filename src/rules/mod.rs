@@ -19,12 +19,12 @@ pub mod parse_error;
 pub mod troubleshooting_doc;
 pub mod unused_suppression;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use crate::config::Settings;
 use crate::data::RuleData;
 use crate::finding::{Finding, Severity};
-use crate::git::FileStatus;
+use crate::git::{ChangedFile, FileStatus};
 use crate::go::metric_decl::Position;
 use crate::go::prometheus::MetricCall;
 use crate::go::{Facts, Span};
@@ -110,6 +110,9 @@ pub struct Needs {
     /// The metric declarations of every file of the repository that could share a metric
     /// name with one the change adds or drops.
     pub repository_metrics: bool,
+    /// The files of the repository's own packages that the changed files import, when their
+    /// bytes hold one of the rule's context words.
+    pub imported_packages: bool,
 }
 
 /// How a rule runs.
@@ -204,6 +207,7 @@ pub fn make_finding(
         help,
         fix: None,
         on_changed_line: false,
+        related: Vec::new(),
     }
 }
 
@@ -251,14 +255,34 @@ pub trait HeadFiles {
     ) -> Result<Vec<(String, Vec<u8>)>, String>;
 }
 
+/// The history of the change, for rules whose waivers apply to some of its commits.
+pub trait History {
+    /// The new-side lines (1-based, by path) that the commits after commit `after` (an index
+    /// into [`ChangeContext::commit_ids`]) added or modified.
+    fn added_since(&self, after: usize) -> Result<HashMap<String, Vec<usize>>, String>;
+}
+
+/// The pull request being checked, as its event describes it (GitHub Actions).
+#[derive(Debug, Clone, Default)]
+pub struct PullRequest {
+    pub labels: Vec<String>,
+    pub body: String,
+}
+
 /// What a change rule reads.
 pub struct ChangeContext<'a> {
     /// The changed Go files that are checked (generated files included; rules decide).
     pub files: &'a [ChangedGoFile<'a>],
+    /// Every changed file, of every kind; contents loaded for Go and Markdown files.
+    pub all_files: &'a [ChangedFile],
     /// Paths the change adds, modifies or renames to (not deletions), of every kind.
     pub updated_paths: &'a HashSet<String>,
     /// Full messages of the commits of the change, oldest first.
     pub commit_messages: &'a [String],
+    /// Their ids, parallel to `commit_messages`.
+    pub commit_ids: &'a [String],
+    pub history: &'a dyn History,
+    pub pull_request: Option<&'a PullRequest>,
     pub index: &'a ProjectIndex,
     pub head: &'a dyn HeadFiles,
     pub settings: &'a Settings,
