@@ -36,6 +36,8 @@ pub struct CheckOptions {
     pub only_rules: Vec<String>,
     pub ignore_rules: Vec<String>,
     pub include_vendor: bool,
+    /// Also check files that ignore files (`.gitignore`, `.ignore`, git's excludes) leave out.
+    pub no_ignore: bool,
     /// Diff mode: the change to check.
     pub change: Option<ChangeRequest>,
     /// Which findings diff mode reports.
@@ -160,6 +162,7 @@ pub fn check(options: &CheckOptions) -> miette::Result<CheckOutcome> {
 fn walk_options(options: &CheckOptions) -> WalkOptions {
     WalkOptions {
         include_vendor: options.include_vendor,
+        no_ignore: options.no_ignore,
     }
 }
 
@@ -193,18 +196,13 @@ fn check_change(
     let repo = Repo::discover_required(start)?;
     let root = repo.root().to_path_buf();
     let walk = walk_options(options);
-    let change = repo.change_set(request, &|path| {
-        let name = path.rsplit('/').next().unwrap_or(path);
-        walk::wanted_go_file(name, settings) && !walk::excluded(path, settings, walk)
-    })?;
+    let filter = walk::Filter::new(&root, settings, walk);
+    let change = repo.change_set(request, &|path| filter.is_checked(path))?;
     let start_rel = walk::relative(start, &root);
     let in_path = |rel: &str| {
         start_rel.is_empty() || rel == start_rel || rel.starts_with(&format!("{start_rel}/"))
     };
-    let checked_go = |rel: &str| {
-        let name = rel.rsplit('/').next().unwrap_or(rel);
-        in_path(rel) && walk::wanted_go_file(name, settings) && !walk::excluded(rel, settings, walk)
-    };
+    let checked_go = |rel: &str| in_path(rel) && filter.is_checked(rel);
     let changed: Vec<&ChangedFile> = change
         .files
         .iter()

@@ -44,6 +44,7 @@ pub struct InventoryOptions {
     /// Compare with `merge-base(REV, HEAD)`.
     pub base: Option<String>,
     pub include_vendor: bool,
+    pub no_ignore: bool,
 }
 
 /// An HTTP handler.
@@ -129,6 +130,7 @@ pub fn build(options: &InventoryOptions) -> miette::Result<Report> {
         path: options.path.clone(),
         config: options.config.clone(),
         include_vendor: options.include_vendor,
+        no_ignore: options.no_ignore,
         ..Default::default()
     };
     let (root, settings) = crate::engine::prepare(&check)?;
@@ -138,6 +140,7 @@ pub fn build(options: &InventoryOptions) -> miette::Result<Report> {
         .unwrap_or_else(|_| options.path.clone());
     let walk_options = WalkOptions {
         include_vendor: options.include_vendor,
+        no_ignore: options.no_ignore,
     };
     let walked = walk::walk(&start, &root, &settings, walk_options);
     let sources: Vec<(String, Source)> = walked
