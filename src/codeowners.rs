@@ -99,11 +99,7 @@ fn globs_for(pattern: &str) -> Option<GlobSet> {
             c => c.to_string(),
         })
         .collect();
-    let base = if anchored {
-        body
-    } else {
-        format!("**/{body}")
-    };
+    let base = if anchored { body } else { format!("**/{body}") };
     let globs = if folder {
         vec![format!("{base}/**")]
     } else if base.ends_with("/*") {
@@ -168,16 +164,24 @@ mod tests {
     fn doc_example_default_owners_for_everything() {
         let text = "*       @global-owner1 @global-owner2\n";
         for path in ["README.md", "a/b/c.go", ".github/workflows/ci.yml"] {
-            assert_eq!(owners_of(text, path), ["@global-owner1", "@global-owner2"], "{path}");
+            assert_eq!(
+                owners_of(text, path),
+                ["@global-owner1", "@global-owner2"],
+                "{path}"
+            );
         }
     }
 
     #[test]
     fn doc_example_later_match_takes_precedence() {
-        let text = "* @global-owner1 @global-owner2\n*.js    @js-owner #This is an inline comment.\n";
+        let text =
+            "* @global-owner1 @global-owner2\n*.js    @js-owner #This is an inline comment.\n";
         assert_eq!(owners_of(text, "web/src/app.js"), ["@js-owner"]);
         assert_eq!(owners_of(text, "app.js"), ["@js-owner"]);
-        assert_eq!(owners_of(text, "main.go"), ["@global-owner1", "@global-owner2"]);
+        assert_eq!(
+            owners_of(text, "main.go"),
+            ["@global-owner1", "@global-owner2"]
+        );
     }
 
     #[test]
@@ -186,7 +190,9 @@ mod tests {
         assert_eq!(owners_of(text, "cmd/main.go"), ["docs@example.com"]);
         assert_eq!(owners_of(text, "notes/todo.txt"), ["@octo-org/octocats"]);
         assert_eq!(
-            CodeOwners::parse(text).team_for("notes/todo.txt", &[]).as_deref(),
+            CodeOwners::parse(text)
+                .team_for("notes/todo.txt", &[])
+                .as_deref(),
             Some("octocats")
         );
         assert_eq!(CodeOwners::parse(text).team_for("cmd/main.go", &[]), None);
@@ -204,9 +210,15 @@ mod tests {
     #[test]
     fn doc_example_trailing_star_matches_direct_files_only() {
         let text = "docs/*  docs@example.com\n";
-        assert_eq!(owners_of(text, "docs/getting-started.md"), ["docs@example.com"]);
+        assert_eq!(
+            owners_of(text, "docs/getting-started.md"),
+            ["docs@example.com"]
+        );
         assert!(owners_of(text, "docs/build-app/troubleshooting.md").is_empty());
-        assert!(owners_of(text, "src/docs/a.md").is_empty(), "a middle `/` anchors");
+        assert!(
+            owners_of(text, "src/docs/a.md").is_empty(),
+            "a middle `/` anchors"
+        );
     }
 
     #[test]
@@ -224,7 +236,10 @@ mod tests {
         assert_eq!(owners_of(text, "docs/a.md"), ["@doctocat"]);
         assert_eq!(owners_of(text, "docs/deep/er/a.md"), ["@doctocat"]);
         assert!(owners_of(text, "pkg/docs/a.md").is_empty());
-        assert_eq!(owners_of(text, "scripts/ci/run.sh"), ["@doctocat", "@octocat"]);
+        assert_eq!(
+            owners_of(text, "scripts/ci/run.sh"),
+            ["@doctocat", "@octocat"]
+        );
     }
 
     #[test]
@@ -260,7 +275,10 @@ mod tests {
         assert_eq!(owners_of(text, "api/admin/x.go"), ["@acme/admin"]);
         assert_eq!(owners_of(text, "api/v1/v2/admin/y/x.go"), ["@acme/admin"]);
         let text = "internal/*/handlers @acme/web\n/cmd/*.go @acme/cli\n";
-        assert_eq!(owners_of(text, "internal/billing/handlers/h.go"), ["@acme/web"]);
+        assert_eq!(
+            owners_of(text, "internal/billing/handlers/h.go"),
+            ["@acme/web"]
+        );
         assert!(owners_of(text, "internal/a/b/handlers/h.go").is_empty());
         assert_eq!(owners_of(text, "cmd/main.go"), ["@acme/cli"]);
         assert!(owners_of(text, "cmd/tool/main.go").is_empty());
@@ -269,7 +287,11 @@ mod tests {
     #[test]
     fn unsupported_syntax_is_not_guessed_at() {
         let text = "* @acme/all\n!api/ @acme/none\n[ab].go @acme/literal\n";
-        assert_eq!(owners_of(text, "api/x.go"), ["@acme/all"], "`!` lines are skipped");
+        assert_eq!(
+            owners_of(text, "api/x.go"),
+            ["@acme/all"],
+            "`!` lines are skipped"
+        );
         assert_eq!(owners_of(text, "a.go"), ["@acme/all"], "`[ ]` is no range");
         assert_eq!(owners_of(text, "[ab].go"), ["@acme/literal"]);
         assert!(owners_of("/ @x\n", "a.go").is_empty());

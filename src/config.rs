@@ -464,7 +464,10 @@ mod tests {
         assert!(exclude("internal/x.go"));
         assert!(!exclude("internal/sub/x.go"), "`*` does not cross `/`");
         assert!(exclude("x_gen.go") && exclude("deep/er/x_gen.go"));
-        assert!(exclude("root.go") && !exclude("sub/root.go"), "a leading `/` anchors");
+        assert!(
+            exclude("root.go") && !exclude("sub/root.go"),
+            "a leading `/` anchors"
+        );
         assert!(exclude("legacy/a/b.go") && exclude("x/legacy/a.go") && !exclude("legacy.go"));
         assert!(exclude("gen/a/b.go") && !exclude("x/gen/a.go"));
         assert!(exclude("a/b.go") && exclude("a/x/y/b.go"));

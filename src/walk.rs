@@ -492,7 +492,11 @@ mod tests {
                 ..WalkOptions::default()
             },
         );
-        assert_eq!(everything.len(), 14, "all but vendor/ and _tmp/: {everything:?}");
+        assert_eq!(
+            everything.len(),
+            14,
+            "all but vendor/ and _tmp/: {everything:?}"
+        );
     }
 
     #[test]

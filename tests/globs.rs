@@ -56,7 +56,13 @@ fn findings(dir: &Path, args: &[&str]) -> Vec<String> {
         .as_array()
         .expect("findings")
         .iter()
-        .map(|f| format!("{} {}", f["path"].as_str().unwrap(), f["rule"].as_str().unwrap()))
+        .map(|f| {
+            format!(
+                "{} {}",
+                f["path"].as_str().unwrap(),
+                f["rule"].as_str().unwrap()
+            )
+        })
         .collect();
     found.sort();
     found
@@ -138,7 +144,14 @@ fn fix_reads_codeowners_with_githubs_rules() {
     ]);
     let output = run(
         dir.path(),
-        &["check", "--fix", "--format", "compact", "--rule", "handler-oncall"],
+        &[
+            "check",
+            "--fix",
+            "--format",
+            "compact",
+            "--rule",
+            "handler-oncall",
+        ],
     );
     let stdout = String::from_utf8_lossy(&output.stdout);
     let mut unfixed: Vec<&str> = stdout

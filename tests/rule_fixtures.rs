@@ -106,8 +106,9 @@ fn prefilter_changes_no_finding() {
 fn the_harness_rejects_malformed_wants_and_wrong_columns() {
     let dir = tempfile::tempdir().unwrap();
     // Line n holds handler Hn (one handler-oncall finding at column 1) and the given want.
-    let handler =
-        |n: usize, want: &str| format!("func H{n}(w http.ResponseWriter, r *http.Request) {{}}{want}");
+    let handler = |n: usize, want: &str| {
+        format!("func H{n}(w http.ResponseWriter, r *http.Request) {{}}{want}")
+    };
     let source = [
         "package x".to_string(),
         String::new(),
@@ -149,7 +150,11 @@ fn the_harness_rejects_malformed_wants_and_wrong_columns() {
         .map(|p| p.split(':').nth(1).unwrap())
         .collect();
     assert_eq!(lines, ["5", "6", "7", "10", "11"], "{problems:#?}");
-    assert_eq!(problems.len(), expected.len() + lines.len(), "{problems:#?}");
+    assert_eq!(
+        problems.len(),
+        expected.len() + lines.len(),
+        "{problems:#?}"
+    );
 }
 
 #[test]

@@ -33,7 +33,12 @@ pub fn sre_policy(cwd: &Path, args: &[&str]) -> Run {
 }
 
 pub fn sre_policy_env(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
-    run(Command::new(env!("CARGO_BIN_EXE_sre-policy")), cwd, args, env)
+    run(
+        Command::new(env!("CARGO_BIN_EXE_sre-policy")),
+        cwd,
+        args,
+        env,
+    )
 }
 
 /// The user the permission cases run as when the suite runs as root (`nobody`): root reads

@@ -72,7 +72,9 @@ pub fn parse_items(text: &str) -> Result<Vec<(Option<usize>, Regex)>, String> {
         return Err("expected at least one quoted regexp after `// want`".to_string());
     }
     while !rest.is_empty() {
-        let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
         let column = if digits > 0 && rest[digits..].starts_with(':') {
             let column: usize = rest[..digits]
                 .parse()
@@ -159,7 +161,12 @@ pub fn compare(wants: &[Want], found: &[Got]) -> Vec<String> {
                 let got = unmatched.remove(i);
                 problems.push(format!(
                     "{}:{}: want column {column} for {:?}, the finding is at column {}: [{}] {}",
-                    want.path, want.line, want.pattern.as_str(), got.column, got.rule, got.message
+                    want.path,
+                    want.line,
+                    want.pattern.as_str(),
+                    got.column,
+                    got.rule,
+                    got.message
                 ));
             }
             _ => problems.push(format!(
