@@ -158,6 +158,7 @@ fn check(args: CheckArgs) -> miette::Result<u8> {
         only_rules: args.rules.clone(),
         ignore_rules: args.ignore_rules.clone(),
         include_vendor: args.include_vendor,
+        no_ignore: args.no_ignore,
         change: change_request(&args),
         scope: args.scope,
         fix: args.fix,
@@ -258,6 +259,7 @@ fn inventory(args: crate::cli::InventoryArgs) -> miette::Result<u8> {
         config: args.config,
         base: args.base,
         include_vendor: args.include_vendor,
+        no_ignore: args.no_ignore,
     })?;
     let text = match args.format {
         InventoryFormat::Markdown => inventory::to_markdown(&report),

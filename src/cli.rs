@@ -96,6 +96,9 @@ pub struct CheckArgs {
     /// Also check vendor/ (skipped by default).
     #[arg(long)]
     pub include_vendor: bool,
+    /// Also check files that .gitignore, .ignore and git's exclude files leave out.
+    #[arg(long)]
+    pub no_ignore: bool,
     /// Print per-phase timings on standard error.
     #[arg(long)]
     pub stats: bool,
@@ -118,4 +121,7 @@ pub struct InventoryArgs {
     /// Also list vendor/ (skipped by default).
     #[arg(long)]
     pub include_vendor: bool,
+    /// Also list files that .gitignore, .ignore and git's exclude files leave out.
+    #[arg(long)]
+    pub no_ignore: bool,
 }

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use globset::{Glob, GlobSet, GlobSetBuilder};
+use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 use miette::{LabeledSpan, MietteDiagnostic, NamedSource, Report};
 use serde::Deserialize;
 use toml::Spanned;
@@ -280,11 +280,12 @@ impl Settings {
         let globs = |patterns: &[Spanned<String>], key: &str| -> miette::Result<GlobSet> {
             let mut builder = GlobSetBuilder::new();
             for pattern in patterns {
-                let glob = Glob::new(pattern.get_ref()).map_err(|e| {
+                let glob = path_glob(pattern.get_ref()).map_err(|e| {
                     located(
                         pattern.span(),
                         format!("invalid glob in `{key}`: {}", e.kind()),
-                        "globs use `*`, `**`, `?`, `[ab]` and `{a,b}`".to_string(),
+                        "globs use `*` (within a folder), `**` (across folders), `?`, `[ab]` and `{a,b}`"
+                            .to_string(),
                     )
                 })?;
                 builder.add(glob);
@@ -325,6 +326,25 @@ impl Settings {
             defaults: rules.to_vec(),
         })
     }
+}
+
+/// A config glob over repo-relative paths, read the way gitignore reads a pattern: `*` and `?`
+/// stay within one folder and `**` crosses folders; a pattern without `/` matches the file
+/// name at any depth (`metrics.go`, `*_gen.go`); a leading `/` anchors a pattern at the root;
+/// a trailing `/` matches everything under the folders it names (`legacy/` at any depth,
+/// `/gen/` at the root only).
+pub fn path_glob(pattern: &str) -> Result<Glob, globset::Error> {
+    let folder = pattern.ends_with('/');
+    let body = pattern.trim_end_matches('/');
+    let glob = if let Some(anchored) = body.strip_prefix('/') {
+        anchored.to_string()
+    } else if body.contains('/') {
+        body.to_string()
+    } else {
+        format!("**/{body}")
+    };
+    let glob = if folder { format!("{glob}/**") } else { glob };
+    GlobBuilder::new(&glob).literal_separator(true).build()
 }
 
 /// The closest of `candidates` to `word`, if close enough to be a likely typo.
@@ -458,6 +478,34 @@ mod tests {
             settings.high_cardinality_labels,
             Some(vec!["tenant".to_string()])
         );
+    }
+
+    #[test]
+    fn star_stays_within_a_folder_and_names_match_at_any_depth() {
+        let settings = parse(
+            "exclude = [\"internal/*.go\", \"*_gen.go\", \"/root.go\", \"legacy/\", \"/gen/\", \"a/**/b.go\"]\n\
+             [metrics]\nfiles = [\"metrics.go\", \"metrics/*.go\"]\n\
+             [troubleshooting]\nstorage_paths = [\"internal/store/*\"]\nnetwork_paths = [\"**/transport/**\"]\n",
+        )
+        .unwrap();
+        let exclude = |rel: &str| settings.exclude.is_match(rel);
+        assert!(exclude("internal/x.go"));
+        assert!(!exclude("internal/sub/x.go"), "`*` does not cross `/`");
+        assert!(exclude("x_gen.go") && exclude("deep/er/x_gen.go"));
+        assert!(
+            exclude("root.go") && !exclude("sub/root.go"),
+            "a leading `/` anchors"
+        );
+        assert!(exclude("legacy/a/b.go") && exclude("x/legacy/a.go") && !exclude("legacy.go"));
+        assert!(exclude("gen/a/b.go") && !exclude("x/gen/a.go"));
+        assert!(exclude("a/b.go") && exclude("a/x/y/b.go"));
+        assert!(settings.metric_files.is_match("metrics.go"));
+        assert!(settings.metric_files.is_match("pkg/api/metrics.go"));
+        assert!(settings.metric_files.is_match("metrics/http.go"));
+        assert!(!settings.metric_files.is_match("metrics/v1/http.go"));
+        assert!(settings.storage_paths.is_match("internal/store/db.go"));
+        assert!(!settings.storage_paths.is_match("internal/store/sql/db.go"));
+        assert!(settings.network_paths.is_match("pkg/transport/grpc/c.go"));
     }
 
     #[test]

@@ -468,14 +468,24 @@ fn a_trailer_waives_only_the_commits_up_to_it() {
     let text = std::fs::read_to_string(repo.path().join(store)).unwrap();
     repo.write(
         store,
-        text.replace("// Status returns an order's status.", "// Status returns the status."),
+        text.replace(
+            "// Status returns an order's status.",
+            "// Status returns the status.",
+        ),
     );
     repo.commit_all("docs: comment");
     let (code, lines) = check(&repo, &["--base", "main", "--rule", "troubleshooting-doc"]);
-    assert_eq!((code, lines.len()), (0, 0), "comment after the waiver: {lines:?}");
+    assert_eq!(
+        (code, lines.len()),
+        (0, 0),
+        "comment after the waiver: {lines:?}"
+    );
     // A later query change is not covered by the earlier waiver.
     let text = std::fs::read_to_string(repo.path().join(store)).unwrap();
-    repo.write(store, text.replace("AND deleted_at IS NULL", "AND archived = false"));
+    repo.write(
+        store,
+        text.replace("AND deleted_at IS NULL", "AND archived = false"),
+    );
     repo.commit_all("archive instead of delete");
     let (code, lines) = check(&repo, &["--base", "main", "--rule", "troubleshooting-doc"]);
     assert_eq!(code, 1, "{lines:?}");
@@ -494,7 +504,15 @@ fn a_pull_request_label_or_description_waives_the_pull_request() {
         std::fs::write(&event, event_json).unwrap();
         support::isolate();
         let output = Command::new(env!("CARGO_BIN_EXE_sre-policy"))
-            .args(["check", "--base", "main", "--format", "json", "--rule", "troubleshooting-doc"])
+            .args([
+                "check",
+                "--base",
+                "main",
+                "--format",
+                "json",
+                "--rule",
+                "troubleshooting-doc",
+            ])
             .current_dir(repo.path())
             .env("GITHUB_ACTIONS", "true")
             .env("GITHUB_EVENT_PATH", &event)
@@ -507,12 +525,14 @@ fn a_pull_request_label_or_description_waives_the_pull_request() {
             String::from_utf8_lossy(&output.stdout).into_owned(),
         )
     };
-    let (code, out) = run(r#"{"pull_request": {"labels": [{"name": "bug"}], "body": "Hides deleted orders."}}"#);
+    let (code, out) =
+        run(r#"{"pull_request": {"labels": [{"name": "bug"}], "body": "Hides deleted orders."}}"#);
     assert_eq!(code, Some(1), "{out}");
     let json: serde_json::Value = serde_json::from_str(&out).expect("json");
     let help = json["findings"][0]["help"].as_str().unwrap_or_default();
     assert!(help.contains("label `skip-troubleshooting-doc`"), "{help}");
-    let (code, out) = run(r#"{"pull_request": {"labels": [{"name": "skip-troubleshooting-doc"}], "body": ""}}"#);
+    let (code, out) =
+        run(r#"{"pull_request": {"labels": [{"name": "skip-troubleshooting-doc"}], "body": ""}}"#);
     assert_eq!(code, Some(0), "{out}");
     assert!(out.contains(r#""findings":[]"#), "{out}");
     let (code, out) = run(

@@ -55,6 +55,7 @@ pub struct InventoryOptions {
     /// Compare with `merge-base(REV, HEAD)`.
     pub base: Option<String>,
     pub include_vendor: bool,
+    pub no_ignore: bool,
 }
 
 /// An HTTP handler.
@@ -140,6 +141,7 @@ pub fn build(options: &InventoryOptions) -> miette::Result<Report> {
         path: options.path.clone(),
         config: options.config.clone(),
         include_vendor: options.include_vendor,
+        no_ignore: options.no_ignore,
         ..Default::default()
     };
     let prepared = pipeline::prepare(&check)?;
@@ -147,6 +149,7 @@ pub fn build(options: &InventoryOptions) -> miette::Result<Report> {
     let start = prepared.start.clone();
     let walk_options = WalkOptions {
         include_vendor: options.include_vendor,
+        no_ignore: options.no_ignore,
     };
     let sources = pipeline::tree_inputs(&check, &prepared, &mut Stats::default());
     let head_files = scan::scan(sources, settings);

@@ -35,6 +35,8 @@ pub struct CheckOptions {
     pub only_rules: Vec<String>,
     pub ignore_rules: Vec<String>,
     pub include_vendor: bool,
+    /// Also check files that ignore files (`.gitignore`, `.ignore`, git's excludes) leave out.
+    pub no_ignore: bool,
     /// Diff mode: the change to check.
     pub change: Option<ChangeRequest>,
     /// Which findings diff mode reports.
@@ -138,6 +140,7 @@ pub fn check(options: &CheckOptions) -> miette::Result<CheckOutcome> {
 fn walk_options(options: &CheckOptions) -> WalkOptions {
     WalkOptions {
         include_vendor: options.include_vendor,
+        no_ignore: options.no_ignore,
     }
 }
 
@@ -281,11 +284,9 @@ fn check_change(
     let git_started = Instant::now();
     let repo = Repo::discover_required(&prepared.start)?;
     let root = repo.root().to_path_buf();
-    let walk = walk_options(options);
-    let is_go_file = |rel: &str| {
-        let name = rel.rsplit('/').next().unwrap_or(rel);
-        walk::wanted_go_file(name, settings) && !walk::excluded(rel, settings, walk)
-    };
+    // The same files as the walk checks: ignore files apply to the paths of a change too.
+    let filter = walk::Filter::new(&root, settings, walk_options(options));
+    let is_go_file = |rel: &str| filter.is_checked(rel);
     // Markdown files too: a change rule may ask whether a doc really changed.
     let change = repo.change_set(request, &|rel| is_go_file(rel) || rel.ends_with(".md"))?;
     let start_rel = walk::relative(&prepared.start, &root);

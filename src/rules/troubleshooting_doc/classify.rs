@@ -152,9 +152,6 @@ impl<'a> Classifier<'a> {
         text_only: bool,
     ) -> Option<Signal> {
         let facts = file.facts;
-        if let Some(signal) = self.typed_site(facts, row) {
-            return Some(signal);
-        }
         let literals: Vec<Span> = covering
             .literals
             .iter()
@@ -198,6 +195,11 @@ impl<'a> Classifier<'a> {
                 area,
                 what: format!("configures the {key}`{}.{type_name}`", short(path)),
             });
+        }
+        if !text_only {
+            if let Some(signal) = self.typed_site(facts, row) {
+                return Some(signal);
+            }
         }
         self.field_assignment(file, row)
     }
@@ -402,6 +404,20 @@ impl<'a> Classifier<'a> {
                 })
             }
             Expr::Ident(variable) => {
+                if let Some((package, type_name)) = parameter_type(facts, call.func, variable) {
+                    let path = facts.import_path_of(&package)?;
+                    let area = self.area_of(path)?;
+                    if Self::listed(&table.value_types, path, &type_name) {
+                        return None;
+                    }
+                    return Some(Signal {
+                        area,
+                        what: format!(
+                            "calls `{variable}.{name}` on a `{}.{type_name}`",
+                            short(path)
+                        ),
+                    });
+                }
                 if receiver_type_of(facts, call.func, variable).is_some() {
                     // A method of this package's type: I/O when that method does I/O.
                     let signal = self.repository_function(dir, name)?;
@@ -535,6 +551,27 @@ fn package_path<'f>(facts: &'f Facts, local: &str, call: &Call) -> Option<&'f st
         return None;
     }
     facts.import_path_of(local)
+}
+
+/// The package and type of `variable` when it is a parameter of `func` or of a function
+/// enclosing it, typed by an imported package.
+fn parameter_type(facts: &Facts, func: Option<usize>, variable: &str) -> Option<(String, String)> {
+    let mut scope = func;
+    while let Some(i) = scope {
+        let f = facts.funcs.get(i)?;
+        if let Some(at) = f.param_names.iter().position(|n| n == variable) {
+            return match f.params.get(at)? {
+                TypeRef::Named {
+                    package: Some(package),
+                    name,
+                    ..
+                } => Some((package.clone(), name.clone())),
+                _ => None,
+            };
+        }
+        scope = f.enclosing;
+    }
+    None
 }
 
 /// The type of the method receiver `variable` of the method enclosing `func`, if it is one.
