@@ -30,6 +30,11 @@ impl<'a> LineIndex<'a> {
         (line + 1, column)
     }
 
+    /// The whole text.
+    pub fn text(&self) -> &'a [u8] {
+        self.text
+    }
+
     /// How many lines the text has (a final newline ends the last line).
     pub fn line_count(&self) -> usize {
         let ends_with_newline = self.text.last() == Some(&b'\n');

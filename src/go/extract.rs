@@ -581,8 +581,12 @@ impl<'s> Extractor<'s> {
         for (i, target) in targets.iter().enumerate() {
             match target.kind() {
                 "identifier" => {
+                    // `f, err := os.Open(p)`: the first name is what the call makes.
                     let value = if targets.len() == values.len() {
                         values[i].clone()
+                    } else if i == 0 && values.len() == 1 && matches!(values[0], Expr::Call { .. })
+                    {
+                        values[0].clone()
                     } else {
                         Expr::Other
                     };

@@ -133,25 +133,34 @@ impl<'a> Classifier<'a> {
             .is_some_and(|names| names.iter().any(|n| n == name || n == "*"))
     }
 
-    fn is_observability(&self, path: Option<&str>, name: &str) -> bool {
-        let table = &self.data.troubleshooting;
-        path.is_some_and(|p| table.observability_packages.iter().any(|o| o == p))
-            || table.observability_calls.iter().any(|c| c == name)
+    /// A method call that only logs, traces or counts (`logger.Info`, `span.End`).
+    fn is_observability(&self, name: &str) -> bool {
+        self.data
+            .troubleshooting
+            .observability_calls
+            .iter()
+            .any(|c| c == name)
     }
 
     /// What `row` (0-based) of the file does, if it is network or storage I/O. `covering`
     /// holds the calls, composite literals and func literals whose spans cover the row.
-    /// With `text_only`, only the contents of strings changed on the row: calls that merely
-    /// build or report a message do not count then.
     pub fn line(
         &self,
         file: &FileView,
         dir: &str,
         row: usize,
         covering: &Covering,
-        text_only: bool,
+        hunk: &HunkContext,
     ) -> Option<Signal> {
+        let text_only = hunk.text_only;
         let facts = file.facts;
+        // A call or type written the same way on the other side of the hunk did not change
+        // (the line changed around it: re-indented, a parameter added beside it).
+        let unchanged = |span: Span| {
+            hunk.rows.0 <= span.start_row
+                && span.end_row <= hunk.rows.1
+                && hunk.other_side.contains(&span_text(file, span))
+        };
         let literals: Vec<Span> = covering
             .literals
             .iter()
@@ -164,7 +173,7 @@ impl<'a> Classifier<'a> {
             if inside_literal(&literals, call.span, row) {
                 continue;
             }
-            if text_only && builds_message(call) {
+            if (text_only && builds_message(call)) || unchanged(call.span) {
                 continue;
             }
             if let Some(signal) = self.call(facts, dir, call) {
@@ -197,19 +206,79 @@ impl<'a> Classifier<'a> {
             });
         }
         if !text_only {
-            if let Some(signal) = self.typed_site(facts, row) {
+            if let Some(signal) = self.typed_site(facts, row, &unchanged) {
+                return Some(signal);
+            }
+            if let Some(signal) = self.block_header(file, dir, row) {
                 return Some(signal);
             }
         }
         self.field_assignment(file, row)
     }
 
+    /// A changed `for`, `if`, `switch` or `select` header whose block does I/O: it changes how
+    /// often or when the I/O happens (a retry loop, a new condition).
+    fn block_header(&self, file: &FileView, dir: &str, row: usize) -> Option<Signal> {
+        let facts = file.facts;
+        let start = file.lines.line_start(row + 1)?;
+        let text = file.lines.text();
+        let tokens = crate::go::tokens::tokens(text, start, text.len().min(start + 64 * 1024));
+        let first = tokens.first()?;
+        let keyword = &text[first.start..first.end];
+        let what = match keyword {
+            b"for" => "changes a loop that",
+            b"if" | b"switch" | b"select" => "changes the condition under which it",
+            b"}" if tokens
+                .get(1)
+                .is_some_and(|t| &text[t.start..t.end] == b"else") =>
+            {
+                "changes the condition under which it"
+            }
+            _ => return None,
+        };
+        // The block: from the first `{` of the header to its matching `}`.
+        let mut depth = 0usize;
+        let mut open = None;
+        let mut close = None;
+        for token in &tokens {
+            match &text[token.start..token.end] {
+                b"{" => {
+                    depth += 1;
+                    open.get_or_insert(token.start);
+                }
+                b"}" if open.is_some() => {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        close = Some(token.end);
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        let (open, close) = (open?, close?);
+        let from = facts.calls.partition_point(|c| c.span.start < open);
+        facts.calls[from..]
+            .iter()
+            .take_while(|c| c.span.start < close)
+            .find_map(|call| self.call(facts, dir, call))
+            .map(|inner| Signal {
+                area: inner.area,
+                what: format!("{what} {}", inner.what),
+            })
+    }
+
     /// A field or parameter declared on `row` whose type is a client, server or store.
-    fn typed_site(&self, facts: &Facts, row: usize) -> Option<Signal> {
+    fn typed_site(
+        &self,
+        facts: &Facts,
+        row: usize,
+        unchanged: &dyn Fn(Span) -> bool,
+    ) -> Option<Signal> {
         facts
             .typed_sites
             .iter()
-            .filter(|t| t.span.start_row == row)
+            .filter(|t| t.span.start_row == row && !unchanged(t.span))
             .find_map(|site| {
                 let path = facts.import_path_of(&site.package)?;
                 let area = self.area_of(path)?;
@@ -268,7 +337,7 @@ impl<'a> Classifier<'a> {
                     .as_ident()
                     .and_then(|p| package_path(facts, p, call))
                 {
-                    if self.is_observability(Some(path), name) {
+                    if table.observability_packages.iter().any(|o| o == path) {
                         return None;
                     }
                     if let Some(area) = self.area_of(path) {
@@ -294,7 +363,7 @@ impl<'a> Classifier<'a> {
                     }
                     return None;
                 }
-                if self.is_observability(None, name) {
+                if self.is_observability(name) {
                     return None;
                 }
                 if let Some(signal) = self.route(call, name) {
@@ -397,6 +466,14 @@ impl<'a> Classifier<'a> {
                     .get(&(dir.to_string(), receiver_type))?
                     .iter()
                     .find(|(f, _)| f == field)?;
+                if Self::listed(&table.file_functions, path, "OpenFile")
+                    && table.file_methods.iter().any(|m| m == name)
+                {
+                    return Some(Signal {
+                        area: Area::Storage,
+                        what: format!("writes a file (`{variable}.{field}.{name}`)"),
+                    });
+                }
                 let area = self.area_of(path)?;
                 Some(Signal {
                     area,
@@ -603,6 +680,28 @@ fn inside_literal(literals: &[Span], outer: Span, row: usize) -> bool {
     literals.iter().any(|l| {
         outer.start <= l.start && l.end <= outer.end && covers(*l, row) && l.start_row < row
     })
+}
+
+/// What the hunk around a changed line tells.
+pub struct HunkContext<'a> {
+    /// Only the contents of strings changed: calls that merely build or report a message do
+    /// not count then.
+    pub text_only: bool,
+    /// This side's rows of the hunk (0-based, inclusive).
+    pub rows: (usize, usize),
+    /// The other side's code of the hunk, tokens joined by single spaces, padded.
+    pub other_side: &'a str,
+}
+
+/// The code of `span`, tokens joined by single spaces, padded like `HunkContext::other_side`.
+fn span_text(file: &FileView, span: Span) -> String {
+    let text = file.lines.text();
+    let mut out = String::from(" ");
+    for token in crate::go::tokens::tokens(text, span.start, span.end) {
+        out.push_str(&String::from_utf8_lossy(&text[token.start..token.end]));
+        out.push(' ');
+    }
+    out
 }
 
 /// A version of a file: its facts and lines.

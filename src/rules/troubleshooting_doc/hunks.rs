@@ -12,6 +12,9 @@ use crate::source::LineIndex;
 pub struct Hunk {
     pub removed: Vec<usize>,
     pub added: Vec<usize>,
+    /// The new-side line where the hunk sits: its first added line, or for a removal the
+    /// line that now follows the removed ones.
+    pub new_start: usize,
 }
 
 /// The hunks of a file from its sorted added and removed line numbers: runs of changed lines
@@ -24,6 +27,9 @@ pub fn hunks(added: &[usize], removed: &[usize]) -> Vec<Hunk> {
     while a < added.len() || r < removed.len() {
         let is_removed = removed.get(r) == Some(&old_line);
         let is_added = added.get(a) == Some(&new_line);
+        if (is_removed || is_added) && current == Hunk::default() {
+            current.new_start = new_line;
+        }
         if is_removed {
             current.removed.push(old_line);
             old_line += 1;
@@ -57,6 +63,17 @@ pub fn line_tokens(src: &[u8], lines: &LineIndex, line: usize) -> Vec<Token> {
     };
     let end = start + lines.line_text(line).len();
     tokens(src, start, end)
+}
+
+/// The tokens of several lines joined by single spaces, padded with a space at both ends, for
+/// asking whether a piece of code appears among them.
+pub fn joined(src: &[u8], lines: &LineIndex, numbers: &[usize]) -> String {
+    let mut out = String::from(" ");
+    for token in lines_tokens(src, lines, numbers) {
+        out.push_str(&String::from_utf8_lossy(&src[token.start..token.end]));
+        out.push(' ');
+    }
+    out
 }
 
 /// The tokens of several lines, in order.
@@ -159,11 +176,13 @@ mod tests {
             [
                 Hunk {
                     removed: vec![2],
-                    added: vec![2]
+                    added: vec![2],
+                    new_start: 2
                 },
                 Hunk {
                     removed: vec![],
-                    added: vec![5, 6]
+                    added: vec![5, 6],
+                    new_start: 5
                 }
             ]
         );
@@ -171,7 +190,8 @@ mod tests {
             hunks(&[], &[3, 4]),
             [Hunk {
                 removed: vec![3, 4],
-                added: vec![]
+                added: vec![],
+                new_start: 3
             }]
         );
     }
@@ -186,6 +206,7 @@ mod tests {
             let hunk = Hunk {
                 removed: vec![1],
                 added: vec![1],
+                new_start: 1,
             };
             kind((old.as_bytes(), &o), (new.as_bytes(), &n), &hunk)
         };

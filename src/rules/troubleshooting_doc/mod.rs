@@ -21,7 +21,7 @@ use crate::git::FileStatus;
 use crate::go::Span;
 use crate::rules::make_finding;
 use crate::source::LineIndex;
-use classify::{covering, Area, Classifier, FileView, Signal};
+use classify::{covering, Area, Classifier, FileView, HunkContext, Signal};
 use hunks::{HunkKind, Moves};
 
 pub const ID: &str = "troubleshooting-doc";
@@ -69,6 +69,8 @@ struct Hit {
     path: String,
     /// 1-based; on the new side unless `old`.
     line: usize,
+    /// The new-side line to report at: `line`, or where removed lines were.
+    anchor: usize,
     old: bool,
     signal: Signal,
 }
@@ -154,10 +156,10 @@ fn finding(ctx: &ChangeContext, doc: &str, hits: &[Hit], severity: Severity) -> 
         .and_then(|f| f.new)
         .map_or(&[][..], |v| v.src);
     let lines = LineIndex::new(new_src);
-    let span = if first.old {
+    let span = if new_src.is_empty() {
         Span::default()
     } else {
-        line_span(&lines, first.line)
+        line_span(&lines, first.anchor.min(lines.line_count()).max(1))
     };
     let area = hits
         .iter()
@@ -252,17 +254,21 @@ fn first_hit(
             },
             None => {
                 let lines = old_lines.as_ref()?;
-                let rows: Vec<usize> =
-                    (0..old.facts.decls.last().map_or(0, |d| d.span.end_row + 1)).collect();
+                let rows: Vec<usize> = (0..lines.line_count()).collect();
                 let view = FileView {
                     facts: old.facts,
                     lines,
                 };
                 let covered = covering(old.facts, &rows);
+                let whole = HunkContext {
+                    text_only: false,
+                    rows: (0, rows.len()),
+                    other_side: " ",
+                };
                 let inner = rows
                     .iter()
                     .zip(&covered)
-                    .find_map(|(&row, cover)| classifier.line(&view, dir, row, cover, false))?;
+                    .find_map(|(&row, cover)| classifier.line(&view, dir, row, cover, &whole))?;
                 Signal {
                     area: inner.area,
                     what: format!("deletes a file that {}", inner.what),
@@ -272,50 +278,73 @@ fn first_hit(
         return Some(Hit {
             path: file.path.to_string(),
             line: 1,
+            anchor: 1,
             old: true,
             signal,
         });
     }
-    // Lines of hunks that change code, by side; rows of hunks that change only string text.
-    let mut added_rows = Vec::new();
-    let mut removed_rows = Vec::new();
-    let mut text_only_rows = std::collections::HashSet::new();
     let old_src = file.old.map_or(&[][..], |v| v.src);
     let new_src = file.new.map_or(&[][..], |v| v.src);
     let old_index = old_lines.as_ref().unwrap_or(&empty);
     let new_index = new_lines.as_ref().unwrap_or(&empty);
+    // The rows of each side that change code, each with its hunk's context.
+    let mut contexts: Vec<(HunkContext<'static>, String)> = Vec::new();
+    let mut added_rows: Vec<(usize, usize)> = Vec::new();
+    let mut removed_rows: Vec<(usize, usize, usize)> = Vec::new();
     for hunk in hunks::hunks(file.added_lines, file.removed_lines) {
         let text_only = match hunks::kind((old_src, old_index), (new_src, new_index), &hunk) {
             HunkKind::Nothing | HunkKind::Rename => continue,
             HunkKind::TextOnly => true,
             HunkKind::Code => false,
         };
+        let span = |lines: &[usize]| {
+            (
+                lines.first().map_or(0, |l| l - 1),
+                lines.last().map_or(0, |l| l - 1),
+            )
+        };
+        let new_context = contexts.len();
+        contexts.push((
+            HunkContext {
+                text_only,
+                rows: span(&hunk.added),
+                other_side: "",
+            },
+            hunks::joined(old_src, old_index, &hunk.removed),
+        ));
+        let old_context = contexts.len();
+        contexts.push((
+            HunkContext {
+                text_only,
+                rows: span(&hunk.removed),
+                other_side: "",
+            },
+            hunks::joined(new_src, new_index, &hunk.added),
+        ));
         for &line in &hunk.added {
             let text = hunks::normalized(new_src, new_index, line);
             if !text.is_empty() && !moves.is_moved(&text, true) {
-                added_rows.push(line - 1);
-                if text_only {
-                    text_only_rows.insert((false, line - 1));
-                }
+                added_rows.push((line - 1, new_context));
             }
         }
         // A text-only edit is judged on its new version alone.
         for &line in hunk.removed.iter().filter(|_| !text_only) {
             let text = hunks::normalized(old_src, old_index, line);
             if !text.is_empty() && !moves.is_moved(&text, false) {
-                removed_rows.push(line - 1);
+                removed_rows.push((line - 1, old_context, hunk.new_start));
             }
         }
     }
     if let Some((area, glob)) = path_area {
-        let (old, row) = match (added_rows.first(), removed_rows.first()) {
-            (Some(&row), _) => (false, row),
-            (None, Some(&row)) => (true, row),
+        let (old, line, anchor) = match (added_rows.first(), removed_rows.first()) {
+            (Some(&(row, _)), _) => (false, row + 1, row + 1),
+            (None, Some(&(row, _, anchor))) => (true, row + 1, anchor),
             (None, None) => return None,
         };
         return Some(Hit {
             path: file.path.to_string(),
-            line: row + 1,
+            line,
+            anchor,
             old,
             signal: Signal {
                 area,
@@ -323,35 +352,53 @@ fn first_hit(
             },
         });
     }
-    let sides = [
-        (false, file.new, new_lines.as_ref(), &added_rows),
-        (true, file.old, old_lines.as_ref(), &removed_rows),
-    ];
-    for (old, version, lines, rows) in sides {
-        let (Some(version), Some(lines)) = (version, lines) else {
-            continue;
-        };
+    if let (Some(version), Some(lines)) = (file.new, new_lines.as_ref()) {
         let view = FileView {
             facts: version.facts,
             lines,
         };
-        let covered = covering(version.facts, rows);
-        for (&row, cover) in rows.iter().zip(&covered) {
-            let text_only = text_only_rows.contains(&(old, row));
-            if let Some(signal) = classifier.line(&view, dir, row, cover, text_only) {
-                let signal = if old {
-                    Signal {
-                        area: signal.area,
-                        what: removed(&signal.what),
-                    }
-                } else {
-                    signal
-                };
+        let rows: Vec<usize> = added_rows.iter().map(|&(row, _)| row).collect();
+        let covered = covering(version.facts, &rows);
+        for (&(row, context), cover) in added_rows.iter().zip(&covered) {
+            let (context, other_side) = &contexts[context];
+            let context = HunkContext {
+                other_side,
+                ..*context
+            };
+            if let Some(signal) = classifier.line(&view, dir, row, cover, &context) {
                 return Some(Hit {
                     path: file.path.to_string(),
                     line: row + 1,
-                    old,
+                    anchor: row + 1,
+                    old: false,
                     signal,
+                });
+            }
+        }
+    }
+    if let (Some(version), Some(lines)) = (file.old, old_lines.as_ref()) {
+        let view = FileView {
+            facts: version.facts,
+            lines,
+        };
+        let rows: Vec<usize> = removed_rows.iter().map(|&(row, _, _)| row).collect();
+        let covered = covering(version.facts, &rows);
+        for (&(row, context, anchor), cover) in removed_rows.iter().zip(&covered) {
+            let (context, other_side) = &contexts[context];
+            let context = HunkContext {
+                other_side,
+                ..*context
+            };
+            if let Some(signal) = classifier.line(&view, dir, row, cover, &context) {
+                return Some(Hit {
+                    path: file.path.to_string(),
+                    line: row + 1,
+                    anchor,
+                    old: true,
+                    signal: Signal {
+                        area: signal.area,
+                        what: removed(&signal.what),
+                    },
                 });
             }
         }
