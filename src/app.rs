@@ -136,7 +136,8 @@ fn check(args: CheckArgs) -> miette::Result<u8> {
         include_vendor: args.include_vendor,
         change: change_request(&args),
         scope: args.scope,
-        fix: args.fix,
+        // rdjson carries fixes as suggestions, so they are computed (not applied) for it.
+        fix: args.fix || args.format == Some(Format::Rdjson),
         no_prefilter: false,
     };
     let mut outcome = engine::check(&options)?;
