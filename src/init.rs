@@ -10,7 +10,7 @@ use crate::rules;
 /// Where users get the action and the pre-commit hook from.
 pub const REPO_URL: &str = match option_env!("CARGO_PKG_REPOSITORY") {
     Some(url) if !url.is_empty() => url,
-    _ => "https://github.com/OWNER/sre-policy",
+    _ => "https://github.com/sre-policy/sre-policy",
 };
 
 /// The release tag matching this binary.
@@ -136,7 +136,7 @@ jobs:
         uses: actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02 # v4.6.2
         with:
           name: sre-policy-sarif
-          path: sre-policy.sarif
+          path: ${{{{ steps.sre-policy.outputs.sarif }}}}
   upload-sarif:
     name: Upload SARIF
     needs: check

@@ -175,3 +175,27 @@ fn the_checker_catches_violations() {
     assert!(found[2].contains("not pinned"), "{found:#?}");
     assert!(found[3].contains("version comment"), "{found:#?}");
 }
+
+#[test]
+fn action_builds_in_its_own_folder_and_verifies_what_it_runs() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("action.yml");
+    let yaml = std::fs::read_to_string(path).unwrap();
+    let all = steps(&yaml);
+    let script = |id: &str| {
+        all.iter()
+            .find(|s| value(s, "id").as_deref() == Some(id))
+            .and_then(|s| value(s, "run"))
+            .unwrap_or_else(|| panic!("no run step with id {id}"))
+    };
+    let build = script("build");
+    let cd = build.find("cd \"$GITHUB_ACTION_PATH\"").expect("cd into the action");
+    let cargo = build.find("cargo install").expect("cargo install");
+    assert!(cd < cargo, "cargo must run in the action's folder");
+    assert!(build.contains("RUSTUP_TOOLCHAIN=stable"), "{build}");
+    assert!(build.contains(".sha256"), "a cached build is checked: {build}");
+    let release = script("release");
+    assert!(release.contains("sha256sums.txt") && release.contains("checksum mismatch"));
+    let check = script("check");
+    assert!(check.contains("sarif=\"$RUNNER_TEMP/"), "{check}");
+    assert!(check.contains("rm -f -- \"$sarif\""), "{check}");
+}
