@@ -199,3 +199,20 @@ fn action_builds_in_its_own_folder_and_verifies_what_it_runs() {
     assert!(check.contains("sarif=\"$RUNNER_TEMP/"), "{check}");
     assert!(check.contains("rm -f -- \"$sarif\""), "{check}");
 }
+
+#[test]
+fn the_wheel_hook_mirror_pins_this_version() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("packaging/pre-commit");
+    let pyproject: toml::Table =
+        toml::from_str(&std::fs::read_to_string(dir.join("pyproject.toml")).unwrap()).unwrap();
+    let version = env!("CARGO_PKG_VERSION");
+    assert_eq!(pyproject["project"]["version"].as_str(), Some(version));
+    let dependencies = pyproject["project"]["dependencies"].as_array().unwrap();
+    assert_eq!(
+        dependencies
+            .iter()
+            .filter_map(|d| d.as_str())
+            .collect::<Vec<_>>(),
+        vec![format!("sre-policy=={version}")]
+    );
+}
