@@ -216,3 +216,16 @@ fn the_wheel_hook_mirror_pins_this_version() {
         vec![format!("sre-policy=={version}")]
     );
 }
+
+#[test]
+fn release_workflow_is_pinned_and_least_privileged() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(".github/workflows/release.yml");
+    let yaml = std::fs::read_to_string(path).unwrap();
+    assert!(steps(&yaml).len() >= 10);
+    assert_eq!(violations(&yaml, &[]), Vec::<String>::new());
+    assert!(yaml.contains("\npermissions: {}\n"), "no default permissions");
+    // Write access only where it is used, each once.
+    assert_eq!(yaml.matches("contents: write").count(), 1);
+    assert_eq!(yaml.matches("id-token: write").count(), 1);
+    assert!(!yaml.contains("secrets."), "trusted publishing needs no secret");
+}
