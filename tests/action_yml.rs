@@ -188,11 +188,16 @@ fn action_builds_in_its_own_folder_and_verifies_what_it_runs() {
             .unwrap_or_else(|| panic!("no run step with id {id}"))
     };
     let build = script("build");
-    let cd = build.find("cd \"$GITHUB_ACTION_PATH\"").expect("cd into the action");
+    let cd = build
+        .find("cd \"$GITHUB_ACTION_PATH\"")
+        .expect("cd into the action");
     let cargo = build.find("cargo install").expect("cargo install");
     assert!(cd < cargo, "cargo must run in the action's folder");
     assert!(build.contains("RUSTUP_TOOLCHAIN=stable"), "{build}");
-    assert!(build.contains(".sha256"), "a cached build is checked: {build}");
+    assert!(
+        build.contains(".sha256"),
+        "a cached build is checked: {build}"
+    );
     let release = script("release");
     assert!(release.contains("sha256sums.txt") && release.contains("checksum mismatch"));
     let check = script("check");
@@ -223,9 +228,15 @@ fn release_workflow_is_pinned_and_least_privileged() {
     let yaml = std::fs::read_to_string(path).unwrap();
     assert!(steps(&yaml).len() >= 10);
     assert_eq!(violations(&yaml, &[]), Vec::<String>::new());
-    assert!(yaml.contains("\npermissions: {}\n"), "no default permissions");
+    assert!(
+        yaml.contains("\npermissions: {}\n"),
+        "no default permissions"
+    );
     // Write access only where it is used, each once.
     assert_eq!(yaml.matches("contents: write").count(), 1);
     assert_eq!(yaml.matches("id-token: write").count(), 1);
-    assert!(!yaml.contains("secrets."), "trusted publishing needs no secret");
+    assert!(
+        !yaml.contains("secrets."),
+        "trusted publishing needs no secret"
+    );
 }
