@@ -131,7 +131,7 @@ mod tests {
     use crate::report::test_support::{finding, report, stats};
     use crate::rules::RuleInfo;
 
-    fn rules_named<'a>(ids: &[&str], all: &'a [RuleInfo]) -> Vec<RuleInfo> {
+    fn rules_named(ids: &[&str], all: &[RuleInfo]) -> Vec<RuleInfo> {
         all.iter()
             .filter(|r| ids.contains(&r.id))
             .cloned()
