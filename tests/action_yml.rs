@@ -142,22 +142,36 @@ fn action_yml_is_safe() {
 
 #[test]
 fn the_printed_workflow_is_safe() {
-    let workflow = sre_policy::init::workflow_snippet();
-    // Only the action itself is referenced by tag (its SHA is the user's to pin; the snippet
-    // says how).
+    // Built from a release, the action is pinned to the release's commit: nothing is exempt.
+    let pinned = sre_policy::init::workflow_snippet_at(Some(&"a".repeat(40)));
+    assert_eq!(violations(&pinned, &[]), Vec::<String>::new());
+    // Otherwise only the action itself is referenced by tag (its SHA is the user's to pin; the
+    // snippet says how).
+    let workflow = sre_policy::init::workflow_snippet_at(None);
     let own = format!(
         "{}@",
         sre_policy::init::REPO_URL.trim_start_matches("https://github.com/")
     );
     assert_eq!(violations(&workflow, &[&own]), Vec::<String>::new());
+    assert!(
+        violations(&workflow, &[]).len() == 1,
+        "the tag form is the exception"
+    );
+    let expected = if sre_policy::init::RELEASE_COMMIT.is_empty() {
+        workflow
+    } else {
+        pinned.replace(&"a".repeat(40), sre_policy::init::RELEASE_COMMIT)
+    };
+    assert_eq!(sre_policy::init::workflow_snippet(), expected);
 }
 
 #[test]
 fn readme_shows_the_printed_snippets() {
     let readme =
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    // README shows the tag form: a release's commit SHA cannot be written into that release.
     for snippet in [
-        sre_policy::init::workflow_snippet(),
+        sre_policy::init::workflow_snippet_at(None),
         sre_policy::init::precommit_snippet(),
         sre_policy::init::makefile_snippet(),
     ] {

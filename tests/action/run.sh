@@ -41,7 +41,7 @@ import re, sys
 out = sys.stdin.read()
 wf = out.split("GitHub Actions:\n\n", 1)[1].split("\npre-commit", 1)[0]
 wf = "\n".join(line[4:] for line in wf.rstrip().split("\n")) + "\n"
-wf, n = re.subn(r"uses: (\S+/sre-policy)@v\S+", r"uses: \1@" + "0" * 40 + " # v0.1.0", wf)
+wf, n = re.subn(r"uses: (\S+/sre-policy)@(v\S+|[0-9a-f]{40} # v\S+)", r"uses: \1@" + "0" * 40 + " # v0.1.0", wf)
 assert n == 1, wf
 print(wf, end="")' > "$tmp/wf/.github/workflows/sre-policy.yml"
 "$venv/bin/zizmor" --offline --persona=pedantic --no-progress "$tmp/wf/.github/workflows/sre-policy.yml" \
