@@ -41,7 +41,8 @@ export CARGO_TARGET_DIR="$here/target/precommit-build"
 if [ "$mode" = wheel ]; then
   # A first run as a developer without Rust has it: a fresh hook cache, no cargo anywhere on
   # PATH, and pip limited to the local wheel index (the wheel, and the mirror's build backend).
-  export PRE_COMMIT_HOME="$(mktemp -d)"
+  wheel_home="$(mktemp -d)"
+  export PRE_COMMIT_HOME="$wheel_home"
   if ! ls "$wheels"/setuptools-*.whl >/dev/null 2>&1; then
     "$venv/bin/pip" download --quiet --only-binary :all: --dest "$wheels" "setuptools>=61"
   fi
@@ -52,7 +53,7 @@ if [ "$mode" = wheel ]; then
 fi
 
 tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
+trap 'rm -rf "$tmp" ${wheel_home:+"$wheel_home"}' EXIT
 export GIT_CONFIG_GLOBAL="$tmp/gitconfig" GIT_CONFIG_NOSYSTEM=1
 export GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@example.com GIT_COMMITTER_NAME=t \
   GIT_COMMITTER_EMAIL=t@example.com
@@ -158,5 +159,4 @@ fi
 git add svc/handler.go
 git commit -qm "add handler" > "$tmp/out" 2>&1 || { cat "$tmp/out"; fail "the annotated handler was blocked"; }
 [ "$(git rev-list --count HEAD)" = 2 ] || fail "the commit was not made"
-if [ "$mode" = wheel ]; then rm -rf "$PRE_COMMIT_HOME"; fi
 echo "pre-commit ($mode): ok"
