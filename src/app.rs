@@ -161,7 +161,8 @@ fn check(args: CheckArgs) -> miette::Result<u8> {
         no_ignore: args.no_ignore,
         change: change_request(&args),
         scope: args.scope,
-        fix: args.fix,
+        // rdjson carries fixes as suggestions, so they are computed (not applied) for it.
+        fix: args.fix || args.format == Some(Format::Rdjson),
         no_prefilter: false,
         pull_request: pull_request(),
     };

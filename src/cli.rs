@@ -10,7 +10,8 @@ use crate::report::Format;
 #[derive(Debug, Parser)]
 #[command(
     name = "sre-policy",
-    version,
+    // The package version and, in a build from a git checkout, the commit and its date.
+    version = env!("SRE_POLICY_LONG_VERSION"),
     about = "A fast, diff-aware SRE policy linter for Go repositories",
     propagate_version = true
 )]

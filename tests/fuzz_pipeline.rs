@@ -178,11 +178,15 @@ fn pipeline(name: &str, bytes: &[u8]) -> Result<(), String> {
             Format::Json,
             Format::Sarif,
             Format::Github,
+            Format::Gitlab,
+            Format::Junit,
+            Format::Checkstyle,
+            Format::Rdjson,
         ] {
             let out = report::render(format, &report);
             let text = String::from_utf8(out).map_err(|e| format!("{format:?} not UTF-8: {e}"))?;
             match format {
-                Format::Json | Format::Sarif => {
+                Format::Json | Format::Sarif | Format::Gitlab | Format::Rdjson => {
                     serde_json::from_str::<serde_json::Value>(&text)
                         .map_err(|e| format!("{format:?} is not valid JSON: {e}"))?;
                 }
@@ -195,6 +199,10 @@ fn pipeline(name: &str, bytes: &[u8]) -> Result<(), String> {
                     if let Some(line) = text.lines().find(|l| !l.starts_with("::")) {
                         return Err(format!("github: a line that is not a command: {line:?}"));
                     }
+                }
+                Format::Junit | Format::Checkstyle => {
+                    roxmltree::Document::parse(&text)
+                        .map_err(|e| format!("{format:?} is not well-formed XML: {e}"))?;
                 }
                 Format::Human => {
                     if text.contains('\0') {

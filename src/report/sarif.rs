@@ -226,7 +226,7 @@ fn hex_digit(nibble: u8) -> char {
 /// One fingerprint per finding, in order. It hashes what identifies a finding without
 /// its line number, so inserting lines above does not change it: rule id, path, the
 /// whitespace-normalised source line, and which occurrence of that triple it is.
-fn fingerprints(report: &Report) -> Vec<String> {
+pub(crate) fn fingerprints(report: &Report) -> Vec<String> {
     let mut seen: HashMap<(&str, &str, String), usize> = HashMap::new();
     // Lines of each file, split once: a file may have thousands of findings.
     let mut lines_by_path: HashMap<&str, Vec<&str>> = HashMap::new();
