@@ -53,6 +53,10 @@ pub struct TroubleshootingTable {
     pub observability_packages: Vec<String>,
     /// Fields whose assignment configures a client, server, transport or pool.
     pub config_fields: Vec<String>,
+    /// Words of type names that are clients, servers, connections or stores.
+    pub client_type_words: Vec<String>,
+    /// Folders of tests, examples and tools: changes there never count.
+    pub non_service_dirs: Vec<String>,
 }
 
 /// Metric naming conventions (`rules/metric-units.toml`).

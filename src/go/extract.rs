@@ -708,6 +708,10 @@ impl<'s> Extractor<'s> {
         else {
             return;
         };
+        let type_name = match node.child_by_field_name("type").map(|t| self.type_ref(t)) {
+            Some(TypeRef::Named { name, .. }) => name,
+            _ => String::new(),
+        };
         let mut cursor = node.walk();
         let names: Vec<String> = node
             .children_by_field_name("name", &mut cursor)
@@ -718,6 +722,7 @@ impl<'s> Extractor<'s> {
                 struct_name: struct_name.clone(),
                 field,
                 package: package.clone(),
+                type_name: type_name.clone(),
             });
         }
     }

@@ -226,6 +226,8 @@ pub struct StructField {
     pub field: String,
     /// The package's local name in the declaring file.
     pub package: String,
+    /// The type's name in that package.
+    pub type_name: String,
 }
 
 /// A composite literal anywhere in the file: `http.Client{Timeout: t}`.

@@ -44,8 +44,8 @@ pub struct ParsedFile {
     pub metrics: Vec<MetricDecl>,
 }
 
-/// Struct fields typed by imported packages: (folder, struct) → (field, import path).
-pub type FieldTypes = HashMap<(String, String), Vec<(String, String)>>;
+/// Struct fields typed by imported packages: (folder, struct) → (field, import path, type name).
+pub type FieldTypes = HashMap<(String, String), Vec<(String, String, String)>>;
 
 /// What the index knows of one package (folder).
 #[derive(Debug, Default)]
@@ -86,7 +86,11 @@ impl ProjectIndex {
                         .field_types
                         .entry((dir.to_string(), field.struct_name.clone()))
                         .or_default()
-                        .push((field.field.clone(), path.to_string()));
+                        .push((
+                            field.field.clone(),
+                            path.to_string(),
+                            field.type_name.clone(),
+                        ));
                 }
             }
             let package = index.packages.entry(dir.to_string()).or_default();

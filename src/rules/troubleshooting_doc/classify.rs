@@ -79,6 +79,11 @@ pub struct Classifier<'a> {
     index: &'a ProjectIndex,
     /// Repository folders of packages known to do I/O, by function or method name.
     io_functions: RefCell<HashMap<String, HashMap<String, Option<Signal>>>>,
+    /// Whether a function's body does I/O, by (facts address, function index).
+    io_bodies: RefCell<HashMap<(usize, usize), Option<Signal>>>,
+    /// Set while a function body is searched: calls into the repository's functions are not
+    /// followed further.
+    direct: std::cell::Cell<bool>,
 }
 
 impl<'a> Classifier<'a> {
@@ -88,6 +93,8 @@ impl<'a> Classifier<'a> {
             settings,
             index,
             io_functions: RefCell::new(HashMap::new()),
+            io_bodies: RefCell::new(HashMap::new()),
+            direct: std::cell::Cell::new(false),
         }
     }
 
@@ -131,6 +138,15 @@ impl<'a> Classifier<'a> {
     ) -> bool {
         map.get(path)
             .is_some_and(|names| names.iter().any(|n| n == name || n == "*"))
+    }
+
+    /// A type that is a client, server, connection or store, by its name.
+    fn is_client_type(&self, type_name: &str) -> bool {
+        self.data
+            .troubleshooting
+            .client_type_words
+            .iter()
+            .any(|w| type_name.contains(w.as_str()))
     }
 
     /// A method call that only logs, traces or counts (`logger.Info`, `span.End`).
@@ -212,8 +228,114 @@ impl<'a> Classifier<'a> {
             if let Some(signal) = self.block_header(file, dir, row) {
                 return Some(signal);
             }
+            if let Some(signal) = self.client_import(facts, row) {
+                return Some(signal);
+            }
         }
-        self.field_assignment(file, row)
+        if let Some(signal) = self.field_assignment(file, row) {
+            return Some(signal);
+        }
+        if text_only || self.only_observes(facts, covering, &literals, row) {
+            return None;
+        }
+        self.inside_io_function(facts, dir, row)
+    }
+
+    /// Whether every call written on the row logs, traces, counts or reads the clock: such a
+    /// line changes what is observed, not what is done.
+    fn only_observes(
+        &self,
+        facts: &Facts,
+        covering: &Covering,
+        literals: &[Span],
+        row: usize,
+    ) -> bool {
+        let table = &self.data.troubleshooting;
+        let calls: Vec<&Call> = covering
+            .calls
+            .iter()
+            .map(|&i| &facts.calls[i])
+            .filter(|c| !inside_literal(literals, c.span, row))
+            .collect();
+        // The outermost calls: what a call nested in a log call computes is logged too.
+        let outermost: Vec<&&Call> = calls
+            .iter()
+            .filter(|c| {
+                !calls.iter().any(|o| {
+                    o.span != c.span && o.span.start <= c.span.start && c.span.end <= o.span.end
+                })
+            })
+            .collect();
+        if outermost.is_empty() {
+            return false;
+        }
+        outermost.iter().all(|call| match &call.callee {
+            Expr::Selector(receiver, name) => {
+                let package = receiver.as_ident().and_then(|p| facts.import_path_of(p));
+                match package {
+                    Some("time") => matches!(name.as_str(), "Now" | "Since" | "Until"),
+                    Some(path) => table.observability_packages.iter().any(|o| o == path),
+                    None => self.is_observability(name),
+                }
+            }
+            _ => false,
+        })
+    }
+
+    /// An import of a client library (outside the standard library): switching a store's or
+    /// service's client is a change of how it is reached.
+    fn client_import(&self, facts: &Facts, row: usize) -> Option<Signal> {
+        let import = facts
+            .imports
+            .iter()
+            .find(|i| i.span.start_row <= row && row <= i.span.end_row)?;
+        let first = import.path.split('/').next()?;
+        if !first.contains('.') {
+            return None;
+        }
+        let area = self.area_of(&import.path)?;
+        Some(Signal {
+            area,
+            what: format!("imports the {} client `{}`", area.as_str(), import.path),
+        })
+    }
+
+    /// A changed line of code in a function that itself does network or storage I/O: what
+    /// it computes reaches the I/O (a request's parameters, what a write stores).
+    fn inside_io_function(&self, facts: &Facts, dir: &str, row: usize) -> Option<Signal> {
+        let (index, func) = facts.funcs.iter().enumerate().find(|(_, f)| {
+            f.enclosing.is_none()
+                && !matches!(f.kind, FuncKind::Literal)
+                && f.span.start_row < row
+                && row < f.span.end_row
+        })?;
+        let key = (facts as *const Facts as usize, index);
+        if let Some(known) = self.io_bodies.borrow().get(&key) {
+            return known.clone();
+        }
+        let in_body = |call: &&Call| {
+            let mut scope = call.func;
+            while let Some(i) = scope {
+                if i == index {
+                    return true;
+                }
+                scope = facts.funcs.get(i).and_then(|f| f.enclosing);
+            }
+            false
+        };
+        self.direct.set(true);
+        let found = facts
+            .calls
+            .iter()
+            .filter(in_body)
+            .find_map(|call| self.call_of(facts, dir, call, true));
+        self.direct.set(false);
+        let found = found.map(|inner| Signal {
+            area: inner.area,
+            what: format!("changes `{}`, which {}", func.display_name(), inner.what),
+        });
+        self.io_bodies.borrow_mut().insert(key, found.clone());
+        found
     }
 
     /// A changed `for`, `if`, `switch` or `select` header whose block does I/O: it changes how
@@ -282,11 +404,9 @@ impl<'a> Classifier<'a> {
             .find_map(|site| {
                 let path = facts.import_path_of(&site.package)?;
                 let area = self.area_of(path)?;
-                if Self::listed(
-                    &self.data.troubleshooting.value_types,
-                    path,
-                    &site.type_name,
-                ) || Self::listed(&self.data.troubleshooting.pure_functions, path, "*")
+                let table = &self.data.troubleshooting;
+                if !self.is_client_type(&site.type_name)
+                    || Self::listed(&table.value_types, path, &site.type_name)
                 {
                     return None;
                 }
@@ -329,6 +449,11 @@ impl<'a> Classifier<'a> {
 
     /// Whether `call` does network or storage I/O.
     fn call(&self, facts: &Facts, dir: &str, call: &Call) -> Option<Signal> {
+        self.call_of(facts, dir, call, false)
+    }
+
+    /// Whether `call` does I/O; with `io_only`, routes and response writes do not count.
+    fn call_of(&self, facts: &Facts, dir: &str, call: &Call, io_only: bool) -> Option<Signal> {
         let table = &self.data.troubleshooting;
         match &call.callee {
             Expr::Selector(receiver, name) => {
@@ -341,7 +466,9 @@ impl<'a> Classifier<'a> {
                         return None;
                     }
                     if let Some(area) = self.area_of(path) {
-                        if Self::listed(&table.pure_functions, path, name) {
+                        if Self::listed(&table.pure_functions, path, name)
+                            || (io_only && builds_message(call))
+                        {
                             return None;
                         }
                         return Some(Signal {
@@ -366,13 +493,21 @@ impl<'a> Classifier<'a> {
                 if self.is_observability(name) {
                     return None;
                 }
-                if let Some(signal) = self.route(call, name) {
-                    return Some(signal);
+                if name == "ServeHTTP" {
+                    return Some(Signal {
+                        area: Area::Network,
+                        what: format!("serves requests through `{}`", written(&call.callee)),
+                    });
                 }
-                if let Some(signal) = self.handler_write(facts, call, receiver, name) {
-                    return Some(signal);
+                if !io_only {
+                    if let Some(signal) = self.route(call, name) {
+                        return Some(signal);
+                    }
+                    if let Some(signal) = self.handler_write(facts, call, receiver, name) {
+                        return Some(signal);
+                    }
                 }
-                self.method_on_typed_value(facts, dir, call, receiver, name)
+                self.method_on_typed_value(facts, dir, call, receiver, name, io_only)
             }
             Expr::Ident(name) => {
                 // A function of this package.
@@ -388,7 +523,9 @@ impl<'a> Classifier<'a> {
 
     /// `r.HandleFunc("/path", h)`, `e.GET("/path", h)`, `mux.Handle("GET /x", h)`.
     fn route(&self, call: &Call, name: &str) -> Option<Signal> {
-        if !REGISTER.contains(&name) {
+        // A local helper spelled like a router method (`aH.handleFunc(router, h, "/x")`)
+        // registers routes too.
+        if !REGISTER.iter().any(|r| r.eq_ignore_ascii_case(name)) {
             return None;
         }
         let pattern = call.args.iter().find_map(|a| match a {
@@ -447,6 +584,7 @@ impl<'a> Classifier<'a> {
     /// `s.db.Query(...)` (a field of the receiver typed by a network or storage package),
     /// `f.Sync()` (a file opened in the same function), `client.Do(...)` (a variable made by
     /// such a package), `s.flush()` (a method of this package that does I/O).
+    #[allow(clippy::too_many_arguments)]
     fn method_on_typed_value(
         &self,
         facts: &Facts,
@@ -454,18 +592,19 @@ impl<'a> Classifier<'a> {
         call: &Call,
         receiver: &Expr,
         name: &str,
+        io_only: bool,
     ) -> Option<Signal> {
         let table = &self.data.troubleshooting;
         match receiver {
             Expr::Selector(base, field) => {
                 let variable = base.as_ident()?;
                 let receiver_type = receiver_type_of(facts, call.func, variable)?;
-                let (_, path) = self
+                let (_, path, type_name) = self
                     .index
                     .field_types
                     .get(&(dir.to_string(), receiver_type))?
                     .iter()
-                    .find(|(f, _)| f == field)?;
+                    .find(|(f, _, _)| f == field)?;
                 if Self::listed(&table.file_functions, path, "OpenFile")
                     && table.file_methods.iter().any(|m| m == name)
                 {
@@ -475,6 +614,9 @@ impl<'a> Classifier<'a> {
                     });
                 }
                 let area = self.area_of(path)?;
+                if !self.is_client_type(type_name) {
+                    return None;
+                }
                 Some(Signal {
                     area,
                     what: format!("calls `{variable}.{field}.{name}` ({})", short(path)),
@@ -482,6 +624,10 @@ impl<'a> Classifier<'a> {
             }
             Expr::Ident(variable) => {
                 if let Some((package, type_name)) = parameter_type(facts, call.func, variable) {
+                    if io_only {
+                        // An iterator or value handed in: not a client the function drives.
+                        return None;
+                    }
                     let path = facts.import_path_of(&package)?;
                     let area = self.area_of(path)?;
                     if Self::listed(&table.value_types, path, &type_name) {
@@ -535,6 +681,10 @@ impl<'a> Classifier<'a> {
     /// Whether the function or method `name` of the repository package in `dir` does I/O,
     /// directly or through other functions of loaded packages; memoized, cycles cut.
     fn repository_function(&self, dir: &str, name: &str) -> Option<Signal> {
+        // Only the functions a changed line calls are looked into, not what those call.
+        if self.direct.get() {
+            return None;
+        }
         if let Some(known) = self
             .io_functions
             .borrow()
@@ -551,6 +701,7 @@ impl<'a> Classifier<'a> {
             .insert(name.to_string(), None);
         let mut found = None;
         let mut seen = HashSet::new();
+        self.direct.set(true);
         'files: for file in self.index.package_files(dir) {
             let facts = &file.facts;
             for (index, func) in facts.funcs.iter().enumerate() {
@@ -572,13 +723,14 @@ impl<'a> Classifier<'a> {
                     false
                 };
                 for call in facts.calls.iter().filter(in_body) {
-                    if let Some(signal) = self.call(facts, dir, call) {
+                    if let Some(signal) = self.call_of(facts, dir, call, true) {
                         found = Some(signal);
                         break 'files;
                     }
                 }
             }
         }
+        self.direct.set(false);
         self.io_functions
             .borrow_mut()
             .entry(dir.to_string())
@@ -588,8 +740,21 @@ impl<'a> Classifier<'a> {
     }
 }
 
+/// `a.b.c` as written, for messages.
+fn written(expr: &Expr) -> String {
+    match expr {
+        Expr::Ident(name) => name.clone(),
+        Expr::Selector(base, name) => format!("{}.{name}", written(base)),
+        Expr::Call { callee, .. } => format!("{}(…)", written(callee)),
+        _ => "…".to_string(),
+    }
+}
+
 /// Calls whose string arguments are messages for people: errors, logs, HTTP error bodies.
 const MESSAGE_CALLS: &[&str] = &[
+    "HTTPResponseFromError",
+    "FromError",
+    "Convert",
     "Error",
     "Errorf",
     "New",

@@ -84,13 +84,17 @@ fn run(ctx: &ChangeContext) -> RuleOutput {
         output.notes.push(note);
         return output;
     }
+    let non_service = &ctx.data.troubleshooting.non_service_dirs;
     let files: Vec<&ChangedGoFile> = ctx
         .files
         .iter()
         .filter(|file| {
             let generated = file.new.is_some_and(|v| crate::walk::is_generated(v.src))
                 || file.old.is_some_and(|v| crate::walk::is_generated(v.src));
-            !generated
+            let in_tests_or_tools = crate::walk::parent_dir(file.path)
+                .split('/')
+                .any(|dir| non_service.iter().any(|n| n == dir));
+            !generated && !in_tests_or_tools
         })
         .collect();
     // Only what the commits after a waiver added counts; a waiver in the last commit waives all.
