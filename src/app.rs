@@ -96,13 +96,7 @@ fn pull_request_base() -> Option<String> {
 /// Writes a report to `path`, or to standard output.
 fn write_report(path: Option<&Path>, bytes: &[u8]) -> miette::Result<()> {
     match path {
-        Some(path) => std::fs::write(path, bytes).map_err(|e| {
-            miette::miette!(
-                help = "check that the folder exists and is writable",
-                "cannot write report to {}: {e}",
-                path.display()
-            )
-        }),
+        Some(path) => crate::write::write_file(path, bytes).map_err(|e| e.into_report("report to")),
         None => write_stdout(bytes),
     }
 }

@@ -20,6 +20,7 @@ pub mod rules;
 pub mod source;
 pub mod suppress;
 pub mod walk;
+pub mod write;
 
 pub use app::run;
 pub use engine::{check, CheckOptions, CheckOutcome, Scope};
