@@ -22,8 +22,7 @@ use crate::source::LineIndex;
 use crate::suppress::{self, Suppression};
 use crate::walk::{self, SourceFile, WalkOptions};
 
-/// Files larger than this are not parsed (a warning says so), unless generated.
-pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
+pub use crate::source::MAX_FILE_BYTES;
 
 const PARSE_ERROR: &str = "parse-error";
 
@@ -739,7 +738,7 @@ fn ms(duration: Duration) -> f64 {
 
 fn read_input(input: &Input) -> Result<Vec<u8>, String> {
     match &input.content {
-        Content::Bytes(bytes) => Ok(bytes.clone()),
+        Content::Bytes(bytes) => crate::source::check_size(bytes).map(|()| bytes.clone()),
         Content::Disk(abs) => read_source_file(abs),
     }
 }
@@ -840,8 +839,8 @@ fn check_input(
     };
     let parsed = match parser.parse(&src) {
         Ok(parsed) => parsed,
-        Err(ParseFailure::TimedOut) => {
-            result.skipped = Some("skipped: parsing took too long".to_string());
+        Err(ParseFailure::Unchecked(reason)) => {
+            result.skipped = Some(reason);
             return result;
         }
         Err(ParseFailure::Internal(reason)) => {
