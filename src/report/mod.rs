@@ -9,6 +9,7 @@ pub mod compact;
 pub mod github;
 pub mod human;
 pub mod json;
+pub mod markdown;
 pub mod sarif;
 
 pub use github::step_summary_markdown;
