@@ -13,7 +13,7 @@ use crate::config::{DocSetting, Settings};
 use crate::data::RuleData;
 use crate::finding::Finding;
 use crate::git::FileStatus;
-use crate::go::{Facts, Span};
+use crate::go::{Facts, Span, TopDecl};
 use crate::rules::make_finding;
 use crate::source::LineIndex;
 
@@ -246,13 +246,22 @@ fn first_qualifying(
     for (side, version, lines, verb) in sides {
         let Some(version) = version else { continue };
         let index = LineIndex::new(version.src);
-        for &line in lines {
-            if is_blank_or_comment(version, &index, line) {
-                continue;
-            }
+        let mut decl_uses = HashMap::new();
+        for line in code_lines(version, &index, lines) {
             let found = match path_kind {
                 Some((kind, glob)) => Some((kind, format!("a file under `{glob}`"))),
-                None => classify_line(version.facts, line - 1, dir, kinds, ctx.fields, verb),
+                None => {
+                    let row = line - 1;
+                    classify_line(
+                        version.facts,
+                        row,
+                        dir,
+                        kinds,
+                        ctx.fields,
+                        verb,
+                        &mut decl_uses,
+                    )
+                }
             };
             if let Some((kind, reason)) = found {
                 let reason = match side {
@@ -284,7 +293,12 @@ fn path_glob_kind<'s>(path: &str, settings: &'s Settings) -> Option<(&'static st
         .or_else(|| first(&settings.network_paths, &config.network_paths).map(|g| ("network", g)))
 }
 
-/// Why the code on 0-based `row` is network or storage code, if it is.
+/// The network and storage uses of one declaration, `(row, kind, reason)`, by row (stable:
+/// package uses before field uses on one row).
+type DeclUses = Vec<(usize, &'static str, String)>;
+
+/// Why the code on 0-based `row` is network or storage code, if it is. `cache` holds each
+/// declaration's uses, found once however many of its lines changed.
 fn classify_line(
     facts: &Facts,
     row: usize,
@@ -292,21 +306,37 @@ fn classify_line(
     kinds: &PackageKinds,
     fields: &FieldTypes,
     verb: &str,
+    cache: &mut HashMap<usize, DeclUses>,
 ) -> Option<(&'static str, String)> {
-    let decl = facts
-        .decls
-        .iter()
-        .find(|d| d.span.start_row <= row && row <= d.span.end_row)?;
+    let (at, decl) = facts.decl_at(row)?;
     if decl.is_import {
-        let import = facts
-            .imports
-            .iter()
-            .find(|i| i.span.start_row <= row && row <= i.span.end_row)?;
+        let import = facts.import_at(row)?;
         return kinds
             .kind(&import.path)
             .map(|k| (k, format!("{verb} the import of {}", import.path)));
     }
-    let mut uses: Vec<(usize, &'static str, String)> = Vec::new();
+    let uses = cache
+        .entry(at)
+        .or_insert_with(|| decl_uses(facts, decl, dir, kinds, fields));
+    // The use on the changed line itself names the reason best; else the declaration's first.
+    let on_row = uses.partition_point(|(use_row, _, _)| *use_row < row);
+    let (_, kind, reason) = uses
+        .get(on_row)
+        .filter(|(use_row, _, _)| *use_row == row)
+        .or_else(|| uses.first())?;
+    Some((kind, reason.clone()))
+}
+
+/// The network and storage uses of `decl`: imported packages, and for a method the receiver's
+/// fields typed by such packages.
+fn decl_uses(
+    facts: &Facts,
+    decl: &TopDecl,
+    dir: &str,
+    kinds: &PackageKinds,
+    fields: &FieldTypes,
+) -> DeclUses {
+    let mut uses: DeclUses = Vec::new();
     for package_use in &decl.uses {
         let Some(path) = facts.import_path_of(&package_use.package) else {
             continue;
@@ -337,28 +367,55 @@ fn classify_line(
             }
         }
     }
-    // The use on the changed line itself names the reason best; else the declaration's first.
-    uses.sort_by_key(|(use_row, _, _)| (*use_row != row, *use_row));
-    uses.into_iter()
-        .next()
-        .map(|(_, kind, reason)| (kind, reason))
+    uses.sort_by_key(|(use_row, _, _)| *use_row);
+    uses
 }
 
-/// A changed line that is empty or holds only comments does not count.
-fn is_blank_or_comment(version: Version, index: &LineIndex, line: usize) -> bool {
-    let Some(start) = index.line_start(line) else {
-        return true;
+/// The changed `lines` (1-based) that hold code, not only blanks and comments, in ascending
+/// order: one sweep over the lines and the file's comments (both in source order), so a
+/// change of many comment lines costs no more than reading them.
+fn code_lines(version: Version, index: &LineIndex, lines: &[usize]) -> Vec<usize> {
+    let mut sorted = Vec::new();
+    let lines = if lines.is_sorted() {
+        lines
+    } else {
+        sorted.extend_from_slice(lines);
+        sorted.sort_unstable();
+        &sorted
     };
-    let text = index.line_text(line);
-    let end = start + text.len();
-    let mut code = text.to_vec();
-    for comment in &version.facts.comments {
-        let (from, to) = (comment.span.start.max(start), comment.span.end.min(end));
-        if from < to {
-            code[from - start..to - start].fill(b' ');
+    let comments = &version.facts.comments;
+    let mut next_comment = 0;
+    let mut code = Vec::new();
+    let mut found = Vec::new();
+    for &line in lines {
+        let Some(start) = index.line_start(line) else {
+            continue;
+        };
+        let text = index.line_text(line);
+        let end = start + text.len();
+        // Comments that end before this line end before every later one too.
+        while comments
+            .get(next_comment)
+            .is_some_and(|c| c.span.end <= start)
+        {
+            next_comment += 1;
+        }
+        code.clear();
+        code.extend_from_slice(text);
+        for comment in comments[next_comment..]
+            .iter()
+            .take_while(|c| c.span.start < end)
+        {
+            let (from, to) = (comment.span.start.max(start), comment.span.end.min(end));
+            if from < to {
+                code[from - start..to - start].fill(b' ');
+            }
+        }
+        if !code.iter().all(u8::is_ascii_whitespace) {
+            found.push(line);
         }
     }
-    code.iter().all(u8::is_ascii_whitespace)
+    found
 }
 
 /// The span of 1-based `line`'s text without its indentation.
