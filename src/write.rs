@@ -55,6 +55,11 @@ pub fn write_file(target: &Path, bytes: &[u8]) -> Result<(), WriteError> {
                 "remove the link (or choose another path); the tool then writes a regular file there",
             ));
         }
+        if is_char_device(metadata) {
+            // `/dev/null`: written in place (a rename would replace the device).
+            return write_device(target, bytes)
+                .map_err(|e| error(e.to_string(), "check the device's permissions"));
+        }
         if !metadata.is_file() {
             return Err(error(
                 "it exists and is not a regular file".to_string(),
@@ -99,4 +104,25 @@ pub fn write_file(target: &Path, bytes: &[u8]) -> Result<(), WriteError> {
         let _ = folder.sync_all();
     }
     Ok(())
+}
+
+#[cfg(unix)]
+fn is_char_device(metadata: &std::fs::Metadata) -> bool {
+    std::os::unix::fs::FileTypeExt::is_char_device(&metadata.file_type())
+}
+
+#[cfg(not(unix))]
+fn is_char_device(_: &std::fs::Metadata) -> bool {
+    false
+}
+
+fn write_device(target: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW);
+    }
+    options.open(target)?.write_all(bytes)
 }

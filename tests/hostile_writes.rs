@@ -3,6 +3,7 @@
 //! an old fixed temporary name is never written through.
 #![cfg(unix)]
 
+use std::os::unix::fs::FileTypeExt;
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -106,6 +107,13 @@ fn reports_replace_a_regular_file_whole() {
     let sarif: serde_json::Value =
         serde_json::from_slice(&std::fs::read(root.join("report.sarif")).unwrap()).unwrap();
     assert_eq!(sarif["version"], "2.1.0");
+    // A device is written in place, never replaced.
+    let output = run(root, &["check", ".", "--sarif", "/dev/null"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(std::fs::metadata("/dev/null")
+        .unwrap()
+        .file_type()
+        .is_char_device());
 }
 
 #[test]
