@@ -21,8 +21,8 @@ pub const PARSE_BUDGET: Duration = Duration::from_secs(10);
 
 /// A parse may take this long plus [`PARSE_TIME_PER_MIB`] per MiB of source: several times
 /// what tree-sitter-go needs for real code, far less than pathological error recovery takes.
-const PARSE_TIME_BASE: Duration = Duration::from_secs(1);
-const PARSE_TIME_PER_MIB: Duration = Duration::from_secs(1);
+const PARSE_TIME_BASE: Duration = Duration::from_secs(2);
+const PARSE_TIME_PER_MIB: Duration = Duration::from_secs(2);
 
 /// Files with more tokens are not parsed: tree-sitter's tree (and its error recovery) costs
 /// up to about 300 bytes per token, so this bounds one parse to about 300 MB. Real Go code
