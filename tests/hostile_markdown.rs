@@ -42,6 +42,9 @@ fn file_and_team_names_cannot_inject_markdown_into_the_step_summary() {
         &["check", ".", "--format", "github"],
         &[
             ("GITHUB_ACTIONS", "true"),
+            // Not a pull request run, even when the tests themselves run in one.
+            ("GITHUB_EVENT_PATH", ""),
+            ("GITHUB_BASE_REF", ""),
             ("GITHUB_STEP_SUMMARY", summary.to_str().unwrap()),
         ],
     );

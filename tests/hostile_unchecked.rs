@@ -62,7 +62,12 @@ fn an_unchecked_file_fails_the_run_when_asked_and_under_github_actions() {
     );
     assert_eq!(run.code, Some(0), "{}", run.stderr);
 
-    let actions = [("GITHUB_ACTIONS", "true")];
+    // Not a pull request run, even when the tests themselves run in one.
+    let actions = [
+        ("GITHUB_ACTIONS", "true"),
+        ("GITHUB_EVENT_PATH", ""),
+        ("GITHUB_BASE_REF", ""),
+    ];
     let run = sre_policy_env(dir.path(), &["check", "."], &actions);
     assert_eq!(run.code, Some(1), "{}\n{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("big.go"), "{}", run.stdout);
