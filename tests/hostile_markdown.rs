@@ -31,6 +31,7 @@ fn file_and_team_names_cannot_inject_markdown_into_the_step_summary() {
         "~~gone~~.go",
         "www.evil.example.go",
         "[click](https:evil.example).go",
+        "a\\|<i>b` | `x.go",
     ] {
         std::fs::write(dir.path().join(name), HANDLER).unwrap();
     }
@@ -51,7 +52,7 @@ fn file_and_team_names_cannot_inject_markdown_into_the_step_summary() {
     run.assert_source_level();
     let markdown = std::fs::read_to_string(&summary).unwrap();
     let html = render_gfm(&markdown);
-    for injected in ["<img", "<b>", "<del>", "<a ", "<h1>"] {
+    for injected in ["<img", "<b>", "<i>", "<del>", "<a ", "<h1>"] {
         assert!(
             !html.contains(injected),
             "`{injected}` in {html}\nfrom {markdown}"
@@ -66,6 +67,8 @@ fn file_and_team_names_cannot_inject_markdown_into_the_step_summary() {
         "<code>~~gone~~.go:6</code>",
         "<code>www.evil.example.go:6</code>",
         "<code># Heading.go</code>",
+        // (One cell: the pipes and backticks stay inside the code span.)
+        "&lt;i&gt;b` | `x.go:6</code></td>",
     ] {
         assert!(html.contains(shown), "`{shown}` not in {html}");
     }
