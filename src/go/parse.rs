@@ -6,9 +6,12 @@
 //! one linear pass over the bytes ([`shape`]) counts tokens and bracket nesting, and a file
 //! beyond [`MAX_TOKENS`] or with unbalanced nesting deeper than [`MAX_UNBALANCED_DEPTH`] is
 //! not parsed; the parse itself is cancelled past a deadline that grows with the file's size
-//! (at most [`PARSE_BUDGET`]). Such a file is reported as not checked, never silently passed.
+//! (at most [`PARSE_BUDGET`]), or past a shorter allowance once the run has spent
+//! [`SLOW_PARSE_POOL`] on slow parses. Such a file is reported as not checked, never
+//! silently passed.
 
 use std::ops::ControlFlow;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use tree_sitter::{ParseOptions, Parser};
@@ -68,14 +71,13 @@ impl GoParser {
     pub fn parse(&mut self, src: &[u8]) -> Result<Parsed, ParseFailure> {
         check_shape(shape(src))?;
         let started = Instant::now();
-        let deadline = parse_deadline(src.len());
-        let mut timed_out = false;
-        let mut progress = |_: &tree_sitter::ParseState| {
-            if started.elapsed() > deadline {
-                timed_out = true;
+        let mut clock = ParseClock::new(src.len(), &SLOW_PARSES);
+        let mut stopped = None;
+        let mut progress = |_: &tree_sitter::ParseState| match clock.check(started.elapsed()) {
+            None => ControlFlow::Continue(()),
+            Some(reason) => {
+                stopped = Some(reason);
                 ControlFlow::Break(())
-            } else {
-                ControlFlow::Continue(())
             }
         };
         let options = ParseOptions::new().progress_callback(&mut progress);
@@ -87,13 +89,9 @@ impl GoParser {
         );
         self.parser.reset();
         let Some(tree) = tree else {
-            return Err(if timed_out {
-                ParseFailure::Unchecked(format!(
-                    "skipped: parsing took too long (over {:.1} s)",
-                    deadline.as_secs_f64()
-                ))
-            } else {
-                ParseFailure::Internal("tree-sitter returned no tree".to_string())
+            return Err(match stopped {
+                Some(reason) => ParseFailure::Unchecked(reason),
+                None => ParseFailure::Internal("tree-sitter returned no tree".to_string()),
             });
         };
         let (facts, too_deep) = extract(tree.root_node(), src);
@@ -101,10 +99,83 @@ impl GoParser {
     }
 }
 
-/// How long parsing `len` bytes may take.
-fn parse_deadline(len: usize) -> Duration {
-    let mib = len as f64 / (1024.0 * 1024.0);
-    (PARSE_TIME_BASE + PARSE_TIME_PER_MIB.mul_f64(mib)).min(PARSE_BUDGET)
+/// Parse time beyond each file's fast allowance, shared by every parse of the run: many
+/// files that each parse slowly (but within their own deadline) cannot add up to minutes.
+static SLOW_PARSES: SlowParsePool = SlowParsePool::new(SLOW_PARSE_POOL);
+
+/// What the whole run may spend on parses past their fast allowance.
+pub const SLOW_PARSE_POOL: Duration = Duration::from_secs(10);
+
+/// A parse within its fast allowance is never charged: several times what real code needs.
+const FAST_TIME_BASE: Duration = Duration::from_millis(500);
+const FAST_TIME_PER_MIB: Duration = Duration::from_millis(500);
+
+struct SlowParsePool {
+    spent_micros: AtomicU64,
+    limit: Duration,
+}
+
+impl SlowParsePool {
+    const fn new(limit: Duration) -> Self {
+        SlowParsePool {
+            spent_micros: AtomicU64::new(0),
+            limit,
+        }
+    }
+
+    /// Charges `time`; whether the pool is now used up.
+    fn charge(&self, time: Duration) -> bool {
+        let micros = u64::try_from(time.as_micros()).unwrap_or(u64::MAX);
+        let spent = self
+            .spent_micros
+            .fetch_add(micros, Ordering::Relaxed)
+            .saturating_add(micros);
+        Duration::from_micros(spent) > self.limit
+    }
+}
+
+/// The time one parse may take: its own deadline, and past its fast allowance, only while
+/// the run's pool for slow parses lasts.
+struct ParseClock<'a> {
+    deadline: Duration,
+    allowance: Duration,
+    charged: Duration,
+    pool: &'a SlowParsePool,
+}
+
+impl<'a> ParseClock<'a> {
+    fn new(len: usize, pool: &'a SlowParsePool) -> Self {
+        let mib = len as f64 / (1024.0 * 1024.0);
+        ParseClock {
+            deadline: (PARSE_TIME_BASE + PARSE_TIME_PER_MIB.mul_f64(mib)).min(PARSE_BUDGET),
+            allowance: FAST_TIME_BASE + FAST_TIME_PER_MIB.mul_f64(mib),
+            charged: Duration::ZERO,
+            pool,
+        }
+    }
+
+    /// Why the parse must stop after `elapsed`, if it must.
+    fn check(&mut self, elapsed: Duration) -> Option<String> {
+        if elapsed > self.deadline {
+            return Some(format!(
+                "skipped: parsing took too long (over {:.1} s)",
+                self.deadline.as_secs_f64()
+            ));
+        }
+        let over = elapsed.saturating_sub(self.allowance);
+        if over > self.charged {
+            let used_up = self.pool.charge(over - self.charged);
+            self.charged = over;
+            if used_up {
+                return Some(format!(
+                    "skipped: parsing took too long (over {:.1} s, and the run's {} s for slow parses are used up)",
+                    self.allowance.as_secs_f64(),
+                    self.pool.limit.as_secs()
+                ));
+            }
+        }
+        None
+    }
 }
 
 /// What one pass over the bytes tells about the cost of parsing them.
@@ -230,6 +301,29 @@ mod tests {
         assert!(!mismatched.balanced);
         assert_eq!(mismatched.max_depth, 2);
         assert_eq!(shape(b"a := b + c").tokens, 6);
+    }
+
+    #[test]
+    fn slow_parses_share_one_pool() {
+        let pool = SlowParsePool::new(Duration::from_secs(1));
+        let ms = Duration::from_millis;
+        // 1 MiB: 1 s allowance for free, 4 s deadline.
+        let mut first = ParseClock::new(1024 * 1024, &pool);
+        assert_eq!(first.check(ms(1_400)), None);
+        assert_eq!(first.check(ms(2_000)), None);
+        assert!(first
+            .check(ms(2_600))
+            .unwrap()
+            .contains("slow parses are used up"));
+        // The pool is spent: the next slow parse stops right past its allowance.
+        let mut second = ParseClock::new(0, &pool);
+        assert_eq!(second.check(ms(400)), None);
+        assert!(second.check(ms(501)).is_some());
+        // The deadline holds whatever the pool.
+        let roomy = SlowParsePool::new(Duration::from_secs(100));
+        let mut third = ParseClock::new(0, &roomy);
+        assert_eq!(third.check(ms(1_900)), None);
+        assert!(third.check(ms(2_001)).unwrap().contains("over 2.0 s"));
     }
 
     #[test]
