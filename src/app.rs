@@ -120,13 +120,7 @@ fn pull_request() -> Option<rules::PullRequest> {
 /// Writes a report to `path`, or to standard output.
 fn write_report(path: Option<&Path>, bytes: &[u8]) -> miette::Result<()> {
     match path {
-        Some(path) => std::fs::write(path, bytes).map_err(|e| {
-            miette::miette!(
-                help = "check that the folder exists and is writable",
-                "cannot write report to {}: {e}",
-                path.display()
-            )
-        }),
+        Some(path) => crate::write::write_file(path, bytes).map_err(|e| e.into_report("report to")),
         None => write_stdout(bytes),
     }
 }
@@ -230,7 +224,25 @@ fn check(args: CheckArgs) -> miette::Result<u8> {
         FailOn::Never => None,
     };
     let failing = threshold.is_some_and(|t| outcome.findings.iter().any(|f| f.severity >= t));
+    let unchecked = outcome.stats.skipped.len();
+    if !failing && unchecked > 0 && fail_on_unchecked(&args, under_actions) {
+        eprintln!(
+            "sre-policy: failing because {} could not be checked (see the report); \
+             --no-fail-on-unchecked only lists them",
+            report::plural(unchecked, "file")
+        );
+        return Ok(1);
+    }
     Ok(u8::from(failing))
+}
+
+/// Whether a file that could not be checked fails the run: as asked, else in CI (GitHub
+/// Actions), where a pull request must not pass by making a file uncheckable.
+fn fail_on_unchecked(args: &CheckArgs, under_actions: bool) -> bool {
+    if args.fail_on_unchecked || args.no_fail_on_unchecked {
+        return args.fail_on_unchecked;
+    }
+    under_actions && args.fail_on != FailOn::Never
 }
 
 /// Compact output is one line per finding and nothing else, so the files that were not

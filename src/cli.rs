@@ -84,6 +84,14 @@ pub struct CheckArgs {
     /// Exit 1 when a finding at or above this level is reported.
     #[arg(long, value_enum, default_value = "error")]
     pub fail_on: FailOn,
+    /// Exit 1 when a Go file could not be checked (too large, too slow to parse, a link,
+    /// unreadable), even without failing findings [default: on under GitHub Actions, unless
+    /// `--fail-on never`].
+    #[arg(long, overrides_with = "no_fail_on_unchecked")]
+    pub fail_on_unchecked: bool,
+    /// Only list the files that could not be checked; they do not change the exit code.
+    #[arg(long, overrides_with = "fail_on_unchecked")]
+    pub no_fail_on_unchecked: bool,
     /// Only run this rule (repeatable).
     #[arg(long = "rule", value_name = "ID")]
     pub rules: Vec<String>,

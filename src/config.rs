@@ -138,10 +138,17 @@ pub struct Settings {
     defaults: Vec<(&'static str, Severity)>,
 }
 
-/// Reads a config file's text. A directory, a FIFO or a device found by the search is an
-/// error (never opened: a FIFO would block); one named with `--config` is read as asked.
+/// The largest config file read; a config is a few kilobytes, and the cap keeps a hostile
+/// one (or a device) from filling memory.
+pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+
+/// Reads a config file's text, defensively: a config may come from the change being checked.
+/// A symbolic link is refused (never followed: a link to `/proc/self/environ` would otherwise
+/// be echoed by the TOML error); so is anything but a regular file, checked on the handle
+/// opened without blocking (a FIFO never blocks); at most [`MAX_CONFIG_BYTES`] are read.
 /// Text that is not UTF-8 is an error naming the line.
-fn read_config_text(path: &Path, explicit: bool) -> miette::Result<String> {
+fn read_config_text(path: &Path) -> miette::Result<String> {
+    use std::io::Read;
     let cannot_read = |e: std::io::Error| {
         miette::miette!(
             help = "check the path and its permissions, or run `sre-policy init` to write one",
@@ -149,7 +156,18 @@ fn read_config_text(path: &Path, explicit: bool) -> miette::Result<String> {
             path.display()
         )
     };
-    let metadata = std::fs::metadata(path).map_err(cannot_read)?;
+    let is_link = || {
+        miette::miette!(
+            help = "replace the link with the file itself (or point --config at the real file): \
+                    a config that is a link is never followed",
+            "config {} is a symbolic link",
+            path.display()
+        )
+    };
+    let metadata = std::fs::symlink_metadata(path).map_err(cannot_read)?;
+    if metadata.file_type().is_symlink() {
+        return Err(is_link());
+    }
     if metadata.is_dir() {
         return Err(miette::miette!(
             help = "point --config at a TOML file, or rename or remove the directory",
@@ -157,14 +175,46 @@ fn read_config_text(path: &Path, explicit: bool) -> miette::Result<String> {
             path.display()
         ));
     }
-    if !metadata.is_file() && !explicit {
-        return Err(miette::miette!(
+    let not_regular = || {
+        miette::miette!(
             help = "replace it with a TOML file, or point --config at one",
             "config {} is not a regular file",
             path.display()
+        )
+    };
+    if !metadata.is_file() {
+        return Err(not_regular());
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    let file = options.open(path).map_err(|e| {
+        // Swapped for a link since the check above.
+        #[cfg(unix)]
+        if e.raw_os_error() == Some(libc::ELOOP) {
+            return is_link();
+        }
+        cannot_read(e)
+    })?;
+    if !file.metadata().map_err(cannot_read)?.is_file() {
+        return Err(not_regular());
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_CONFIG_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(cannot_read)?;
+    if bytes.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(miette::miette!(
+            help = "a config is a few kilobytes: check that the path names the right file",
+            "config {} is larger than {} KiB",
+            path.display(),
+            MAX_CONFIG_BYTES / 1024
         ));
     }
-    let bytes = std::fs::read(path).map_err(cannot_read)?;
     String::from_utf8(bytes).map_err(|e| {
         let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
         let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
@@ -225,7 +275,7 @@ impl Settings {
                 }
             }
         };
-        let text = read_config_text(&path, explicit.is_some())?;
+        let text = read_config_text(&path)?;
         Settings::parse(&text, &path, rules)
     }
 

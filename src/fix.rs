@@ -5,8 +5,9 @@ use std::path::Path;
 
 use crate::finding::{Finding, TextEdit};
 
-/// Applies the fixes of `findings` under `root`, each file written whole through a temporary
-/// file and a rename, so an interrupted run never leaves a half-written source. Returns the
+/// Applies the fixes of `findings` under `root`, each file written whole through
+/// [`crate::write::write_file`], so an interrupted run never leaves a half-written source and a
+/// link is never written through. Returns the
 /// indices of the findings that were fixed and the number of files changed.
 pub fn apply(root: &Path, findings: &[Finding]) -> miette::Result<(Vec<usize>, usize)> {
     let mut by_file: BTreeMap<&str, Vec<(usize, &TextEdit)>> = BTreeMap::new();
@@ -36,13 +37,7 @@ pub fn apply(root: &Path, findings: &[Finding]) -> miette::Result<(Vec<usize>, u
             }
             fixed.push(index);
         }
-        let temporary = full.with_extension("go.sre-policy-fix");
-        std::fs::write(&temporary, &text)
-            .and_then(|()| std::fs::rename(&temporary, &full))
-            .map_err(|e| {
-                let _ = std::fs::remove_file(&temporary);
-                miette::miette!("cannot write the fix to {}: {e}", full.display())
-            })?;
+        crate::write::write_file(&full, &text).map_err(|e| e.into_report("the fix to"))?;
     }
     fixed.sort_unstable();
     Ok((fixed, by_file.len()))

@@ -208,13 +208,8 @@ pub fn run(path: &Path, force: bool) -> miette::Result<u8> {
             target.display()
         ));
     }
-    std::fs::write(&target, config_template()).map_err(|e| {
-        miette::miette!(
-            help = "check that the folder is writable",
-            "cannot write {}: {e}",
-            target.display()
-        )
-    })?;
+    crate::write::write_file(&target, config_template().as_bytes())
+        .map_err(|e| e.into_report("config"))?;
     let message = format!(
         "Wrote {}: every setting at its default, each explained.\n\n\
          Makefile:\n\n{}\n\

@@ -19,6 +19,7 @@ pub mod rules;
 pub mod source;
 pub mod suppress;
 pub mod walk;
+pub mod write;
 
 pub use app::run;
 pub use pipeline::{check, CheckOptions, CheckOutcome, Scope};

@@ -10,7 +10,12 @@ fn main() -> ExitCode {
     match sre_policy::guard::catch(|| sre_policy::run(cli)) {
         Ok(Ok(code)) => ExitCode::from(code),
         Ok(Err(error)) => {
-            eprintln!("{error:?}");
+            // The message may quote the config (a key holding a newline and `::error`).
+            let text = format!("{error:?}\n");
+            eprint!(
+                "{}",
+                sre_policy::report::human::defuse_workflow_commands(&text)
+            );
             ExitCode::from(2)
         }
         Err(message) => {

@@ -289,6 +289,22 @@ pub struct SyntaxError {
 }
 
 impl Facts {
+    /// The top-level declaration that holds 0-based `row`, with its index: a binary search,
+    /// since declarations are in source order and do not overlap.
+    pub fn decl_at(&self, row: usize) -> Option<(usize, &TopDecl)> {
+        let at = self.decls.partition_point(|d| d.span.end_row < row);
+        self.decls
+            .get(at)
+            .filter(|d| d.span.start_row <= row)
+            .map(|d| (at, d))
+    }
+
+    /// The import spec that holds 0-based `row` (imports are in source order).
+    pub fn import_at(&self, row: usize) -> Option<&Import> {
+        let at = self.imports.partition_point(|i| i.span.end_row < row);
+        self.imports.get(at).filter(|i| i.span.start_row <= row)
+    }
+
     /// Local names under which `path` is imported (several imports of one path are legal).
     pub fn local_names<'a>(&'a self, path: &'a str) -> impl Iterator<Item = &'a str> + 'a {
         self.imports

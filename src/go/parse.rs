@@ -1,6 +1,17 @@
-//! Parsing one file with tree-sitter-go, within a time budget.
+//! Parsing one file with tree-sitter-go, within bounds on time and memory.
+//!
+//! tree-sitter's error recovery is not bounded by the progress callback alone: at the end of
+//! a file with thousands of unclosed brackets it recovers in one step that took 20 s and
+//! 1.4 GB for 1 MB of `a[`, and its trees take about 300 bytes per token. So before parsing,
+//! one linear pass over the bytes ([`shape`]) counts tokens and bracket nesting, and a file
+//! beyond [`MAX_TOKENS`] or with unbalanced nesting deeper than [`MAX_UNBALANCED_DEPTH`] is
+//! not parsed; the parse itself is cancelled past a deadline that grows with the file's size
+//! (at most [`PARSE_BUDGET`]), or past a shorter allowance once the run has spent
+//! [`SLOW_PARSE_POOL`] on slow parses. Such a file is reported as not checked, never
+//! silently passed.
 
 use std::ops::ControlFlow;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use tree_sitter::{ParseOptions, Parser};
@@ -8,13 +19,31 @@ use tree_sitter::{ParseOptions, Parser};
 use super::extract::extract;
 use super::facts::Facts;
 
-/// A parse that takes longer than this is abandoned and the file reported as not checked.
+/// No parse runs longer than this, whatever the file's size.
 pub const PARSE_BUDGET: Duration = Duration::from_secs(10);
+
+/// A parse may take this long plus [`PARSE_TIME_PER_MIB`] per MiB of source: several times
+/// what tree-sitter-go needs for real code, far less than pathological error recovery takes.
+const PARSE_TIME_BASE: Duration = Duration::from_secs(2);
+const PARSE_TIME_PER_MIB: Duration = Duration::from_secs(2);
+
+/// Files with more tokens are not parsed: tree-sitter's tree (and its error recovery) costs
+/// up to about 300 bytes per token, so this bounds one parse to about 300 MB. Real Go code
+/// has a token per 4 to 5 bytes: the limit is a 4 MB hand-written file.
+pub const MAX_TOKENS: usize = 1_000_000;
+
+/// Unbalanced brackets nested deeper than this are not parsed: recovering from them at the
+/// end of the file costs time quadratic in the depth, in one step no callback interrupts
+/// (3,000 unclosed `f(a[` take 0.5 s, 100,000 take 20 s). Balanced nesting parses quickly
+/// at any depth, and real Go code stays far below this.
+pub const MAX_UNBALANCED_DEPTH: usize = 1_000;
 
 /// Why a file yielded no facts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ParseFailure {
-    TimedOut,
+    /// Not checked, for the reason given (too many tokens, too deep, out of time): the file
+    /// is listed as unchecked.
+    Unchecked(String),
     Internal(String),
 }
 
@@ -40,14 +69,15 @@ impl GoParser {
 
     /// Parses `src` once and extracts its facts; the tree is dropped before returning.
     pub fn parse(&mut self, src: &[u8]) -> Result<Parsed, ParseFailure> {
+        check_shape(shape(src))?;
         let started = Instant::now();
-        let mut timed_out = false;
-        let mut progress = |_: &tree_sitter::ParseState| {
-            if started.elapsed() > PARSE_BUDGET {
-                timed_out = true;
+        let mut clock = ParseClock::new(src.len(), &SLOW_PARSES);
+        let mut stopped = None;
+        let mut progress = |_: &tree_sitter::ParseState| match clock.check(started.elapsed()) {
+            None => ControlFlow::Continue(()),
+            Some(reason) => {
+                stopped = Some(reason);
                 ControlFlow::Break(())
-            } else {
-                ControlFlow::Continue(())
             }
         };
         let options = ParseOptions::new().progress_callback(&mut progress);
@@ -59,13 +89,263 @@ impl GoParser {
         );
         self.parser.reset();
         let Some(tree) = tree else {
-            return Err(if timed_out {
-                ParseFailure::TimedOut
-            } else {
-                ParseFailure::Internal("tree-sitter returned no tree".to_string())
+            return Err(match stopped {
+                Some(reason) => ParseFailure::Unchecked(reason),
+                None => ParseFailure::Internal("tree-sitter returned no tree".to_string()),
             });
         };
         let (facts, too_deep) = extract(tree.root_node(), src);
         Ok(Parsed { facts, too_deep })
+    }
+}
+
+/// Parse time beyond each file's fast allowance, shared by every parse of the run: many
+/// files that each parse slowly (but within their own deadline) cannot add up to minutes.
+static SLOW_PARSES: SlowParsePool = SlowParsePool::new(SLOW_PARSE_POOL);
+
+/// What the whole run may spend on parses past their fast allowance.
+pub const SLOW_PARSE_POOL: Duration = Duration::from_secs(10);
+
+/// A parse within its fast allowance is never charged: several times what real code needs.
+const FAST_TIME_BASE: Duration = Duration::from_millis(500);
+const FAST_TIME_PER_MIB: Duration = Duration::from_millis(500);
+
+struct SlowParsePool {
+    spent_micros: AtomicU64,
+    limit: Duration,
+}
+
+impl SlowParsePool {
+    const fn new(limit: Duration) -> Self {
+        SlowParsePool {
+            spent_micros: AtomicU64::new(0),
+            limit,
+        }
+    }
+
+    /// Charges `time`; whether the pool is now used up.
+    fn charge(&self, time: Duration) -> bool {
+        let micros = u64::try_from(time.as_micros()).unwrap_or(u64::MAX);
+        let spent = self
+            .spent_micros
+            .fetch_add(micros, Ordering::Relaxed)
+            .saturating_add(micros);
+        Duration::from_micros(spent) > self.limit
+    }
+}
+
+/// The time one parse may take: its own deadline, and past its fast allowance, only while
+/// the run's pool for slow parses lasts.
+struct ParseClock<'a> {
+    deadline: Duration,
+    allowance: Duration,
+    charged: Duration,
+    pool: &'a SlowParsePool,
+}
+
+impl<'a> ParseClock<'a> {
+    fn new(len: usize, pool: &'a SlowParsePool) -> Self {
+        let mib = len as f64 / (1024.0 * 1024.0);
+        ParseClock {
+            deadline: (PARSE_TIME_BASE + PARSE_TIME_PER_MIB.mul_f64(mib)).min(PARSE_BUDGET),
+            allowance: FAST_TIME_BASE + FAST_TIME_PER_MIB.mul_f64(mib),
+            charged: Duration::ZERO,
+            pool,
+        }
+    }
+
+    /// Why the parse must stop after `elapsed`, if it must.
+    fn check(&mut self, elapsed: Duration) -> Option<String> {
+        if elapsed > self.deadline {
+            return Some(format!(
+                "skipped: parsing took too long (over {:.1} s)",
+                self.deadline.as_secs_f64()
+            ));
+        }
+        let over = elapsed.saturating_sub(self.allowance);
+        if over > self.charged {
+            let used_up = self.pool.charge(over - self.charged);
+            self.charged = over;
+            if used_up {
+                return Some(format!(
+                    "skipped: parsing took too long (over {:.1} s, and the run's {} s for slow parses are used up)",
+                    self.allowance.as_secs_f64(),
+                    self.pool.limit.as_secs()
+                ));
+            }
+        }
+        None
+    }
+}
+
+/// What one pass over the bytes tells about the cost of parsing them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shape {
+    /// Tokens, counted generously (each operator byte is one).
+    pub tokens: usize,
+    /// The deepest bracket nesting; a closing bracket that does not match the innermost open
+    /// one closes nothing (as for the parser, which keeps the open ones on its stack).
+    pub max_depth: usize,
+    /// Every bracket is closed by its match.
+    pub balanced: bool,
+}
+
+fn check_shape(shape: Shape) -> Result<(), ParseFailure> {
+    if shape.tokens > MAX_TOKENS {
+        return Err(ParseFailure::Unchecked(format!(
+            "skipped: too many tokens to parse ({}, the limit is {MAX_TOKENS})",
+            shape.tokens
+        )));
+    }
+    if !shape.balanced && shape.max_depth > MAX_UNBALANCED_DEPTH {
+        return Err(ParseFailure::Unchecked(format!(
+            "skipped: brackets nested {} deep and not balanced (the limit is {MAX_UNBALANCED_DEPTH}); fix the syntax",
+            shape.max_depth
+        )));
+    }
+    Ok(())
+}
+
+/// Counts tokens and bracket nesting of Go source in one pass, skipping comments, strings,
+/// runes and raw strings (unterminated ones end at the end of the line, or of the file).
+pub fn shape(src: &[u8]) -> Shape {
+    let mut tokens = 0;
+    let mut open: Vec<u8> = Vec::new();
+    let mut max_depth = 0;
+    let mut balanced = true;
+    let mut i = 0;
+    let skip_to =
+        |from: usize, byte: u8| memchr(byte, &src[from..]).map_or(src.len(), |at| from + at + 1);
+    while i < src.len() {
+        let byte = src[i];
+        match byte {
+            b' ' | b'\t' | b'\r' | b'\n' => {
+                i += 1;
+                continue;
+            }
+            b'/' if src.get(i + 1) == Some(&b'/') => i = skip_to(i, b'\n'),
+            b'/' if src.get(i + 1) == Some(&b'*') => {
+                i = find(&src[i + 2..], b"*/").map_or(src.len(), |at| i + 2 + at + 2);
+            }
+            b'`' => i = skip_to(i + 1, b'`'),
+            b'"' | b'\'' => {
+                let mut j = i + 1;
+                while j < src.len() && src[j] != byte && src[j] != b'\n' {
+                    j += if src[j] == b'\\' { 2 } else { 1 };
+                }
+                i = (j + 1).min(src.len());
+            }
+            b'(' | b'[' | b'{' => {
+                open.push(byte);
+                max_depth = max_depth.max(open.len());
+                i += 1;
+            }
+            b')' | b']' | b'}' => {
+                let opening = match byte {
+                    b')' => b'(',
+                    b']' => b'[',
+                    _ => b'{',
+                };
+                if open.last() == Some(&opening) {
+                    open.pop();
+                } else {
+                    balanced = false;
+                }
+                i += 1;
+            }
+            _ if byte.is_ascii_alphanumeric() || byte == b'_' || byte >= 0x80 => {
+                while i < src.len()
+                    && (src[i].is_ascii_alphanumeric() || src[i] == b'_' || src[i] >= 0x80)
+                {
+                    i += 1;
+                }
+            }
+            _ => i += 1,
+        }
+        tokens += 1;
+    }
+    Shape {
+        tokens,
+        max_depth,
+        balanced: balanced && open.is_empty(),
+    }
+}
+
+fn memchr(needle: u8, haystack: &[u8]) -> Option<usize> {
+    haystack.iter().position(|&b| b == needle)
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shape_skips_comments_strings_and_runes() {
+        let src = b"package a // ((\n/* [[ */ var s = \"(\\\"(\" + `[[` + '(' + '\\''\nfunc f() { g(x[1]) }\n";
+        let shape = shape(src);
+        assert!(shape.balanced, "{shape:?}");
+        assert_eq!(shape.max_depth, 3);
+    }
+
+    #[test]
+    fn shape_counts_unclosed_and_mismatched_brackets() {
+        let unclosed = shape("var x = a[".repeat(5).as_bytes());
+        assert!(!unclosed.balanced);
+        assert_eq!(unclosed.max_depth, 5);
+        // A wrong closer closes nothing.
+        let mismatched = shape(b"f(a[} } }");
+        assert!(!mismatched.balanced);
+        assert_eq!(mismatched.max_depth, 2);
+        assert_eq!(shape(b"a := b + c").tokens, 6);
+    }
+
+    #[test]
+    fn slow_parses_share_one_pool() {
+        let pool = SlowParsePool::new(Duration::from_secs(1));
+        let ms = Duration::from_millis;
+        // 1 MiB: 1 s allowance for free, 4 s deadline.
+        let mut first = ParseClock::new(1024 * 1024, &pool);
+        assert_eq!(first.check(ms(1_400)), None);
+        assert_eq!(first.check(ms(2_000)), None);
+        assert!(first
+            .check(ms(2_600))
+            .unwrap()
+            .contains("slow parses are used up"));
+        // The pool is spent: the next slow parse stops right past its allowance.
+        let mut second = ParseClock::new(0, &pool);
+        assert_eq!(second.check(ms(400)), None);
+        assert!(second.check(ms(501)).is_some());
+        // The deadline holds whatever the pool.
+        let roomy = SlowParsePool::new(Duration::from_secs(100));
+        let mut third = ParseClock::new(0, &roomy);
+        assert_eq!(third.check(ms(1_900)), None);
+        assert!(third.check(ms(2_001)).unwrap().contains("over 2.0 s"));
+    }
+
+    #[test]
+    fn deep_unbalanced_nesting_is_not_parsed_but_deep_balanced_is() {
+        let mut parser = GoParser::new().unwrap();
+        let deep = format!("package a\nvar v = {}\n", "f(a[".repeat(2_000));
+        match parser.parse(deep.as_bytes()) {
+            Err(ParseFailure::Unchecked(reason)) => assert!(reason.contains("not balanced")),
+            _ => panic!("parsed"),
+        }
+        let balanced = format!(
+            "package a\nvar v = {}1{}\n",
+            "(".repeat(5_000),
+            ")".repeat(5_000)
+        );
+        // The facts walk of a deep tree needs the checking threads' large stack.
+        let parsed = std::thread::Builder::new()
+            .stack_size(64 << 20)
+            .spawn(move || parser.parse(balanced.as_bytes()).is_ok())
+            .unwrap()
+            .join()
+            .unwrap();
+        assert!(parsed);
     }
 }

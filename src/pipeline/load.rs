@@ -130,9 +130,9 @@ fn load_one(
     };
     let parsed = match parser.parse(&src) {
         Ok(parsed) => parsed,
-        Err(ParseFailure::TimedOut) => {
+        Err(ParseFailure::Unchecked(reason)) => {
             return Outcome::Skipped {
-                reason: "skipped: parsing took too long".to_string(),
+                reason,
                 internal: false,
             }
         }

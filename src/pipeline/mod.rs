@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::config::Settings;
-use crate::finding::{Finding, SkippedFile, Stats};
+use crate::finding::{Finding, Stats};
 use crate::git::{ChangeRequest, ChangedFile, FileStatus, Repo};
 use crate::index::{Modules, ProjectIndex, Role};
 use crate::rules::{self, ChangeContext, ChangedGoFile, Version};
@@ -378,13 +378,11 @@ fn check_change(
                 Some(facts) => {
                     old.insert(path, facts);
                 }
-                None => {
-                    outcome.stats.skipped.push(SkippedFile {
-                        path: path.to_string(),
-                        reason: "the previous version could not be parsed".to_string(),
-                    });
-                    outcome.stats.files_skipped += 1;
-                }
+                // The change is still checked; only the comparison with the old version is
+                // lost, so it is a note, not an unchecked file.
+                None => outcome.stats.notes.push(format!(
+                    "the previous version of {path} could not be parsed: the change rules compare it as if it were empty"
+                )),
             }
         }
         old

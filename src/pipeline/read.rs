@@ -3,10 +3,9 @@
 use std::path::{Path, PathBuf};
 
 use crate::index::Role;
+pub use crate::source::MAX_FILE_BYTES;
+use crate::source::{too_large, HEAD_BYTES};
 use crate::walk;
-
-/// Files larger than this are not parsed (a warning says so), unless generated.
-pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
 
 /// Where a file's bytes come from.
 #[derive(Debug, Clone)]
@@ -49,7 +48,8 @@ impl Input {
 
     pub fn read(&self) -> Result<Vec<u8>, String> {
         match &self.content {
-            Content::Bytes(bytes) => Ok(bytes.clone()),
+            // Bytes from git get the same cap as files read from disk.
+            Content::Bytes(bytes) => crate::source::check_size(bytes).map(|()| bytes.clone()),
             Content::Disk(abs) => read_source_file(abs),
         }
     }
@@ -77,16 +77,11 @@ pub fn read_source_file(abs: &Path) -> Result<Vec<u8>, String> {
     if src.len() as u64 <= MAX_FILE_BYTES {
         return Ok(src);
     }
-    src.truncate(64 * 1024);
+    src.truncate(HEAD_BYTES);
     if walk::is_generated(&src) {
         return Ok(src);
     }
-    let size = metadata.len().max(MAX_FILE_BYTES + 1);
-    Err(format!(
-        "skipped: too large ({} MB, the limit is {} MB)",
-        size.div_ceil(1024 * 1024),
-        MAX_FILE_BYTES / (1024 * 1024)
-    ))
+    Err(too_large(metadata.len()))
 }
 
 /// Opens `path` for reading; on Unix without following a final symbolic link and without

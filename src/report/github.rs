@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
+use super::markdown::{self as md, Context::Inline, Context::TableCell as Cell};
 use super::{plural, Report};
 use crate::finding::{Finding, Severity};
 
@@ -153,7 +154,7 @@ pub fn step_summary_markdown(report: &Report) -> String {
         }
         head.push_str("| Rule | Errors | Warnings |\n| --- | ---: | ---: |\n");
         for (rule, (e, w)) in &by_rule {
-            let _ = writeln!(head, "| {} | {e} | {w} |", table_cell(rule));
+            let _ = writeln!(head, "| {} | {e} | {w} |", md::text(rule, Cell));
         }
         head.push('\n');
     }
@@ -168,12 +169,11 @@ pub fn step_summary_markdown(report: &Report) -> String {
         let budget = STEP_SUMMARY_LIMIT.saturating_sub(head.len() + footer.len() + 256);
         for (i, finding) in report.findings.iter().enumerate() {
             let row = format!(
-                "| {}:{} | {} | {} | {} |\n",
-                table_cell(&finding.path),
-                finding.line,
-                table_cell(finding.rule),
+                "| {} | {} | {} | {} |\n",
+                md::code(&format!("{}:{}", finding.path, finding.line), Cell),
+                md::text(finding.rule, Cell),
                 finding.severity.as_str(),
-                table_cell(&finding.message),
+                md::code(&finding.message, Cell),
             );
             if rows.len() + row.len() > budget {
                 rows_cut = report.findings.len() - i;
@@ -201,7 +201,7 @@ fn summary_footer(report: &Report, budget: usize) -> String {
     if !stats.notes.is_empty() {
         out.push_str("### Notes\n\n");
         for note in &stats.notes {
-            let _ = writeln!(out, "- {}", table_cell(note));
+            let _ = writeln!(out, "- {}", md::code(note, Inline));
         }
         out.push('\n');
     }
@@ -210,8 +210,8 @@ fn summary_footer(report: &Report, budget: usize) -> String {
         for (i, file) in stats.skipped.iter().enumerate() {
             let item = format!(
                 "- {}: {}\n",
-                table_cell(&file.path),
-                table_cell(&file.reason)
+                md::code(&file.path, Inline),
+                md::code(&file.reason, Inline)
             );
             if out.len() + item.len() > budget {
                 let _ = writeln!(out, "- … and {} more", stats.skipped.len() - i);
@@ -220,28 +220,6 @@ fn summary_footer(report: &Report, budget: usize) -> String {
             out.push_str(&item);
         }
         out.push('\n');
-    }
-    out
-}
-
-/// Text safe inside a Markdown table cell: no raw HTML, no column breaks, no line
-/// breaks, no accidental emphasis or links.
-pub fn table_cell(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '|' => out.push_str("\\|"),
-            '\\' | '`' | '*' | '_' | '[' | ']' => {
-                out.push('\\');
-                out.push(c);
-            }
-            '\n' | '\r' => out.push(' '),
-            c if c.is_control() => out.push(' '),
-            c => out.push(c),
-        }
     }
     out
 }
@@ -414,14 +392,6 @@ mod tests {
     }
 
     #[test]
-    fn table_cells_are_escaped() {
-        assert_eq!(
-            table_cell("a|b\nc<d>&e\r*f*_g_`h`[i](j)\\"),
-            "a\\|b c&lt;d&gt;&amp;e \\*f\\*\\_g\\_\\`h\\`\\[i\\](j)\\\\"
-        );
-    }
-
-    #[test]
     fn step_summary_has_heading_counts_table_and_skipped() {
         let mut a = finding("handler-oncall", Severity::Error, "api/a|b.go", 7);
         a.message = "handler <Health> has no team\nat all".into();
@@ -443,15 +413,18 @@ mod tests {
         assert!(md.contains("| handler-oncall | 2 | 0 |\n"), "{md}");
         assert!(md.contains("| unused-suppression | 0 | 1 |\n"), "{md}");
         assert!(md.contains(
-            "| api/a\\|b.go:7 | handler-oncall | error | handler &lt;Health&gt; has no team at all |\n"
+            "| `api/a\\|b.go:7` | handler-oncall | error | `handler <Health> has no team at all` |\n"
         ), "{md}");
         assert!(
-            md.contains("| api/c.go:9 | unused-suppression | warning |"),
+            md.contains("| `api/c.go:9` | unused-suppression | warning |"),
             "{md}"
         );
-        assert!(md.contains("- troubleshooting-doc: needs --base\n"), "{md}");
         assert!(
-            md.contains("### Not checked (1)\n\n- big.go: too large\n"),
+            md.contains("- `troubleshooting-doc: needs --base`\n"),
+            "{md}"
+        );
+        assert!(
+            md.contains("### Not checked (1)\n\n- `big.go`: `too large`\n"),
             "{md}"
         );
         assert!(!md.contains("not shown"), "{md}");
@@ -466,7 +439,7 @@ mod tests {
             md.starts_with("## sre-policy: no findings\n\n3 files checked, 1 not checked"),
             "{md}"
         );
-        assert!(md.contains("- x.go: permission denied"), "{md}");
+        assert!(md.contains("- `x.go`: `permission denied`"), "{md}");
         assert!(!md.contains("| Location"), "{md}");
     }
 
@@ -491,7 +464,7 @@ mod tests {
         let sources = HashMap::new();
         let md = step_summary_markdown(&report(&findings, &stats, &sources));
         assert!(md.len() <= 1024 * 1024, "{}", md.len());
-        let shown = md.matches("| pkg/metrics.go:").count();
+        let shown = md.matches("| `pkg/metrics.go:").count();
         assert!(shown > 500, "{shown}");
         assert!(
             md.contains(&format!("**{} rows not shown**", 3000 - shown)),

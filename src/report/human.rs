@@ -48,6 +48,24 @@ pub fn render(report: &Report) -> String {
         out.push('\n');
     }
     out.push_str(&summary(report));
+    defuse_workflow_commands(&out)
+}
+
+/// The GitHub Actions runner takes a line a step prints that starts with `::` as a workflow
+/// command; text from the repository (a config key, a file name, a message) may hold a
+/// newline followed by `::error …`. Such a line is printed with a backslash in front, which
+/// shows what it was and commands nothing.
+pub fn defuse_workflow_commands(text: &str) -> String {
+    if !text.contains("::") {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for line in text.split_inclusive('\n') {
+        if line.trim_start().starts_with("::") {
+            out.push('\\');
+        }
+        out.push_str(line);
+    }
     out
 }
 
@@ -350,6 +368,15 @@ impl SourceCode for NamedText<'_> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn no_line_starts_a_workflow_command() {
+        let text = "a\n::error file=x::y\n  ::warning::z\nok :: fine\n";
+        assert_eq!(
+            super::defuse_workflow_commands(text),
+            "a\n\\::error file=x::y\n\\  ::warning::z\nok :: fine\n"
+        );
+    }
+
     use std::collections::HashMap;
 
     use super::*;

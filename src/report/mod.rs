@@ -12,6 +12,7 @@ pub mod gitlab;
 pub mod human;
 pub mod json;
 pub mod junit;
+pub mod markdown;
 pub mod rdjson;
 pub mod sarif;
 
