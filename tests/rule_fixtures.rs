@@ -5,8 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use regex::Regex;
-use sre_policy::{check, CheckOptions};
 use sre_policy::finding::Finding;
+use sre_policy::{check, CheckOptions};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")

@@ -93,6 +93,9 @@ module.exports = grammar({
     [$.type_parameter_declaration, $._simple_type, $._expression],
     [$.type_parameter_declaration, $._expression],
     [$.type_parameter_declaration, $._simple_type, $.generic_type, $._expression],
+    // `func (r T) M[A, B any](…)` (a generic method) reads like `func (r T) M[A, B]`
+    // (a function type whose result is a generic type) until the constraint.
+    [$.type_parameter_declaration, $._simple_type],
   ],
 
   reserved: {
@@ -231,6 +234,8 @@ module.exports = grammar({
       'func',
       field('receiver', $.parameter_list),
       field('name', $._field_identifier),
+      // Go 1.27: methods may declare type parameters.
+      field('type_parameters', optional($.type_parameter_list)),
       field('parameters', $.parameter_list),
       field('result', optional(choice($.parameter_list, $._simple_type))),
       field('body', optional($.block)),
@@ -709,7 +714,9 @@ module.exports = grammar({
     special_argument_list: $ => seq(
       '(',
       optional(seq(
-        $._type,
+        // Go 1.26: `new` also takes an expression (`new(1+2)`, `new(f())`). A first
+        // argument that reads as both a type and an expression stays a type.
+        choice(prec.dynamic(2, $._type), $._expression),
         repeat(seq(',', $._expression)),
         optional(','),
       )),
