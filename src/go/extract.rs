@@ -337,6 +337,10 @@ impl<'s> Extractor<'s> {
             .child_by_field_name("parameters")
             .map(|p| self.parameter_types(p))
             .unwrap_or_default();
+        let param_names = node
+            .child_by_field_name("parameters")
+            .map(|p| self.parameter_names(p))
+            .unwrap_or_default();
         let results = match node.child_by_field_name("result") {
             None => Vec::new(),
             Some(r) if r.kind() == "parameter_list" => self.parameter_types(r),
@@ -354,6 +358,7 @@ impl<'s> Extractor<'s> {
             keyword,
             span: span(node),
             params,
+            param_names,
             results,
             enclosing: self.func_stack.last().copied(),
             context_rows,
@@ -406,6 +411,31 @@ impl<'s> Extractor<'s> {
             types.extend(std::iter::repeat_n(type_ref, names));
         }
         types
+    }
+
+    /// The parameters' names, parallel to `parameter_types`; `""` for an unnamed parameter.
+    fn parameter_names(&self, list: Node) -> Vec<String> {
+        let mut names = Vec::new();
+        let mut cursor = list.walk();
+        for param in list.named_children(&mut cursor) {
+            if !matches!(
+                param.kind(),
+                "parameter_declaration" | "variadic_parameter_declaration"
+            ) {
+                continue;
+            }
+            let mut names_cursor = param.walk();
+            let before = names.len();
+            names.extend(
+                param
+                    .children_by_field_name("name", &mut names_cursor)
+                    .map(|n| self.text(n).to_string()),
+            );
+            if names.len() == before {
+                names.push(String::new());
+            }
+        }
+        names
     }
 
     /// `pkg.T`, `T`, `*pkg.T`, `*T`, through parentheses; a pointer to a pointer is `Other`.

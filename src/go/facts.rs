@@ -99,6 +99,8 @@ pub struct Func {
     pub span: Span,
     /// One entry per parameter (`w, r T` gives two).
     pub params: Vec<TypeRef>,
+    /// The parameters' names, parallel to `params`; `""` for an unnamed parameter.
+    pub param_names: Vec<String>,
     pub results: Vec<TypeRef>,
     /// Index of the innermost enclosing function, if any.
     pub enclosing: Option<usize>,
