@@ -10,7 +10,8 @@
 //!
 //! Middleware is not an endpoint: a func literal that wraps a handler one of its enclosing
 //! functions receives (a parameter of type `http.Handler`, `http.HandlerFunc` or a framework's
-//! handler type) and calls it (`next.ServeHTTP(w, r)`, `next(c)`) is not reported unless
+//! handler type) and calls it (`next.ServeHTTP(w, r)`, `next(c)`), or a gin or fiber literal
+//! that calls `c.Next()` on its own context, is not reported unless
 //! `[handlers] middleware = "require"`.
 
 use super::{FileContext, FileOutput};
@@ -34,6 +35,10 @@ const FRAMEWORK_HANDLER_TYPES: &[(&str, &str)] = &[
     ("echo", "HandlerFunc"),
     ("fiber", "Handler"),
 ];
+
+/// Frameworks whose middleware hands over to the rest of the chain through the context the
+/// handler receives (`c.Next()`) rather than through a handler it was given.
+const CONTEXT_NEXT_FRAMEWORKS: &[&str] = &["gin", "fiber"];
 
 /// One `@oncall-team` line; `team` is `None` when nothing follows the tag.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -175,7 +180,8 @@ pub struct ReceiverLookup {
 
 /// Whether the func literal `facts.funcs[index]` is middleware: it calls a handler that one
 /// of its enclosing functions receives as a parameter, directly (`next(w, r)`) or through
-/// `ServeHTTP`, in its own body or in a literal nested in it.
+/// `ServeHTTP`, or, for gin and fiber, hands over to the rest of the chain through its own
+/// context (`c.Next()`); in its own body or in a literal nested in it.
 pub fn is_middleware(index: usize, facts: &Facts, frameworks: &[FrameworkHandler]) -> bool {
     let Some(func) = facts.funcs.get(index) else {
         return false;
@@ -186,27 +192,48 @@ pub fn is_middleware(index: usize, facts: &Facts, frameworks: &[FrameworkHandler
     let mut wrapped: Vec<&str> = Vec::new();
     let mut enclosing = func.enclosing;
     while let Some(outer) = enclosing.and_then(|i| facts.funcs.get(i)) {
-        for (ty, name) in outer.params.iter().zip(&outer.param_names) {
-            if !name.is_empty() && name != "_" && is_handler_type(ty, outer, facts, frameworks) {
-                wrapped.push(name);
-            }
-        }
+        wrapped.extend(
+            named_params(outer)
+                .filter(|(ty, _)| is_handler_type(ty, outer, facts, frameworks))
+                .map(|(_, name)| name),
+        );
         enclosing = outer.enclosing;
     }
-    if wrapped.is_empty() {
+    let contexts: Vec<&str> = named_params(func)
+        .filter(|(ty, _)| {
+            frameworks
+                .iter()
+                .filter(|framework| CONTEXT_NEXT_FRAMEWORKS.contains(&framework.name.as_str()))
+                .any(|framework| type_is(ty, func, facts, &framework.import, &framework.type_name))
+        })
+        .map(|(_, name)| name)
+        .collect();
+    if wrapped.is_empty() && contexts.is_empty() {
         return false;
     }
     facts.calls.iter().any(|call| {
-        let callee = match &call.callee {
-            Expr::Ident(name) => name,
-            Expr::Selector(operand, method) if method == "ServeHTTP" => match operand.as_ref() {
-                Expr::Ident(name) => name,
-                _ => return false,
+        let hands_over = match &call.callee {
+            Expr::Ident(name) => wrapped.contains(&name.as_str()),
+            Expr::Selector(operand, method) => match (operand.as_ref(), method.as_str()) {
+                (Expr::Ident(name), "ServeHTTP") => wrapped.contains(&name.as_str()),
+                (Expr::Ident(name), "Next") => {
+                    call.args.is_empty() && contexts.contains(&name.as_str())
+                }
+                _ => false,
             },
-            _ => return false,
+            _ => false,
         };
-        wrapped.contains(&callee.as_str()) && is_within(call.func, index, facts)
+        hands_over && is_within(call.func, index, facts)
     })
+}
+
+/// The parameters of `func` that have a usable name, with their types.
+fn named_params(func: &Func) -> impl Iterator<Item = (&TypeRef, &str)> {
+    func.params
+        .iter()
+        .zip(&func.param_names)
+        .map(|(ty, name)| (ty, name.as_str()))
+        .filter(|(_, name)| !name.is_empty() && *name != "_")
 }
 
 /// Whether `ty` is a handler type a middleware wraps: net/http's `Handler` or `HandlerFunc`,
