@@ -4,9 +4,9 @@ use std::io::{IsTerminal, Write};
 use std::path::Path;
 
 use crate::cli::{CheckArgs, Cli, Command, FailOn};
-use crate::engine::{self, CheckOptions};
 use crate::finding::Severity;
 use crate::git::ChangeRequest;
+use crate::pipeline::{self, CheckOptions};
 use crate::report::{self, Format, Report};
 use crate::rules;
 
@@ -93,6 +93,30 @@ fn pull_request_base() -> Option<String> {
     })
 }
 
+/// The pull request of the event that triggered this workflow run (GitHub Actions), if any:
+/// its labels and body can waive a change rule.
+fn pull_request() -> Option<rules::PullRequest> {
+    if std::env::var_os("GITHUB_ACTIONS").is_none_or(|v| v != "true") {
+        return None;
+    }
+    let event = std::env::var_os("GITHUB_EVENT_PATH")
+        .and_then(|path| std::fs::read(path).ok())
+        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())?;
+    let pull_request = event.get("pull_request")?;
+    Some(rules::PullRequest {
+        labels: pull_request["labels"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|label| label["name"].as_str().map(str::to_string))
+            .collect(),
+        body: pull_request["body"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+    })
+}
+
 /// Writes a report to `path`, or to standard output.
 fn write_report(path: Option<&Path>, bytes: &[u8]) -> miette::Result<()> {
     match path {
@@ -134,12 +158,15 @@ fn check(args: CheckArgs) -> miette::Result<u8> {
         only_rules: args.rules.clone(),
         ignore_rules: args.ignore_rules.clone(),
         include_vendor: args.include_vendor,
+        no_ignore: args.no_ignore,
         change: change_request(&args),
         scope: args.scope,
-        fix: args.fix,
+        // rdjson carries fixes as suggestions, so they are computed (not applied) for it.
+        fix: args.fix || args.format == Some(Format::Rdjson),
         no_prefilter: false,
+        pull_request: pull_request(),
     };
-    let mut outcome = engine::check(&options)?;
+    let mut outcome = pipeline::check(&options)?;
     if args.fix {
         let (fixed, files) = crate::fix::apply(&outcome.root, &outcome.findings)?;
         if !fixed.is_empty() {
@@ -233,6 +260,7 @@ fn inventory(args: crate::cli::InventoryArgs) -> miette::Result<u8> {
         config: args.config,
         base: args.base,
         include_vendor: args.include_vendor,
+        no_ignore: args.no_ignore,
     })?;
     let text = match args.format {
         InventoryFormat::Markdown => inventory::to_markdown(&report),

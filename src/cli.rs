@@ -4,13 +4,14 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::engine::Scope;
+use crate::pipeline::Scope;
 use crate::report::Format;
 
 #[derive(Debug, Parser)]
 #[command(
     name = "sre-policy",
-    version,
+    // The package version and, in a build from a git checkout, the commit and its date.
+    version = env!("SRE_POLICY_LONG_VERSION"),
     about = "A fast, diff-aware SRE policy linter for Go repositories",
     propagate_version = true
 )]
@@ -96,6 +97,9 @@ pub struct CheckArgs {
     /// Also check vendor/ (skipped by default).
     #[arg(long)]
     pub include_vendor: bool,
+    /// Also check files that .gitignore, .ignore and git's exclude files leave out.
+    #[arg(long)]
+    pub no_ignore: bool,
     /// Print per-phase timings on standard error.
     #[arg(long)]
     pub stats: bool,
@@ -118,4 +122,7 @@ pub struct InventoryArgs {
     /// Also list vendor/ (skipped by default).
     #[arg(long)]
     pub include_vendor: bool,
+    /// Also list files that .gitignore, .ignore and git's exclude files leave out.
+    #[arg(long)]
+    pub no_ignore: bool,
 }

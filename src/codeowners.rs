@@ -1,18 +1,23 @@
 //! CODEOWNERS: which team owns a file, for `check --fix` (handler-oncall).
 //!
 //! GitHub's rules: the file is `.github/CODEOWNERS`, `CODEOWNERS` or `docs/CODEOWNERS` (the
-//! first found); the last matching pattern wins; patterns follow gitignore syntax (a leading
-//! `/` anchors at the root, a pattern without an inner `/` matches at any depth, a folder
-//! matches everything under it).
+//! first found); the last matching pattern wins, and a pattern without owners leaves the
+//! path unowned. Patterns follow gitignore syntax with GitHub's exceptions: a `/` at the
+//! start or in the middle anchors at the root, otherwise the pattern matches at any depth;
+//! `*` and `?` stay within one folder, `**` crosses folders; a trailing `/` matches everything
+//! under that folder; a pattern that names a folder covers everything under it, except that a
+//! trailing `/*` covers only the folder's direct files (`docs/*` owns `docs/a.md`, not
+//! `docs/x/b.md`); `!` negation and `[ ]` ranges are not supported (a `!` line is skipped,
+//! brackets are literal). Paths are case-sensitive.
 
 use std::path::Path;
 
-use globset::{Glob, GlobMatcher};
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
 /// The parsed CODEOWNERS file.
 #[derive(Debug, Clone, Default)]
 pub struct CodeOwners {
-    rules: Vec<(GlobMatcher, Vec<String>)>,
+    rules: Vec<(GlobSet, Vec<String>)>,
 }
 
 const LOCATIONS: [&str; 3] = [".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"];
@@ -37,7 +42,7 @@ impl CodeOwners {
                 continue;
             };
             let owners: Vec<String> = words.map(str::to_string).collect();
-            if let Some(matcher) = glob_for(pattern) {
+            if let Some(matcher) = globs_for(pattern) {
                 rules.push((matcher, owners));
             }
         }
@@ -73,28 +78,45 @@ impl CodeOwners {
     }
 }
 
-/// A gitignore-style CODEOWNERS pattern as a glob over repo-relative paths.
-fn glob_for(pattern: &str) -> Option<GlobMatcher> {
-    let anchored = pattern.starts_with('/');
-    let body = pattern.trim_start_matches('/');
-    let is_dir = body.ends_with('/');
-    let body = body.trim_end_matches('/');
+/// A CODEOWNERS pattern as globs over repo-relative paths; `None` for a pattern GitHub does
+/// not support or that matches nothing.
+fn globs_for(pattern: &str) -> Option<GlobSet> {
+    if pattern.starts_with('!') {
+        return None;
+    }
+    let folder = pattern.ends_with('/');
+    let body = pattern.trim_end_matches('/');
+    let anchored = body.contains('/');
+    let body = body.trim_start_matches('/');
     if body.is_empty() {
         return None;
     }
-    let inner_slash = body.contains('/');
-    let base = if anchored || inner_slash {
-        body.to_string()
+    // gitignore has no `{a,b}`, and GitHub reads `[ ]` literally.
+    let body: String = body
+        .chars()
+        .map(|c| match c {
+            '[' | ']' | '{' | '}' => format!("[{c}]"),
+            c => c.to_string(),
+        })
+        .collect();
+    let base = if anchored { body } else { format!("**/{body}") };
+    let globs = if folder {
+        vec![format!("{base}/**")]
+    } else if base.ends_with("/*") {
+        vec![base]
     } else {
-        format!("**/{body}")
+        vec![format!("{base}/**"), base]
     };
-    // A pattern names files, or folders whose whole contents it then covers.
-    let glob = if is_dir {
-        format!("{base}/**")
-    } else {
-        format!("{{{base},{base}/**}}")
-    };
-    Glob::new(&glob).ok().map(|g| g.compile_matcher())
+    let mut set = GlobSetBuilder::new();
+    for glob in globs {
+        set.add(
+            GlobBuilder::new(&glob)
+                .literal_separator(true)
+                .build()
+                .ok()?,
+        );
+    }
+    set.build().ok()
 }
 
 #[cfg(test)]
@@ -129,5 +151,150 @@ mod tests {
             "two teams"
         );
         assert_eq!(owners.owners("a/README.md"), ["@docs-writer"]);
+    }
+
+    /// The owners of `path` under a CODEOWNERS of `text`.
+    fn owners_of(text: &str, path: &str) -> Vec<String> {
+        CodeOwners::parse(text).owners(path).to_vec()
+    }
+
+    // Each example of GitHub's "About code owners" page, with the paths its comment names.
+
+    #[test]
+    fn doc_example_default_owners_for_everything() {
+        let text = "*       @global-owner1 @global-owner2\n";
+        for path in ["README.md", "a/b/c.go", ".github/workflows/ci.yml"] {
+            assert_eq!(
+                owners_of(text, path),
+                ["@global-owner1", "@global-owner2"],
+                "{path}"
+            );
+        }
+    }
+
+    #[test]
+    fn doc_example_later_match_takes_precedence() {
+        let text =
+            "* @global-owner1 @global-owner2\n*.js    @js-owner #This is an inline comment.\n";
+        assert_eq!(owners_of(text, "web/src/app.js"), ["@js-owner"]);
+        assert_eq!(owners_of(text, "app.js"), ["@js-owner"]);
+        assert_eq!(
+            owners_of(text, "main.go"),
+            ["@global-owner1", "@global-owner2"]
+        );
+    }
+
+    #[test]
+    fn doc_example_email_and_team_owners() {
+        let text = "*.go docs@example.com\n*.txt @octo-org/octocats\n";
+        assert_eq!(owners_of(text, "cmd/main.go"), ["docs@example.com"]);
+        assert_eq!(owners_of(text, "notes/todo.txt"), ["@octo-org/octocats"]);
+        assert_eq!(
+            CodeOwners::parse(text)
+                .team_for("notes/todo.txt", &[])
+                .as_deref(),
+            Some("octocats")
+        );
+        assert_eq!(CodeOwners::parse(text).team_for("cmd/main.go", &[]), None);
+    }
+
+    #[test]
+    fn doc_example_root_folder_and_its_subfolders() {
+        let text = "/build/logs/ @doctocat\n";
+        assert_eq!(owners_of(text, "build/logs/a.log"), ["@doctocat"]);
+        assert_eq!(owners_of(text, "build/logs/2024/b.log"), ["@doctocat"]);
+        assert!(owners_of(text, "src/build/logs/a.log").is_empty());
+        assert!(owners_of(text, "build/a.log").is_empty());
+    }
+
+    #[test]
+    fn doc_example_trailing_star_matches_direct_files_only() {
+        let text = "docs/*  docs@example.com\n";
+        assert_eq!(
+            owners_of(text, "docs/getting-started.md"),
+            ["docs@example.com"]
+        );
+        assert!(owners_of(text, "docs/build-app/troubleshooting.md").is_empty());
+        assert!(
+            owners_of(text, "src/docs/a.md").is_empty(),
+            "a middle `/` anchors"
+        );
+    }
+
+    #[test]
+    fn doc_example_folder_anywhere() {
+        let text = "apps/ @octocat\n";
+        assert_eq!(owners_of(text, "apps/a.go"), ["@octocat"]);
+        assert_eq!(owners_of(text, "services/apps/x/a.go"), ["@octocat"]);
+        assert!(owners_of(text, "apps.go").is_empty());
+        assert!(owners_of(text, "myapps/a.go").is_empty());
+    }
+
+    #[test]
+    fn doc_example_root_docs_folder() {
+        let text = "/docs/ @doctocat\n/scripts/ @doctocat @octocat\n";
+        assert_eq!(owners_of(text, "docs/a.md"), ["@doctocat"]);
+        assert_eq!(owners_of(text, "docs/deep/er/a.md"), ["@doctocat"]);
+        assert!(owners_of(text, "pkg/docs/a.md").is_empty());
+        assert_eq!(
+            owners_of(text, "scripts/ci/run.sh"),
+            ["@doctocat", "@octocat"]
+        );
+    }
+
+    #[test]
+    fn doc_example_double_star_folder_at_any_depth() {
+        let text = "**/logs @octocat\n";
+        for path in [
+            "build/logs/a.log",
+            "scripts/logs/a.log",
+            "deeply/nested/logs/a.log",
+            "logs/a.log",
+        ] {
+            assert_eq!(owners_of(text, path), ["@octocat"], "{path}");
+        }
+        assert!(owners_of(text, "build/catalogs/a.log").is_empty());
+    }
+
+    #[test]
+    fn doc_example_subfolder_without_owners_or_with_its_own() {
+        let unowned = "/apps/ @octocat\n/apps/github\n";
+        assert_eq!(owners_of(unowned, "apps/web/a.go"), ["@octocat"]);
+        assert!(owners_of(unowned, "apps/github/a.go").is_empty());
+        assert!(owners_of(unowned, "apps/github/deep/a.go").is_empty());
+        let owned = "/apps/ @octocat\n/apps/github @doctocat\n";
+        assert_eq!(owners_of(owned, "apps/github/deep/a.go"), ["@doctocat"]);
+        assert_eq!(owners_of(owned, "apps/a.go"), ["@octocat"]);
+    }
+
+    #[test]
+    fn star_does_not_cross_folders() {
+        let text = "/api/* @acme/api\napi/**/admin/ @acme/admin\n";
+        assert_eq!(owners_of(text, "api/x.go"), ["@acme/api"]);
+        assert!(owners_of(text, "api/v1/x.go").is_empty());
+        assert_eq!(owners_of(text, "api/admin/x.go"), ["@acme/admin"]);
+        assert_eq!(owners_of(text, "api/v1/v2/admin/y/x.go"), ["@acme/admin"]);
+        let text = "internal/*/handlers @acme/web\n/cmd/*.go @acme/cli\n";
+        assert_eq!(
+            owners_of(text, "internal/billing/handlers/h.go"),
+            ["@acme/web"]
+        );
+        assert!(owners_of(text, "internal/a/b/handlers/h.go").is_empty());
+        assert_eq!(owners_of(text, "cmd/main.go"), ["@acme/cli"]);
+        assert!(owners_of(text, "cmd/tool/main.go").is_empty());
+    }
+
+    #[test]
+    fn unsupported_syntax_is_not_guessed_at() {
+        let text = "* @acme/all\n!api/ @acme/none\n[ab].go @acme/literal\n";
+        assert_eq!(
+            owners_of(text, "api/x.go"),
+            ["@acme/all"],
+            "`!` lines are skipped"
+        );
+        assert_eq!(owners_of(text, "a.go"), ["@acme/all"], "`[ ]` is no range");
+        assert_eq!(owners_of(text, "[ab].go"), ["@acme/literal"]);
+        assert!(owners_of("/ @x\n", "a.go").is_empty());
+        assert!(owners_of("*.GO @x\n", "a.go").is_empty(), "case-sensitive");
     }
 }

@@ -3,13 +3,15 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use globset::{Glob, GlobSet, GlobSetBuilder};
+use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 use miette::{LabeledSpan, MietteDiagnostic, NamedSource, Report};
 use serde::Deserialize;
 use toml::Spanned;
 
 use crate::finding::Severity;
-use crate::rules;
+
+/// Each rule's id and default severity: what the configuration validates `[rules]` against.
+pub type RuleDefaults = [(&'static str, Severity)];
 
 /// The file name looked for at the repository root.
 pub const CONFIG_FILE: &str = ".sre-policy.toml";
@@ -102,6 +104,9 @@ pub struct TroubleshootingConfig {
     pub network_paths: Vec<Spanned<String>>,
     #[serde(default)]
     pub storage_paths: Vec<Spanned<String>>,
+    /// A pull request label that waives the rule (GitHub Actions).
+    #[serde(default)]
+    pub waiver_label: Option<String>,
 }
 
 /// The configuration as written (every key optional).
@@ -144,13 +149,8 @@ pub struct Settings {
     pub source: Option<PathBuf>,
     /// With `check --fix`: the repository's CODEOWNERS, to find the team of a file.
     pub codeowners: Option<crate::codeowners::CodeOwners>,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        // The built-in defaults always compile.
-        Settings::from_config(Config::default(), None, "").unwrap_or_else(|_| unreachable!())
-    }
+    /// Every rule's default severity.
+    defaults: Vec<(&'static str, Severity)>,
 }
 
 /// Reads a config file's text. A directory, a FIFO or a device found by the search is an
@@ -196,10 +196,13 @@ impl Settings {
     /// The severity `rule` reports at, or `None` when it is off.
     pub fn severity(&self, rule: &str) -> Option<Severity> {
         let level = self.levels.get(rule).copied().or_else(|| {
-            rules::info(rule).map(|r| match r.default_severity {
-                Severity::Error => Level::Error,
-                Severity::Warning => Level::Warning,
-            })
+            self.defaults
+                .iter()
+                .find(|(id, _)| *id == rule)
+                .map(|(_, severity)| match severity {
+                    Severity::Error => Level::Error,
+                    Severity::Warning => Level::Warning,
+                })
         })?;
         match level {
             Level::Error => Some(Severity::Error),
@@ -215,7 +218,12 @@ impl Settings {
 
     /// Reads `explicit`, or the nearest `.sre-policy.toml` from `start` up to `root`, or the
     /// defaults when there is none.
-    pub fn load(explicit: Option<&Path>, start: &Path, root: &Path) -> miette::Result<Settings> {
+    pub fn load(
+        explicit: Option<&Path>,
+        start: &Path,
+        root: &Path,
+        rules: &RuleDefaults,
+    ) -> miette::Result<Settings> {
         let path = match explicit {
             Some(path) => path.to_path_buf(),
             None => {
@@ -228,29 +236,40 @@ impl Settings {
                     .find(|candidate| candidate.symlink_metadata().is_ok());
                 match found {
                     Some(candidate) => candidate,
-                    None => return Ok(Settings::default()),
+                    None => return Ok(Settings::builtin(rules)),
                 }
             }
         };
         let text = read_config_text(&path, explicit.is_some())?;
-        Settings::parse(&text, &path)
+        Settings::parse(&text, &path, rules)
+    }
+
+    /// The built-in defaults, as when there is no configuration file.
+    pub fn builtin(rules: &RuleDefaults) -> Settings {
+        // The built-in defaults always compile.
+        Settings::from_config(Config::default(), None, "", rules).unwrap_or_else(|_| unreachable!())
     }
 
     /// Parses and validates config `text` read from `path`.
-    pub fn parse(text: &str, path: &Path) -> miette::Result<Settings> {
+    pub fn parse(text: &str, path: &Path, rules: &RuleDefaults) -> miette::Result<Settings> {
         let config: Config = toml::from_str(text).map_err(|e| toml_error(&e, text, path))?;
-        Settings::from_config(config, Some(path.to_path_buf()), text)
+        Settings::from_config(config, Some(path.to_path_buf()), text, rules)
     }
 
-    fn from_config(config: Config, source: Option<PathBuf>, text: &str) -> miette::Result<Self> {
+    fn from_config(
+        config: Config,
+        source: Option<PathBuf>,
+        text: &str,
+        rules: &RuleDefaults,
+    ) -> miette::Result<Self> {
         let path = source.clone().unwrap_or_else(|| PathBuf::from(CONFIG_FILE));
         let located = |span: std::ops::Range<usize>, message: String, help: String| {
             located_error(text, &path, span, message, help)
         };
         let mut levels = BTreeMap::new();
         for (rule, level) in config.rules {
-            if rules::info(rule.get_ref()).is_none() {
-                let known: Vec<&str> = rules::RULES.iter().map(|r| r.id).collect();
+            if !rules.iter().any(|(id, _)| id == rule.get_ref()) {
+                let known: Vec<&str> = rules.iter().map(|(id, _)| *id).collect();
                 return Err(located(
                     rule.span(),
                     format!("unknown rule `{}` in [rules]", rule.get_ref()),
@@ -276,11 +295,12 @@ impl Settings {
         let globs = |patterns: &[Spanned<String>], key: &str| -> miette::Result<GlobSet> {
             let mut builder = GlobSetBuilder::new();
             for pattern in patterns {
-                let glob = Glob::new(pattern.get_ref()).map_err(|e| {
+                let glob = path_glob(pattern.get_ref()).map_err(|e| {
                     located(
                         pattern.span(),
                         format!("invalid glob in `{key}`: {}", e.kind()),
-                        "globs use `*`, `**`, `?`, `[ab]` and `{a,b}`".to_string(),
+                        "globs use `*` (within a folder), `**` (across folders), `?`, `[ab]` and `{a,b}`"
+                            .to_string(),
                     )
                 })?;
                 builder.add(glob);
@@ -319,8 +339,28 @@ impl Settings {
             troubleshooting: config.troubleshooting,
             source,
             codeowners: None,
+            defaults: rules.to_vec(),
         })
     }
+}
+
+/// A config glob over repo-relative paths, read the way gitignore reads a pattern: `*` and `?`
+/// stay within one folder and `**` crosses folders; a pattern without `/` matches the file
+/// name at any depth (`metrics.go`, `*_gen.go`); a leading `/` anchors a pattern at the root;
+/// a trailing `/` matches everything under the folders it names (`legacy/` at any depth,
+/// `/gen/` at the root only).
+pub fn path_glob(pattern: &str) -> Result<Glob, globset::Error> {
+    let folder = pattern.ends_with('/');
+    let body = pattern.trim_end_matches('/');
+    let glob = if let Some(anchored) = body.strip_prefix('/') {
+        anchored.to_string()
+    } else if body.contains('/') {
+        body.to_string()
+    } else {
+        format!("**/{body}")
+    };
+    let glob = if folder { format!("{glob}/**") } else { glob };
+    GlobBuilder::new(&glob).literal_separator(true).build()
 }
 
 /// The closest of `candidates` to `word`, if close enough to be a likely typo.
@@ -382,13 +422,21 @@ fn unknown_field_help(message: &str) -> Option<String> {
 mod tests {
     use super::*;
 
+    /// A registry of the rules these tests name.
+    const RULES: &RuleDefaults = &[
+        ("handler-oncall", Severity::Error),
+        ("metric-help", Severity::Error),
+        ("metric-location", Severity::Error),
+        ("unused-suppression", Severity::Warning),
+    ];
+
     fn parse(text: &str) -> miette::Result<Settings> {
-        Settings::parse(text, Path::new(".sre-policy.toml"))
+        Settings::parse(text, Path::new(".sre-policy.toml"), RULES)
     }
 
     #[test]
     fn defaults_without_a_file() {
-        let settings = Settings::default();
+        let settings = Settings::builtin(RULES);
         assert_eq!(settings.severity("handler-oncall"), Some(Severity::Error));
         assert_eq!(
             settings.severity("unused-suppression"),
@@ -399,7 +447,7 @@ mod tests {
 
     #[test]
     fn middleware_is_skipped_unless_required() {
-        assert_eq!(Settings::default().middleware, Middleware::Skip);
+        assert_eq!(Settings::builtin(RULES).middleware, Middleware::Skip);
         let settings = parse("[handlers]\nmiddleware = \"require\"\n").expect("valid");
         assert_eq!(settings.middleware, Middleware::Require);
         let error = parse("[handlers]\nmiddleware = \"sometimes\"\n").unwrap_err();
@@ -449,12 +497,40 @@ mod tests {
 
     #[test]
     fn high_cardinality_labels_replace_the_defaults() {
-        assert_eq!(Settings::default().high_cardinality_labels, None);
+        assert_eq!(Settings::builtin(RULES).high_cardinality_labels, None);
         let settings = parse("[metrics]\nhigh_cardinality_labels = [\"tenant\"]\n").unwrap();
         assert_eq!(
             settings.high_cardinality_labels,
             Some(vec!["tenant".to_string()])
         );
+    }
+
+    #[test]
+    fn star_stays_within_a_folder_and_names_match_at_any_depth() {
+        let settings = parse(
+            "exclude = [\"internal/*.go\", \"*_gen.go\", \"/root.go\", \"legacy/\", \"/gen/\", \"a/**/b.go\"]\n\
+             [metrics]\nfiles = [\"metrics.go\", \"metrics/*.go\"]\n\
+             [troubleshooting]\nstorage_paths = [\"internal/store/*\"]\nnetwork_paths = [\"**/transport/**\"]\n",
+        )
+        .unwrap();
+        let exclude = |rel: &str| settings.exclude.is_match(rel);
+        assert!(exclude("internal/x.go"));
+        assert!(!exclude("internal/sub/x.go"), "`*` does not cross `/`");
+        assert!(exclude("x_gen.go") && exclude("deep/er/x_gen.go"));
+        assert!(
+            exclude("root.go") && !exclude("sub/root.go"),
+            "a leading `/` anchors"
+        );
+        assert!(exclude("legacy/a/b.go") && exclude("x/legacy/a.go") && !exclude("legacy.go"));
+        assert!(exclude("gen/a/b.go") && !exclude("x/gen/a.go"));
+        assert!(exclude("a/b.go") && exclude("a/x/y/b.go"));
+        assert!(settings.metric_files.is_match("metrics.go"));
+        assert!(settings.metric_files.is_match("pkg/api/metrics.go"));
+        assert!(settings.metric_files.is_match("metrics/http.go"));
+        assert!(!settings.metric_files.is_match("metrics/v1/http.go"));
+        assert!(settings.storage_paths.is_match("internal/store/db.go"));
+        assert!(!settings.storage_paths.is_match("internal/store/sql/db.go"));
+        assert!(settings.network_paths.is_match("pkg/transport/grpc/c.go"));
     }
 
     #[test]

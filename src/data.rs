@@ -39,6 +39,20 @@ pub struct MetricTable {
 pub struct TroubleshootingTable {
     pub network_imports: Vec<String>,
     pub storage_imports: Vec<String>,
+    /// Import path → functions that compute values and do no I/O (`*`: all of them).
+    pub pure_functions: BTreeMap<String, Vec<String>>,
+    /// Import path → types that are values, not clients, servers or stores.
+    pub value_types: BTreeMap<String, Vec<String>>,
+    /// Import path → functions that read or write persistent files.
+    pub file_functions: BTreeMap<String, Vec<String>>,
+    /// Methods of an opened file that write or sync it.
+    pub file_methods: Vec<String>,
+    /// Call names that only log, trace or count.
+    pub observability_calls: Vec<String>,
+    /// Packages whose calls only log, trace, count or build errors.
+    pub observability_packages: Vec<String>,
+    /// Fields whose assignment configures a client, server, transport or pool.
+    pub config_fields: Vec<String>,
 }
 
 /// Metric naming conventions (`rules/metric-units.toml`).

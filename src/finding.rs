@@ -46,6 +46,17 @@ pub struct Finding {
     pub fix: Option<TextEdit>,
     /// In diff mode: the primary line was added or modified by the change.
     pub on_changed_line: bool,
+    /// Other places the finding is about (e.g. every file of one troubleshooting-doc finding).
+    pub related: Vec<Related>,
+}
+
+/// Another place a finding is about, with what it says of that place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Related {
+    pub path: String,
+    /// 1-based; 0 when the place is a whole file (a deleted one).
+    pub line: usize,
+    pub message: String,
 }
 
 impl Finding {

@@ -10,7 +10,7 @@ use crate::rules;
 /// Where users get the action and the pre-commit hook from.
 pub const REPO_URL: &str = match option_env!("CARGO_PKG_REPOSITORY") {
     Some(url) if !url.is_empty() => url,
-    _ => "https://github.com/OWNER/sre-policy",
+    _ => "https://github.com/sre-policy/sre-policy",
 };
 
 /// The release tag matching this binary.
@@ -87,6 +87,9 @@ storage_imports = []
 network_paths = []
 # Example: storage_paths = ["internal/store/**"]
 storage_paths = []
+# The pull request label that waives the rule (GitHub Actions); a line
+# `SRE-Policy-Skip: troubleshooting-doc <reason>` in the pull request description does too.
+waiver_label = "skip-troubleshooting-doc"
 "#
     )
 }
@@ -109,12 +112,34 @@ pub fn precommit_snippet() -> String {
     )
 }
 
-/// A pull-request workflow: least privileges, full history for the diff, SARIF uploaded by a
-/// second job that alone may write security events.
+/// The full commit SHA of this release when the binary was built from the commit tagged
+/// `RELEASE_TAG` (as release builds are), else empty (build.rs).
+pub const RELEASE_COMMIT: &str = env!("SRE_POLICY_RELEASE_COMMIT");
+
+/// The workflow `init` prints: built from a release, the action pinned to that release's
+/// commit SHA (copy-paste ready, as zizmor's `unpinned-uses` wants it); otherwise pinned to
+/// the tag, with a comment saying how to find the SHA.
 pub fn workflow_snippet() -> String {
+    if RELEASE_COMMIT.is_empty() {
+        workflow_snippet_at(None)
+    } else {
+        workflow_snippet_at(Some(RELEASE_COMMIT))
+    }
+}
+
+/// A pull-request workflow: least privileges, full history for the diff, SARIF uploaded by a
+/// second job that alone may write security events. `commit`: the release's commit SHA.
+pub fn workflow_snippet_at(commit: Option<&str>) -> String {
     let action = REPO_URL
         .trim_start_matches("https://github.com/")
         .trim_end_matches(".git");
+    let uses = match commit {
+        Some(sha) => format!("uses: {action}@{sha} # {RELEASE_TAG}"),
+        None => format!(
+            "# Pin the release's full commit SHA: `git ls-remote {REPO_URL} {RELEASE_TAG}^{{}}`\n        \
+             uses: {action}@{RELEASE_TAG}"
+        ),
+    };
     format!(
         r#"# .github/workflows/sre-policy.yml
 name: sre-policy
@@ -134,13 +159,12 @@ jobs:
           fetch-depth: 0
           persist-credentials: false
       - id: sre-policy
-        # Pin the release's full commit SHA: `git ls-remote {REPO_URL} {RELEASE_TAG}`
-        uses: {action}@{RELEASE_TAG}
+        {uses}
       - if: ${{{{ !cancelled() }}}}
         uses: actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02 # v4.6.2
         with:
           name: sre-policy-sarif
-          path: sre-policy.sarif
+          path: ${{{{ steps.sre-policy.outputs.sarif }}}}
   upload-sarif:
     name: Upload SARIF
     needs: check

@@ -30,6 +30,17 @@ impl<'a> LineIndex<'a> {
         (line + 1, column)
     }
 
+    /// The whole text.
+    pub fn text(&self) -> &'a [u8] {
+        self.text
+    }
+
+    /// How many lines the text has (a final newline ends the last line).
+    pub fn line_count(&self) -> usize {
+        let ends_with_newline = self.text.last() == Some(&b'\n');
+        self.line_starts.len() - usize::from(ends_with_newline)
+    }
+
     /// The text of 1-based `line`, without its line ending.
     pub fn line_text(&self, line: usize) -> &'a [u8] {
         let Some(&start) = self.line_starts.get(line.wrapping_sub(1)) else {

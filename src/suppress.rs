@@ -7,12 +7,9 @@
 use crate::config::suggestion;
 use crate::finding::Finding;
 use crate::go::{Comment, Span};
-use crate::rules;
 
-pub const UNUSED: &str = "unused-suppression";
-pub const INVALID: &str = "invalid-suppression";
-
-const DIRECTIVE: &str = "sre-policy:ignore";
+/// The word that opens a suppression comment.
+pub const DIRECTIVE: &str = "sre-policy:ignore";
 
 /// A well-formed suppression.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,8 +24,9 @@ pub struct Suppression {
 /// A malformed suppression: (comment span, message, help).
 pub type Problem = (Span, String, String);
 
-/// The suppressions among `comments`, and the problems of malformed ones.
-pub fn parse(comments: &[Comment]) -> (Vec<Suppression>, Vec<Problem>) {
+/// The suppressions among `comments`, and the problems of malformed ones; `known` lists the
+/// rule ids a suppression may name.
+pub fn parse(comments: &[Comment], known_ids: &[&str]) -> (Vec<Suppression>, Vec<Problem>) {
     let mut suppressions = Vec::new();
     let mut problems = Vec::new();
     for comment in comments {
@@ -69,12 +67,11 @@ pub fn parse(comments: &[Comment]) -> (Vec<Suppression>, Vec<Problem>) {
         }
         let mut known = Vec::new();
         for id in ids {
-            if rules::info(id).is_some() {
+            if known_ids.contains(&id) {
                 known.push(id.to_string());
                 continue;
             }
-            let ids: Vec<&str> = rules::RULES.iter().map(|r| r.id).collect();
-            let hint = suggestion(id, &ids)
+            let hint = suggestion(id, known_ids)
                 .map(|s| format!("did you mean `{s}`?"))
                 .unwrap_or_else(|| "`sre-policy rules` lists the rule ids".to_string());
             problems.push((

@@ -142,22 +142,36 @@ fn action_yml_is_safe() {
 
 #[test]
 fn the_printed_workflow_is_safe() {
-    let workflow = sre_policy::init::workflow_snippet();
-    // Only the action itself is referenced by tag (its SHA is the user's to pin; the snippet
-    // says how).
+    // Built from a release, the action is pinned to the release's commit: nothing is exempt.
+    let pinned = sre_policy::init::workflow_snippet_at(Some(&"a".repeat(40)));
+    assert_eq!(violations(&pinned, &[]), Vec::<String>::new());
+    // Otherwise only the action itself is referenced by tag (its SHA is the user's to pin; the
+    // snippet says how).
+    let workflow = sre_policy::init::workflow_snippet_at(None);
     let own = format!(
         "{}@",
         sre_policy::init::REPO_URL.trim_start_matches("https://github.com/")
     );
     assert_eq!(violations(&workflow, &[&own]), Vec::<String>::new());
+    assert!(
+        violations(&workflow, &[]).len() == 1,
+        "the tag form is the exception"
+    );
+    let expected = if sre_policy::init::RELEASE_COMMIT.is_empty() {
+        workflow
+    } else {
+        pinned.replace(&"a".repeat(40), sre_policy::init::RELEASE_COMMIT)
+    };
+    assert_eq!(sre_policy::init::workflow_snippet(), expected);
 }
 
 #[test]
 fn readme_shows_the_printed_snippets() {
     let readme =
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    // README shows the tag form: a release's commit SHA cannot be written into that release.
     for snippet in [
-        sre_policy::init::workflow_snippet(),
+        sre_policy::init::workflow_snippet_at(None),
         sre_policy::init::precommit_snippet(),
         sre_policy::init::makefile_snippet(),
     ] {
@@ -174,4 +188,69 @@ fn the_checker_catches_violations() {
     assert!(found[1].contains("shell: bash"), "{found:#?}");
     assert!(found[2].contains("not pinned"), "{found:#?}");
     assert!(found[3].contains("version comment"), "{found:#?}");
+}
+
+#[test]
+fn action_builds_in_its_own_folder_and_verifies_what_it_runs() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("action.yml");
+    let yaml = std::fs::read_to_string(path).unwrap();
+    let all = steps(&yaml);
+    let script = |id: &str| {
+        all.iter()
+            .find(|s| value(s, "id").as_deref() == Some(id))
+            .and_then(|s| value(s, "run"))
+            .unwrap_or_else(|| panic!("no run step with id {id}"))
+    };
+    let build = script("build");
+    let cd = build
+        .find("cd \"$GITHUB_ACTION_PATH\"")
+        .expect("cd into the action");
+    let cargo = build.find("cargo install").expect("cargo install");
+    assert!(cd < cargo, "cargo must run in the action's folder");
+    assert!(build.contains("RUSTUP_TOOLCHAIN=stable"), "{build}");
+    assert!(
+        build.contains(".sha256"),
+        "a cached build is checked: {build}"
+    );
+    let release = script("release");
+    assert!(release.contains("sha256sums.txt") && release.contains("checksum mismatch"));
+    let check = script("check");
+    assert!(check.contains("sarif=\"$RUNNER_TEMP/"), "{check}");
+    assert!(check.contains("rm -f -- \"$sarif\""), "{check}");
+}
+
+#[test]
+fn the_wheel_hook_mirror_pins_this_version() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("packaging/pre-commit");
+    let pyproject: toml::Table =
+        toml::from_str(&std::fs::read_to_string(dir.join("pyproject.toml")).unwrap()).unwrap();
+    let version = env!("CARGO_PKG_VERSION");
+    assert_eq!(pyproject["project"]["version"].as_str(), Some(version));
+    let dependencies = pyproject["project"]["dependencies"].as_array().unwrap();
+    assert_eq!(
+        dependencies
+            .iter()
+            .filter_map(|d| d.as_str())
+            .collect::<Vec<_>>(),
+        vec![format!("sre-policy=={version}")]
+    );
+}
+
+#[test]
+fn release_workflow_is_pinned_and_least_privileged() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(".github/workflows/release.yml");
+    let yaml = std::fs::read_to_string(path).unwrap();
+    assert!(steps(&yaml).len() >= 10);
+    assert_eq!(violations(&yaml, &[]), Vec::<String>::new());
+    assert!(
+        yaml.contains("\npermissions: {}\n"),
+        "no default permissions"
+    );
+    // Write access only where it is used, each once.
+    assert_eq!(yaml.matches("contents: write").count(), 1);
+    assert_eq!(yaml.matches("id-token: write").count(), 1);
+    assert!(
+        !yaml.contains("secrets."),
+        "trusted publishing needs no secret"
+    );
 }

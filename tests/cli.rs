@@ -275,7 +275,11 @@ fn every_rule_has_doc_and_fixtures() {
             );
         }
     }
-    for (id, _) in sre_policy::rules::FILE_RULES {
+    for rule in sre_policy::rules::RULES
+        .iter()
+        .filter(|r| matches!(r.kind, sre_policy::rules::Kind::File(_)))
+    {
+        let id = rule.id;
         let dir = root().join("fixtures").join(id);
         let has_wants = std::fs::read_dir(&dir)
             .map(|entries| {

@@ -15,7 +15,9 @@ use std::sync::OnceLock;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use sre_policy::config::Settings;
-use sre_policy::engine::{self, Content, Input};
+use sre_policy::index::{Modules, Role};
+use sre_policy::pipeline::read::{Content, Input};
+use sre_policy::pipeline::{self, CheckOutcome};
 use sre_policy::report::{self, Format, Report};
 
 fn fixtures() -> &'static Vec<Vec<u8>> {
@@ -143,14 +145,15 @@ fn apply(base: &[u8], mutations: &[Mutation]) -> Vec<u8> {
 
 /// The whole pipeline on one file; `Err` names the broken property.
 fn pipeline(name: &str, bytes: &[u8]) -> Result<(), String> {
-    let settings = Settings::default();
+    let settings = Settings::builtin(&sre_policy::rules::defaults());
     let inputs = vec![Input {
         rel: format!("pkg/{name}"),
         content: Content::Bytes(bytes.to_vec()),
-        context_only: false,
-        keep_facts: true,
+        role: Role::Checked,
+        always_parse: true,
     }];
-    let outcome = engine::run(&inputs, &settings, false);
+    let mut outcome = CheckOutcome::default();
+    pipeline::check_inputs(inputs, &settings, false, Modules::default(), &mut outcome);
     if outcome.internal_errors > 0 {
         return Err(format!("internal error: {:?}", outcome.stats.skipped));
     }
@@ -175,11 +178,15 @@ fn pipeline(name: &str, bytes: &[u8]) -> Result<(), String> {
             Format::Json,
             Format::Sarif,
             Format::Github,
+            Format::Gitlab,
+            Format::Junit,
+            Format::Checkstyle,
+            Format::Rdjson,
         ] {
             let out = report::render(format, &report);
             let text = String::from_utf8(out).map_err(|e| format!("{format:?} not UTF-8: {e}"))?;
             match format {
-                Format::Json | Format::Sarif => {
+                Format::Json | Format::Sarif | Format::Gitlab | Format::Rdjson => {
                     serde_json::from_str::<serde_json::Value>(&text)
                         .map_err(|e| format!("{format:?} is not valid JSON: {e}"))?;
                 }
@@ -192,6 +199,10 @@ fn pipeline(name: &str, bytes: &[u8]) -> Result<(), String> {
                     if let Some(line) = text.lines().find(|l| !l.starts_with("::")) {
                         return Err(format!("github: a line that is not a command: {line:?}"));
                     }
+                }
+                Format::Junit | Format::Checkstyle => {
+                    roxmltree::Document::parse(&text)
+                        .map_err(|e| format!("{format:?} is not well-formed XML: {e}"))?;
                 }
                 Format::Human => {
                     if text.contains('\0') {

@@ -46,9 +46,9 @@ fn writes_a_config_that_parses_to_the_defaults() {
     let path = dir.path().join(".sre-policy.toml");
     let written = std::fs::read_to_string(&path).unwrap();
 
-    let settings = Settings::parse(&written, &path)
+    let settings = Settings::parse(&written, &path, &sre_policy::rules::defaults())
         .unwrap_or_else(|e| panic!("the written config does not load: {e:?}"));
-    let defaults = Settings::default();
+    let defaults = Settings::builtin(&sre_policy::rules::defaults());
     assert_eq!(settings.teams, defaults.teams);
     assert_eq!(settings.include_tests, defaults.include_tests);
     assert_eq!(settings.exclude.len(), defaults.exclude.len());

@@ -135,3 +135,30 @@ fn whole_tree_mode_reports_duplicates_but_not_breakage() {
         ["internal/billing/metrics.go:9:2: error[metric-duplicate] `shop_refunds_total` is also declared at internal/api/metrics.go:26: registering both panics"],
     );
 }
+
+#[test]
+fn a_suppression_silences_metric_breaking_and_counts_as_used() {
+    let repo = diff_repo("metric_rename", After::WorkTree);
+    let path = "internal/api/metrics.go";
+    let text = std::fs::read_to_string(repo.path().join(path)).expect("read after file");
+    let suppressed = text.replacen(
+        "\t\tName: \"shop_requests_total\",",
+        "\t\t//sre-policy:ignore metric-breaking -- the dashboards move to the new name in this release\n\t\tName: \"shop_requests_total\",",
+        1,
+    );
+    assert_ne!(
+        text, suppressed,
+        "the fixture still declares the renamed counter"
+    );
+    repo.write(path, suppressed);
+    let lines = check(&repo, &["--base", "main", "--rule", "unused-suppression"]);
+    assert!(
+        !lines.iter().any(|l| l.contains("renamed")),
+        "the rename is suppressed: {lines:?}"
+    );
+    assert!(
+        !lines.iter().any(|l| l.contains("unused-suppression")),
+        "the suppression was used: {lines:?}"
+    );
+    assert_eq!(lines.len(), EXPECTED.len() - 1, "{lines:?}");
+}

@@ -1,7 +1,7 @@
-//! The SARIF reporter's output validates against the official SARIF 2.1.0 schema
-//! (`../shared/schemas/sarif-schema-2.1.0.json`, beside the checkout), for clean runs and
-//! for awkward inputs: non-ASCII and reserved characters in paths, multibyte text before
-//! a finding, missing help, unknown rules, skipped files, odd positions.
+//! The SARIF reporter's output validates against the official SARIF 2.1.0 schema (vendored
+//! in `tests/schemas/`, see its README), for clean runs and for awkward inputs: non-ASCII
+//! and reserved characters in paths, multibyte text before a finding, missing help, unknown
+//! rules, skipped files, odd positions.
 
 use std::collections::HashMap;
 
@@ -11,7 +11,7 @@ use sre_policy::report::{render, Format, Report};
 
 const SCHEMA_PATH: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../shared/schemas/sarif-schema-2.1.0.json"
+    "/tests/schemas/sarif-schema-2.1.0.json"
 );
 
 fn validator() -> jsonschema::Validator {
@@ -79,6 +79,7 @@ fn finding(
         help: Some("do the right thing".to_string()),
         fix: None,
         on_changed_line: false,
+        related: Vec::new(),
     }
 }
 

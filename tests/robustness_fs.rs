@@ -64,10 +64,6 @@ fn a_fifo_and_a_directory_named_x_go_never_hang() {
 
 #[test]
 fn unreadable_files_and_folders_are_listed_and_the_run_goes_on() {
-    if running_as_root() {
-        eprintln!("note: running as root, where chmod 000 does not stop reads; see deep_paths_* for an unreadable path as root");
-        return;
-    }
     use std::os::unix::fs::PermissionsExt;
     let dir = tree_with_good_file();
     write(dir.path(), "locked.go", HANDLER);
@@ -77,10 +73,19 @@ fn unreadable_files_and_folders_are_listed_and_the_run_goes_on() {
         |p: &Path, m: u32| std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap();
     mode(&dir.path().join("locked.go"), 0o000);
     mode(&dir.path().join("closed"), 0o000);
-    let (_, json) = check_json(dir.path());
+    // As root, permission bits stop no read: the binary runs as an unprivileged user then.
+    let run = sre_policy_unprivileged(dir.path(), &["check", ".", "--format", "json"]);
     mode(&dir.path().join("closed"), 0o755);
-    let listed: Vec<String> = skipped(&json).into_iter().map(|s| s.0).collect();
-    assert_eq!(listed, vec!["closed".to_string(), "locked.go".to_string()]);
+    run.assert_source_level();
+    let json = run.json();
+    assert_good_reported(&json, "");
+    let listed = skipped(&json);
+    let paths: Vec<&str> = listed.iter().map(|s| s.0.as_str()).collect();
+    assert_eq!(paths, ["closed", "locked.go"], "{listed:?}");
+    assert!(
+        listed.iter().all(|(_, r)| r.contains("Permission denied")),
+        "{listed:?}"
+    );
 }
 
 #[test]

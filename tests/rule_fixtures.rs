@@ -1,43 +1,21 @@
 //! The analysistest convention: every `fixtures/<rule-id>/` folder is checked as a whole, and
-//! each finding must match a `// want "regexp"` comment at the end of its line; a missing or
-//! an extra finding fails. The same run without the byte prefilter must find the same.
+//! each finding must match a `// want "regexp"` comment at the end of its line (optionally
+//! with its column: `// want 5:"regexp"`; see `tests/want/mod.rs`); a missing or an extra
+//! finding, a wrong column and a malformed `// want` fail. The same run without the byte
+//! prefilter must find the same.
+
+mod want;
 
 use std::path::{Path, PathBuf};
 
-use regex::Regex;
-use sre_policy::finding::Finding;
-use sre_policy::{check, CheckOptions};
+use sre_policy::{check, CheckOptions, CheckOutcome};
+use want::{compare, parse_items, wants_in_source, Got};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
 }
 
-/// Expectations of one file: (line, regexps).
-fn wants(path: &Path) -> Vec<(usize, Vec<Regex>)> {
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    let quoted = Regex::new(r#""((?:[^"\\]|\\.)*)"|`([^`]*)`"#).unwrap();
-    let mut found = Vec::new();
-    for (index, line) in text.lines().enumerate() {
-        let Some(at) = line.find("// want ") else {
-            continue;
-        };
-        let patterns = quoted
-            .captures_iter(&line[at + 8..])
-            .map(|c| {
-                let pattern = match c.get(1) {
-                    Some(q) => q.as_str().replace("\\\"", "\"").replace("\\\\", "\\"),
-                    None => c[2].to_string(),
-                };
-                Regex::new(&pattern)
-                    .unwrap_or_else(|e| panic!("{}:{}: bad regexp: {e}", path.display(), index + 1))
-            })
-            .collect();
-        found.push((index + 1, patterns));
-    }
-    found
-}
-
-fn run(dir: &Path, prefilter: bool) -> Vec<Finding> {
+fn run(dir: &Path, prefilter: bool) -> CheckOutcome {
     let config = dir.join(".sre-policy.toml");
     let options = CheckOptions {
         path: dir.to_path_buf(),
@@ -45,15 +23,13 @@ fn run(dir: &Path, prefilter: bool) -> Vec<Finding> {
         no_prefilter: !prefilter,
         ..CheckOptions::default()
     };
-    check(&options)
-        .unwrap_or_else(|e| panic!("{}: {e:?}", dir.display()))
-        .findings
+    check(&options).unwrap_or_else(|e| panic!("{}: {e:?}", dir.display()))
 }
 
-/// Compares findings with the `// want` comments of the folder; returns the mismatches.
-fn compare(dir: &Path, findings: &[Finding]) -> Vec<String> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut problems = Vec::new();
+/// Checks `dir` and compares its findings with the `// want` comments of its Go files;
+/// returns the problems (malformed wants first), one line each.
+fn check_folder(dir: &Path) -> Vec<String> {
+    let outcome = run(dir, true);
     let mut files: Vec<PathBuf> = walkdir::WalkDir::new(dir)
         .into_iter()
         .filter_map(Result::ok)
@@ -61,35 +37,28 @@ fn compare(dir: &Path, findings: &[Finding]) -> Vec<String> {
         .filter(|p| p.extension().is_some_and(|e| e == "go"))
         .collect();
     files.sort();
-    let mut unmatched: Vec<&Finding> = findings.iter().collect();
+    let mut problems = Vec::new();
+    let mut wants = Vec::new();
     for file in files {
-        let rel = file
-            .strip_prefix(root)
-            .unwrap()
-            .to_string_lossy()
-            .replace('\\', "/");
-        for (line, patterns) in wants(&file) {
-            for pattern in patterns {
-                let hit = unmatched
-                    .iter()
-                    .position(|f| f.path == rel && f.line == line && pattern.is_match(&f.message));
-                match hit {
-                    Some(i) => {
-                        unmatched.remove(i);
-                    }
-                    None => {
-                        problems.push(format!("{rel}:{line}: no finding matched want {pattern:?}"))
-                    }
-                }
-            }
-        }
+        let rel = sre_policy::walk::relative(&file, &outcome.root);
+        let text = std::fs::read_to_string(&file)
+            .unwrap_or_else(|e| panic!("cannot read fixture {}: {e}", file.display()));
+        let (found, malformed) = wants_in_source(&rel, &text);
+        wants.extend(found);
+        problems.extend(malformed);
     }
-    for finding in unmatched {
-        problems.push(format!(
-            "{}:{}:{}: unexpected finding [{}] {}",
-            finding.path, finding.line, finding.column, finding.rule, finding.message
-        ));
-    }
+    let got: Vec<Got> = outcome
+        .findings
+        .iter()
+        .map(|f| Got {
+            path: f.path.clone(),
+            line: f.line,
+            column: f.column,
+            rule: f.rule.to_string(),
+            message: f.message.clone(),
+        })
+        .collect();
+    problems.extend(compare(&wants, &got));
     problems
 }
 
@@ -116,7 +85,7 @@ fn every_fixture_folder_matches_its_wants() {
     let dirs = rule_dirs();
     assert!(!dirs.is_empty(), "no fixture folders");
     for dir in dirs {
-        problems.extend(compare(&dir, &run(&dir, true)));
+        problems.extend(check_folder(&dir));
     }
     assert!(problems.is_empty(), "\n{}", problems.join("\n"));
 }
@@ -124,9 +93,89 @@ fn every_fixture_folder_matches_its_wants() {
 #[test]
 fn prefilter_changes_no_finding() {
     for dir in rule_dirs().into_iter().chain([fixtures().join("demo")]) {
-        if !dir.exists() {
-            continue;
-        }
-        assert_eq!(run(&dir, true), run(&dir, false), "{}", dir.display());
+        assert_eq!(
+            run(&dir, true).findings,
+            run(&dir, false).findings,
+            "{}",
+            dir.display()
+        );
+    }
+}
+
+#[test]
+fn the_harness_rejects_malformed_wants_and_wrong_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    // Line n holds handler Hn (one handler-oncall finding at column 1) and the given want.
+    let handler = |n: usize, want: &str| {
+        format!("func H{n}(w http.ResponseWriter, r *http.Request) {{}}{want}")
+    };
+    let source = [
+        "package x".to_string(),
+        String::new(),
+        "import \"net/http\"".to_string(),
+        String::new(),
+        handler(5, " // want foo"),
+        handler(6, " // want \"unterminated"),
+        handler(7, " // want \"(\""),
+        handler(8, " // want 9:\"oncall\""),
+        handler(9, " // want 1:\"oncall\""),
+        handler(10, " // want \"no such message\""),
+        handler(11, ""),
+    ]
+    .join("\n");
+    std::fs::write(dir.path().join("bad.go"), source).unwrap();
+    let problems = check_folder(dir.path());
+    let expected = [
+        "bad.go:5: malformed want: expected a regexp",
+        "bad.go:6: malformed want: unterminated quote",
+        "bad.go:7: malformed want: invalid regexp",
+        "bad.go:8: want column 9 for \"oncall\", the finding is at column 1",
+        "bad.go:10: no finding matched want \"no such message\"",
+    ];
+    for needle in expected {
+        assert!(
+            problems.iter().any(|p| p.starts_with(needle)),
+            "`{needle}` not reported:\n{}",
+            problems.join("\n")
+        );
+    }
+    // Line 9's want is right; every other handler line has one unexpected finding (the
+    // malformed wants expect nothing, line 8's finding was reported as a column mismatch).
+    let unexpected: Vec<&String> = problems
+        .iter()
+        .filter(|p| p.contains("unexpected finding"))
+        .collect();
+    let lines: Vec<&str> = unexpected
+        .iter()
+        .map(|p| p.split(':').nth(1).unwrap())
+        .collect();
+    assert_eq!(lines, ["5", "6", "7", "10", "11"], "{problems:#?}");
+    assert_eq!(
+        problems.len(),
+        expected.len() + lines.len(),
+        "{problems:#?}"
+    );
+}
+
+#[test]
+fn want_items_with_and_without_columns() {
+    let items = parse_items(r#" 12:"a\"b" `c\d` "e\.f""#).unwrap();
+    let shown: Vec<(Option<usize>, &str)> = items.iter().map(|(c, r)| (*c, r.as_str())).collect();
+    assert_eq!(shown, [(Some(12), "a\"b"), (None, r"c\d"), (None, r"e\.f")]);
+}
+
+#[test]
+fn malformed_want_items_are_errors() {
+    for bad in [
+        "",
+        " foo",
+        r#" "unterminated"#,
+        " `open",
+        r#" "(""#,
+        r#" 0:"x""#,
+        r#" 12 "x""#,
+        r#" "a"b"#,
+    ] {
+        assert!(parse_items(bad).is_err(), "{bad:?} was accepted");
     }
 }

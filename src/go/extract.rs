@@ -53,7 +53,9 @@ enum Role {
     Spec,
     Selector,
     FieldDeclaration,
+    Parameter,
     QualifiedType,
+    Composite,
 }
 
 /// Roles and context flags indexed by tree-sitter-go's node kind id, built once.
@@ -92,6 +94,8 @@ fn kind_table() -> &'static KindTable {
                 "var_spec" | "const_spec" => Role::Spec,
                 "selector_expression" => Role::Selector,
                 "field_declaration" => Role::FieldDeclaration,
+                "parameter_declaration" => Role::Parameter,
+                "composite_literal" => Role::Composite,
                 "qualified_type" => Role::QualifiedType,
                 _ => Role::Other,
             };
@@ -246,7 +250,12 @@ impl<'s> Extractor<'s> {
                 self.package_use(node, "operand");
                 self.field_use(node);
             }
-            Role::FieldDeclaration => self.struct_field(node),
+            Role::FieldDeclaration => {
+                self.struct_field(node);
+                self.typed_site(node);
+            }
+            Role::Parameter => self.typed_site(node),
+            Role::Composite => self.composite_site(node),
             Role::QualifiedType => self.package_use(node, "package"),
             Role::Other => {}
         }
@@ -413,7 +422,7 @@ impl<'s> Extractor<'s> {
         types
     }
 
-    /// The parameters' names, parallel to `parameter_types`; `""` for an unnamed parameter.
+    /// The names of the parameters, one per parameter as in `parameter_types`.
     fn parameter_names(&self, list: Node) -> Vec<String> {
         let mut names = Vec::new();
         let mut cursor = list.walk();
@@ -436,6 +445,50 @@ impl<'s> Extractor<'s> {
             }
         }
         names
+    }
+
+    /// A field or parameter typed by an imported package.
+    fn typed_site(&mut self, node: Node) {
+        let Some(type_node) = node.child_by_field_name("type") else {
+            return;
+        };
+        let TypeRef::Named {
+            package: Some(package),
+            name,
+            ..
+        } = self.type_ref(type_node)
+        else {
+            return;
+        };
+        self.facts.typed_sites.push(TypedSite {
+            span: span(node),
+            package,
+            type_name: name,
+        });
+    }
+
+    fn composite_site(&mut self, node: Node) {
+        let type_name = node
+            .child_by_field_name("type")
+            .map(|t| self.expr(t, 0))
+            .filter(|t| *t != Expr::Other);
+        let mut keys = Vec::new();
+        if let Some(body) = node.child_by_field_name("body") {
+            let mut cursor = body.walk();
+            for element in body.named_children(&mut cursor) {
+                if element.kind() == "keyed_element" {
+                    if let Some(key) = element.child_by_field_name("key") {
+                        keys.push(self.text(key).trim().to_string());
+                    }
+                }
+            }
+        }
+        self.facts.composites.push(CompositeSite {
+            type_name,
+            keys,
+            span: span(node),
+            func: self.func_stack.last().copied(),
+        });
     }
 
     /// `pkg.T`, `T`, `*pkg.T`, `*T`, through parentheses; a pointer to a pointer is `Other`.
@@ -528,8 +581,12 @@ impl<'s> Extractor<'s> {
         for (i, target) in targets.iter().enumerate() {
             match target.kind() {
                 "identifier" => {
+                    // `f, err := os.Open(p)`: the first name is what the call makes.
                     let value = if targets.len() == values.len() {
                         values[i].clone()
+                    } else if i == 0 && values.len() == 1 && matches!(values[0], Expr::Call { .. })
+                    {
+                        values[0].clone()
                     } else {
                         Expr::Other
                     };

@@ -99,7 +99,7 @@ pub struct Func {
     pub span: Span,
     /// One entry per parameter (`w, r T` gives two).
     pub params: Vec<TypeRef>,
-    /// The parameters' names, parallel to `params`; `""` for an unnamed parameter.
+    /// The parameters' names, parallel to `params` (`""` for an unnamed one).
     pub param_names: Vec<String>,
     pub results: Vec<TypeRef>,
     /// Index of the innermost enclosing function, if any.
@@ -228,6 +228,27 @@ pub struct StructField {
     pub package: String,
 }
 
+/// A composite literal anywhere in the file: `http.Client{Timeout: t}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompositeSite {
+    /// The literal's type as written (`None` for an elided type inside another literal).
+    pub type_name: Option<Expr>,
+    /// The keys of its keyed elements.
+    pub keys: Vec<String>,
+    pub span: Span,
+    pub func: Option<usize>,
+}
+
+/// A struct field or a parameter whose type is a type of an imported package, `db *sql.DB`,
+/// wherever it is declared.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TypedSite {
+    pub span: Span,
+    /// The package's local name and the type's name.
+    pub package: String,
+    pub type_name: String,
+}
+
 /// A top-level declaration and the imported packages it uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TopDecl {
@@ -253,6 +274,8 @@ pub struct Facts {
     pub field_assigned: Vec<String>,
     pub decls: Vec<TopDecl>,
     pub struct_fields: Vec<StructField>,
+    pub composites: Vec<CompositeSite>,
+    pub typed_sites: Vec<TypedSite>,
     /// ERROR and MISSING nodes, in source order.
     pub syntax_errors: Vec<SyntaxError>,
 }

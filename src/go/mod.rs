@@ -5,5 +5,6 @@ pub mod facts;
 pub mod metric_decl;
 pub mod parse;
 pub mod prometheus;
+pub mod tokens;
 
 pub use facts::*;

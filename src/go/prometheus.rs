@@ -3,6 +3,9 @@
 use super::facts::{Call, Composite, Expr, Facts, Span};
 use crate::data::MetricTable;
 
+/// The bytes every file that declares a Prometheus metric contains (its import path).
+pub const IMPORT_NEEDLE: &str = "client_golang/prometheus";
+
 /// How a metric is constructed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Via {

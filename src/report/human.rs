@@ -31,6 +31,20 @@ pub fn render(report: &Report) -> String {
             Some(text) => out.push_str(&text),
             None => out.push_str(&one_line(finding)),
         }
+        for place in &finding.related {
+            let at = match place.line {
+                0 => printable(&super::compact::one_line(&place.path)),
+                line => format!(
+                    "{}:{line}",
+                    printable(&super::compact::one_line(&place.path))
+                ),
+            };
+            let _ = writeln!(
+                out,
+                "  also: {at}: {}",
+                printable(&super::compact::one_line(&place.message))
+            );
+        }
         out.push('\n');
     }
     out.push_str(&summary(report));

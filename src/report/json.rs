@@ -8,8 +8,9 @@
 //!  "stats":{"files_checked":0,"files_skipped":0,"parse_errors":0,"elapsed_ms":0},
 //!  "skipped":[{"path":"big.go","reason":"..."}]}
 //! ```
-//! `help` is `null` when a finding has none. Field names are the contract: change
-//! them only with a new `version`.
+//! `help` is `null` when a finding has none; `related` (a list of `{"path","line","message"}`,
+//! line 0 for a whole file) is present only when a finding has other places it is about.
+//! Field names are the contract: change them only with a new `version`.
 
 use serde::Serialize;
 
@@ -38,6 +39,16 @@ struct JsonFinding<'a> {
     end_column: usize,
     message: &'a str,
     help: Option<&'a str>,
+    /// Other places the finding is about; left out when there are none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related: Vec<JsonRelated<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonRelated<'a> {
+    path: &'a str,
+    line: usize,
+    message: &'a str,
 }
 
 // Its own struct rather than `Stats` so that a field added to `Stats` cannot leak into
@@ -74,6 +85,15 @@ pub fn render(report: &Report) -> String {
                 end_column: f.end_column,
                 message: &f.message,
                 help: f.help.as_deref(),
+                related: f
+                    .related
+                    .iter()
+                    .map(|r| JsonRelated {
+                        path: &r.path,
+                        line: r.line,
+                        message: &r.message,
+                    })
+                    .collect(),
             })
             .collect(),
         stats: JsonStats {

@@ -5,10 +5,14 @@ use std::collections::HashMap;
 use crate::finding::{Finding, Stats};
 use crate::rules::RuleInfo;
 
+pub mod checkstyle;
 pub mod compact;
 pub mod github;
+pub mod gitlab;
 pub mod human;
 pub mod json;
+pub mod junit;
+pub mod rdjson;
 pub mod sarif;
 
 pub use github::step_summary_markdown;
@@ -21,6 +25,14 @@ pub enum Format {
     Json,
     Sarif,
     Github,
+    /// GitLab Code Quality (`artifacts:reports:codequality`).
+    Gitlab,
+    /// JUnit XML: a test suite per rule, a test case per rule and file, a failure per finding.
+    Junit,
+    /// Checkstyle XML (Jenkins warnings-ng, reviewdog `-f=checkstyle`, many IDEs).
+    Checkstyle,
+    /// reviewdog's diagnostic format, with suggested edits where a fix is known.
+    Rdjson,
 }
 
 /// Everything a reporter may read.
@@ -46,7 +58,34 @@ pub fn render(format: Format, report: &Report) -> Vec<u8> {
         Format::Json => json::render(report).into_bytes(),
         Format::Sarif => sarif::render(report).into_bytes(),
         Format::Github => github::render(report).into_bytes(),
+        Format::Gitlab => gitlab::render(report).into_bytes(),
+        Format::Junit => junit::render(report).into_bytes(),
+        Format::Checkstyle => checkstyle::render(report).into_bytes(),
+        Format::Rdjson => rdjson::render(report).into_bytes(),
     }
+}
+
+/// Escapes text for an XML attribute value or element content. Characters XML 1.0 cannot
+/// carry at all (most control characters) become U+FFFD, so a hostile path or message can
+/// neither break the document nor make it invalid.
+pub(crate) fn xml_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            // Escaped so that attribute values keep their line breaks and tabs.
+            '\n' => out.push_str("&#10;"),
+            '\r' => out.push_str("&#13;"),
+            '\t' => out.push_str("&#9;"),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// "1 error", "2 errors": English plural by appending `s`.
@@ -88,6 +127,7 @@ pub(crate) mod test_support {
             help: Some("fix it".to_string()),
             fix: None,
             on_changed_line: false,
+            related: Vec::new(),
         }
     }
 
@@ -129,6 +169,17 @@ pub(crate) mod test_support {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn xml_escape_keeps_documents_well_formed() {
+        assert_eq!(
+            xml_escape("a<b>&\"c\"'d'"),
+            "a&lt;b&gt;&amp;&quot;c&quot;&apos;d&apos;"
+        );
+        assert_eq!(xml_escape("x\ny\tz\r"), "x&#10;y&#9;z&#13;");
+        assert_eq!(xml_escape("bell\u{7}nul\u{0}"), "bell\u{FFFD}nul\u{FFFD}");
+        assert_eq!(xml_escape("café ü"), "café ü");
+    }
 
     #[test]
     fn plural_appends_s_except_for_one() {

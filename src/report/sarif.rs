@@ -162,7 +162,7 @@ fn result(finding: &Finding, fingerprint: &str) -> Value {
     } else {
         (finding.end_line, finding.end_column.max(1))
     };
-    json!({
+    let mut result = json!({
         "ruleId": finding.rule,
         "level": level(finding.severity),
         "message": {"text": text},
@@ -176,7 +176,27 @@ fn result(finding: &Finding, fingerprint: &str) -> Value {
             },
         }}],
         "partialFingerprints": {FINGERPRINT_KEY: fingerprint},
-    })
+    });
+    if !finding.related.is_empty() {
+        let related: Vec<Value> = finding
+            .related
+            .iter()
+            .enumerate()
+            .map(|(id, place)| {
+                let mut location = json!({"artifactLocation": artifact(&place.path)});
+                if place.line > 0 {
+                    location["region"] = json!({"startLine": place.line});
+                }
+                json!({
+                    "id": id,
+                    "physicalLocation": location,
+                    "message": {"text": place.message},
+                })
+            })
+            .collect();
+        result["relatedLocations"] = Value::Array(related);
+    }
+    result
 }
 
 fn artifact(path: &str) -> Value {
@@ -206,7 +226,7 @@ fn hex_digit(nibble: u8) -> char {
 /// One fingerprint per finding, in order. It hashes what identifies a finding without
 /// its line number, so inserting lines above does not change it: rule id, path, the
 /// whitespace-normalised source line, and which occurrence of that triple it is.
-fn fingerprints(report: &Report) -> Vec<String> {
+pub(crate) fn fingerprints(report: &Report) -> Vec<String> {
     let mut seen: HashMap<(&str, &str, String), usize> = HashMap::new();
     // Lines of each file, split once: a file may have thousands of findings.
     let mut lines_by_path: HashMap<&str, Vec<&str>> = HashMap::new();

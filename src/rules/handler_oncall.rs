@@ -14,13 +14,55 @@
 //! that calls `c.Next()` on its own context, is not reported unless
 //! `[handlers] middleware = "require"`.
 
-use super::{FileContext, FileOutput};
+use super::{all_of, FileContext, FileOutput, Kind, Needs, RuleInfo, Trigger};
 use crate::config::{suggestion, Middleware, Settings};
-use crate::data::FrameworkHandler;
-use crate::finding::{Finding, TextEdit};
+use crate::data::{FrameworkHandler, RuleData};
+use crate::finding::{Severity, TextEdit};
 use crate::go::{Comment, Expr, Facts, Func, FuncKind, TypeRef};
 
 pub const ID: &str = "handler-oncall";
+
+pub const RULE: RuleInfo = RuleInfo {
+    id: ID,
+    default_severity: Severity::Error,
+    summary: "HTTP handlers name the team paged for them with `// @oncall-team <team>`",
+    doc: include_str!("../../rules/handler-oncall.md"),
+    kind: Kind::File(check),
+    triggers,
+    context_words,
+    needs: Needs {
+        old_versions: false,
+        repository_metrics: false,
+        imported_packages: false,
+    },
+    warning_when_staged: false,
+};
+
+/// A handler needs its signature's package and type name; a file with only the tag may hold
+/// the doc comment of a receiver type declared there.
+fn triggers(data: &RuleData, settings: &Settings) -> Vec<Trigger> {
+    let type_word = |type_name: &str| type_name.trim_start_matches('*').to_string();
+    let mut triggers = vec![all_of(&[NET_HTTP, "ResponseWriter"]), all_of(&[TAG])];
+    let frameworks = data
+        .frameworks
+        .iter()
+        .map(|f| (&f.import, &f.type_name))
+        .chain(
+            settings
+                .extra_handlers
+                .iter()
+                .map(|e| (&e.import, &e.type_name)),
+        );
+    for (import, type_name) in frameworks {
+        triggers.push(vec![vec![import.clone()], vec![type_word(type_name)]]);
+    }
+    triggers
+}
+
+/// A neighbour file may declare a changed method's receiver type, with its annotation.
+fn context_words(_: &RuleData, _: &Settings) -> Vec<String> {
+    vec![TAG.to_string()]
+}
 
 const NET_HTTP: &str = "net/http";
 const TAG: &str = "@oncall-team";
@@ -152,32 +194,6 @@ fn returns_only(func: &Func, returns: Option<&str>) -> bool {
     matches!(func.results.as_slice(), [TypeRef::Named { package: None, name, pointer: false }] if name == want)
 }
 
-/// The `@oncall-team` annotations on the doc comments of the file's package-level types.
-pub fn type_annotations(facts: &Facts) -> Vec<(String, Vec<Annotation>)> {
-    facts
-        .types
-        .iter()
-        .filter(|t| t.scope.is_none())
-        .filter_map(|t| {
-            let found = t
-                .doc_rows
-                .iter()
-                .map(|&row| annotations(facts.doc_comments(row)))
-                .find(|found| !found.is_empty())?;
-            Some((t.name.clone(), found))
-        })
-        .collect()
-}
-
-/// A handler whose verdict waits for its receiver type's doc comment in another file.
-#[derive(Debug, Clone)]
-pub struct ReceiverLookup {
-    pub receiver: String,
-    /// The finding to report when the receiver type has no annotation either.
-    pub missing: Finding,
-    pub handler_name: String,
-}
-
 /// Whether the func literal `facts.funcs[index]` is middleware: it calls a handler that one
 /// of its enclosing functions receives as a parameter, directly (`next(w, r)`) or through
 /// `ServeHTTP`, or, for gin and fiber, hands over to the rest of the chain through its own
@@ -293,6 +309,24 @@ pub fn check(ctx: &FileContext, out: &mut FileOutput) {
                 .and_then(|team| annotation_fix(func, ctx, team));
             Some(finding)
         };
+        let decided = decided.or_else(|| {
+            // The receiver type may be declared, with its doc, in another file of the package.
+            let receiver = receiver?;
+            if facts.types.iter().any(|t| t.name == receiver) {
+                return None;
+            }
+            let dir = crate::walk::parent_dir(ctx.path);
+            let found = ctx
+                .index
+                .types_named(dir, &receiver)
+                .flat_map(|(file, decl)| {
+                    decl.doc_rows
+                        .iter()
+                        .map(|&row| annotations(file.facts.doc_comments(row)))
+                })
+                .find(|found| !found.is_empty());
+            found
+        });
         match decided {
             Some(found) => {
                 if let Some((message, help)) = verdict(&found, &name, ctx.settings) {
@@ -300,19 +334,7 @@ pub fn check(ctx: &FileContext, out: &mut FileOutput) {
                         .extend(ctx.finding(ID, func.keyword, message, Some(help)));
                 }
             }
-            None => {
-                let Some(finding) = missing() else { continue };
-                match receiver {
-                    Some(receiver) if !facts.types.iter().any(|t| t.name == receiver) => {
-                        out.receiver_lookups.push(ReceiverLookup {
-                            receiver,
-                            missing: finding,
-                            handler_name: name,
-                        })
-                    }
-                    _ => out.findings.push(finding),
-                }
-            }
+            None => out.findings.extend(missing()),
         }
     }
 }

@@ -14,11 +14,171 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
+use aho_corasick::{AhoCorasick, MatchKind};
+
+use super::{ChangeContext, Kind, Needs, RuleInfo, RuleOutput};
 use crate::finding::{Finding, Severity};
-use crate::go::metric_decl::{MetricDecl, Position};
+use crate::git::FileStatus;
+use crate::go::metric_decl::{metric_decls, MetricDecl, Position};
 use crate::go::prometheus::MetricType;
 
 pub const ID: &str = "metric-breaking";
+
+pub const RULE: RuleInfo = RuleInfo {
+    id: ID,
+    default_severity: Severity::Warning,
+    summary: "A change removes or renames a metric or changes its type or labels (diff mode)",
+    doc: include_str!("../../rules/metric-breaking.md"),
+    kind: Kind::Change(run),
+    triggers: super::metric_triggers,
+    context_words: super::no_context_words,
+    needs: Needs {
+        old_versions: true,
+        repository_metrics: true,
+        imported_packages: false,
+    },
+    warning_when_staged: false,
+};
+
+/// Text files searched for references to a metric: alert and recording rules, dashboards.
+const REFERENCE_EXTENSIONS: &[&str] =
+    &[".yml", ".yaml", ".json", ".rules", ".libsonnet", ".jsonnet"];
+
+/// Files larger than this are not searched for references.
+const MAX_REFERENCE_FILE_BYTES: u64 = 5 * 1024 * 1024;
+
+/// Compares the metrics of the old and new versions of the changed Go files, and searches the
+/// head of the change for references to the old names.
+fn run(ctx: &ChangeContext) -> RuleOutput {
+    let Some(severity) = ctx.settings.severity(ID) else {
+        return RuleOutput::default();
+    };
+    let table = &ctx.data.metrics;
+    let old_versions: Vec<(&super::ChangedGoFile, Vec<MetricDecl>)> = ctx
+        .files
+        .iter()
+        .filter_map(|file| {
+            let old = file.old?;
+            let decls = metric_decls(old.facts, table, old.src);
+            (!decls.is_empty()).then_some((file, decls))
+        })
+        .collect();
+    if old_versions.is_empty() {
+        return RuleOutput::default();
+    }
+    let empty: Vec<MetricDecl> = Vec::new();
+    let mut pairs: Vec<FilePair> = ctx
+        .files
+        .iter()
+        .filter(|f| f.status != FileStatus::Deleted)
+        .map(|f| FilePair {
+            path: f.path,
+            deleted: false,
+            old: &[],
+            new: ctx
+                .index
+                .file(f.path)
+                .map_or(&empty, |parsed| &parsed.metrics),
+        })
+        .collect();
+    for (file, decls) in &old_versions {
+        match pairs.iter_mut().find(|p| p.path == file.path) {
+            Some(pair) => pair.old = decls,
+            None => pairs.push(FilePair {
+                path: file.path,
+                deleted: file.status == FileStatus::Deleted,
+                old: decls,
+                new: &[],
+            }),
+        }
+    }
+    let head: HashSet<Key> = ctx
+        .index
+        .metrics()
+        .filter_map(|(_, d)| Some((d.name.clone().filter(|n| !n.is_empty())?, d.complete)))
+        .collect();
+    let breaks = breaks(&pairs, &head);
+    if breaks.is_empty() {
+        return RuleOutput::default();
+    }
+    let mut notes = Vec::new();
+    let references = match references(ctx.head, &breaks) {
+        Ok(found) => found,
+        Err(e) => {
+            notes.push(format!(
+                "metric-breaking could not search for references to the changed metrics: {e}"
+            ));
+            HashMap::new()
+        }
+    };
+    RuleOutput {
+        findings: findings(&breaks, &references, severity),
+        notes,
+    }
+}
+
+/// Mentions of the old names (and their series: `_bucket`, `_sum`, `_count`, `_total`) in the
+/// YAML, JSON, `.rules` and jsonnet files at the head of the change, outside vendor/ and
+/// node_modules/.
+fn references(
+    head: &dyn super::HeadFiles,
+    breaks: &[Break],
+) -> Result<HashMap<String, Vec<Reference>>, String> {
+    let mut patterns: Vec<String> = Vec::new();
+    let mut owner: Vec<String> = Vec::new();
+    let mut seen = HashSet::new();
+    for b in breaks.iter().filter(|b| b.complete) {
+        for series in series_names(&b.name, b.kind) {
+            if seen.insert(series.clone()) {
+                patterns.push(series);
+                owner.push(b.name.clone());
+            }
+        }
+    }
+    if patterns.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let matcher = AhoCorasick::builder()
+        .match_kind(MatchKind::LeftmostLongest)
+        .build(&patterns)
+        .map_err(|e| e.to_string())?;
+    let want_path = |rel: &str| {
+        REFERENCE_EXTENSIONS.iter().any(|ext| rel.ends_with(ext))
+            && !rel
+                .split('/')
+                .any(|part| matches!(part, "vendor" | "node_modules" | ".git"))
+    };
+    let files = head.find(
+        &want_path,
+        &|bytes| matcher.is_match(bytes),
+        MAX_REFERENCE_FILE_BYTES,
+    )?;
+    let mut found: HashMap<String, Vec<Reference>> = HashMap::new();
+    for (path, bytes) in files {
+        let mut last: Option<(usize, usize)> = None;
+        for (line, pattern) in find_mentions(&bytes, &matcher, &patterns) {
+            let name = &owner[pattern];
+            // One reference per line and name.
+            if last == Some((line, pattern)) {
+                continue;
+            }
+            last = Some((line, pattern));
+            let list = found.entry(name.clone()).or_default();
+            if list.iter().any(|r| r.path == path && r.line == line) {
+                continue;
+            }
+            list.push(Reference {
+                path: path.clone(),
+                line,
+                series: patterns[pattern].clone(),
+            });
+        }
+    }
+    for list in found.values_mut() {
+        list.sort();
+    }
+    Ok(found)
+}
 
 /// How many references a message lists.
 pub const MAX_LISTED_REFERENCES: usize = 20;
@@ -317,6 +477,7 @@ fn finding(b: &Break, refs: &[Reference], severity: Severity) -> Finding {
         help: Some(help.to_string()),
         fix: None,
         on_changed_line: true,
+        related: Vec::new(),
     }
 }
 

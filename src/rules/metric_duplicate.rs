@@ -8,10 +8,47 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use super::{Kind, Needs, ProjectContext, RuleInfo};
 use crate::finding::{Finding, Severity};
 use crate::go::metric_decl::MetricDecl;
+use crate::index::Role;
 
 pub const ID: &str = "metric-duplicate";
+
+pub const RULE: RuleInfo = RuleInfo {
+    id: ID,
+    default_severity: Severity::Error,
+    summary: "Two constructors declare the same metric name (registration panics)",
+    doc: include_str!("../../rules/metric-duplicate.md"),
+    kind: Kind::Project(run),
+    triggers: super::metric_triggers,
+    context_words: super::no_context_words,
+    needs: Needs {
+        old_versions: false,
+        repository_metrics: true,
+        imported_packages: false,
+    },
+    warning_when_staged: false,
+};
+
+fn run(ctx: &ProjectContext) -> Vec<Finding> {
+    let Some(severity) = ctx.settings.severity(ID) else {
+        return Vec::new();
+    };
+    let files: Vec<FileMetrics> = ctx
+        .index
+        .files
+        .iter()
+        .filter(|file| !file.metrics.is_empty())
+        .map(|file| FileMetrics {
+            path: &file.rel,
+            package: file.facts.package.as_deref(),
+            reportable: file.role == Role::Checked,
+            metrics: &file.metrics,
+        })
+        .collect();
+    check(&files, severity).into_values().flatten().collect()
+}
 
 /// The declarations of one file.
 #[derive(Debug, Clone, Copy)]
@@ -121,6 +158,7 @@ pub fn check(files: &[FileMetrics], severity: Severity) -> HashMap<String, Vec<F
                     help: Some(help),
                     fix: None,
                     on_changed_line: false,
+                    related: Vec::new(),
                 });
         }
     }

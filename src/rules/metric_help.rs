@@ -3,11 +3,28 @@
 //! Only a literal written in place, or bound once in the same file, is looked into; opts that
 //! come from elsewhere are not guessed at.
 
-use super::{FileContext, FileOutput};
+use super::{FileContext, FileOutput, Kind, Needs, RuleInfo};
+use crate::finding::Severity;
 use crate::go::prometheus::Opts;
 use crate::go::Expr;
 
 pub const ID: &str = "metric-help";
+
+pub const RULE: RuleInfo = RuleInfo {
+    id: ID,
+    default_severity: Severity::Error,
+    summary: "Prometheus metrics have a non-empty Help string",
+    doc: include_str!("../../rules/metric-help.md"),
+    kind: Kind::File(check),
+    triggers: super::metric_triggers,
+    context_words: super::no_context_words,
+    needs: Needs {
+        old_versions: false,
+        repository_metrics: false,
+        imported_packages: false,
+    },
+    warning_when_staged: false,
+};
 
 pub fn check(ctx: &FileContext, out: &mut FileOutput) {
     for metric in ctx.metric_calls {

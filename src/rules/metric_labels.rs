@@ -6,11 +6,28 @@
 //! that are not literal are not guessed at.
 
 use super::metric_naming::{is_camel_case, join_problems, snake_case};
-use super::{FileContext, FileOutput};
+use super::{FileContext, FileOutput, Kind, Needs, RuleInfo};
+use crate::finding::Severity;
 use crate::go::prometheus::{MetricCall, MetricType};
 use crate::go::Facts;
 
 pub const ID: &str = "metric-labels";
+
+pub const RULE: RuleInfo = RuleInfo {
+    id: ID,
+    default_severity: Severity::Warning,
+    summary: "Prometheus label names are snake_case, not reserved and not unbounded",
+    doc: include_str!("../../rules/metric-labels.md"),
+    kind: Kind::File(check),
+    triggers: super::metric_triggers,
+    context_words: super::no_context_words,
+    needs: Needs {
+        old_versions: false,
+        repository_metrics: false,
+        imported_packages: false,
+    },
+    warning_when_staged: false,
+};
 
 pub fn check(ctx: &FileContext, out: &mut FileOutput) {
     for metric in ctx.metric_calls {

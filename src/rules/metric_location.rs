@@ -1,8 +1,25 @@
 //! metric-location: metrics are declared in the files `metrics.files` names (metrics.go).
 
-use super::{FileContext, FileOutput};
+use super::{FileContext, FileOutput, Kind, Needs, RuleInfo};
+use crate::finding::Severity;
 
 pub const ID: &str = "metric-location";
+
+pub const RULE: RuleInfo = RuleInfo {
+    id: ID,
+    default_severity: Severity::Error,
+    summary: "Prometheus metrics are declared in metrics.go (or the configured files)",
+    doc: include_str!("../../rules/metric-location.md"),
+    kind: Kind::File(check),
+    triggers: super::metric_triggers,
+    context_words: super::no_context_words,
+    needs: Needs {
+        old_versions: false,
+        repository_metrics: false,
+        imported_packages: false,
+    },
+    warning_when_staged: false,
+};
 
 pub fn check(ctx: &FileContext, out: &mut FileOutput) {
     if ctx.metric_calls.is_empty() {

@@ -5,11 +5,28 @@
 //! identifier bound to one in the same file; any other name is not guessed at. One finding per
 //! metric lists every problem and the name to rename it to.
 
-use super::{FileContext, FileOutput};
+use super::{FileContext, FileOutput, Kind, Needs, RuleInfo};
 use crate::data::UnitTable;
+use crate::finding::Severity;
 use crate::go::prometheus::MetricType;
 
 pub const ID: &str = "metric-naming";
+
+pub const RULE: RuleInfo = RuleInfo {
+    id: ID,
+    default_severity: Severity::Warning,
+    summary: "Prometheus metric names follow the naming conventions (promlint's checks)",
+    doc: include_str!("../../rules/metric-naming.md"),
+    kind: Kind::File(check),
+    triggers: super::metric_triggers,
+    context_words: super::no_context_words,
+    needs: Needs {
+        old_versions: false,
+        repository_metrics: false,
+        imported_packages: false,
+    },
+    warning_when_staged: false,
+};
 
 /// What is wrong with a name, and the name that fixes it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,9 +1,26 @@
 //! metric-promauto: metrics are constructed with promauto, which registers them.
 
-use super::{FileContext, FileOutput};
+use super::{FileContext, FileOutput, Kind, Needs, RuleInfo};
+use crate::finding::Severity;
 use crate::go::prometheus::Via;
 
 pub const ID: &str = "metric-promauto";
+
+pub const RULE: RuleInfo = RuleInfo {
+    id: ID,
+    default_severity: Severity::Error,
+    summary: "Prometheus metrics are constructed with promauto, not prometheus.NewX",
+    doc: include_str!("../../rules/metric-promauto.md"),
+    kind: Kind::File(check),
+    triggers: super::metric_triggers,
+    context_words: super::no_context_words,
+    needs: Needs {
+        old_versions: false,
+        repository_metrics: false,
+        imported_packages: false,
+    },
+    warning_when_staged: false,
+};
 
 pub fn check(ctx: &FileContext, out: &mut FileOutput) {
     for metric in ctx.metric_calls {

@@ -6,6 +6,10 @@
 #                                       # rust`, cargo install), so it tests committed code
 #   tests/precommit/run.sh --local BIN  # quicker: the hook of .pre-commit-hooks.yaml run as
 #                                       # `language: system` with BIN (e.g. target/debug/sre-policy)
+#   tests/precommit/run.sh --wheel DIR  # the `language: python` flavour (packaging/pre-commit/,
+#                                       # the hook mirror) installing the sre-policy wheel from
+#                                       # DIR (tests/wheel/run.sh builds it) as a local wheel
+#                                       # index, with no cargo on PATH and no package index
 #
 # In a temporary repository: a first commit with a clean Go file passes; a commit staging an
 # unannotated net/http handler is blocked and the finding is shown; once the handler is
@@ -20,6 +24,9 @@ mode=remote
 if [ "${1:-}" = --local ]; then
   mode=local
   bin="$(realpath "${2:?--local needs the binary}")"
+elif [ "${1:-}" = --wheel ]; then
+  mode=wheel
+  wheels="$(realpath "${2:?--wheel needs the folder holding the wheel}")"
 fi
 
 if [ ! -x "$venv/bin/pre-commit" ]; then
@@ -31,9 +38,22 @@ export PATH="$venv/bin:$PATH"
 # hook reuses this target folder, so a new HEAD rebuilds incrementally.
 export PRE_COMMIT_HOME="$here/target/precommit-home"
 export CARGO_TARGET_DIR="$here/target/precommit-build"
+if [ "$mode" = wheel ]; then
+  # A first run as a developer without Rust has it: a fresh hook cache, no cargo anywhere on
+  # PATH, and pip limited to the local wheel index (the wheel, and the mirror's build backend).
+  wheel_home="$(mktemp -d)"
+  export PRE_COMMIT_HOME="$wheel_home"
+  if ! ls "$wheels"/setuptools-*.whl >/dev/null 2>&1; then
+    "$venv/bin/pip" download --quiet --only-binary :all: --dest "$wheels" "setuptools>=61"
+  fi
+  export PIP_NO_INDEX=1 PIP_FIND_LINKS="$wheels"
+  PATH="$venv/bin:$(dirname "$(command -v python3)"):/usr/local/bin:/usr/bin:/bin"
+  PATH="$(tr ':' '\n' <<< "$PATH" | grep -v '/\.cargo/' | paste -sd: -)"
+  if command -v cargo >/dev/null; then fail "cargo is still on PATH: $(command -v cargo)"; fi
+fi
 
 tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
+trap 'rm -rf "$tmp" ${wheel_home:+"$wheel_home"}' EXIT
 export GIT_CONFIG_GLOBAL="$tmp/gitconfig" GIT_CONFIG_NOSYSTEM=1
 export GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@example.com GIT_COMMITTER_NAME=t \
   GIT_COMMITTER_EMAIL=t@example.com
@@ -55,6 +75,25 @@ if [ "$mode" = remote ]; then
 repos:
   - repo: $here
     rev: $rev
+    hooks:
+      - id: sre-policy
+YAML
+elif [ "$mode" = wheel ]; then
+  # The hook mirror as its own repository; its hook must be the main hook but for the language.
+  python - "$here/.pre-commit-hooks.yaml" "$here/packaging/pre-commit/.pre-commit-hooks.yaml" <<'PY'
+import sys, yaml
+main, mirror = (yaml.safe_load(open(p))[0] for p in sys.argv[1:])
+assert main.pop("language") == "rust" and mirror.pop("language") == "python", (main, mirror)
+assert main == mirror, (main, mirror)
+PY
+  mirror="$tmp/mirror"
+  cp -r "$here/packaging/pre-commit" "$mirror"
+  git init -q "$mirror"
+  git -C "$mirror" add -A && git -C "$mirror" commit -qm mirror
+  cat > .pre-commit-config.yaml <<YAML
+repos:
+  - repo: $mirror
+    rev: $(git -C "$mirror" rev-parse HEAD)
     hooks:
       - id: sre-policy
 YAML
@@ -84,7 +123,12 @@ GO
 git add .pre-commit-config.yaml svc/server.go
 start=$(date +%s)
 git commit -qm "clean start" > "$tmp/out" 2>&1 || { cat "$tmp/out"; fail "a clean first commit was blocked"; }
-echo "first commit (installs the hook) took $(( $(date +%s) - start )) s"
+echo "first commit (installs the hook, $mode) took $(( $(date +%s) - start )) s"
+if [ "$mode" = wheel ]; then
+  # A measurement, not a gate: a loaded CI machine must not fail the build on time alone.
+  [ -n "$(find "$PRE_COMMIT_HOME" -path '*/bin/sre-policy' -print -quit)" ] \
+    || fail "the hook environment has no sre-policy from the wheel"
+fi
 
 cat > svc/handler.go <<'GO'
 package svc

@@ -33,8 +33,35 @@ pub fn sre_policy(cwd: &Path, args: &[&str]) -> Run {
 }
 
 pub fn sre_policy_env(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
-    let started = Instant::now();
+    run(
+        Command::new(env!("CARGO_BIN_EXE_sre-policy")),
+        cwd,
+        args,
+        env,
+    )
+}
+
+/// The user the permission cases run as when the suite runs as root (`nobody`): root reads
+/// files whatever their permission bits say.
+pub const UNPRIVILEGED: u32 = 65534;
+
+/// Runs `sre-policy <args>` as a user that permission bits apply to: this process's user,
+/// or [`UNPRIVILEGED`] when that is root. `dir` (a test's temp folder) is made traversable
+/// for that user; everything else it needs (the binary, the files of `dir`) is world-readable.
+pub fn sre_policy_unprivileged(dir: &Path, args: &[&str]) -> Run {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
     let mut command = Command::new(env!("CARGO_BIN_EXE_sre-policy"));
+    if running_as_root() {
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755))
+            .expect("open the temp folder to the unprivileged user");
+        command.uid(UNPRIVILEGED).gid(UNPRIVILEGED);
+    }
+    run(command, dir, args, &[])
+}
+
+fn run(mut command: Command, cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let started = Instant::now();
     command
         .args(args)
         .current_dir(cwd)
@@ -48,7 +75,9 @@ pub fn sre_policy_env(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     for (key, value) in env {
         command.env(key, value);
     }
-    let mut child = command.spawn().expect("the binary starts");
+    let mut child = command
+        .spawn()
+        .unwrap_or_else(|e| panic!("the binary does not start: {e}"));
     let mut out = child.stdout.take().expect("stdout");
     let mut err = child.stderr.take().expect("stderr");
     let out_reader = std::thread::spawn(move || {

@@ -1,0 +1,314 @@
+//! The change itself: libgit2's diff of the two sides, with rename detection, and the
+//! changed files with their added and removed lines.
+
+use super::*;
+
+impl Repo {
+    /// The change described by `req`. `want_content(path)` decides, per changed file,
+    /// whether its old and new contents are loaded.
+    pub fn change_set(
+        &self,
+        req: &ChangeRequest,
+        want_content: &dyn Fn(&str) -> bool,
+    ) -> Result<ChangeSet> {
+        if req.staged && (req.base.is_some() || req.head.is_some()) {
+            return Err(errors::usage(
+                "--staged cannot be combined with --base or --head",
+                "--staged checks what `git commit` would commit (HEAD against the index); \
+                 use --base REV [--head REV] to check a range instead",
+            ));
+        }
+
+        let Plan { old, new, range } = self.plan(req)?;
+        let old_tree = match &old {
+            Some(c) => Some(
+                c.tree()
+                    .map_err(|e| errors::from_git(e, "reading a tree"))?,
+            ),
+            None => None,
+        };
+        let commits = match range {
+            Some((from, to)) => self.messages(from, to)?,
+            None => Vec::new(),
+        };
+        let (commit_ids, commit_messages) = commits.into_iter().unzip();
+        let base_commit = old.as_ref().map(|c| c.id().to_string());
+        let head_commit = match &new {
+            NewSide::Commit(c) => Some(c.id().to_string()),
+            _ => None,
+        };
+
+        let mut diff = self.diff(old_tree.as_ref(), &new)?;
+        let mut find = DiffFindOptions::new();
+        find.renames(true).for_untracked(true);
+        diff.find_similar(Some(&mut find))
+            .map_err(|e| errors::from_git(e, "detecting renames"))?;
+
+        let files = self.collect(&diff, &new, want_content)?;
+        Ok(ChangeSet {
+            files,
+            commit_messages,
+            commit_ids,
+            base_commit,
+            head_commit,
+        })
+    }
+
+    /// Paths of the blobs that differ between two trees, skipping identical subtrees.
+    pub(super) fn changed_paths(
+        &self,
+        old: Option<&Tree<'_>>,
+        new: Option<&Tree<'_>>,
+        prefix: &str,
+        into: &mut Vec<String>,
+    ) -> Result<()> {
+        use std::collections::BTreeMap;
+        let entries = |tree: Option<&Tree<'_>>| -> BTreeMap<Vec<u8>, (Oid, i32)> {
+            tree.into_iter()
+                .flat_map(|t| t.iter())
+                .map(|e| (e.name_bytes().to_vec(), (e.id(), e.filemode())))
+                .collect()
+        };
+        let (old_entries, new_entries) = (entries(old), entries(new));
+        let names: std::collections::BTreeSet<&Vec<u8>> =
+            old_entries.keys().chain(new_entries.keys()).collect();
+        let subtree = |side: Option<&(Oid, i32)>| -> Result<Option<Tree<'_>>> {
+            match side {
+                Some((oid, mode)) if *mode == i32::from(FileMode::Tree) => self
+                    .repo
+                    .find_tree(*oid)
+                    .map(Some)
+                    .map_err(|e| errors::from_git(e, "reading a tree")),
+                _ => Ok(None),
+            }
+        };
+        for name in names {
+            let (o, n) = (old_entries.get(name), new_entries.get(name));
+            if o == n {
+                continue;
+            }
+            let path = format!("{prefix}{}", String::from_utf8_lossy(name));
+            let (old_sub, new_sub) = (subtree(o)?, subtree(n)?);
+            if old_sub.is_some() || new_sub.is_some() {
+                self.changed_paths(
+                    old_sub.as_ref(),
+                    new_sub.as_ref(),
+                    &format!("{path}/"),
+                    into,
+                )?;
+            }
+            let is_blob = |side: Option<&(Oid, i32)>| {
+                side.is_some_and(|(_, mode)| *mode != i32::from(FileMode::Tree))
+            };
+            if is_blob(o) || is_blob(n) {
+                into.push(path);
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn diff(&self, old: Option<&Tree<'_>>, new: &NewSide<'_>) -> Result<Diff<'_>> {
+        let mut opts = DiffOptions::new();
+        opts.context_lines(0)
+            .interhunk_lines(0)
+            .ignore_submodules(true)
+            .include_typechange(false)
+            .include_ignored(false);
+        match new {
+            NewSide::Commit(head) => {
+                // Commit against commit needs no index, but libgit2 loads it (hashing all of
+                // it) to look up diff attributes: an empty in-memory index keeps the cost
+                // with the change instead of the repository's size.
+                if !self.repo.is_bare() {
+                    let mut empty = git2::Index::new()
+                        .map_err(|e| errors::from_git(e, "creating an in-memory index"))?;
+                    self.repo
+                        .set_index(&mut empty)
+                        .map_err(|e| errors::from_git(e, "setting an in-memory index"))?;
+                }
+                let tree = head
+                    .tree()
+                    .map_err(|e| errors::from_git(e, "reading the head tree"))?;
+                // libgit2 walks both trees whole; limit it to the paths that differ, found
+                // by skipping every subtree whose id is the same on both sides.
+                let mut changed = Vec::new();
+                self.changed_paths(old, Some(&tree), "", &mut changed)?;
+                opts.disable_pathspec_match(true);
+                for path in &changed {
+                    opts.pathspec(path);
+                }
+                // No pathspec means every path: with nothing changed, diff a tree with itself.
+                let new_tree = if changed.is_empty() { old } else { Some(&tree) };
+                self.repo
+                    .diff_tree_to_tree(old, new_tree, Some(&mut opts))
+                    .map_err(|e| errors::from_git(e, "diffing the base and head commits"))
+            }
+            NewSide::Index => {
+                let index = self
+                    .repo
+                    .index()
+                    .map_err(|e| errors::from_git(e, "reading the index"))?;
+                self.repo
+                    .diff_tree_to_index(old, Some(&index), Some(&mut opts))
+                    .map_err(|e| errors::from_git(e, "diffing HEAD and the index"))
+            }
+            NewSide::WorkTree => {
+                opts.include_untracked(true)
+                    .recurse_untracked_dirs(true)
+                    .show_untracked_content(true);
+                self.repo
+                    .diff_tree_to_workdir_with_index(old, Some(&mut opts))
+                    .map_err(|e| errors::from_git(e, "diffing against the working tree"))
+            }
+        }
+    }
+
+    pub(super) fn collect(
+        &self,
+        diff: &Diff<'_>,
+        new_side: &NewSide<'_>,
+        want_content: &dyn Fn(&str) -> bool,
+    ) -> Result<Vec<ChangedFile>> {
+        let mut files = Vec::new();
+        for (idx, delta) in diff.deltas().enumerate() {
+            if delta.status() == Delta::Conflicted {
+                return Err(miette!(
+                    code = code::CONFLICT,
+                    help = "resolve the conflicts (edit the files, then `git add` them) and \
+                            run again",
+                    "`{}` has unresolved merge conflicts",
+                    display_path(&delta)
+                ));
+            }
+            let old = delta.old_file();
+            let new = delta.new_file();
+            let old_is_file = old.exists() && is_regular_file(old.mode());
+            let new_is_file = new.exists() && is_regular_file(new.mode());
+            let status = match (delta.status(), old_is_file, new_is_file) {
+                (_, false, false) => continue,
+                (Delta::Unmodified | Delta::Ignored | Delta::Unreadable, _, _) => continue,
+                (_, true, false) => FileStatus::Deleted,
+                (_, false, true) => FileStatus::Added,
+                (Delta::Added | Delta::Untracked | Delta::Copied, _, _) => FileStatus::Added,
+                (Delta::Deleted, _, _) => FileStatus::Deleted,
+                (Delta::Renamed, _, _) => FileStatus::Renamed,
+                (Delta::Modified | Delta::Typechange | Delta::Conflicted, _, _) => {
+                    FileStatus::Modified
+                }
+            };
+            let side = if status == FileStatus::Deleted {
+                &old
+            } else {
+                &new
+            };
+            let path = path_string(side.path_bytes());
+            // Line numbers are computed only for the files the caller reads (a vendored
+            // dependency bump can change megabytes nobody checks); the others keep their
+            // status, unless both sides are the same blob (only the mode changed).
+            let wanted = want_content(&path);
+            let (added_lines, removed_lines) = if wanted {
+                let patch = Patch::from_diff(diff, idx).map_err(|e| {
+                    errors::from_git(e, &format!("diffing `{}`", display_path(&delta)))
+                })?;
+                let Some(patch) = patch else { continue };
+                if patch.delta().flags().is_binary() {
+                    continue;
+                }
+                let (added_lines, removed_lines) = changed_lines(&patch)?;
+                if status == FileStatus::Modified
+                    && added_lines.is_empty()
+                    && removed_lines.is_empty()
+                {
+                    // Only the mode or the line endings (before filters) differ: no content
+                    // changed, so there is nothing to check.
+                    continue;
+                }
+                (added_lines, removed_lines)
+            } else {
+                if status == FileStatus::Modified && !old.id().is_zero() && old.id() == new.id() {
+                    continue;
+                }
+                (Vec::new(), Vec::new())
+            };
+
+            let old_path = match status {
+                FileStatus::Renamed => Some(path_string(old.path_bytes())),
+                _ => None,
+            };
+            let (mut old_content, mut new_content) = (None, None);
+            if wanted {
+                if old_is_file && status != FileStatus::Added {
+                    old_content = Some(self.blob(old.id(), &path)?);
+                }
+                if new_is_file && status != FileStatus::Deleted {
+                    new_content = Some(match new_side {
+                        NewSide::WorkTree => self.read_work_tree(new.path_bytes())?,
+                        NewSide::Commit(_) | NewSide::Index => self.blob(new.id(), &path)?,
+                    });
+                }
+            }
+            files.push(ChangedFile {
+                path,
+                old_path,
+                status,
+                added_lines,
+                removed_lines,
+                old_content,
+                new_content,
+            });
+        }
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(files)
+    }
+
+    /// Reads a changed file from the work tree as it is on disk, never through a link.
+    pub(super) fn read_work_tree(&self, rel: Option<&[u8]>) -> Result<Vec<u8>> {
+        let full = self.root.join(path_from_bytes(rel.unwrap_or_default()));
+        let meta = std::fs::symlink_metadata(&full).map_err(|e| errors::io(e, &full))?;
+        if !meta.file_type().is_file() {
+            return Err(errors::io(
+                std::io::Error::other("it is no longer a regular file"),
+                &full,
+            ));
+        }
+        std::fs::read(&full).map_err(|e| errors::io(e, &full))
+    }
+}
+
+pub(super) fn is_regular_file(mode: FileMode) -> bool {
+    matches!(mode, FileMode::Blob | FileMode::BlobExecutable)
+}
+
+/// Added (new side) and removed (old side) line numbers, sorted.
+pub(super) fn changed_lines(patch: &Patch<'_>) -> Result<(Vec<usize>, Vec<usize>)> {
+    let line_err = |e| errors::from_git(e, "reading a diff hunk");
+    let (mut added, mut removed) = (Vec::new(), Vec::new());
+    for hunk in 0..patch.num_hunks() {
+        for i in 0..patch.num_lines_in_hunk(hunk).map_err(line_err)? {
+            let line = patch.line_in_hunk(hunk, i).map_err(line_err)?;
+            match line.origin_value() {
+                DiffLineType::Addition => added.extend(line.new_lineno().map(|n| n as usize)),
+                DiffLineType::Deletion => removed.extend(line.old_lineno().map(|n| n as usize)),
+                _ => {}
+            }
+        }
+    }
+    added.sort_unstable();
+    added.dedup();
+    removed.sort_unstable();
+    removed.dedup();
+    Ok((added, removed))
+}
+
+pub(super) fn path_string(bytes: Option<&[u8]>) -> String {
+    String::from_utf8_lossy(bytes.unwrap_or_default()).into_owned()
+}
+
+pub(super) fn display_path(delta: &git2::DiffDelta<'_>) -> String {
+    path_string(
+        delta
+            .new_file()
+            .path_bytes()
+            .or_else(|| delta.old_file().path_bytes()),
+    )
+}

@@ -1,0 +1,177 @@
+//! Reading files of the new side of a change: the neighbours of changed files, the files
+//! rules search (metric references), `go.mod`.
+
+use super::*;
+
+impl Repo {
+    /// Every regular file on the new side of `req` whose repo-relative path `want_path`
+    /// accepts, whose size is at most `max_bytes` and whose bytes `want_bytes` accepts, with
+    /// its contents, sorted by path. In the work tree, `.git` and `node_modules` folders are
+    /// not entered and links are not followed.
+    pub fn new_side_files(
+        &self,
+        req: &ChangeRequest,
+        scope: FileScope<'_>,
+        want_path: &dyn Fn(&str) -> bool,
+        want_bytes: &dyn Fn(&[u8]) -> bool,
+        max_bytes: u64,
+    ) -> Result<Vec<(String, Vec<u8>)>> {
+        // The revisions are resolved once, whatever the number of folders.
+        let new = self.plan(req)?.new;
+        let mut files = Vec::new();
+        match scope {
+            FileScope::Everywhere => {
+                self.files_on_side(&new, None, want_path, want_bytes, max_bytes, &mut files)?
+            }
+            FileScope::Folders(dirs) => {
+                for dir in dirs {
+                    self.files_on_side(
+                        &new,
+                        Some(dir),
+                        want_path,
+                        want_bytes,
+                        max_bytes,
+                        &mut files,
+                    )?;
+                }
+            }
+        }
+        files.sort();
+        Ok(files)
+    }
+
+    /// The files of one side, in one folder (`Some`) or everywhere (`None`), into `files`.
+    fn files_on_side(
+        &self,
+        new: &NewSide<'_>,
+        folder: Option<&str>,
+        want_path: &dyn Fn(&str) -> bool,
+        want_bytes: &dyn Fn(&[u8]) -> bool,
+        max_bytes: u64,
+        files: &mut Vec<(String, Vec<u8>)>,
+    ) -> Result<()> {
+        let in_scope = |rel: &str| folder.is_none_or(|dir| crate::walk::parent_dir(rel) == dir);
+        match new {
+            NewSide::WorkTree => {
+                let (start, depth) = match folder {
+                    None => (self.root.clone(), usize::MAX),
+                    Some(dir) => (self.root.join(path_from_bytes(dir.as_bytes())), 1),
+                };
+                let walker = walkdir::WalkDir::new(start)
+                    .max_depth(depth)
+                    .follow_links(false)
+                    .into_iter()
+                    .filter_entry(|e| {
+                        e.depth() == 0
+                            || !e.file_type().is_dir()
+                            || !matches!(e.file_name().to_str(), Some(".git" | "node_modules"))
+                    });
+                for entry in walker.flatten() {
+                    if !entry.file_type().is_file() {
+                        continue;
+                    }
+                    let rel = entry
+                        .path()
+                        .strip_prefix(&self.root)
+                        .map(|p| {
+                            p.components()
+                                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                                .collect::<Vec<_>>()
+                                .join("/")
+                        })
+                        .unwrap_or_default();
+                    if rel.is_empty() || !want_path(&rel) {
+                        continue;
+                    }
+                    if entry.metadata().map_or(true, |m| m.len() > max_bytes) {
+                        continue;
+                    }
+                    if let Ok(bytes) = std::fs::read(entry.path()) {
+                        if want_bytes(&bytes) {
+                            files.push((rel, bytes));
+                        }
+                    }
+                }
+            }
+            NewSide::Commit(commit) => {
+                let mut tree = commit
+                    .tree()
+                    .map_err(|e| errors::from_git(e, "reading a tree"))?;
+                let mut prefix = String::new();
+                if let Some(dir) = folder {
+                    if !dir.is_empty() {
+                        // One folder: its own tree, not a walk of the whole commit.
+                        let folder = tree
+                            .get_path(Path::new(dir))
+                            .ok()
+                            .and_then(|entry| entry.to_object(&self.repo).ok())
+                            .and_then(|object| object.into_tree().ok());
+                        let Some(folder) = folder else {
+                            return Ok(());
+                        };
+                        tree = folder;
+                        prefix = format!("{dir}/");
+                    }
+                }
+                let mut entries = Vec::new();
+                tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
+                    if entry.filemode() == i32::from(FileMode::Blob)
+                        || entry.filemode() == i32::from(FileMode::BlobExecutable)
+                    {
+                        if let Some(name) = entry.name() {
+                            let rel = format!("{prefix}{dir}{name}");
+                            if in_scope(&rel) && want_path(&rel) {
+                                entries.push((rel, entry.id()));
+                            }
+                        }
+                    }
+                    // A folder's subfolders are not part of it.
+                    if folder.is_some() && entry.kind() == Some(git2::ObjectType::Tree) {
+                        git2::TreeWalkResult::Skip
+                    } else {
+                        git2::TreeWalkResult::Ok
+                    }
+                })
+                .map_err(|e| errors::from_git(e, "walking a tree"))?;
+                let odb = self
+                    .repo
+                    .odb()
+                    .map_err(|e| errors::from_git(e, "opening the object database"))?;
+                for (rel, id) in entries {
+                    let small = odb
+                        .read_header(id)
+                        .is_ok_and(|(size, _)| size as u64 <= max_bytes);
+                    if small {
+                        let bytes = self.blob(id, &rel)?;
+                        if want_bytes(&bytes) {
+                            files.push((rel, bytes));
+                        }
+                    }
+                }
+            }
+            NewSide::Index => {
+                let index = self
+                    .repo
+                    .index()
+                    .map_err(|e| errors::from_git(e, "reading the index"))?;
+                for entry in index.iter() {
+                    let rel = String::from_utf8_lossy(&entry.path).into_owned();
+                    let regular = entry.mode == u32::from(FileMode::Blob)
+                        || entry.mode == u32::from(FileMode::BlobExecutable);
+                    if !regular
+                        || u64::from(entry.file_size) > max_bytes
+                        || !in_scope(&rel)
+                        || !want_path(&rel)
+                    {
+                        continue;
+                    }
+                    let bytes = self.blob(entry.id, &rel)?;
+                    if want_bytes(&bytes) {
+                        files.push((rel, bytes));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,355 @@
+//! Diff mode: which files a change needs read (the changed Go files, the unchanged neighbours
+//! that may hold what their checks need, and what rules ask for), and the change as change
+//! rules see it.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use aho_corasick::AhoCorasick;
+
+use super::read::{Content, Input, MAX_FILE_BYTES};
+use crate::config::Settings;
+use crate::data::RuleData;
+use crate::git::{ChangeRequest, ChangeSet, ChangedFile, FileScope, Repo};
+use crate::go::prometheus::IMPORT_NEEDLE;
+use crate::index::{ProjectIndex, Role};
+use crate::rules::{self, HeadFiles};
+use crate::walk;
+
+/// What the enabled rules need prepared, merged.
+pub fn needs(settings: &Settings) -> rules::Needs {
+    let mut needs = rules::Needs::default();
+    for rule in rules::RULES
+        .iter()
+        .filter(|r| settings.severity(r.id).is_some())
+    {
+        needs.old_versions |= rule.needs.old_versions;
+        needs.repository_metrics |= rule.needs.repository_metrics;
+    }
+    needs
+}
+
+/// The changed Go files as inputs that are checked and always parsed.
+pub fn changed_inputs(changed: &[&ChangedFile], role: Role) -> Vec<Input> {
+    changed
+        .iter()
+        .filter_map(|file| {
+            Some(Input {
+                rel: file.path.clone(),
+                content: Content::Bytes(file.new_content.clone()?),
+                role,
+                always_parse: true,
+            })
+        })
+        .collect()
+}
+
+/// The unchanged Go files of the changed files' folders whose bytes hold a word some enabled
+/// rule asks for (a receiver type's annotation, an import whose types fields may use).
+pub fn neighbour_inputs(
+    repo: &Repo,
+    request: &ChangeRequest,
+    change: &ChangeSet,
+    changed: &[&ChangedFile],
+    is_go_file: &dyn Fn(&str) -> bool,
+    settings: &Settings,
+) -> miette::Result<Vec<Input>> {
+    let data = RuleData::builtin();
+    let words: Vec<String> = rules::RULES
+        .iter()
+        .filter(|r| settings.severity(r.id).is_some())
+        .flat_map(|r| (r.context_words)(data, settings))
+        .collect();
+    if words.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Plain strings always build.
+    let wanted = AhoCorasick::new(&words).unwrap_or_else(|_| unreachable!());
+    let changed_paths: HashSet<&str> = change.files.iter().map(|f| f.path.as_str()).collect();
+    let dirs: BTreeSet<&str> = changed.iter().map(|f| walk::parent_dir(&f.path)).collect();
+    let unchanged_go = |rel: &str| is_go_file(rel) && !changed_paths.contains(rel);
+    let dirs: Vec<&str> = dirs.into_iter().collect();
+    let files = repo.new_side_files(
+        request,
+        FileScope::Folders(&dirs),
+        &unchanged_go,
+        &|bytes| wanted.is_match(bytes),
+        MAX_FILE_BYTES,
+    )?;
+    Ok(files
+        .into_iter()
+        .map(|(rel, bytes)| Input::context(rel, bytes))
+        .collect())
+}
+
+/// Every Go file at the head of the change that mentions the Prometheus packages and a metric
+/// name the change adds or drops, and is not already an input: only those can collide with,
+/// or have taken over, a changed metric.
+pub fn repository_metric_inputs(
+    repo: &Repo,
+    request: &ChangeRequest,
+    changed: &[&ChangedFile],
+    present: &HashSet<String>,
+    is_go_file: &dyn Fn(&str) -> bool,
+) -> miette::Result<Vec<Input>> {
+    let needles = changed_name_literals(changed);
+    if needles.is_empty() {
+        return Ok(Vec::new());
+    }
+    let quoted: Vec<String> = needles.iter().map(|n| format!("\"{n}\"")).collect();
+    let names = AhoCorasick::new(&quoted)
+        .map_err(|e| miette::miette!("internal error building a search for metric names: {e}"))?;
+    let wanted_bytes = |bytes: &[u8]| mentions_prometheus(bytes) && names.is_match(bytes);
+    let want_path = |rel: &str| is_go_file(rel) && !present.contains(rel);
+    let files = repo.new_side_files(
+        request,
+        FileScope::Everywhere,
+        &want_path,
+        &wanted_bytes,
+        MAX_FILE_BYTES,
+    )?;
+    Ok(files
+        .into_iter()
+        .map(|(rel, bytes)| Input::context(rel, bytes))
+        .collect())
+}
+
+fn mentions_prometheus(bytes: &[u8]) -> bool {
+    memchr::memmem::find(bytes, IMPORT_NEEDLE.as_bytes()).is_some()
+}
+
+/// The `Name`/`Namespace`/`Subsystem` string literals that differ between the old and new
+/// versions of the changed Go files that mention Prometheus; when a file's namespace or
+/// subsystem changes, every `Name` of its new version too.
+fn changed_name_literals(changed: &[&ChangedFile]) -> Vec<String> {
+    let mut needles = BTreeSet::new();
+    for file in changed {
+        let versions = [&file.old_content, &file.new_content];
+        if !versions
+            .into_iter()
+            .flatten()
+            .any(|b| mentions_prometheus(b))
+        {
+            continue;
+        }
+        let literals =
+            |bytes: &Option<Vec<u8>>| bytes.as_deref().map(keyed_literals).unwrap_or_default();
+        let (old, new) = (literals(&file.old_content), literals(&file.new_content));
+        let prefix_changed = old.symmetric_difference(&new).any(|(key, _)| key != "Name");
+        for (key, value) in old.symmetric_difference(&new) {
+            if key == "Name" {
+                needles.insert(value.clone());
+            }
+        }
+        if prefix_changed {
+            needles.extend(
+                new.iter()
+                    .filter(|(k, _)| k == "Name")
+                    .map(|(_, v)| v.clone()),
+            );
+        }
+    }
+    needles.into_iter().filter(|n| !n.is_empty()).collect()
+}
+
+/// `(key, value)` for every `Name: "..."`, `Namespace: "..."` and `Subsystem: "..."`.
+fn keyed_literals(src: &[u8]) -> BTreeSet<(String, String)> {
+    let mut found = BTreeSet::new();
+    for key in ["Namespace", "Subsystem", "Name"] {
+        for start in memchr::memmem::find_iter(src, key.as_bytes()) {
+            let preceded_by_ident =
+                start > 0 && (src[start - 1].is_ascii_alphanumeric() || src[start - 1] == b'_');
+            if preceded_by_ident {
+                continue;
+            }
+            let rest = trim_blank(&src[start + key.len()..]);
+            let Some(rest) = rest.strip_prefix(b":") else {
+                continue;
+            };
+            let Some(rest) = trim_blank(rest).strip_prefix(b"\"") else {
+                continue;
+            };
+            let Some(end) = rest
+                .iter()
+                .position(|&b| b == b'"' || b == b'\\' || b == b'\n')
+            else {
+                continue;
+            };
+            if rest[end] == b'"' {
+                found.insert((
+                    key.to_string(),
+                    String::from_utf8_lossy(&rest[..end]).into_owned(),
+                ));
+            }
+        }
+    }
+    found
+}
+
+fn trim_blank(bytes: &[u8]) -> &[u8] {
+    let skip = bytes
+        .iter()
+        .take_while(|b| matches!(b, b' ' | b'\t'))
+        .count();
+    &bytes[skip..]
+}
+
+/// The `go.mod` texts of the new side: the root one, and those of the `go.work` folders.
+pub fn go_mods(repo: &Repo, request: &ChangeRequest) -> Vec<(String, String)> {
+    let read = |dir: &str, name: &str| -> Option<String> {
+        let want = if dir.is_empty() {
+            name.to_string()
+        } else {
+            format!("{dir}/{name}")
+        };
+        let files = repo
+            .new_side_files(
+                request,
+                FileScope::Folders(&[dir]),
+                &|rel| rel == want,
+                &|_| true,
+                1024 * 1024,
+            )
+            .ok()?;
+        let (_, bytes) = files.into_iter().next()?;
+        String::from_utf8(bytes).ok()
+    };
+    super::module_texts(read)
+}
+
+/// The Go files of the repository's own packages that the changed files import, when their
+/// bytes hold a context word of an enabled rule (one level of imports: what a changed call
+/// reaches).
+pub fn imported_package_inputs(
+    repo: &Repo,
+    request: &ChangeRequest,
+    index: &ProjectIndex,
+    changed: &[&ChangedFile],
+    is_go_file: &dyn Fn(&str) -> bool,
+    settings: &Settings,
+) -> miette::Result<Vec<Input>> {
+    let data = RuleData::builtin();
+    let words: Vec<String> = rules::RULES
+        .iter()
+        .filter(|r| settings.severity(r.id).is_some() && r.needs.imported_packages)
+        .flat_map(|r| (r.context_words)(data, settings))
+        .collect();
+    let mut dirs = BTreeSet::new();
+    for file in changed {
+        let Some(parsed) = index.file(&file.path) else {
+            continue;
+        };
+        for import in &parsed.facts.imports {
+            if let Some(dir) = index.modules.folder_of(&import.path) {
+                dirs.insert(dir);
+            }
+        }
+    }
+    if dirs.is_empty() || words.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Plain strings always build.
+    let wanted = AhoCorasick::new(&words).unwrap_or_else(|_| unreachable!());
+    let dirs: Vec<&str> = dirs.iter().map(String::as_str).collect();
+    let files = repo.new_side_files(
+        request,
+        FileScope::Folders(&dirs),
+        &|rel| is_go_file(rel) && index.file(rel).is_none(),
+        &|bytes| wanted.is_match(bytes),
+        MAX_FILE_BYTES,
+    )?;
+    Ok(files
+        .into_iter()
+        .map(|(rel, bytes)| Input::context(rel, bytes))
+        .collect())
+}
+
+/// The commits of the change, for rules whose waivers cover some of them.
+pub struct RepoHistory<'a> {
+    pub repo: &'a Repo,
+    pub request: &'a ChangeRequest,
+    pub commit_ids: &'a [String],
+    pub is_go_file: &'a dyn Fn(&str) -> bool,
+}
+
+impl rules::History for RepoHistory<'_> {
+    fn added_since(&self, after: usize) -> Result<HashMap<String, Vec<usize>>, String> {
+        let base = self
+            .commit_ids
+            .get(after)
+            .ok_or_else(|| format!("no commit number {after} in the change"))?;
+        let later = ChangeRequest {
+            base: Some(base.clone()),
+            head: self.request.head.clone(),
+            staged: false,
+        };
+        let change = self
+            .repo
+            .change_set(&later, self.is_go_file)
+            .map_err(|e| e.to_string())?;
+        Ok(change
+            .files
+            .into_iter()
+            .map(|f| (f.path, f.added_lines))
+            .collect())
+    }
+}
+
+/// The files at the head of the change, for rules that search them.
+pub struct RepoHead<'a> {
+    pub repo: &'a Repo,
+    pub request: &'a ChangeRequest,
+}
+
+impl HeadFiles for RepoHead<'_> {
+    fn find(
+        &self,
+        want_path: &dyn Fn(&str) -> bool,
+        want_bytes: &dyn Fn(&[u8]) -> bool,
+        max_bytes: u64,
+    ) -> Result<Vec<(String, Vec<u8>)>, String> {
+        self.repo
+            .new_side_files(
+                self.request,
+                FileScope::Everywhere,
+                want_path,
+                want_bytes,
+                max_bytes,
+            )
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// The old versions of the changed files that are not generated, to parse.
+pub fn old_sources<'a>(changed: &[&'a ChangedFile]) -> Vec<(&'a str, &'a [u8])> {
+    changed
+        .iter()
+        .filter_map(|file| Some((file.path.as_str(), file.old_content.as_deref()?)))
+        .filter(|(_, old)| !walk::is_generated(old))
+        .collect()
+}
+
+/// Parsed previous versions by path.
+pub type OldFacts<'a> = HashMap<&'a str, crate::go::Facts>;
+
+#[cfg(test)]
+mod tests {
+    use super::keyed_literals;
+
+    #[test]
+    fn reads_keyed_name_literals_only() {
+        let src = br#"promauto.NewCounter(prometheus.CounterOpts{Namespace: "shop", Name:  "orders_total", Help: "x"})
+            var n = Name{}; NameX: "no"; Subsystem :"api""#;
+        let found: Vec<(String, String)> = keyed_literals(src).into_iter().collect();
+        let expected = [
+            ("Name", "orders_total"),
+            ("Namespace", "shop"),
+            ("Subsystem", "api"),
+        ];
+        assert_eq!(
+            found,
+            expected
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .to_vec()
+        );
+    }
+}

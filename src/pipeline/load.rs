@@ -1,0 +1,227 @@
+//! Read → prefilter → parse once, in parallel: the inputs become parsed files (facts and
+//! bytes) for the project index, or skipped files with a reason.
+
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+use super::prefilter::Prefilter;
+use super::read::Input;
+use crate::data::RuleData;
+use crate::finding::{PhaseTimes, SkippedFile};
+use crate::go::metric_decl::metric_decls;
+use crate::go::parse::{GoParser, ParseFailure};
+use crate::index::{ParsedFile, Role};
+use crate::walk;
+
+/// What loading the inputs yields.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub parsed: Vec<ParsedFile>,
+    pub skipped: Vec<SkippedFile>,
+    /// Checked inputs that were read (parsed or not).
+    pub files_checked: usize,
+    /// Skipped because of a bug of the tool (exit 2).
+    pub internal_errors: usize,
+    pub times: PhaseTimes,
+}
+
+enum Outcome {
+    Parsed(Box<ParsedFile>),
+    /// Read; no rule could report on it, or it is generated.
+    Read,
+    Generated,
+    Skipped {
+        reason: String,
+        internal: bool,
+    },
+}
+
+/// Loads `inputs` in parallel; `prefilter` off parses every input (tests use it to show the
+/// prefilter changes nothing).
+pub fn load(inputs: Vec<Input>, prefilter: &Prefilter, use_prefilter: bool) -> Loaded {
+    let data = RuleData::builtin();
+    let results: Vec<(Input, Outcome, [Duration; 3])> = on_worker_stack(|| {
+        inputs
+            .into_par_iter()
+            .map(|input| {
+                with_parser(|parser| {
+                    let mut times = [Duration::ZERO; 3];
+                    let loaded = crate::guard::catch(|| {
+                        crate::guard::test_panic_point(&input.rel);
+                        load_one(&input, parser, data, prefilter, use_prefilter, &mut times)
+                    });
+                    let outcome = loaded.unwrap_or_else(|message| {
+                        // The parser may be left mid-parse: start a fresh one.
+                        *parser = GoParser::new().ok();
+                        Outcome::Skipped {
+                            reason: format!(
+                                "internal error while checking this file (please report it): {message}"
+                            ),
+                            internal: true,
+                        }
+                    });
+                    (input, outcome, times)
+                })
+            })
+            .collect()
+    });
+    let mut loaded = Loaded::default();
+    for (input, outcome, times) in results {
+        loaded.times.read_ms += ms(times[0]);
+        loaded.times.prefilter_ms += ms(times[1]);
+        loaded.times.parse_ms += ms(times[2]);
+        let checked = input.role == Role::Checked;
+        match outcome {
+            Outcome::Parsed(file) => {
+                loaded.files_checked += usize::from(checked);
+                loaded.parsed.push(*file);
+            }
+            Outcome::Read => loaded.files_checked += usize::from(checked),
+            Outcome::Generated => {}
+            Outcome::Skipped { reason, internal } => {
+                loaded.internal_errors += usize::from(internal);
+                if checked || internal {
+                    loaded.skipped.push(SkippedFile {
+                        path: input.rel,
+                        reason,
+                    });
+                }
+            }
+        }
+    }
+    loaded
+}
+
+fn load_one(
+    input: &Input,
+    parser: &mut Option<GoParser>,
+    data: &RuleData,
+    prefilter: &Prefilter,
+    use_prefilter: bool,
+    times: &mut [Duration; 3],
+) -> Outcome {
+    let clock = Instant::now();
+    let src = match input.read() {
+        Ok(src) => src,
+        Err(reason) => {
+            return Outcome::Skipped {
+                reason,
+                internal: false,
+            }
+        }
+    };
+    times[0] = clock.elapsed();
+    let clock = Instant::now();
+    if walk::is_generated(&src) {
+        return Outcome::Generated;
+    }
+    let relevant = !use_prefilter || prefilter.is_relevant(&src);
+    times[1] = clock.elapsed();
+    if !relevant && !input.always_parse {
+        return Outcome::Read;
+    }
+    let clock = Instant::now();
+    let Some(parser) = parser.as_mut() else {
+        return Outcome::Skipped {
+            reason: "internal error: the Go parser could not be set up".to_string(),
+            internal: true,
+        };
+    };
+    let parsed = match parser.parse(&src) {
+        Ok(parsed) => parsed,
+        Err(ParseFailure::TimedOut) => {
+            return Outcome::Skipped {
+                reason: "skipped: parsing took too long".to_string(),
+                internal: false,
+            }
+        }
+        Err(ParseFailure::Internal(reason)) => {
+            return Outcome::Skipped {
+                reason: format!("internal error: {reason}"),
+                internal: true,
+            }
+        }
+    };
+    times[2] = clock.elapsed();
+    let metrics = metric_decls(&parsed.facts, &data.metrics, &src);
+    Outcome::Parsed(Box::new(ParsedFile {
+        rel: input.rel.clone(),
+        facts: parsed.facts,
+        src,
+        role: input.role,
+        relevant,
+        too_deep: parsed.too_deep,
+        metrics,
+    }))
+}
+
+/// Parses previous versions of changed files on a checking thread's large stack; a version
+/// that cannot be parsed, or whose parse panics, comes back as `None`.
+pub fn parse_versions<'a>(
+    versions: Vec<(&'a str, &'a [u8])>,
+) -> Vec<(&'a str, Option<crate::go::Facts>)> {
+    on_worker_stack(|| {
+        versions
+            .into_par_iter()
+            .map(|(path, src)| {
+                let facts = with_parser(|parser| {
+                    let p = parser.as_mut()?;
+                    match crate::guard::catch(|| p.parse(src)) {
+                        Ok(Ok(parsed)) => Some(parsed.facts),
+                        Ok(Err(_)) => None,
+                        Err(_) => {
+                            *parser = GoParser::new().ok();
+                            None
+                        }
+                    }
+                });
+                (path, facts)
+            })
+            .collect()
+    })
+}
+
+pub fn ms(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1000.0
+}
+
+thread_local! {
+    /// One parser per worker thread: making one costs more than parsing a small file, and
+    /// rayon may split the work into many more pieces than threads.
+    static PARSER: std::cell::RefCell<Option<GoParser>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f` with this thread's parser (made on first use; `None` if it cannot be set up).
+fn with_parser<R>(f: impl FnOnce(&mut Option<GoParser>) -> R) -> R {
+    PARSER.with(|cell| {
+        let mut parser = cell.borrow_mut();
+        if parser.is_none() {
+            *parser = GoParser::new().ok();
+        }
+        f(&mut parser)
+    })
+}
+
+/// Stack size of the checking threads: tree-sitter's trees of deeply nested code are walked
+/// recursively (down to `extract::MAX_DEPTH`), which needs more than the default 2 MiB in
+/// debug builds. Only the pages used are ever committed.
+const WORKER_STACK_BYTES: usize = 64 * 1024 * 1024;
+
+/// Runs `f` inside a rayon pool whose threads have [`WORKER_STACK_BYTES`] of stack (so both
+/// its parallel iterators and `f` itself run there); falls back to the global pool if such a
+/// pool cannot be built.
+pub fn on_worker_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    static POOL: std::sync::OnceLock<Option<rayon::ThreadPool>> = std::sync::OnceLock::new();
+    let pool = POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .stack_size(WORKER_STACK_BYTES)
+            .thread_name(|i| format!("sre-policy-check-{i}"))
+            .build()
+            .ok()
+    });
+    match pool {
+        Some(pool) => pool.install(f),
+        None => f(),
+    }
+}

@@ -1,0 +1,469 @@
+//! The check pipeline. It never names a rule:
+//!
+//! plan (the files of the tree, or what a change needs) → read → prefilter → parse once →
+//! project index → rules of the registry by kind (per file, per project, per change) → the
+//! one filter stage → sorted findings.
+
+mod change;
+pub mod filter;
+pub mod load;
+pub mod prefilter;
+pub mod read;
+mod run;
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use crate::config::Settings;
+use crate::finding::{Finding, SkippedFile, Stats};
+use crate::git::{ChangeRequest, ChangedFile, FileStatus, Repo};
+use crate::index::{Modules, ProjectIndex, Role};
+use crate::rules::{self, ChangeContext, ChangedGoFile, Version};
+use crate::walk::{self, WalkOptions};
+
+use load::ms;
+use prefilter::Prefilter;
+use read::Input;
+
+/// What `check` is asked to do.
+#[derive(Debug, Clone, Default)]
+pub struct CheckOptions {
+    pub path: PathBuf,
+    pub config: Option<PathBuf>,
+    /// Only these rules (empty: all).
+    pub only_rules: Vec<String>,
+    pub ignore_rules: Vec<String>,
+    pub include_vendor: bool,
+    /// Also check files that ignore files (`.gitignore`, `.ignore`, git's excludes) leave out.
+    pub no_ignore: bool,
+    /// Diff mode: the change to check.
+    pub change: Option<ChangeRequest>,
+    /// Which findings diff mode reports.
+    pub scope: Scope,
+    /// Attach handler-oncall fixes from CODEOWNERS (`check --fix`).
+    pub fix: bool,
+    /// Skip parsing files whose bytes show they cannot produce a finding. Always on in the
+    /// CLI; tests turn it off to prove it changes nothing.
+    pub no_prefilter: bool,
+    /// The pull request being checked (GitHub Actions), for change rules' waivers.
+    pub pull_request: Option<rules::PullRequest>,
+}
+
+/// Which findings to report in diff mode.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Scope {
+    /// Findings on lines the change added or modified.
+    #[default]
+    Added,
+    /// Every finding in the files the change touched.
+    ChangedFiles,
+    /// Every finding in the tree (the change still drives the change rules).
+    All,
+}
+
+/// The result of a check.
+#[derive(Debug, Default)]
+pub struct CheckOutcome {
+    pub root: PathBuf,
+    /// Sorted by path, line, column, rule id.
+    pub findings: Vec<Finding>,
+    pub stats: Stats,
+    /// Source text of the files with findings.
+    pub sources: HashMap<String, String>,
+    /// A file's check failed inside the tool (exit 2).
+    pub internal_errors: usize,
+}
+
+/// The repository root, the start path and the settings with `--rule` / `--ignore-rule`
+/// applied.
+pub struct Prepared {
+    pub root: PathBuf,
+    pub start: PathBuf,
+    pub settings: Settings,
+}
+
+/// Resolves the root, loads the configuration and applies `--rule` / `--ignore-rule`.
+pub fn prepare(options: &CheckOptions) -> miette::Result<Prepared> {
+    let path = &options.path;
+    if !path.exists() {
+        return Err(miette::miette!(
+            help = "pass a folder of a Go repository, e.g. `sre-policy check .`",
+            "path {} does not exist",
+            path.display()
+        ));
+    }
+    let start = path
+        .canonicalize()
+        .map_err(|e| miette::miette!("cannot resolve path {}: {e}", path.display()))?;
+    let root = walk::find_root(&start);
+    let mut settings =
+        Settings::load(options.config.as_deref(), &start, &root, &rules::defaults())?;
+    let ids = rules::ids();
+    for id in options.only_rules.iter().chain(&options.ignore_rules) {
+        if rules::info(id).is_none() {
+            let hint = crate::config::suggestion(id, &ids)
+                .map(|s| format!("did you mean `{s}`?"))
+                .unwrap_or_else(|| format!("known rules: {}", ids.join(", ")));
+            return Err(miette::miette!(help = hint, "unknown rule `{id}`"));
+        }
+    }
+    for id in &ids {
+        let selected = options.only_rules.is_empty() || options.only_rules.iter().any(|r| r == id);
+        if !selected || options.ignore_rules.iter().any(|r| r == id) {
+            settings.disable(id);
+        }
+    }
+    if options.fix {
+        settings.codeowners = Some(crate::codeowners::CodeOwners::load(&root));
+    }
+    Ok(Prepared {
+        root,
+        start,
+        settings,
+    })
+}
+
+/// Checks every Go file under `options.path`, or the change `options.change` describes.
+pub fn check(options: &CheckOptions) -> miette::Result<CheckOutcome> {
+    let started = Instant::now();
+    let prepared = prepare(options)?;
+    let mut outcome = match &options.change {
+        Some(request) => check_change(options, request, &prepared)?,
+        None => check_tree(options, &prepared)?,
+    };
+    outcome.stats.skipped.sort_by(|a, b| a.path.cmp(&b.path));
+    outcome.stats.elapsed_ms = started.elapsed().as_millis() as u64;
+    Ok(outcome)
+}
+
+fn walk_options(options: &CheckOptions) -> WalkOptions {
+    WalkOptions {
+        include_vendor: options.include_vendor,
+        no_ignore: options.no_ignore,
+    }
+}
+
+/// The Go files of the tree under the start path.
+pub fn tree_inputs(options: &CheckOptions, prepared: &Prepared, stats: &mut Stats) -> Vec<Input> {
+    let walk_started = Instant::now();
+    let walked = walk::walk(
+        &prepared.start,
+        &prepared.root,
+        &prepared.settings,
+        walk_options(options),
+    );
+    stats.phases.walk_ms += ms(walk_started.elapsed());
+    stats.files_skipped += walked.skipped.len();
+    stats.skipped.extend(walked.skipped);
+    walked
+        .files
+        .into_iter()
+        .map(Input::checked_on_disk)
+        .collect()
+}
+
+/// Reads `go.mod` and `go.work` with `read(folder, file name)`; the texts of every `go.mod`
+/// of the repository's modules, by folder.
+pub fn module_texts(read: impl Fn(&str, &str) -> Option<String>) -> Vec<(String, String)> {
+    let mut folders = vec![String::new()];
+    if let Some(work) = read("", "go.work") {
+        folders.extend(crate::index::work_folders("", &work));
+    }
+    folders.sort();
+    folders.dedup();
+    folders
+        .into_iter()
+        .filter_map(|dir| Some((dir.clone(), read(&dir, "go.mod")?)))
+        .collect()
+}
+
+/// The repository's modules as the work tree has them.
+pub fn disk_modules(root: &Path) -> Modules {
+    Modules::new(&module_texts(|dir, name| {
+        let bytes = read::read_source_file(&root.join(dir).join(name)).ok()?;
+        String::from_utf8(bytes).ok()
+    }))
+}
+
+/// Loads inputs into the project index, counting into `stats`.
+pub fn index_inputs(
+    inputs: Vec<Input>,
+    settings: &Settings,
+    use_prefilter: bool,
+    modules: Modules,
+    stats: &mut Stats,
+) -> (ProjectIndex, usize) {
+    let prefilter = Prefilter::new(crate::data::RuleData::builtin(), settings);
+    let loaded = load::load(inputs, &prefilter, use_prefilter);
+    stats.files_checked += loaded.files_checked;
+    stats.files_skipped += loaded.skipped.len();
+    stats.skipped.extend(loaded.skipped);
+    stats.phases.read_ms += loaded.times.read_ms;
+    stats.phases.prefilter_ms += loaded.times.prefilter_ms;
+    stats.phases.parse_ms += loaded.times.parse_ms;
+    let index = ProjectIndex::new(loaded.parsed, modules);
+    stats.parse_errors += index
+        .files
+        .iter()
+        .filter(|f| f.role == Role::Checked && f.relevant)
+        .filter(|f| !f.facts.syntax_errors.is_empty() || f.too_deep)
+        .count();
+    (index, loaded.internal_errors)
+}
+
+fn check_tree(options: &CheckOptions, prepared: &Prepared) -> miette::Result<CheckOutcome> {
+    let settings = &prepared.settings;
+    let mut outcome = CheckOutcome {
+        root: prepared.root.clone(),
+        ..CheckOutcome::default()
+    };
+    let inputs = tree_inputs(options, prepared, &mut outcome.stats);
+    check_inputs(
+        inputs,
+        settings,
+        !options.no_prefilter,
+        disk_modules(&prepared.root),
+        &mut outcome,
+    );
+    if outcome.stats.files_checked == 0 && outcome.stats.files_skipped == 0 {
+        // A bare repository has no files to walk: say how to check its commits.
+        if let Ok(Some(repo)) = Repo::discover(&prepared.start) {
+            if repo.is_bare() {
+                return Err(miette::miette!(
+                    help = "check a commit of it: `sre-policy check --base REV --head REV PATH` (or `--head REV` alone)",
+                    "{} is a bare git repository: it has no work tree to check",
+                    prepared.start.display()
+                ));
+            }
+        }
+        outcome.stats.notes.push(format!(
+            "no Go files to check under {}",
+            options.path.display()
+        ));
+    }
+    for rule in rules::RULES
+        .iter()
+        .filter(|r| !r.runs(false) && settings.severity(r.id).is_some())
+    {
+        outcome.stats.notes.push(format!(
+            "{} was skipped: it checks a change (use --base REV, --head REV or --staged)",
+            rule.id
+        ));
+    }
+    Ok(outcome)
+}
+
+/// Loads `inputs`, runs the per-file and project rules and the filter stage into `outcome`.
+pub fn check_inputs(
+    inputs: Vec<Input>,
+    settings: &Settings,
+    use_prefilter: bool,
+    modules: Modules,
+    outcome: &mut CheckOutcome,
+) {
+    let (index, internal_errors) =
+        index_inputs(inputs, settings, use_prefilter, modules, &mut outcome.stats);
+    outcome.internal_errors += internal_errors;
+    let rules_started = Instant::now();
+    let mut findings = run::file_rules(&index, settings);
+    findings.extend(run::project_rules(&index, settings));
+    outcome.findings = filter::apply(findings, &index, settings, None);
+    outcome.stats.phases.rules_ms += ms(rules_started.elapsed());
+    outcome.sources = sources(&outcome.findings, &index);
+}
+
+/// Diff mode: per-file rules on the changed Go files (or the tree with `--scope all`), project
+/// rules over what the change needs, change rules on the change; then the one filter stage.
+fn check_change(
+    options: &CheckOptions,
+    request: &ChangeRequest,
+    prepared: &Prepared,
+) -> miette::Result<CheckOutcome> {
+    let settings = &prepared.settings;
+    let git_started = Instant::now();
+    let repo = Repo::discover_required(&prepared.start)?;
+    let root = repo.root().to_path_buf();
+    // The same files as the walk checks: ignore files apply to the paths of a change too.
+    let filter = walk::Filter::new(&root, settings, walk_options(options));
+    let is_go_file = |rel: &str| filter.is_checked(rel);
+    // Markdown files too: a change rule may ask whether a doc really changed.
+    let change = repo.change_set(request, &|rel| is_go_file(rel) || rel.ends_with(".md"))?;
+    let start_rel = walk::relative(&prepared.start, &root);
+    let in_path = |rel: &str| {
+        start_rel.is_empty() || rel == start_rel || rel.starts_with(&format!("{start_rel}/"))
+    };
+    let changed: Vec<&ChangedFile> = change
+        .files
+        .iter()
+        .filter(|f| in_path(&f.path) && is_go_file(&f.path))
+        .collect();
+    let mut outcome = CheckOutcome {
+        root: root.clone(),
+        ..CheckOutcome::default()
+    };
+    let needs = change::needs(settings);
+    let mut inputs = Vec::new();
+    if options.scope == Scope::All {
+        // The whole tree is checked; the changed files as the change has them.
+        let changed_paths: HashSet<&str> = changed.iter().map(|f| f.path.as_str()).collect();
+        inputs.extend(
+            tree_inputs(options, prepared, &mut outcome.stats)
+                .into_iter()
+                .filter(|input| !changed_paths.contains(input.rel.as_str())),
+        );
+    }
+    inputs.extend(change::changed_inputs(&changed, Role::Checked));
+    inputs.extend(change::neighbour_inputs(
+        &repo,
+        request,
+        &change,
+        &changed,
+        &is_go_file,
+        settings,
+    )?);
+    if needs.repository_metrics {
+        let present: HashSet<String> = inputs.iter().map(|i| i.rel.clone()).collect();
+        inputs.extend(change::repository_metric_inputs(
+            &repo,
+            request,
+            &changed,
+            &present,
+            &is_go_file,
+        )?);
+    }
+    // A file is read once, in its first role: checked before context.
+    let mut seen = HashSet::new();
+    inputs.retain(|input| seen.insert(input.rel.clone()));
+    let modules = Modules::new(&change::go_mods(&repo, request));
+    outcome.stats.phases.git_ms += ms(git_started.elapsed());
+    let (index, internal_errors) = index_inputs(
+        inputs,
+        settings,
+        !options.no_prefilter,
+        modules,
+        &mut outcome.stats,
+    );
+    outcome.internal_errors = internal_errors;
+    let index = if needs.imported_packages {
+        let more = change::imported_package_inputs(
+            &repo,
+            request,
+            &index,
+            &changed,
+            &is_go_file,
+            settings,
+        )?;
+        let mut stats = Stats::default();
+        let (extra, internal_errors) = index_inputs(
+            more,
+            settings,
+            !options.no_prefilter,
+            Modules::default(),
+            &mut stats,
+        );
+        outcome.internal_errors += internal_errors;
+        index.with_files(extra.files)
+    } else {
+        index
+    };
+
+    let rules_started = Instant::now();
+    let mut findings = run::file_rules(&index, settings);
+    findings.extend(run::project_rules(&index, settings));
+    let old_facts: change::OldFacts = if needs.old_versions {
+        let mut old = change::OldFacts::new();
+        for (path, facts) in load::parse_versions(change::old_sources(&changed)) {
+            match facts {
+                Some(facts) => {
+                    old.insert(path, facts);
+                }
+                None => {
+                    outcome.stats.skipped.push(SkippedFile {
+                        path: path.to_string(),
+                        reason: "the previous version could not be parsed".to_string(),
+                    });
+                    outcome.stats.files_skipped += 1;
+                }
+            }
+        }
+        old
+    } else {
+        change::OldFacts::new()
+    };
+    let files: Vec<ChangedGoFile> = changed
+        .iter()
+        .map(|file| ChangedGoFile {
+            path: &file.path,
+            status: file.status,
+            added_lines: &file.added_lines,
+            removed_lines: &file.removed_lines,
+            old: old_facts
+                .get(file.path.as_str())
+                .zip(file.old_content.as_deref())
+                .map(|(facts, src)| Version { facts, src }),
+            new: index.file(&file.path).map(|parsed| Version {
+                facts: &parsed.facts,
+                src: &parsed.src,
+            }),
+        })
+        .collect();
+    let updated_paths: HashSet<String> = change
+        .files
+        .iter()
+        .filter(|f| f.status != FileStatus::Deleted)
+        .map(|f| f.path.clone())
+        .collect();
+    let head = change::RepoHead {
+        repo: &repo,
+        request,
+    };
+    let history = change::RepoHistory {
+        repo: &repo,
+        request,
+        commit_ids: &change.commit_ids,
+        is_go_file: &is_go_file,
+    };
+    let ctx = ChangeContext {
+        files: &files,
+        all_files: &change.files,
+        updated_paths: &updated_paths,
+        commit_messages: &change.commit_messages,
+        commit_ids: &change.commit_ids,
+        history: &history,
+        pull_request: options.pull_request.as_ref(),
+        index: &index,
+        head: &head,
+        settings,
+        data: crate::data::RuleData::builtin(),
+    };
+    let output = run::change_rules(&ctx);
+    findings.extend(output.findings);
+    outcome.stats.notes.extend(output.notes);
+    let diff = filter::DiffFilter {
+        change: &change,
+        scope: options.scope,
+        staged: request.staged,
+    };
+    outcome.findings = filter::apply(findings, &index, settings, Some(&diff));
+    outcome.stats.phases.rules_ms += ms(rules_started.elapsed());
+    outcome.sources = sources(&outcome.findings, &index);
+    Ok(outcome)
+}
+
+/// The text of every parsed file that has a finding, for snippets.
+fn sources(findings: &[Finding], index: &ProjectIndex) -> HashMap<String, String> {
+    let mut sources = HashMap::new();
+    for finding in findings {
+        if sources.contains_key(&finding.path) {
+            continue;
+        }
+        if let Some(file) = index.file(&finding.path) {
+            sources.insert(
+                finding.path.clone(),
+                String::from_utf8_lossy(&file.src).into_owned(),
+            );
+        }
+    }
+    sources
+}

@@ -1,0 +1,152 @@
+//! The byte-level prefilter: which files could produce a finding of a per-file rule, decided
+//! from their bytes before any parse.
+//!
+//! Exact by construction: each rule of the registry names the word sets a file must contain
+//! for it to report there (a net/http handler needs the import path and `ResponseWriter`; a
+//! metric the Prometheus import path and a constructor name; a suppression its directive). A
+//! file that completes no set of an enabled rule cannot produce a finding, so it is not
+//! parsed. The rule-fixture tests run every fixture with and without the prefilter and compare.
+
+use aho_corasick::{AhoCorasick, MatchKind};
+
+use crate::config::Settings;
+use crate::data::RuleData;
+use crate::rules::{self, Trigger};
+
+/// The triggers of the enabled rules, compiled into one automaton.
+pub struct Prefilter {
+    needles: AhoCorasick,
+    needle_count: usize,
+    /// For each needle, the groups (alternatives) it satisfies.
+    groups_of: Vec<Vec<usize>>,
+    /// Each trigger: the groups that must all be satisfied.
+    triggers: Vec<Vec<usize>>,
+    group_count: usize,
+}
+
+impl Prefilter {
+    /// The prefilter of the rules `settings` enables.
+    pub fn new(data: &RuleData, settings: &Settings) -> Prefilter {
+        let triggers: Vec<Trigger> = rules::RULES
+            .iter()
+            .filter(|rule| settings.severity(rule.id).is_some())
+            .flat_map(|rule| (rule.triggers)(data, settings))
+            .collect();
+        Prefilter::from_triggers(&triggers)
+    }
+
+    /// A prefilter of the given triggers.
+    pub fn from_triggers(triggers: &[Trigger]) -> Prefilter {
+        let mut needles: Vec<String> = Vec::new();
+        let mut groups_of: Vec<Vec<usize>> = Vec::new();
+        let mut compiled = Vec::new();
+        let mut group_count = 0;
+        for trigger in triggers {
+            let mut groups = Vec::new();
+            for alternatives in trigger {
+                let group = group_count;
+                group_count += 1;
+                groups.push(group);
+                for word in alternatives {
+                    let at = match needles.iter().position(|n| n == word) {
+                        Some(at) => at,
+                        None => {
+                            needles.push(word.clone());
+                            groups_of.push(Vec::new());
+                            needles.len() - 1
+                        }
+                    };
+                    groups_of[at].push(group);
+                }
+            }
+            if !groups.is_empty() {
+                compiled.push(groups);
+            }
+        }
+        // Leftmost-first, non-overlapping search is the fast one. A needle that starts inside
+        // another's match is missed only when it is a longer alternative of the same group
+        // (`NewCounter`, `NewCounterVec`), and either one serves; words of different groups
+        // never overlap in the rules' triggers. Plain strings always build.
+        let needle_count = needles.len();
+        let needles = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostFirst)
+            .build(&needles)
+            .unwrap_or_else(|_| unreachable!());
+        Prefilter {
+            needles,
+            needle_count,
+            groups_of,
+            triggers: compiled,
+            group_count,
+        }
+    }
+
+    /// Whether `src` could produce a finding of a per-file rule.
+    pub fn is_relevant(&self, src: &[u8]) -> bool {
+        if self.triggers.is_empty() {
+            return false;
+        }
+        let mut seen_needle = vec![false; self.needle_count];
+        let mut seen_group = vec![false; self.group_count];
+        for found in self.needles.find_iter(src) {
+            let id = found.pattern().as_usize();
+            if std::mem::replace(&mut seen_needle[id], true) {
+                continue;
+            }
+            for &group in &self.groups_of[id] {
+                seen_group[group] = true;
+            }
+            if self
+                .triggers
+                .iter()
+                .any(|groups| groups.iter().all(|&g| seen_group[g]))
+            {
+                return true;
+            }
+        }
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn relevant(src: &str) -> bool {
+        let settings = Settings::builtin(&rules::defaults());
+        Prefilter::new(RuleData::builtin(), &settings).is_relevant(src.as_bytes())
+    }
+
+    #[test]
+    fn needs_every_group_of_a_trigger() {
+        assert!(!relevant("import \"net/http\"\nfunc f() { http.Get(u) }"));
+        assert!(relevant(
+            "import \"net/http\"\nfunc f(w http.ResponseWriter, r *http.Request) {}"
+        ));
+        assert!(!relevant("import \"github.com/prometheus/client_golang/prometheus\"\nvar d = prometheus.NewDesc()"));
+        assert!(relevant("import \"github.com/prometheus/client_golang/prometheus/promauto\"\nvar c = promauto.NewCounterVec()"));
+        assert!(relevant(
+            "import \"github.com/gin-gonic/gin\"\nfunc h(c *gin.Context) {}"
+        ));
+        assert!(relevant("// @oncall-team payments\ntype S struct{}"));
+        assert!(relevant("//sre-policy:ignore x -- y"));
+        assert!(!relevant("package x\nfunc f() {}"));
+    }
+
+    #[test]
+    fn disabled_rules_trigger_nothing() {
+        let mut settings = Settings::builtin(&rules::defaults());
+        for rule in rules::RULES {
+            if rule.id != rules::handler_oncall::ID {
+                settings.disable(rule.id);
+            }
+        }
+        let prefilter = Prefilter::new(RuleData::builtin(), &settings);
+        assert!(!prefilter.is_relevant(
+            b"import \"github.com/prometheus/client_golang/prometheus/promauto\"\nvar c = promauto.NewCounterVec()"
+        ));
+        assert!(prefilter.is_relevant(
+            b"import \"net/http\"\nfunc f(w http.ResponseWriter, r *http.Request) {}"
+        ));
+    }
+}

@@ -1,0 +1,111 @@
+//! Reading source files defensively, and where an input's bytes come from.
+
+use std::path::{Path, PathBuf};
+
+use crate::index::Role;
+use crate::walk;
+
+/// Files larger than this are not parsed (a warning says so), unless generated.
+pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
+
+/// Where a file's bytes come from.
+#[derive(Debug, Clone)]
+pub enum Content {
+    Disk(PathBuf),
+    /// Already read (from git objects, the index, or a change set).
+    Bytes(Vec<u8>),
+}
+
+/// A file to read, and why.
+#[derive(Debug, Clone)]
+pub struct Input {
+    /// Repository-relative, `/`-separated.
+    pub rel: String,
+    pub content: Content,
+    pub role: Role,
+    /// Parse it even when no per-file rule could report on it (diff mode: change rules read
+    /// every changed Go file).
+    pub always_parse: bool,
+}
+
+impl Input {
+    pub fn checked_on_disk(file: walk::SourceFile) -> Input {
+        Input {
+            rel: file.rel,
+            content: Content::Disk(file.abs),
+            role: Role::Checked,
+            always_parse: false,
+        }
+    }
+
+    pub fn context(rel: String, bytes: Vec<u8>) -> Input {
+        Input {
+            rel,
+            content: Content::Bytes(bytes),
+            role: Role::Context,
+            always_parse: true,
+        }
+    }
+
+    pub fn read(&self) -> Result<Vec<u8>, String> {
+        match &self.content {
+            Content::Bytes(bytes) => Ok(bytes.clone()),
+            Content::Disk(abs) => read_source_file(abs),
+        }
+    }
+}
+
+/// Reads a source file found by the walk, defensively: the entry may have been replaced since
+/// (by a FIFO, a device or a symbolic link), have vanished, or be growing. It is opened without
+/// following a symbolic link and without blocking, checked to be a regular file on the open
+/// handle, and read up to [`MAX_FILE_BYTES`]; a larger file is read only as far as its head
+/// (enough to see a generated-code header).
+pub fn read_source_file(abs: &Path) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let cannot_read = |e: std::io::Error| format!("cannot read: {e}");
+    let file = open_no_follow(abs).map_err(cannot_read)?;
+    let metadata = file.metadata().map_err(cannot_read)?;
+    if !metadata.is_file() {
+        return Err("skipped: not a regular file".to_string());
+    }
+    // Sized from the metadata as `fs::read` does (one allocation), capped by the limit.
+    let mut src = Vec::with_capacity(metadata.len().min(MAX_FILE_BYTES + 1) as usize);
+    (&file)
+        .take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut src)
+        .map_err(cannot_read)?;
+    if src.len() as u64 <= MAX_FILE_BYTES {
+        return Ok(src);
+    }
+    src.truncate(64 * 1024);
+    if walk::is_generated(&src) {
+        return Ok(src);
+    }
+    let size = metadata.len().max(MAX_FILE_BYTES + 1);
+    Err(format!(
+        "skipped: too large ({} MB, the limit is {} MB)",
+        size.div_ceil(1024 * 1024),
+        MAX_FILE_BYTES / (1024 * 1024)
+    ))
+}
+
+/// Opens `path` for reading; on Unix without following a final symbolic link and without
+/// blocking on a FIFO (a FIFO opened so reads as end of file, and is then refused as not a
+/// regular file).
+pub fn open_no_follow(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    #[cfg(not(unix))]
+    {
+        let metadata = std::fs::symlink_metadata(path)?;
+        if !metadata.is_file() {
+            return Err(std::io::Error::other("not a regular file"));
+        }
+    }
+    options.open(path)
+}

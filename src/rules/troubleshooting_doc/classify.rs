@@ -1,0 +1,797 @@
+//! Whether one changed line performs or configures network or storage I/O, and why.
+//!
+//! The line is judged by what is written on it, not by the declaration it sits in: a call
+//! that does I/O (a package function of a network or storage library, a method of a field or
+//! variable of such a type, a file write, a function of the repository's own packages that
+//! does any of these), a composite literal or field assignment that configures a client,
+//! server, transport or store, a route registration, what a handler writes, or a field or
+//! parameter whose type is a client, server or store.
+
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+
+use crate::config::Settings;
+use crate::data::RuleData;
+use crate::go::{Call, Expr, Facts, FuncKind, Span, TypeRef};
+use crate::index::ProjectIndex;
+use crate::source::LineIndex;
+
+/// Network or storage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Area {
+    Network,
+    Storage,
+}
+
+impl Area {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Area::Network => "network",
+            Area::Storage => "storage",
+        }
+    }
+}
+
+/// Why a line counts: its area and a phrase a reviewer reads after "it".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signal {
+    pub area: Area,
+    pub what: String,
+}
+
+/// Method names that register a route with a string pattern.
+const REGISTER: &[&str] = &[
+    "HandleFunc",
+    "Handle",
+    "Handler",
+    "HandlerFunc",
+    "GET",
+    "POST",
+    "PUT",
+    "PATCH",
+    "DELETE",
+    "HEAD",
+    "OPTIONS",
+    "Any",
+    "Get",
+    "Post",
+    "Put",
+    "Patch",
+    "Delete",
+    "Head",
+    "Options",
+    "Path",
+    "PathPrefix",
+    "Route",
+    "Mount",
+    "Group",
+    "Method",
+    "MethodFunc",
+];
+
+/// What a handler calls on its ResponseWriter to write the response.
+const WRITER_METHODS: &[&str] = &["Write", "WriteHeader", "WriteString", "Flush", "Hijack"];
+const HEADER_METHODS: &[&str] = &["Set", "Add", "Del"];
+
+pub struct Classifier<'a> {
+    data: &'a RuleData,
+    settings: &'a Settings,
+    index: &'a ProjectIndex,
+    /// Repository folders of packages known to do I/O, by function or method name.
+    io_functions: RefCell<HashMap<String, HashMap<String, Option<Signal>>>>,
+}
+
+impl<'a> Classifier<'a> {
+    pub fn new(data: &'a RuleData, settings: &'a Settings, index: &'a ProjectIndex) -> Self {
+        Classifier {
+            data,
+            settings,
+            index,
+            io_functions: RefCell::new(HashMap::new()),
+        }
+    }
+
+    /// The area of an import path: its own entry, or an entry it is a sub-package of (for
+    /// paths outside the standard library).
+    pub fn area_of(&self, path: &str) -> Option<Area> {
+        let config = &self.settings.troubleshooting;
+        let table = &self.data.troubleshooting;
+        let matches = |entry: &String| {
+            path == entry
+                || (entry
+                    .split('/')
+                    .next()
+                    .is_some_and(|first| first.contains('.'))
+                    && path.starts_with(entry.as_str())
+                    && path.as_bytes().get(entry.len()) == Some(&b'/'))
+        };
+        if table
+            .storage_imports
+            .iter()
+            .chain(&config.storage_imports)
+            .any(matches)
+        {
+            Some(Area::Storage)
+        } else if table
+            .network_imports
+            .iter()
+            .chain(&config.network_imports)
+            .any(matches)
+        {
+            Some(Area::Network)
+        } else {
+            None
+        }
+    }
+
+    fn listed(
+        map: &std::collections::BTreeMap<String, Vec<String>>,
+        path: &str,
+        name: &str,
+    ) -> bool {
+        map.get(path)
+            .is_some_and(|names| names.iter().any(|n| n == name || n == "*"))
+    }
+
+    /// A method call that only logs, traces or counts (`logger.Info`, `span.End`).
+    fn is_observability(&self, name: &str) -> bool {
+        self.data
+            .troubleshooting
+            .observability_calls
+            .iter()
+            .any(|c| c == name)
+    }
+
+    /// What `row` (0-based) of the file does, if it is network or storage I/O. `covering`
+    /// holds the calls, composite literals and func literals whose spans cover the row.
+    pub fn line(
+        &self,
+        file: &FileView,
+        dir: &str,
+        row: usize,
+        covering: &Covering,
+        hunk: &HunkContext,
+    ) -> Option<Signal> {
+        let text_only = hunk.text_only;
+        let facts = file.facts;
+        // A call or type written the same way on the other side of the hunk did not change
+        // (the line changed around it: re-indented, a parameter added beside it).
+        let unchanged = |span: Span| {
+            hunk.rows.0 <= span.start_row
+                && span.end_row <= hunk.rows.1
+                && hunk.other_side.contains(&span_text(file, span))
+        };
+        let literals: Vec<Span> = covering
+            .literals
+            .iter()
+            .map(|&i| facts.funcs[i].span)
+            .collect();
+        // Innermost first: the call or literal written on this line, not one that merely
+        // encloses a func literal holding the line.
+        for &i in covering.calls.iter().rev() {
+            let call = &facts.calls[i];
+            if inside_literal(&literals, call.span, row) {
+                continue;
+            }
+            if (text_only && builds_message(call)) || unchanged(call.span) {
+                continue;
+            }
+            if let Some(signal) = self.call(facts, dir, call) {
+                return Some(signal);
+            }
+        }
+        for &i in covering.composites.iter().rev() {
+            let composite = &facts.composites[i];
+            if inside_literal(&literals, composite.span, row) {
+                continue;
+            }
+            let Some(Expr::Selector(package, type_name)) = &composite.type_name else {
+                continue;
+            };
+            let Some(path) = package.as_ident().and_then(|p| facts.import_path_of(p)) else {
+                continue;
+            };
+            let Some(area) = self.area_of(path) else {
+                continue;
+            };
+            if Self::listed(&self.data.troubleshooting.value_types, path, type_name) {
+                continue;
+            }
+            let key = key_on_row(file, row)
+                .map(|k| format!("`{k}` of "))
+                .unwrap_or_default();
+            return Some(Signal {
+                area,
+                what: format!("configures the {key}`{}.{type_name}`", short(path)),
+            });
+        }
+        if !text_only {
+            if let Some(signal) = self.typed_site(facts, row, &unchanged) {
+                return Some(signal);
+            }
+            if let Some(signal) = self.block_header(file, dir, row) {
+                return Some(signal);
+            }
+        }
+        self.field_assignment(file, row)
+    }
+
+    /// A changed `for`, `if`, `switch` or `select` header whose block does I/O: it changes how
+    /// often or when the I/O happens (a retry loop, a new condition).
+    fn block_header(&self, file: &FileView, dir: &str, row: usize) -> Option<Signal> {
+        let facts = file.facts;
+        let start = file.lines.line_start(row + 1)?;
+        let text = file.lines.text();
+        let tokens = crate::go::tokens::tokens(text, start, text.len().min(start + 64 * 1024));
+        let first = tokens.first()?;
+        let keyword = &text[first.start..first.end];
+        let what = match keyword {
+            b"for" => "changes a loop that",
+            b"if" | b"switch" | b"select" => "changes the condition under which it",
+            b"}" if tokens
+                .get(1)
+                .is_some_and(|t| &text[t.start..t.end] == b"else") =>
+            {
+                "changes the condition under which it"
+            }
+            _ => return None,
+        };
+        // The block: from the first `{` of the header to its matching `}`.
+        let mut depth = 0usize;
+        let mut open = None;
+        let mut close = None;
+        for token in &tokens {
+            match &text[token.start..token.end] {
+                b"{" => {
+                    depth += 1;
+                    open.get_or_insert(token.start);
+                }
+                b"}" if open.is_some() => {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        close = Some(token.end);
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        let (open, close) = (open?, close?);
+        let from = facts.calls.partition_point(|c| c.span.start < open);
+        facts.calls[from..]
+            .iter()
+            .take_while(|c| c.span.start < close)
+            .find_map(|call| self.call(facts, dir, call))
+            .map(|inner| Signal {
+                area: inner.area,
+                what: format!("{what} {}", inner.what),
+            })
+    }
+
+    /// A field or parameter declared on `row` whose type is a client, server or store.
+    fn typed_site(
+        &self,
+        facts: &Facts,
+        row: usize,
+        unchanged: &dyn Fn(Span) -> bool,
+    ) -> Option<Signal> {
+        facts
+            .typed_sites
+            .iter()
+            .filter(|t| t.span.start_row == row && !unchanged(t.span))
+            .find_map(|site| {
+                let path = facts.import_path_of(&site.package)?;
+                let area = self.area_of(path)?;
+                if Self::listed(
+                    &self.data.troubleshooting.value_types,
+                    path,
+                    &site.type_name,
+                ) || Self::listed(&self.data.troubleshooting.pure_functions, path, "*")
+                {
+                    return None;
+                }
+                Some(Signal {
+                    area,
+                    what: format!("declares a `{}.{}`", short(path), site.type_name),
+                })
+            })
+    }
+
+    /// `x.Timeout = ...` and the like, in a file that uses a network or storage package.
+    fn field_assignment(&self, file: &FileView, row: usize) -> Option<Signal> {
+        let area = file
+            .facts
+            .imports
+            .iter()
+            .filter_map(|i| self.area_of(&i.path))
+            .min()?;
+        let text = line_text(file, row)?;
+        let (left, _) = text.split_once('=')?;
+        if left.ends_with([':', '!', '<', '>']) || text.contains("==") {
+            return None;
+        }
+        let field = left.trim().rsplit('.').next()?.trim();
+        if !left.contains('.')
+            || !self
+                .data
+                .troubleshooting
+                .config_fields
+                .iter()
+                .any(|f| f == field)
+        {
+            return None;
+        }
+        Some(Signal {
+            area,
+            what: format!("sets `{}`", left.trim()),
+        })
+    }
+
+    /// Whether `call` does network or storage I/O.
+    fn call(&self, facts: &Facts, dir: &str, call: &Call) -> Option<Signal> {
+        let table = &self.data.troubleshooting;
+        match &call.callee {
+            Expr::Selector(receiver, name) => {
+                // `pkg.Func(...)`.
+                if let Some(path) = receiver
+                    .as_ident()
+                    .and_then(|p| package_path(facts, p, call))
+                {
+                    if table.observability_packages.iter().any(|o| o == path) {
+                        return None;
+                    }
+                    if let Some(area) = self.area_of(path) {
+                        if Self::listed(&table.pure_functions, path, name) {
+                            return None;
+                        }
+                        return Some(Signal {
+                            area,
+                            what: format!("calls `{}.{name}`", short(path)),
+                        });
+                    }
+                    if Self::listed(&table.file_functions, path, name) {
+                        return Some(Signal {
+                            area: Area::Storage,
+                            what: format!("calls `{}.{name}`", short(path)),
+                        });
+                    }
+                    if let Some(target) = self.index.modules.folder_of(path) {
+                        return self.repository_function(&target, name).map(|inner| Signal {
+                            area: inner.area,
+                            what: format!("calls `{}.{name}`, which {}", short(path), inner.what),
+                        });
+                    }
+                    return None;
+                }
+                if self.is_observability(name) {
+                    return None;
+                }
+                if let Some(signal) = self.route(call, name) {
+                    return Some(signal);
+                }
+                if let Some(signal) = self.handler_write(facts, call, receiver, name) {
+                    return Some(signal);
+                }
+                self.method_on_typed_value(facts, dir, call, receiver, name)
+            }
+            Expr::Ident(name) => {
+                // A function of this package.
+                let signal = self.repository_function(dir, name)?;
+                Some(Signal {
+                    area: signal.area,
+                    what: format!("calls `{name}`, which {}", signal.what),
+                })
+            }
+            _ => None,
+        }
+    }
+
+    /// `r.HandleFunc("/path", h)`, `e.GET("/path", h)`, `mux.Handle("GET /x", h)`.
+    fn route(&self, call: &Call, name: &str) -> Option<Signal> {
+        if !REGISTER.contains(&name) {
+            return None;
+        }
+        let pattern = call.args.iter().find_map(|a| match a {
+            Expr::Str(s) if s.contains('/') => Some(s),
+            _ => None,
+        })?;
+        Some(Signal {
+            area: Area::Network,
+            what: format!("registers the route `{pattern}`"),
+        })
+    }
+
+    /// `w.WriteHeader(...)`, `w.Write(...)`, `w.Header().Set(...)` on the ResponseWriter of the
+    /// enclosing handler.
+    fn handler_write(
+        &self,
+        facts: &Facts,
+        call: &Call,
+        receiver: &Expr,
+        name: &str,
+    ) -> Option<Signal> {
+        let writer = match receiver {
+            Expr::Ident(w) if WRITER_METHODS.contains(&name) => w,
+            Expr::Call { callee, .. } if HEADER_METHODS.contains(&name) => match callee.as_ref() {
+                Expr::Selector(w, header) if header == "Header" => w.as_ident()?,
+                _ => return None,
+            },
+            _ => return None,
+        };
+        let mut scope = call.func;
+        while let Some(index) = scope {
+            let func = facts.funcs.get(index)?;
+            let is_writer = func
+                .params
+                .iter()
+                .zip(&func.param_names)
+                .any(|(ty, param)| {
+                    param == writer
+                        && matches!(ty, TypeRef::Named { package: Some(p), name, pointer: false }
+                        if name == "ResponseWriter" && facts.import_path_of(p) == Some("net/http"))
+                });
+            if is_writer {
+                return Some(Signal {
+                    area: Area::Network,
+                    what: format!(
+                        "changes what `{}` writes (`{writer}.{name}`)",
+                        func.display_name()
+                    ),
+                });
+            }
+            scope = func.enclosing;
+        }
+        None
+    }
+
+    /// `s.db.Query(...)` (a field of the receiver typed by a network or storage package),
+    /// `f.Sync()` (a file opened in the same function), `client.Do(...)` (a variable made by
+    /// such a package), `s.flush()` (a method of this package that does I/O).
+    fn method_on_typed_value(
+        &self,
+        facts: &Facts,
+        dir: &str,
+        call: &Call,
+        receiver: &Expr,
+        name: &str,
+    ) -> Option<Signal> {
+        let table = &self.data.troubleshooting;
+        match receiver {
+            Expr::Selector(base, field) => {
+                let variable = base.as_ident()?;
+                let receiver_type = receiver_type_of(facts, call.func, variable)?;
+                let (_, path) = self
+                    .index
+                    .field_types
+                    .get(&(dir.to_string(), receiver_type))?
+                    .iter()
+                    .find(|(f, _)| f == field)?;
+                if Self::listed(&table.file_functions, path, "OpenFile")
+                    && table.file_methods.iter().any(|m| m == name)
+                {
+                    return Some(Signal {
+                        area: Area::Storage,
+                        what: format!("writes a file (`{variable}.{field}.{name}`)"),
+                    });
+                }
+                let area = self.area_of(path)?;
+                Some(Signal {
+                    area,
+                    what: format!("calls `{variable}.{field}.{name}` ({})", short(path)),
+                })
+            }
+            Expr::Ident(variable) => {
+                if let Some((package, type_name)) = parameter_type(facts, call.func, variable) {
+                    let path = facts.import_path_of(&package)?;
+                    let area = self.area_of(path)?;
+                    if Self::listed(&table.value_types, path, &type_name) {
+                        return None;
+                    }
+                    return Some(Signal {
+                        area,
+                        what: format!(
+                            "calls `{variable}.{name}` on a `{}.{type_name}`",
+                            short(path)
+                        ),
+                    });
+                }
+                if receiver_type_of(facts, call.func, variable).is_some() {
+                    // A method of this package's type: I/O when that method does I/O.
+                    let signal = self.repository_function(dir, name)?;
+                    return Some(Signal {
+                        area: signal.area,
+                        what: format!("calls `{variable}.{name}`, which {}", signal.what),
+                    });
+                }
+                let binding = facts.unique_binding(variable, call.func)?;
+                let Expr::Call { callee, .. } = &binding.value else {
+                    return None;
+                };
+                let Expr::Selector(package, constructor) = callee.as_ref() else {
+                    return None;
+                };
+                let path = facts.import_path_of(package.as_ident()?)?;
+                if Self::listed(&table.file_functions, path, constructor)
+                    && table.file_methods.iter().any(|m| m == name)
+                {
+                    return Some(Signal {
+                        area: Area::Storage,
+                        what: format!("writes a file (`{variable}.{name}`)"),
+                    });
+                }
+                let area = self.area_of(path)?;
+                if Self::listed(&table.pure_functions, path, constructor) {
+                    return None;
+                }
+                Some(Signal {
+                    area,
+                    what: format!("calls `{variable}.{name}` on a {} value", short(path)),
+                })
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether the function or method `name` of the repository package in `dir` does I/O,
+    /// directly or through other functions of loaded packages; memoized, cycles cut.
+    fn repository_function(&self, dir: &str, name: &str) -> Option<Signal> {
+        if let Some(known) = self
+            .io_functions
+            .borrow()
+            .get(dir)
+            .and_then(|functions| functions.get(name))
+        {
+            return known.clone();
+        }
+        // Assume no I/O while looking, so that recursion ends.
+        self.io_functions
+            .borrow_mut()
+            .entry(dir.to_string())
+            .or_default()
+            .insert(name.to_string(), None);
+        let mut found = None;
+        let mut seen = HashSet::new();
+        'files: for file in self.index.package_files(dir) {
+            let facts = &file.facts;
+            for (index, func) in facts.funcs.iter().enumerate() {
+                let declared = match &func.kind {
+                    FuncKind::Function { name: n } | FuncKind::Method { name: n, .. } => n,
+                    FuncKind::Literal => continue,
+                };
+                if declared != name || !seen.insert((file.rel.as_str(), index)) {
+                    continue;
+                }
+                let in_body = |call: &&Call| {
+                    let mut scope = call.func;
+                    while let Some(i) = scope {
+                        if i == index {
+                            return true;
+                        }
+                        scope = facts.funcs.get(i).and_then(|f| f.enclosing);
+                    }
+                    false
+                };
+                for call in facts.calls.iter().filter(in_body) {
+                    if let Some(signal) = self.call(facts, dir, call) {
+                        found = Some(signal);
+                        break 'files;
+                    }
+                }
+            }
+        }
+        self.io_functions
+            .borrow_mut()
+            .entry(dir.to_string())
+            .or_default()
+            .insert(name.to_string(), found.clone());
+        found
+    }
+}
+
+/// Calls whose string arguments are messages for people: errors, logs, HTTP error bodies.
+const MESSAGE_CALLS: &[&str] = &[
+    "Error",
+    "Errorf",
+    "New",
+    "Wrap",
+    "Wrapf",
+    "WithMessage",
+    "WithMessagef",
+    "Sprintf",
+    "Sprint",
+    "Fprintf",
+    "Log",
+    "Info",
+    "Infof",
+    "Warn",
+    "Warnf",
+    "Debug",
+    "Debugf",
+    "Printf",
+    "Println",
+];
+
+fn builds_message(call: &Call) -> bool {
+    match &call.callee {
+        Expr::Selector(_, name) | Expr::Ident(name) => MESSAGE_CALLS.contains(&name.as_str()),
+        _ => false,
+    }
+}
+
+/// The import path of package name `local` at `call`, unless a local variable shadows it.
+fn package_path<'f>(facts: &'f Facts, local: &str, call: &Call) -> Option<&'f str> {
+    if call.func.is_some()
+        && facts
+            .unique_binding(local, call.func)
+            .is_some_and(|b| b.func.is_some())
+    {
+        return None;
+    }
+    facts.import_path_of(local)
+}
+
+/// The package and type of `variable` when it is a parameter of `func` or of a function
+/// enclosing it, typed by an imported package.
+fn parameter_type(facts: &Facts, func: Option<usize>, variable: &str) -> Option<(String, String)> {
+    let mut scope = func;
+    while let Some(i) = scope {
+        let f = facts.funcs.get(i)?;
+        if let Some(at) = f.param_names.iter().position(|n| n == variable) {
+            return match f.params.get(at)? {
+                TypeRef::Named {
+                    package: Some(package),
+                    name,
+                    ..
+                } => Some((package.clone(), name.clone())),
+                _ => None,
+            };
+        }
+        scope = f.enclosing;
+    }
+    None
+}
+
+/// The type of the method receiver `variable` of the method enclosing `func`, if it is one.
+fn receiver_type_of(facts: &Facts, func: Option<usize>, variable: &str) -> Option<String> {
+    let mut scope = func;
+    let mut outermost = None;
+    while let Some(i) = scope {
+        outermost = Some(i);
+        scope = facts.funcs.get(i).and_then(|f| f.enclosing);
+    }
+    let method = facts.funcs.get(outermost?)?;
+    let FuncKind::Method { receiver, .. } = &method.kind else {
+        return None;
+    };
+    let decl = facts
+        .decls
+        .iter()
+        .find(|d| d.span.start <= method.span.start && method.span.end <= d.span.end)?;
+    let (name, _) = decl.receiver.as_ref()?;
+    (name == variable).then(|| receiver.clone())
+}
+
+fn covers(span: Span, row: usize) -> bool {
+    span.start_row <= row && row <= span.end_row
+}
+
+/// Whether `row` lies in a func literal written inside `outer` (so `outer` does not own it).
+fn inside_literal(literals: &[Span], outer: Span, row: usize) -> bool {
+    literals.iter().any(|l| {
+        outer.start <= l.start && l.end <= outer.end && covers(*l, row) && l.start_row < row
+    })
+}
+
+/// What the hunk around a changed line tells.
+pub struct HunkContext<'a> {
+    /// Only the contents of strings changed: calls that merely build or report a message do
+    /// not count then.
+    pub text_only: bool,
+    /// This side's rows of the hunk (0-based, inclusive).
+    pub rows: (usize, usize),
+    /// The other side's code of the hunk, tokens joined by single spaces, padded.
+    pub other_side: &'a str,
+}
+
+/// The code of `span`, tokens joined by single spaces, padded like `HunkContext::other_side`.
+fn span_text(file: &FileView, span: Span) -> String {
+    let text = file.lines.text();
+    let mut out = String::from(" ");
+    for token in crate::go::tokens::tokens(text, span.start, span.end) {
+        out.push_str(&String::from_utf8_lossy(&text[token.start..token.end]));
+        out.push(' ');
+    }
+    out
+}
+
+/// A version of a file: its facts and lines.
+pub struct FileView<'a> {
+    pub facts: &'a Facts,
+    pub lines: &'a LineIndex<'a>,
+}
+
+/// The text of 0-based `row`, when it is UTF-8.
+fn line_text<'s>(file: &FileView<'s>, row: usize) -> Option<&'s str> {
+    std::str::from_utf8(file.lines.line_text(row + 1)).ok()
+}
+
+/// The key of a keyed element written on `row` (`Timeout` in `Timeout: 5 * time.Second,`).
+fn key_on_row(file: &FileView, row: usize) -> Option<String> {
+    let text = line_text(file, row)?.trim_start();
+    let (key, _) = text.split_once(':')?;
+    let key = key.trim();
+    (!key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+        .then(|| key.to_string())
+}
+
+/// The calls, composite literals and func literals whose spans cover one row, outermost first
+/// (indices into the facts' lists).
+#[derive(Debug, Default, Clone)]
+pub struct Covering {
+    pub calls: Vec<usize>,
+    pub composites: Vec<usize>,
+    pub literals: Vec<usize>,
+}
+
+/// For each of `rows` (0-based, sorted), what covers it: one sweep over each list of spans,
+/// so a file with many changed lines costs what its size costs.
+pub fn covering(facts: &Facts, rows: &[usize]) -> Vec<Covering> {
+    let calls = sweep(
+        &facts.calls.iter().map(|c| c.span).collect::<Vec<_>>(),
+        rows,
+    );
+    let composites = sweep(
+        &facts.composites.iter().map(|c| c.span).collect::<Vec<_>>(),
+        rows,
+    );
+    let literal_indices: Vec<usize> = facts
+        .funcs
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| matches!(f.kind, FuncKind::Literal))
+        .map(|(i, _)| i)
+        .collect();
+    let literal_spans: Vec<Span> = literal_indices
+        .iter()
+        .map(|&i| facts.funcs[i].span)
+        .collect();
+    let literals = sweep(&literal_spans, rows);
+    calls
+        .into_iter()
+        .zip(composites)
+        .zip(literals)
+        .map(|((calls, composites), literals)| Covering {
+            calls,
+            composites,
+            literals: literals.into_iter().map(|i| literal_indices[i]).collect(),
+        })
+        .collect()
+}
+
+/// For each row, the indices of the spans that cover it, outermost first. Spans of one kind
+/// of syntax node nest or are disjoint.
+fn sweep(spans: &[Span], rows: &[usize]) -> Vec<Vec<usize>> {
+    let mut order: Vec<usize> = (0..spans.len()).collect();
+    order.sort_by_key(|&i| (spans[i].start, std::cmp::Reverse(spans[i].end)));
+    let mut out = Vec::with_capacity(rows.len());
+    let mut open: Vec<usize> = Vec::new();
+    let mut next = 0;
+    for &row in rows {
+        while next < order.len() && spans[order[next]].start_row <= row {
+            let i = order[next];
+            next += 1;
+            if spans[i].end_row >= row {
+                open.retain(|&o| spans[o].end_row >= spans[i].start_row);
+                open.push(i);
+            }
+        }
+        open.retain(|&o| spans[o].end_row >= row);
+        out.push(open.clone());
+    }
+    out
+}
+
+/// The last element of an import path: what readers call the package.
+fn short(path: &str) -> &str {
+    crate::go::default_package_name(path)
+}

@@ -1,0 +1,582 @@
+//! troubleshooting-doc (diff mode): a change that alters network or storage behaviour updates
+//! the troubleshooting doc.
+//!
+//! The judgement is made on what changed, line by line (see `classify`), after dropping what
+//! does not change behaviour (see `hunks`): blank and comment lines, renames, moved lines,
+//! string-text-only edits, log, trace and metric calls, tests and generated files. One
+//! finding per doc: at the first qualifying line, with every other qualifying file as a
+//! related location. A doc counts as updated when the change adds or modifies a line of it
+//! that is not blank and not an HTML comment.
+
+mod classify;
+mod hunks;
+
+use std::collections::BTreeMap;
+
+use super::{ChangeContext, ChangedGoFile, Kind, Needs, RuleInfo, RuleOutput};
+use crate::config::{DocSetting, Settings};
+use crate::data::RuleData;
+use crate::finding::{Finding, Related, Severity};
+use crate::git::FileStatus;
+use crate::go::Span;
+use crate::rules::make_finding;
+use crate::source::LineIndex;
+use classify::{covering, Area, Classifier, FileView, HunkContext, Signal};
+use hunks::{HunkKind, Moves};
+
+pub const ID: &str = "troubleshooting-doc";
+
+pub const RULE: RuleInfo = RuleInfo {
+    id: ID,
+    default_severity: Severity::Error,
+    summary: "A change to network or storage code updates the troubleshooting doc",
+    doc: include_str!("../../../rules/troubleshooting-doc.md"),
+    kind: Kind::Change(run),
+    // Changed files are always read in diff mode.
+    triggers: super::no_triggers,
+    context_words,
+    needs: Needs {
+        old_versions: true,
+        repository_metrics: false,
+        imported_packages: true,
+    },
+    warning_when_staged: true,
+};
+
+const TRAILER: &str = "SRE-Policy-Skip:";
+
+/// The label that waives the rule for a pull request when none is configured.
+pub const DEFAULT_WAIVER_LABEL: &str = "skip-troubleshooting-doc";
+
+/// A neighbour of a changed file, or a package it imports, matters when it uses a network or
+/// storage package or writes files: its import of one shows it.
+fn context_words(data: &RuleData, settings: &Settings) -> Vec<String> {
+    let config = &settings.troubleshooting;
+    let table = &data.troubleshooting;
+    table
+        .network_imports
+        .iter()
+        .chain(&table.storage_imports)
+        .chain(&config.network_imports)
+        .chain(&config.storage_imports)
+        .chain(table.file_functions.keys())
+        .map(|path| format!("\"{path}"))
+        .collect()
+}
+
+/// One qualifying line.
+struct Hit {
+    path: String,
+    /// 1-based; on the new side unless `old`.
+    line: usize,
+    /// The new-side line to report at: `line`, or where removed lines were.
+    anchor: usize,
+    old: bool,
+    signal: Signal,
+}
+
+fn run(ctx: &ChangeContext) -> RuleOutput {
+    let mut output = RuleOutput::default();
+    let Some(severity) = ctx.settings.severity(ID) else {
+        return output;
+    };
+    if let Some(note) = pull_request_waiver(ctx) {
+        output.notes.push(note);
+        return output;
+    }
+    let files: Vec<&ChangedGoFile> = ctx
+        .files
+        .iter()
+        .filter(|file| {
+            let generated = file.new.is_some_and(|v| crate::walk::is_generated(v.src))
+                || file.old.is_some_and(|v| crate::walk::is_generated(v.src));
+            !generated
+        })
+        .collect();
+    // Only what the commits after a waiver added counts; a waiver in the last commit waives all.
+    let mut later_lines = None;
+    match waiver(ctx.commit_messages) {
+        Waiver::Waived { reason, commit } if commit + 1 == ctx.commit_messages.len() => {
+            output
+                .notes
+                .push(format!("troubleshooting-doc waived by a commit trailer: {reason}"));
+            return output;
+        }
+        Waiver::Waived { reason, commit } => match ctx.history.added_since(commit) {
+            Ok(lines) => {
+                output.notes.push(format!(
+                    "troubleshooting-doc waived up to commit {} by its trailer ({reason}); the commits after it are checked",
+                    ctx.commit_ids.get(commit).map_or("?", |id| &id[..id.len().min(10)])
+                ));
+                later_lines = Some(lines);
+            }
+            Err(e) => output.notes.push(format!(
+                "the commits after the troubleshooting-doc waiver could not be listed ({e}); the whole change is checked"
+            )),
+        },
+        Waiver::WithoutReason => output.notes.push(format!(
+            "a `{TRAILER} troubleshooting-doc` trailer without a reason was ignored; write the reason after the rule id"
+        )),
+        Waiver::None => {}
+    }
+    let classifier = Classifier::new(ctx.data, ctx.settings, ctx.index);
+    let moves = moves(&files);
+    let mut by_doc: BTreeMap<String, Vec<Hit>> = BTreeMap::new();
+    for file in &files {
+        let doc = doc_for(file.path, &ctx.settings.troubleshooting.doc);
+        let mut hit = first_hit(file, &classifier, &moves, ctx.settings);
+        if let (Some(lines), Some(found)) = (&later_lines, &hit) {
+            let later = lines
+                .get(file.path)
+                .is_some_and(|added| !found.old && added.binary_search(&found.line).is_ok());
+            if !later {
+                hit = None;
+            }
+        }
+        if let Some(hit) = hit {
+            by_doc.entry(doc).or_default().push(hit);
+        }
+    }
+    for (doc, hits) in by_doc {
+        if doc_really_updated(ctx, &doc) {
+            continue;
+        }
+        output.findings.push(finding(ctx, &doc, &hits, severity));
+    }
+    output
+}
+
+/// The finding for one doc: at the first hit, every hit's file named.
+fn finding(ctx: &ChangeContext, doc: &str, hits: &[Hit], severity: Severity) -> Finding {
+    let first = &hits[0];
+    let new_src = ctx
+        .files
+        .iter()
+        .find(|f| f.path == first.path)
+        .and_then(|f| f.new)
+        .map_or(&[][..], |v| v.src);
+    let lines = LineIndex::new(new_src);
+    let span = if new_src.is_empty() {
+        Span::default()
+    } else {
+        line_span(&lines, first.anchor.min(lines.line_count()).max(1))
+    };
+    let area = hits
+        .iter()
+        .map(|h| h.signal.area)
+        .min()
+        .unwrap_or(Area::Network);
+    let more = match hits.len() {
+        1 => String::new(),
+        n => format!(
+            " (and {} more file{})",
+            n - 1,
+            if n == 2 { "" } else { "s" }
+        ),
+    };
+    let message = format!(
+        "this change alters {} behaviour: it {} in `{}`{more}, but `{doc}` is not updated",
+        area.as_str(),
+        first.signal.what,
+        first.path,
+    );
+    let help = format!(
+        "add to `{doc}` what on-call needs to know (new failure modes, timeouts, limits, \
+         routes, dashboards, runbook steps), or waive it with a commit trailer \
+         `{TRAILER} troubleshooting-doc <reason>`{}",
+        match ctx.pull_request {
+            Some(_) => format!(
+                " or the pull request label `{}`",
+                waiver_label(ctx.settings)
+            ),
+            None => String::new(),
+        }
+    );
+    let mut finding = make_finding(&lines, &first.path, ID, severity, span, message, Some(help));
+    finding.on_changed_line = true;
+    finding.related = hits
+        .iter()
+        .map(|hit| Related {
+            path: hit.path.clone(),
+            line: if hit.old { 0 } else { hit.line },
+            message: if hit.old {
+                format!(
+                    "{} (line {} of the previous version)",
+                    hit.signal.what, hit.line
+                )
+            } else {
+                hit.signal.what.clone()
+            },
+        })
+        .collect();
+    finding
+}
+
+/// Every normalized line removed and added anywhere in the change, to tell moves apart.
+fn moves(files: &[&ChangedGoFile]) -> Moves {
+    let mut moves = Moves::default();
+    for file in files {
+        if let Some(old) = file.old {
+            let lines = LineIndex::new(old.src);
+            for &line in file.removed_lines {
+                moves.add_removed(hunks::normalized(old.src, &lines, line));
+            }
+        }
+        if let Some(new) = file.new {
+            let lines = LineIndex::new(new.src);
+            for &line in file.added_lines {
+                moves.add_added(hunks::normalized(new.src, &lines, line));
+            }
+        }
+    }
+    moves
+}
+
+/// The first line of `file` that changes network or storage behaviour: added lines first
+/// (new side), then removed ones (old side).
+fn first_hit(
+    file: &ChangedGoFile,
+    classifier: &Classifier,
+    moves: &Moves,
+    settings: &Settings,
+) -> Option<Hit> {
+    let dir = crate::walk::parent_dir(file.path);
+    let path_area = path_glob_area(file.path, settings);
+    let empty = LineIndex::new(&[]);
+    let old_lines = file.old.map(|v| LineIndex::new(v.src));
+    let new_lines = file.new.map(|v| LineIndex::new(v.src));
+    if file.status == FileStatus::Deleted {
+        let old = file.old?;
+        let signal = match path_area {
+            Some((area, glob)) => Signal {
+                area,
+                what: format!("deletes a file under `{glob}`"),
+            },
+            None => {
+                let lines = old_lines.as_ref()?;
+                let rows: Vec<usize> = (0..lines.line_count()).collect();
+                let view = FileView {
+                    facts: old.facts,
+                    lines,
+                };
+                let covered = covering(old.facts, &rows);
+                let whole = HunkContext {
+                    text_only: false,
+                    rows: (0, rows.len()),
+                    other_side: " ",
+                };
+                let inner = rows
+                    .iter()
+                    .zip(&covered)
+                    .find_map(|(&row, cover)| classifier.line(&view, dir, row, cover, &whole))?;
+                Signal {
+                    area: inner.area,
+                    what: format!("deletes a file that {}", inner.what),
+                }
+            }
+        };
+        return Some(Hit {
+            path: file.path.to_string(),
+            line: 1,
+            anchor: 1,
+            old: true,
+            signal,
+        });
+    }
+    let old_src = file.old.map_or(&[][..], |v| v.src);
+    let new_src = file.new.map_or(&[][..], |v| v.src);
+    let old_index = old_lines.as_ref().unwrap_or(&empty);
+    let new_index = new_lines.as_ref().unwrap_or(&empty);
+    // The rows of each side that change code, each with its hunk's context.
+    let mut contexts: Vec<(HunkContext<'static>, String)> = Vec::new();
+    let mut added_rows: Vec<(usize, usize)> = Vec::new();
+    let mut removed_rows: Vec<(usize, usize, usize)> = Vec::new();
+    for hunk in hunks::hunks(file.added_lines, file.removed_lines) {
+        let text_only = match hunks::kind((old_src, old_index), (new_src, new_index), &hunk) {
+            HunkKind::Nothing | HunkKind::Rename => continue,
+            HunkKind::TextOnly => true,
+            HunkKind::Code => false,
+        };
+        let span = |lines: &[usize]| {
+            (
+                lines.first().map_or(0, |l| l - 1),
+                lines.last().map_or(0, |l| l - 1),
+            )
+        };
+        let new_context = contexts.len();
+        contexts.push((
+            HunkContext {
+                text_only,
+                rows: span(&hunk.added),
+                other_side: "",
+            },
+            hunks::joined(old_src, old_index, &hunk.removed),
+        ));
+        let old_context = contexts.len();
+        contexts.push((
+            HunkContext {
+                text_only,
+                rows: span(&hunk.removed),
+                other_side: "",
+            },
+            hunks::joined(new_src, new_index, &hunk.added),
+        ));
+        for &line in &hunk.added {
+            let text = hunks::normalized(new_src, new_index, line);
+            if !text.is_empty() && !moves.is_moved(&text, true) {
+                added_rows.push((line - 1, new_context));
+            }
+        }
+        // A text-only edit is judged on its new version alone.
+        for &line in hunk.removed.iter().filter(|_| !text_only) {
+            let text = hunks::normalized(old_src, old_index, line);
+            if !text.is_empty() && !moves.is_moved(&text, false) {
+                removed_rows.push((line - 1, old_context, hunk.new_start));
+            }
+        }
+    }
+    if let Some((area, glob)) = path_area {
+        let (old, line, anchor) = match (added_rows.first(), removed_rows.first()) {
+            (Some(&(row, _)), _) => (false, row + 1, row + 1),
+            (None, Some(&(row, _, anchor))) => (true, row + 1, anchor),
+            (None, None) => return None,
+        };
+        return Some(Hit {
+            path: file.path.to_string(),
+            line,
+            anchor,
+            old,
+            signal: Signal {
+                area,
+                what: format!("changes code under `{glob}`"),
+            },
+        });
+    }
+    if let (Some(version), Some(lines)) = (file.new, new_lines.as_ref()) {
+        let view = FileView {
+            facts: version.facts,
+            lines,
+        };
+        let rows: Vec<usize> = added_rows.iter().map(|&(row, _)| row).collect();
+        let covered = covering(version.facts, &rows);
+        for (&(row, context), cover) in added_rows.iter().zip(&covered) {
+            let (context, other_side) = &contexts[context];
+            let context = HunkContext {
+                other_side,
+                ..*context
+            };
+            if let Some(signal) = classifier.line(&view, dir, row, cover, &context) {
+                return Some(Hit {
+                    path: file.path.to_string(),
+                    line: row + 1,
+                    anchor: row + 1,
+                    old: false,
+                    signal,
+                });
+            }
+        }
+    }
+    if let (Some(version), Some(lines)) = (file.old, old_lines.as_ref()) {
+        let view = FileView {
+            facts: version.facts,
+            lines,
+        };
+        let rows: Vec<usize> = removed_rows.iter().map(|&(row, _, _)| row).collect();
+        let covered = covering(version.facts, &rows);
+        for (&(row, context, anchor), cover) in removed_rows.iter().zip(&covered) {
+            let (context, other_side) = &contexts[context];
+            let context = HunkContext {
+                other_side,
+                ..*context
+            };
+            if let Some(signal) = classifier.line(&view, dir, row, cover, &context) {
+                return Some(Hit {
+                    path: file.path.to_string(),
+                    line: row + 1,
+                    anchor,
+                    old: true,
+                    signal: Signal {
+                        area: signal.area,
+                        what: removed(&signal.what),
+                    },
+                });
+            }
+        }
+    }
+    None
+}
+
+/// The phrase for a removed line: "calls X" becomes "no longer calls X".
+fn removed(what: &str) -> String {
+    format!("no longer {what}")
+}
+
+fn path_glob_area<'s>(path: &str, settings: &'s Settings) -> Option<(Area, &'s str)> {
+    let config = &settings.troubleshooting;
+    let first = |set: &globset::GlobSet, patterns: &'s [toml::Spanned<String>]| {
+        set.matches(path)
+            .first()
+            .and_then(|&i| patterns.get(i))
+            .map(|p| p.get_ref().as_str())
+    };
+    first(&settings.storage_paths, &config.storage_paths)
+        .map(|g| (Area::Storage, g))
+        .or_else(|| {
+            first(&settings.network_paths, &config.network_paths).map(|g| (Area::Network, g))
+        })
+}
+
+/// Whether the change adds or modifies a line of `doc` that says something: not blank, not
+/// inside an HTML comment.
+fn doc_really_updated(ctx: &ChangeContext, doc: &str) -> bool {
+    let Some(file) = ctx
+        .all_files
+        .iter()
+        .find(|f| f.path == doc && f.status != FileStatus::Deleted)
+    else {
+        return false;
+    };
+    let Some(text) = file.new_content.as_deref() else {
+        // Contents not loaded: trust that the file changed.
+        return true;
+    };
+    let lines = LineIndex::new(text);
+    let mut in_comment = false;
+    let mut meaningful = vec![false];
+    for line in 1..=lines.line_count() {
+        let text = String::from_utf8_lossy(lines.line_text(line))
+            .trim()
+            .to_string();
+        let mut rest = text.as_str();
+        let mut says_something = false;
+        loop {
+            if in_comment {
+                match rest.find("-->") {
+                    Some(end) => {
+                        in_comment = false;
+                        rest = &rest[end + 3..];
+                    }
+                    None => break,
+                }
+            } else {
+                match rest.find("<!--") {
+                    Some(start) => {
+                        says_something |= !rest[..start].trim().is_empty();
+                        in_comment = true;
+                        rest = &rest[start + 4..];
+                    }
+                    None => {
+                        says_something |= !rest.trim().is_empty();
+                        break;
+                    }
+                }
+            }
+        }
+        meaningful.push(says_something);
+    }
+    file.added_lines
+        .iter()
+        .any(|&line| meaningful.get(line).copied().unwrap_or(false))
+}
+
+enum Waiver {
+    None,
+    /// The trailer's reason and the index of the commit that carries it (the last such).
+    Waived {
+        reason: String,
+        commit: usize,
+    },
+    WithoutReason,
+}
+
+/// `SRE-Policy-Skip: troubleshooting-doc <reason>` in a commit of the range (the newest one
+/// that has it).
+fn waiver(messages: &[String]) -> Waiver {
+    let mut result = Waiver::None;
+    for (commit, message) in messages.iter().enumerate() {
+        if let Some(found) = trailer_in(message) {
+            result = match found {
+                Some(reason) => Waiver::Waived { reason, commit },
+                None if matches!(result, Waiver::Waived { .. }) => result,
+                None => Waiver::WithoutReason,
+            };
+        }
+    }
+    result
+}
+
+/// `Some(Some(reason))` for a trailer with a reason, `Some(None)` for one without.
+fn trailer_in(text: &str) -> Option<Option<String>> {
+    let mut found = None;
+    for line in text.lines() {
+        let Some(rest) = line.trim().strip_prefix(TRAILER) else {
+            continue;
+        };
+        let mut words = rest.trim().splitn(2, char::is_whitespace);
+        if words.next() != Some(ID) {
+            continue;
+        }
+        match words.next().map(str::trim).filter(|r| !r.is_empty()) {
+            Some(reason) => return Some(Some(reason.to_string())),
+            None => found = Some(None),
+        }
+    }
+    found
+}
+
+fn waiver_label(settings: &Settings) -> &str {
+    settings
+        .troubleshooting
+        .waiver_label
+        .as_deref()
+        .unwrap_or(DEFAULT_WAIVER_LABEL)
+}
+
+/// The pull request's label or body waives the whole pull request.
+fn pull_request_waiver(ctx: &ChangeContext) -> Option<String> {
+    let pull_request = ctx.pull_request?;
+    let label = waiver_label(ctx.settings);
+    if pull_request.labels.iter().any(|l| l == label) {
+        return Some(format!(
+            "troubleshooting-doc waived by the pull request label `{label}`"
+        ));
+    }
+    match trailer_in(&pull_request.body) {
+        Some(Some(reason)) => Some(format!(
+            "troubleshooting-doc waived by the pull request description: {reason}"
+        )),
+        _ => None,
+    }
+}
+
+/// The doc that covers `path`: the one setting, or the nearest configured folder's.
+pub fn doc_for(path: &str, setting: &DocSetting) -> String {
+    match setting {
+        DocSetting::One(doc) => doc.clone(),
+        DocSetting::PerDirectory(map) => map
+            .iter()
+            .filter(|(dir, _)| {
+                let dir = dir.trim_end_matches('/');
+                dir.is_empty() || dir == "." || path.starts_with(&format!("{dir}/"))
+            })
+            .max_by_key(|(dir, _)| dir.trim_end_matches('/').len())
+            .map(|(_, doc)| doc.clone())
+            .unwrap_or_else(|| match DocSetting::default() {
+                DocSetting::One(doc) => doc,
+                DocSetting::PerDirectory(_) => String::new(),
+            }),
+    }
+}
+
+/// The span of 1-based `line`'s text without its indentation.
+fn line_span(index: &LineIndex, line: usize) -> Span {
+    let start = index.line_start(line).unwrap_or(0);
+    let text = index.line_text(line);
+    let indent = text.iter().take_while(|b| b.is_ascii_whitespace()).count();
+    Span {
+        start: start + indent,
+        end: start + text.len(),
+        start_row: line.saturating_sub(1),
+        end_row: line.saturating_sub(1),
+    }
+}
