@@ -11,6 +11,7 @@ COPY Cargo.toml Cargo.lock build.rs ./
 COPY src ./src
 COPY rules ./rules
 COPY benches ./benches
+COPY grammar ./grammar
 # Without .git in the context, --version names the package version alone.
 RUN cargo build --release --locked --bin sre-policy \
  && strip target/release/sre-policy

@@ -33,11 +33,25 @@ pub struct ExtraHandler {
     pub type_name: String,
 }
 
+/// `[handlers] middleware`: whether a func literal that wraps a handler its enclosing
+/// function receives needs an `@oncall-team` annotation of its own.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Middleware {
+    /// Middleware serves every endpoint and has no on-call team of its own: not reported.
+    #[default]
+    Skip,
+    /// Middleware literals are checked like any other handler.
+    Require,
+}
+
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HandlersConfig {
     #[serde(default)]
     pub extra: Vec<ExtraHandler>,
+    #[serde(default)]
+    pub middleware: Middleware,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -123,6 +137,7 @@ pub struct Settings {
     pub include_tests: bool,
     levels: BTreeMap<String, Level>,
     pub extra_handlers: Vec<ExtraHandler>,
+    pub middleware: Middleware,
     pub metric_files: GlobSet,
     pub metric_file_patterns: Vec<String>,
     /// `[metrics] high_cardinality_labels`; `None`: the built-in list.
@@ -360,6 +375,7 @@ impl Settings {
             include_tests: config.include_tests,
             levels,
             extra_handlers: config.handlers.extra,
+            middleware: config.handlers.middleware,
             metric_files: globs(&config.metrics.files, "metrics.files")?,
             metric_file_patterns: config
                 .metrics
@@ -477,6 +493,15 @@ mod tests {
             Some(Severity::Warning)
         );
         assert!(settings.metric_files.is_match("metrics.go"));
+    }
+
+    #[test]
+    fn middleware_is_skipped_unless_required() {
+        assert_eq!(Settings::builtin(RULES).middleware, Middleware::Skip);
+        let settings = parse("[handlers]\nmiddleware = \"require\"\n").expect("valid");
+        assert_eq!(settings.middleware, Middleware::Require);
+        let error = parse("[handlers]\nmiddleware = \"sometimes\"\n").unwrap_err();
+        assert!(error.to_string().contains("`skip` or `require`"), "{error}");
     }
 
     #[test]

@@ -61,6 +61,10 @@ include_tests = false
 [handlers]
 # Example: extra = [{{ import = "code.gitea.io/gitea/services/context", type = "*Context" }}]
 extra = []
+# A func literal that calls a handler its enclosing function receives (`next http.Handler`,
+# `http.HandlerFunc`, gin/echo `HandlerFunc`, fiber `Handler`), or gin/fiber `c.Next()` on its
+# own context, is middleware: "skip" leaves it unreported, "require" checks it like any other.
+middleware = "skip"
 
 [metrics]
 # File-name globs where Prometheus metrics may be declared (metric-location).

@@ -53,6 +53,7 @@ fn writes_a_config_that_parses_to_the_defaults() {
     assert_eq!(settings.include_tests, defaults.include_tests);
     assert_eq!(settings.exclude.len(), defaults.exclude.len());
     assert_eq!(settings.extra_handlers, defaults.extra_handlers);
+    assert_eq!(settings.middleware, defaults.middleware);
     assert_eq!(settings.metric_file_patterns, defaults.metric_file_patterns);
     assert!(settings.metric_files.is_match("metrics.go"));
     for rule in RULES {

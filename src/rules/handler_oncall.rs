@@ -7,12 +7,18 @@
 //! literal, the comment above (or at the end of the first line of) each statement that contains
 //! it, then the doc of the enclosing declaration and its receiver type. The nearest place that
 //! has an annotation decides.
+//!
+//! Middleware is not an endpoint: a func literal that wraps a handler one of its enclosing
+//! functions receives (a parameter of type `http.Handler`, `http.HandlerFunc` or a framework's
+//! handler type) and calls it (`next.ServeHTTP(w, r)`, `next(c)`), or a gin or fiber literal
+//! that calls `c.Next()` on its own context, is not reported unless
+//! `[handlers] middleware = "require"`.
 
 use super::{all_of, FileContext, FileOutput, Kind, Needs, RuleInfo, Trigger};
-use crate::config::{suggestion, Settings};
-use crate::data::RuleData;
+use crate::config::{suggestion, Middleware, Settings};
+use crate::data::{FrameworkHandler, RuleData};
 use crate::finding::{Severity, TextEdit};
-use crate::go::{Comment, Facts, Func, FuncKind, TypeRef};
+use crate::go::{Comment, Expr, Facts, Func, FuncKind, TypeRef};
 
 pub const ID: &str = "handler-oncall";
 
@@ -60,6 +66,21 @@ fn context_words(_: &RuleData, _: &Settings) -> Vec<String> {
 
 const NET_HTTP: &str = "net/http";
 const TAG: &str = "@oncall-team";
+
+/// The types of net/http a middleware receives the handler it wraps as.
+const NET_HTTP_HANDLER_TYPES: &[&str] = &["Handler", "HandlerFunc"];
+
+/// The handler type of each framework of the rule data, by framework name: what its
+/// middleware receives and calls (`func(next echo.HandlerFunc) echo.HandlerFunc`).
+const FRAMEWORK_HANDLER_TYPES: &[(&str, &str)] = &[
+    ("gin", "HandlerFunc"),
+    ("echo", "HandlerFunc"),
+    ("fiber", "Handler"),
+];
+
+/// Frameworks whose middleware hands over to the rest of the chain through the context the
+/// handler receives (`c.Next()`) rather than through a handler it was given.
+const CONTEXT_NEXT_FRAMEWORKS: &[&str] = &["gin", "fiber"];
 
 /// One `@oncall-team` line; `team` is `None` when nothing follows the tag.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,7 +133,7 @@ pub fn handler_kind(
     func: &Func,
     facts: &Facts,
     ctx_settings: &Settings,
-    frameworks: &[crate::data::FrameworkHandler],
+    frameworks: &[FrameworkHandler],
 ) -> Option<String> {
     if is_net_http_handler(func, facts) {
         return Some("net/http".to_string());
@@ -173,10 +194,104 @@ fn returns_only(func: &Func, returns: Option<&str>) -> bool {
     matches!(func.results.as_slice(), [TypeRef::Named { package: None, name, pointer: false }] if name == want)
 }
 
+/// Whether the func literal `facts.funcs[index]` is middleware: it calls a handler that one
+/// of its enclosing functions receives as a parameter, directly (`next(w, r)`) or through
+/// `ServeHTTP`, or, for gin and fiber, hands over to the rest of the chain through its own
+/// context (`c.Next()`); in its own body or in a literal nested in it.
+pub fn is_middleware(index: usize, facts: &Facts, frameworks: &[FrameworkHandler]) -> bool {
+    let Some(func) = facts.funcs.get(index) else {
+        return false;
+    };
+    if !matches!(func.kind, FuncKind::Literal) {
+        return false;
+    }
+    let mut wrapped: Vec<&str> = Vec::new();
+    let mut enclosing = func.enclosing;
+    while let Some(outer) = enclosing.and_then(|i| facts.funcs.get(i)) {
+        wrapped.extend(
+            named_params(outer)
+                .filter(|(ty, _)| is_handler_type(ty, outer, facts, frameworks))
+                .map(|(_, name)| name),
+        );
+        enclosing = outer.enclosing;
+    }
+    let contexts: Vec<&str> = named_params(func)
+        .filter(|(ty, _)| {
+            frameworks
+                .iter()
+                .filter(|framework| CONTEXT_NEXT_FRAMEWORKS.contains(&framework.name.as_str()))
+                .any(|framework| type_is(ty, func, facts, &framework.import, &framework.type_name))
+        })
+        .map(|(_, name)| name)
+        .collect();
+    if wrapped.is_empty() && contexts.is_empty() {
+        return false;
+    }
+    facts.calls.iter().any(|call| {
+        let hands_over = match &call.callee {
+            Expr::Ident(name) => wrapped.contains(&name.as_str()),
+            Expr::Selector(operand, method) => match (operand.as_ref(), method.as_str()) {
+                (Expr::Ident(name), "ServeHTTP") => wrapped.contains(&name.as_str()),
+                (Expr::Ident(name), "Next") => {
+                    call.args.is_empty() && contexts.contains(&name.as_str())
+                }
+                _ => false,
+            },
+            _ => false,
+        };
+        hands_over && is_within(call.func, index, facts)
+    })
+}
+
+/// The parameters of `func` that have a usable name, with their types.
+fn named_params(func: &Func) -> impl Iterator<Item = (&TypeRef, &str)> {
+    func.params
+        .iter()
+        .zip(&func.param_names)
+        .map(|(ty, name)| (ty, name.as_str()))
+        .filter(|(_, name)| !name.is_empty() && *name != "_")
+}
+
+/// Whether `ty` is a handler type a middleware wraps: net/http's `Handler` or `HandlerFunc`,
+/// or the handler type of a framework of the rule data.
+fn is_handler_type(
+    ty: &TypeRef,
+    func: &Func,
+    facts: &Facts,
+    frameworks: &[FrameworkHandler],
+) -> bool {
+    NET_HTTP_HANDLER_TYPES
+        .iter()
+        .any(|name| type_is(ty, func, facts, NET_HTTP, name))
+        || frameworks.iter().any(|framework| {
+            FRAMEWORK_HANDLER_TYPES
+                .iter()
+                .filter(|(name, _)| *name == framework.name)
+                .any(|(_, type_name)| type_is(ty, func, facts, &framework.import, type_name))
+        })
+}
+
+/// Whether the function `inner` is `outer` or nested in it.
+fn is_within(inner: Option<usize>, outer: usize, facts: &Facts) -> bool {
+    let mut current = inner;
+    while let Some(index) = current {
+        if index == outer {
+            return true;
+        }
+        current = facts.funcs.get(index).and_then(|f| f.enclosing);
+    }
+    false
+}
+
 pub fn check(ctx: &FileContext, out: &mut FileOutput) {
     let facts = ctx.facts;
-    for func in &facts.funcs {
+    for (index, func) in facts.funcs.iter().enumerate() {
         if handler_kind(func, facts, ctx.settings, &ctx.data.frameworks).is_none() {
+            continue;
+        }
+        if ctx.settings.middleware == Middleware::Skip
+            && is_middleware(index, facts, &ctx.data.frameworks)
+        {
             continue;
         }
         let name = func.display_name();
