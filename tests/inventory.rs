@@ -157,10 +157,10 @@ fn demo_lists_every_handler_with_route_and_team_and_every_metric() {
 
     let markdown = inventory(dir.path(), &[]);
     assert!(markdown.contains(
-        "| `Server.handleCreateOrder` | `POST /orders` | payments | `internal/api/orders.go:17` |"
+        "| `Server.handleCreateOrder` | `POST /orders` | `payments` | `internal/api/orders.go:17` |"
     ));
     assert!(markdown.contains(
-        "| `shop_http_requests_total` | counter | `route`, `code` | HTTP requests served, by route and status code. | `internal/api/metrics.go:9` |"
+        "| `shop_http_requests_total` | counter | `route`, `code` | `HTTP requests served, by route and status code.` | `internal/api/metrics.go:9` |"
     ));
     assert!(markdown.contains("| `shop_order_value_euros` | histogram | - | *(empty)* |"));
 }
@@ -294,5 +294,27 @@ fn base_lists_added_removed_and_altered_handlers_and_metrics() {
     assert!(
         same.contains("No handler or metric is added, removed or altered."),
         "{same}"
+    );
+}
+
+#[test]
+fn repository_text_never_renders_as_markdown_or_html() {
+    let dir = support::scratch_dir();
+    std::fs::write(
+        dir.path().join("metrics.go"),
+        "package web\n\nimport (\n\t\"github.com/prometheus/client_golang/prometheus\"\n\t\"github.com/prometheus/client_golang/prometheus/promauto\"\n)\n\nvar hits = promauto.NewCounter(prometheus.CounterOpts{\n\tName: \"web_hits_total\",\n\tHelp: \"<img src=x onerror=alert(1)> | [click](http://evil) `tick`\",\n})\n",
+    )
+    .unwrap();
+    let markdown = inventory(dir.path(), &[]);
+    let row = markdown
+        .lines()
+        .find(|l| l.contains("web_hits_total"))
+        .expect("metric row");
+    // One cell each: the pipe inside the Help string is escaped, and the Help string is one
+    // code span (fenced longer than its own backtick), so no tag, link or span is rendered.
+    assert_eq!(row.matches(" | ").count(), 4, "{row}");
+    assert!(
+        row.contains("`` <img src=x onerror=alert(1)> \\| [click](http://evil) `tick` ``"),
+        "{row}"
     );
 }

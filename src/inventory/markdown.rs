@@ -16,8 +16,11 @@ pub fn to_markdown(report: &Report) -> String {
         }
         Some(changes) => {
             out.push_str(&format!(
-                "# Handler and metric changes since `{}`\n\n",
-                cell(&changes.base)
+                "# Handler and metric changes since {}\n\n",
+                crate::report::markdown::code(
+                    &changes.base,
+                    crate::report::markdown::Context::Inline
+                )
             ));
             let h = &changes.handlers;
             let m = &changes.metrics;
@@ -47,10 +50,9 @@ pub fn to_markdown(report: &Report) -> String {
                 out.push_str("| Handler | Changed | Before | After |\n|---|---|---|---|\n");
                 for a in &h.altered {
                     out.push_str(&format!(
-                        "| `{}` `{}:{}` | {} | {} | {} |\n",
-                        cell(&a.after.name),
-                        cell(&a.after.path),
-                        a.after.line,
+                        "| {} {} | {} | {} | {} |\n",
+                        code(&a.after.name),
+                        code(&format!("{}:{}", a.after.path, a.after.line)),
                         a.fields.join(", "),
                         handler_summary(&a.before),
                         handler_summary(&a.after)
@@ -90,15 +92,14 @@ fn handler_table(out: &mut String, handlers: &[Handler]) {
     out.push_str("| Handler | Route | Team | Location |\n|---|---|---|---|\n");
     for h in handlers {
         out.push_str(&format!(
-            "| `{}` | {} | {} | `{}:{}` |\n",
-            cell(&h.name),
+            "| {} | {} | {} | {} |\n",
+            code(&h.name),
             routes_cell(&h.routes),
             h.team
                 .as_deref()
-                .map(cell)
+                .map(code)
                 .unwrap_or_else(|| "-".to_string()),
-            cell(&h.path),
-            h.line
+            code(&format!("{}:{}", h.path, h.line)),
         ));
     }
 }
@@ -107,38 +108,37 @@ fn metric_table(out: &mut String, metrics: &[Metric]) {
     out.push_str("| Metric | Type | Labels | Help | Location |\n|---|---|---|---|---|\n");
     for m in metrics {
         out.push_str(&format!(
-            "| {} | {} | {} | {} | `{}:{}` |\n",
+            "| {} | {} | {} | {} | {} |\n",
             metric_name(m),
             m.kind,
             labels_cell(m),
             match m.help.as_deref() {
                 Some(help) if help.trim().is_empty() => "*(empty)*".to_string(),
-                Some(help) => cell(help),
+                Some(help) => code(help),
                 None => "-".to_string(),
             },
-            cell(&m.path),
-            m.line
+            code(&format!("{}:{}", m.path, m.line)),
         ));
     }
 }
 
 fn metric_name(m: &Metric) -> String {
     match &m.name {
-        Some(name) if m.complete => format!("`{}`", cell(name)),
-        Some(name) => format!("`…_{}` (prefix not constant)", cell(name)),
-        None => format!("? (`{}`, name not constant)", cell(&m.constructor)),
+        Some(name) if m.complete => code(name),
+        Some(name) => format!("{} (prefix not constant)", code(&format!("…_{name}"))),
+        None => format!("? ({}, name not constant)", code(&m.constructor)),
     }
 }
 
 fn labels_cell(m: &Metric) -> String {
     let mut parts: Vec<String> = match &m.labels {
-        Some(labels) => labels.iter().map(|l| format!("`{}`", cell(l))).collect(),
+        Some(labels) => labels.iter().map(|l| code(l)).collect(),
         None => vec!["?".to_string()],
     };
     parts.extend(
         m.const_labels
             .iter()
-            .map(|l| format!("`{}` (const)", cell(l))),
+            .map(|l| format!("{} (const)", code(l))),
     );
     if parts.is_empty() {
         "-".to_string()
@@ -153,7 +153,7 @@ fn routes_cell(routes: &[String]) -> String {
     } else {
         routes
             .iter()
-            .map(|r| format!("`{}`", cell(r)))
+            .map(|r| code(r))
             .collect::<Vec<_>>()
             .join("<br>")
     }
@@ -165,25 +165,23 @@ fn handler_summary(h: &Handler) -> String {
         routes_cell(&h.routes),
         h.team
             .as_deref()
-            .map(cell)
+            .map(code)
             .unwrap_or_else(|| "-".to_string())
     )
 }
 
 fn metric_summary(m: &Metric) -> String {
     format!(
-        "{} [{}] `{}:{}`",
+        "{} [{}] {}",
         m.kind,
         labels_cell(m),
-        cell(&m.path),
-        m.line
+        code(&format!("{}:{}", m.path, m.line))
     )
 }
 
 /// Escapes what would break a table cell.
-fn cell(text: &str) -> String {
-    text.replace('|', "\\|")
-        .replace('\n', " ")
-        .replace('\r', "")
-        .replace('`', "'")
+/// Text from the repository (names, paths, routes, Help strings, teams) as a code span that
+/// is safe in a table cell: no Markdown, HTML or link inside it is rendered.
+fn code(text: &str) -> String {
+    crate::report::markdown::code(text, crate::report::markdown::Context::TableCell)
 }
