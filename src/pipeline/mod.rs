@@ -271,6 +271,7 @@ pub fn check_inputs(
     outcome.findings = filter::apply(findings, &index, settings, None);
     outcome.stats.phases.rules_ms += ms(rules_started.elapsed());
     outcome.sources = sources(&outcome.findings, &index);
+    release(index);
 }
 
 /// Diff mode: per-file rules on the changed Go files (or the tree with `--scope all`), project
@@ -446,7 +447,15 @@ fn check_change(
     outcome.findings = filter::apply(findings, &index, settings, Some(&diff));
     outcome.stats.phases.rules_ms += ms(rules_started.elapsed());
     outcome.sources = sources(&outcome.findings, &index);
+    release(index);
     Ok(outcome)
+}
+
+/// Frees the index on the checking threads: its many small allocations take a noticeable
+/// share of a whole-tree run when freed on one thread.
+fn release(index: ProjectIndex) {
+    use rayon::prelude::*;
+    load::on_worker_stack(|| index.files.into_par_iter().for_each(drop));
 }
 
 /// The text of every parsed file that has a finding, for snippets.
