@@ -48,6 +48,9 @@ pub struct Finding {
     pub on_changed_line: bool,
     /// Other places the finding is about (e.g. every file of one troubleshooting-doc finding).
     pub related: Vec<Related>,
+    /// Lines (1-based, inclusive) whose change also makes the finding part of a change, e.g. a
+    /// handler's doc comment: removing its annotation changes the handler's finding.
+    pub context_lines: Option<(usize, usize)>,
 }
 
 /// Another place a finding is about, with what it says of that place.

@@ -541,3 +541,48 @@ fn a_pull_request_label_or_description_waives_the_pull_request() {
     assert_eq!(code, Some(0), "{out}");
     assert!(out.contains(r#""findings":[]"#), "{out}");
 }
+
+#[test]
+fn removing_or_changing_an_annotation_is_part_of_the_change() {
+    let repo = TempRepo::init();
+    let annotated = "package api\n\nimport \"net/http\"\n\n// Orders lists orders.\n// @oncall-team payments\nfunc Orders(w http.ResponseWriter, r *http.Request) {}\n\n// Health reports liveness.\n// @oncall-team platform\nfunc Health(w http.ResponseWriter, r *http.Request) {}\n";
+    repo.write(".sre-policy.toml", "teams = [\"payments\", \"platform\"]\n");
+    repo.write("api/handlers.go", annotated);
+    repo.commit_all("base");
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    // The annotation line of Orders is deleted; the handler's own line is untouched.
+    repo.write(
+        "api/handlers.go",
+        annotated.replace(
+            "// Orders lists orders.\n// @oncall-team payments\n",
+            "// Orders lists orders.\n",
+        ),
+    );
+    repo.commit_all("drop the annotation");
+    let (code, lines) = check(&repo, &["--base", "main", "--rule", "handler-oncall"]);
+    assert_eq!(code, 1, "{lines:?}");
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        lines[0].starts_with("api/handlers.go:6:1: error[handler-oncall]")
+            && lines[0].contains("`Orders`"),
+        "{lines:?}"
+    );
+    // The whole doc comment removed: still the handler's change.
+    repo.write(
+        "api/handlers.go",
+        annotated.replace("// Orders lists orders.\n// @oncall-team payments\n", ""),
+    );
+    repo.commit_all("drop the doc");
+    let (_, lines) = check(&repo, &["--base", "main", "--rule", "handler-oncall"]);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].contains("`Orders`"), "{lines:?}");
+    // A team changed to one that is not configured is reported; the untouched Health is not.
+    repo.write(
+        "api/handlers.go",
+        annotated.replace("@oncall-team payments", "@oncall-team paymnets"),
+    );
+    repo.commit_all("typo");
+    let (_, lines) = check(&repo, &["--base", "main", "--rule", "handler-oncall"]);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].contains("unknown team `paymnets`"), "{lines:?}");
+}

@@ -80,6 +80,7 @@ fn finding(
         fix: None,
         on_changed_line: false,
         related: Vec::new(),
+        context_lines: None,
     }
 }
 

@@ -44,6 +44,7 @@
 mod diff;
 mod errors;
 mod files;
+mod hunks;
 mod revisions;
 
 use std::collections::HashSet;
@@ -56,6 +57,7 @@ use git2::{
 use miette::{miette, Report, Result};
 
 pub use errors::{code, not_a_repository};
+pub use hunks::{hunks, Hunk};
 
 /// What to compare. See the module documentation for the table of cases.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -111,6 +113,25 @@ impl ChangedFile {
     /// Whether `line` (1-based, new side) was added or modified by the change.
     pub fn is_line_added(&self, line: usize) -> bool {
         self.added_lines.binary_search(&line).is_ok()
+    }
+
+    /// The new-side lines where removed lines were (the line that now follows them), sorted.
+    pub fn removal_points(&self) -> Vec<usize> {
+        hunks(&self.added_lines, &self.removed_lines)
+            .into_iter()
+            .filter(|h| !h.removed.is_empty())
+            .map(|h| h.new_start)
+            .collect()
+    }
+
+    /// Whether the change added, modified or removed code within new-side `lines`
+    /// (inclusive); `removal_points` as [`ChangedFile::removal_points`] gives them.
+    pub fn touches(&self, (first, last): (usize, usize), removal_points: &[usize]) -> bool {
+        let within = |sorted: &[usize]| {
+            let from = sorted.partition_point(|&l| l < first);
+            sorted.get(from).is_some_and(|&l| l <= last)
+        };
+        within(&self.added_lines) || within(removal_points)
     }
 }
 

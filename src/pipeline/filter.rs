@@ -46,13 +46,21 @@ pub fn apply(
     if let Some(diff) = diff {
         let changed_paths: HashSet<&str> =
             diff.change.files.iter().map(|f| f.path.as_str()).collect();
+        let mut removal_points: HashMap<&str, Vec<usize>> = HashMap::new();
         for finding in findings.iter_mut() {
-            if !is_change_rule(finding.rule) {
-                finding.on_changed_line = diff
-                    .change
-                    .file(&finding.path)
-                    .is_some_and(|f| f.is_line_added(finding.line));
+            if is_change_rule(finding.rule) {
+                continue;
             }
+            let Some(file) = diff.change.file(&finding.path) else {
+                continue;
+            };
+            finding.on_changed_line = file.is_line_added(finding.line)
+                || finding.context_lines.is_some_and(|lines| {
+                    let points = removal_points
+                        .entry(file.path.as_str())
+                        .or_insert_with(|| file.removal_points());
+                    file.touches(lines, points)
+                });
         }
         findings.retain(|finding| {
             is_change_rule(finding.rule)

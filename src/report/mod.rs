@@ -129,6 +129,7 @@ pub(crate) mod test_support {
             fix: None,
             on_changed_line: false,
             related: Vec::new(),
+            context_lines: None,
         }
     }
 

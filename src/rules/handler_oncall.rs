@@ -327,16 +327,36 @@ pub fn check(ctx: &FileContext, out: &mut FileOutput) {
                 .find(|found| !found.is_empty());
             found
         });
-        match decided {
-            Some(found) => {
-                if let Some((message, help)) = verdict(&found, &name, ctx.settings) {
-                    out.findings
-                        .extend(ctx.finding(ID, func.keyword, message, Some(help)));
-                }
-            }
-            None => out.findings.extend(missing()),
-        }
+        let finding = match decided {
+            Some(found) => verdict(&found, &name, ctx.settings)
+                .and_then(|(message, help)| ctx.finding(ID, func.keyword, message, Some(help))),
+            None => missing(),
+        };
+        out.findings.extend(finding.map(|mut finding| {
+            // A change to the comments above the handler (its annotation removed or its team
+            // changed) is a change to this finding.
+            finding.context_lines = Some((annotation_top(func, facts) + 1, finding.line));
+            finding
+        }));
     }
+}
+
+/// The first row (0-based) of the comments that may annotate `func`: the doc comment of the
+/// declaration, or of the statement that holds a literal.
+fn annotation_top(func: &Func, facts: &Facts) -> usize {
+    let row = match func.kind {
+        FuncKind::Literal => func
+            .context_rows
+            .get(1)
+            .or(func.context_rows.first())
+            .copied()
+            .unwrap_or(func.span.start_row),
+        _ => func.span.start_row,
+    };
+    facts
+        .doc_comments(row)
+        .first()
+        .map_or(row, |c| c.span.start_row)
 }
 
 /// The edit `--fix` makes: `// @oncall-team <team>` on a line of its own above the doc comment

@@ -478,6 +478,7 @@ fn finding(b: &Break, refs: &[Reference], severity: Severity) -> Finding {
         fix: None,
         on_changed_line: true,
         related: Vec::new(),
+        context_lines: None,
     }
 }
 

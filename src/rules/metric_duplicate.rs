@@ -159,6 +159,7 @@ pub fn check(files: &[FileMetrics], severity: Severity) -> HashMap<String, Vec<F
                     fix: None,
                     on_changed_line: false,
                     related: Vec::new(),
+                    context_lines: None,
                 });
         }
     }

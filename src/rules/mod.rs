@@ -208,6 +208,7 @@ pub fn make_finding(
         fix: None,
         on_changed_line: false,
         related: Vec::new(),
+        context_lines: None,
     }
 }
 
