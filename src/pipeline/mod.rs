@@ -346,6 +346,11 @@ fn check_change(
         &mut outcome.stats,
     );
     outcome.internal_errors = internal_errors;
+    // A deleted Go file is checked too: the change rules read its previous version.
+    outcome.stats.files_checked += changed
+        .iter()
+        .filter(|f| f.status == FileStatus::Deleted)
+        .count();
     let index = if needs.imported_packages {
         let more = change::imported_package_inputs(
             &repo,
