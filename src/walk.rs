@@ -137,6 +137,7 @@ pub fn walk(start: &Path, root: &Path, settings: &Settings, options: WalkOptions
     result
 }
 
+/// What one walked entry contributes.
 enum Found {
     File(SourceFile),
     Skipped(SkippedFile),
@@ -210,7 +211,7 @@ fn error_path(error: &ignore::Error) -> Option<&Path> {
 }
 
 /// Reads an ignore file by repo-relative path; `None` when there is none.
-type Reader<'r> = Box<dyn Fn(&str) -> Option<Vec<u8>> + Send + Sync + 'r>;
+pub type Reader<'r> = Box<dyn Fn(&str) -> Option<Vec<u8>> + Send + Sync + 'r>;
 
 /// Whether a repo-relative path is a Go file that is checked: the same rules as [`walk`]
 /// (file name, skipped folders, `exclude` globs, ignore files), for paths that come from git.
