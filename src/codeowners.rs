@@ -87,6 +87,7 @@ fn globs_for(pattern: &str) -> Option<GlobSet> {
     let folder = pattern.ends_with('/');
     let body = pattern.trim_end_matches('/');
     let anchored = body.contains('/');
+    let direct_files_only = body.ends_with("/*");
     let body = body.trim_start_matches('/');
     if body.is_empty() {
         return None;
@@ -102,7 +103,7 @@ fn globs_for(pattern: &str) -> Option<GlobSet> {
     let base = if anchored { body } else { format!("**/{body}") };
     let globs = if folder {
         vec![format!("{base}/**")]
-    } else if base.ends_with("/*") {
+    } else if direct_files_only {
         vec![base]
     } else {
         vec![format!("{base}/**"), base]
@@ -282,6 +283,13 @@ mod tests {
         assert!(owners_of(text, "internal/a/b/handlers/h.go").is_empty());
         assert_eq!(owners_of(text, "cmd/main.go"), ["@acme/cli"]);
         assert!(owners_of(text, "cmd/tool/main.go").is_empty());
+        let text = "docs/** @acme/docs\n";
+        assert_eq!(owners_of(text, "docs/a/b.md"), ["@acme/docs"]);
+        assert!(owners_of(text, "x/docs/a.md").is_empty());
+        assert_eq!(owners_of("** @acme/all\n", "a/b/c.go"), ["@acme/all"]);
+        let text = "/* @acme/root\n";
+        assert_eq!(owners_of(text, "main.go"), ["@acme/root"]);
+        assert!(owners_of(text, "cmd/main.go").is_empty());
     }
 
     #[test]

@@ -95,15 +95,39 @@ pub fn excluded(rel: &str, settings: &Settings, options: WalkOptions) -> bool {
 
 /// Walks `start` (a folder or a single file) below `root`, in parallel. Symlinks are never
 /// followed and only regular files are returned, so FIFOs and devices are never opened.
-/// `start` itself is taken as given: a file named on the command line is checked even when
-/// an ignore file lists it.
+/// A file named as `start` is taken as given: it is checked even when an ignore file lists
+/// it.
 pub fn walk(start: &Path, root: &Path, settings: &Settings, options: WalkOptions) -> WalkResult {
+    let found = match std::fs::symlink_metadata(start) {
+        Ok(meta) if !meta.is_dir() => classify(start, meta.file_type(), root, settings)
+            .into_iter()
+            .collect(),
+        _ => walk_folder(start, root, settings, options),
+    };
+    let mut result = WalkResult::default();
+    for found in found {
+        match found {
+            Found::File(file) => result.files.push(file),
+            Found::Skipped(skipped) => result.skipped.push(skipped),
+        }
+    }
+    result.files.sort_by(|a, b| a.rel.cmp(&b.rel));
+    result.skipped.sort_by(|a, b| a.path.cmp(&b.path));
+    result
+}
+
+/// The walk of folder `start`. It begins at `root` and goes straight down to `start`, so that
+/// exactly the ignore files of the repository apply (from the root down, as [`Filter`] reads
+/// them), and none of the folders above it.
+fn walk_folder(start: &Path, root: &Path, settings: &Settings, options: WalkOptions) -> Vec<Found> {
     let use_ignores = !options.no_ignore;
-    let mut builder = WalkBuilder::new(start);
+    let base = if start.starts_with(root) { root } else { start };
+    let target = start.to_path_buf();
+    let mut builder = WalkBuilder::new(base);
     builder
         .follow_links(false)
         .hidden(false)
-        .parents(use_ignores)
+        .parents(false)
         .ignore(use_ignores)
         .git_ignore(use_ignores)
         .git_exclude(use_ignores)
@@ -111,9 +135,16 @@ pub fn walk(start: &Path, root: &Path, settings: &Settings, options: WalkOptions
         // Global exclude patterns are relative to the repository, as git reads them.
         .current_dir(root)
         .filter_entry(move |entry| {
-            entry.depth() == 0
-                || !entry.file_type().is_some_and(|t| t.is_dir())
-                || !skipped_dir(&entry.file_name().to_string_lossy(), options)
+            let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+            match entry.path().strip_prefix(&target) {
+                Ok(below) => {
+                    below.as_os_str().is_empty()
+                        || !is_dir
+                        || !skipped_dir(&entry.file_name().to_string_lossy(), options)
+                }
+                // A folder on the way from the root down to `start`.
+                Err(_) => is_dir && target.starts_with(entry.path()),
+            }
         });
     let results = Mutex::new(Vec::new());
     builder.build_parallel().run(|| {
@@ -125,18 +156,10 @@ pub fn walk(start: &Path, root: &Path, settings: &Settings, options: WalkOptions
             WalkState::Continue
         })
     });
-    let mut result = WalkResult::default();
-    for found in results.into_inner().unwrap_or_else(|p| p.into_inner()) {
-        match found {
-            Found::File(file) => result.files.push(file),
-            Found::Skipped(skipped) => result.skipped.push(skipped),
-        }
-    }
-    result.files.sort_by(|a, b| a.rel.cmp(&b.rel));
-    result.skipped.sort_by(|a, b| a.path.cmp(&b.path));
-    result
+    results.into_inner().unwrap_or_else(|p| p.into_inner())
 }
 
+/// What one walked entry contributes.
 enum Found {
     File(SourceFile),
     Skipped(SkippedFile),
@@ -166,15 +189,24 @@ fn visit(
             }));
         }
     };
-    let file_type = entry.file_type()?;
+    classify(entry.path(), entry.file_type()?, root, settings)
+}
+
+/// A file the walk met: a Go file to check, one listed as not opened, or nothing.
+fn classify(
+    path: &Path,
+    file_type: std::fs::FileType,
+    root: &Path,
+    settings: &Settings,
+) -> Option<Found> {
     if file_type.is_dir() {
         return None;
     }
-    let name = entry.file_name().to_string_lossy();
+    let name = path.file_name()?.to_string_lossy();
     if !wanted_go_file(&name, settings) {
         return None;
     }
-    let rel = relative(entry.path(), root);
+    let rel = relative(path, root);
     if settings.exclude.is_match(&rel) {
         return None;
     }
@@ -192,7 +224,7 @@ fn visit(
         }));
     }
     Some(Found::File(SourceFile {
-        abs: entry.into_path(),
+        abs: path.to_path_buf(),
         rel,
     }))
 }
@@ -210,7 +242,7 @@ fn error_path(error: &ignore::Error) -> Option<&Path> {
 }
 
 /// Reads an ignore file by repo-relative path; `None` when there is none.
-type Reader<'r> = Box<dyn Fn(&str) -> Option<Vec<u8>> + Send + Sync + 'r>;
+pub type Reader<'r> = Box<dyn Fn(&str) -> Option<Vec<u8>> + Send + Sync + 'r>;
 
 /// Whether a repo-relative path is a Go file that is checked: the same rules as [`walk`]
 /// (file name, skipped folders, `exclude` globs, ignore files), for paths that come from git.
@@ -521,6 +553,32 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_subfolder_gets_the_repositorys_ignore_files_and_none_from_above_it() {
+        let outer = tempfile::tempdir().unwrap();
+        std::fs::write(outer.path().join(".ignore"), "*.go\n").unwrap();
+        let repo = outer.path().join("repo");
+        std::fs::create_dir(&repo).unwrap();
+        let dir = ignore_tree(true);
+        std::fs::rename(dir.path(), &repo).unwrap();
+        let settings = Settings::default();
+        let walked_from = |start: &Path| -> Vec<String> {
+            let result = walk(start, &repo, &settings, WalkOptions::default());
+            result.files.into_iter().map(|f| f.rel).collect()
+        };
+        assert_eq!(
+            walked_from(&repo).len(),
+            5,
+            "no .ignore above the root applies"
+        );
+        assert_eq!(
+            walked_from(&repo.join("a")),
+            ["a/b/anchored.go", "a/b/local.go", "a/scratch.go"]
+        );
+        // Named on the command line, an ignored file is checked.
+        assert_eq!(walked_from(&repo.join("x.pb.go")), ["x.pb.go"]);
     }
 
     #[test]

@@ -125,6 +125,26 @@ fn metric_files_match_names_at_any_depth_and_star_stays_in_its_folder() {
             "pkg/api/server.go metric-location"
         ]
     );
+    let dir = tree(
+        &[
+            &files[..],
+            &[
+                ("metrics.go", METRIC),
+                (".sre-policy.toml", "[metrics]\nfiles = [\"/metrics.go\"]\n"),
+            ],
+        ]
+        .concat(),
+    );
+    assert_eq!(
+        findings(dir.path(), &["--rule", "metric-location"]),
+        [
+            "metrics/http.go metric-location",
+            "metrics/v1/http.go metric-location",
+            "pkg/api/metrics.go metric-location",
+            "pkg/api/server.go metric-location"
+        ],
+        "a leading `/` anchors at the root"
+    );
 }
 
 #[test]

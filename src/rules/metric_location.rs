@@ -26,8 +26,8 @@ pub fn check(ctx: &FileContext, out: &mut FileOutput) {
         return;
     }
     let name = ctx.path.rsplit('/').next().unwrap_or(ctx.path);
-    let files = &ctx.settings.metric_files;
-    if files.is_match(name) || files.is_match(ctx.path) {
+    // A pattern without `/` already matches the file name at any depth (config::path_glob).
+    if ctx.settings.metric_files.is_match(ctx.path) {
         return;
     }
     let allowed = ctx.settings.metric_file_patterns.join(", ");
