@@ -563,7 +563,7 @@ mod tests {
         std::fs::create_dir(&repo).unwrap();
         let dir = ignore_tree(true);
         std::fs::rename(dir.path(), &repo).unwrap();
-        let settings = Settings::default();
+        let settings = Settings::builtin(&[]);
         let walked_from = |start: &Path| -> Vec<String> {
             let result = walk(start, &repo, &settings, WalkOptions::default());
             result.files.into_iter().map(|f| f.rel).collect()
