@@ -586,3 +586,38 @@ fn removing_or_changing_an_annotation_is_part_of_the_change() {
     assert_eq!(lines.len(), 1, "{lines:?}");
     assert!(lines[0].contains("unknown team `paymnets`"), "{lines:?}");
 }
+
+#[test]
+fn a_binary_or_no_diff_attribute_does_not_hide_go_files() {
+    for attribute in ["*.go -diff\n", "*.go binary\n"] {
+        let repo = TempRepo::init();
+        repo.write(".gitattributes", attribute);
+        repo.write("api/handlers.go", "package api\n\nimport \"net/http\"\n");
+        repo.commit_all("base");
+        repo.git(&["checkout", "-q", "-b", "feature"]);
+        repo.write(
+            "api/handlers.go",
+            "package api\n\nimport \"net/http\"\n\nfunc Orders(w http.ResponseWriter, r *http.Request) {}\n",
+        );
+        repo.commit_all("handler");
+        for args in [
+            &["--base", "main", "--rule", "handler-oncall"][..],
+            &[
+                "--base",
+                "main",
+                "--head",
+                "HEAD",
+                "--rule",
+                "handler-oncall",
+            ][..],
+        ] {
+            let (code, lines) = check(&repo, args);
+            assert_eq!(code, 1, "{attribute:?} {args:?}: {lines:?}");
+            assert!(
+                lines.len() == 1
+                    && lines[0].starts_with("api/handlers.go:5:1: error[handler-oncall]"),
+                "{attribute:?} {args:?}: {lines:?}"
+            );
+        }
+    }
+}

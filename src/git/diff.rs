@@ -211,10 +211,32 @@ impl Repo {
                     errors::from_git(e, &format!("diffing `{}`", display_path(&delta)))
                 })?;
                 let Some(patch) = patch else { continue };
-                if patch.delta().flags().is_binary() {
-                    continue;
-                }
-                let (added_lines, removed_lines) = changed_lines(&patch)?;
+                let (added_lines, removed_lines) = if patch.delta().flags().is_binary() {
+                    // A `-diff` or `binary` attribute must not take a checked file out of the
+                    // check: its two versions are compared as text here.
+                    let old_bytes = match old_is_file && status != FileStatus::Added {
+                        true => self.blob(old.id(), &path)?,
+                        false => Vec::new(),
+                    };
+                    let new_bytes = match (new_is_file && status != FileStatus::Deleted, new_side) {
+                        (false, _) => Vec::new(),
+                        (true, NewSide::WorkTree) => self.read_work_tree(new.path_bytes())?,
+                        (true, _) => self.blob(new.id(), &path)?,
+                    };
+                    let mut text = DiffOptions::new();
+                    text.force_text(true).context_lines(0).interhunk_lines(0);
+                    let patch =
+                        Patch::from_buffers(&old_bytes, None, &new_bytes, None, Some(&mut text))
+                            .map_err(|e| {
+                                errors::from_git(
+                                    e,
+                                    &format!("diffing `{}` as text", display_path(&delta)),
+                                )
+                            })?;
+                    changed_lines(&patch)?
+                } else {
+                    changed_lines(&patch)?
+                };
                 if status == FileStatus::Modified
                     && added_lines.is_empty()
                     && removed_lines.is_empty()
