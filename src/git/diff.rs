@@ -213,7 +213,8 @@ impl Repo {
                 let Some(patch) = patch else { continue };
                 let (added_lines, removed_lines) = if patch.delta().flags().is_binary() {
                     // A `-diff` or `binary` attribute must not take a checked file out of the
-                    // check: its two versions are compared as text here.
+                    // check: when its bytes are text (git's test: no NUL in the first 8000
+                    // bytes), its two versions are compared as text here.
                     let old_bytes = match old_is_file && status != FileStatus::Added {
                         true => self.blob(old.id(), &path)?,
                         false => Vec::new(),
@@ -223,6 +224,10 @@ impl Repo {
                         (true, NewSide::WorkTree) => self.read_work_tree(new.path_bytes())?,
                         (true, _) => self.blob(new.id(), &path)?,
                     };
+                    let looks_binary = |bytes: &[u8]| bytes[..bytes.len().min(8000)].contains(&0);
+                    if looks_binary(&old_bytes) || looks_binary(&new_bytes) {
+                        continue;
+                    }
                     let mut text = DiffOptions::new();
                     text.force_text(true).context_lines(0).interhunk_lines(0);
                     let patch =
