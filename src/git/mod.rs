@@ -29,7 +29,8 @@
 //!
 //! Rename detection is on (git's default 50% similarity); a pure rename has no added
 //! lines. Binary files, submodules (gitlinks) and symbolic links are left out; links are
-//! never followed. Work-tree files go through the repository's filters (`core.autocrlf`,
+//! never followed. A file is binary by its bytes (a NUL in its first 8000), not by an
+//! attribute: `*.go -diff` or `binary` cannot take a Go file out of the check. Work-tree files go through the repository's filters (`core.autocrlf`,
 //! `.gitattributes`) before they are compared, so a CRLF checkout of an LF file is not
 //! a change. Deleted files are in the set with every old line removed. A modified file
 //! whose contents did not change (only its mode, or only line endings that the filters
