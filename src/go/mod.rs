@@ -5,6 +5,7 @@ pub mod facts;
 pub mod metric_decl;
 pub mod parse;
 pub mod prometheus;
+pub mod routes;
 pub mod tokens;
 
 pub use facts::*;

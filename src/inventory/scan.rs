@@ -43,37 +43,6 @@ pub(super) struct FileInventory {
     metrics: Vec<MetricDecl>,
 }
 
-/// Method names that register a route with a string pattern.
-const REGISTER: &[&str] = &[
-    "HandleFunc",
-    "Handle",
-    "Handler",
-    "HandlerFunc",
-    "GET",
-    "POST",
-    "PUT",
-    "PATCH",
-    "DELETE",
-    "HEAD",
-    "OPTIONS",
-    "CONNECT",
-    "TRACE",
-    "Any",
-    "Get",
-    "Post",
-    "Put",
-    "Patch",
-    "Delete",
-    "Head",
-    "Options",
-    "Connect",
-    "Trace",
-    "All",
-    "Method",
-    "MethodFunc",
-    "Add",
-];
-
 const HTTP_METHODS: &[&str] = &[
     "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "CONNECT", "TRACE",
 ];
@@ -163,7 +132,7 @@ fn file_inventory(file: &ParsedFile, settings: &Settings, data: &RuleData) -> Fi
         let Expr::Selector(_, method) = &call.callee else {
             continue;
         };
-        if !REGISTER.contains(&method.as_str()) {
+        if !crate::go::routes::is_register_method(method, false) {
             continue;
         }
         let strings: Vec<&str> = call

@@ -43,6 +43,16 @@ pub fn changed_inputs(changed: &[&ChangedFile], role: Role) -> Vec<Input> {
         .collect()
 }
 
+/// The context words of the enabled rules that `wanted` accepts.
+fn context_words(settings: &Settings, wanted: impl Fn(&rules::RuleInfo) -> bool) -> Vec<String> {
+    let data = RuleData::builtin();
+    rules::RULES
+        .iter()
+        .filter(|r| settings.severity(r.id).is_some() && wanted(r))
+        .flat_map(|r| (r.context_words)(data, settings))
+        .collect()
+}
+
 /// The unchanged Go files of the changed files' folders whose bytes hold a word some enabled
 /// rule asks for (a receiver type's annotation, an import whose types fields may use).
 pub fn neighbour_inputs(
@@ -53,12 +63,7 @@ pub fn neighbour_inputs(
     is_go_file: &dyn Fn(&str) -> bool,
     settings: &Settings,
 ) -> miette::Result<Vec<Input>> {
-    let data = RuleData::builtin();
-    let words: Vec<String> = rules::RULES
-        .iter()
-        .filter(|r| settings.severity(r.id).is_some())
-        .flat_map(|r| (r.context_words)(data, settings))
-        .collect();
+    let words = context_words(settings, |_| true);
     if words.is_empty() {
         return Ok(Vec::new());
     }
@@ -227,12 +232,7 @@ pub fn imported_package_inputs(
     is_go_file: &dyn Fn(&str) -> bool,
     settings: &Settings,
 ) -> miette::Result<Vec<Input>> {
-    let data = RuleData::builtin();
-    let words: Vec<String> = rules::RULES
-        .iter()
-        .filter(|r| settings.severity(r.id).is_some() && r.needs.imported_packages)
-        .flat_map(|r| (r.context_words)(data, settings))
-        .collect();
+    let words = context_words(settings, |r| r.needs.imported_packages);
     let mut dirs = BTreeSet::new();
     for file in changed {
         let Some(parsed) = index.file(&file.path) else {

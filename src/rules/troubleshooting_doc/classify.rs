@@ -39,36 +39,6 @@ pub struct Signal {
     pub what: String,
 }
 
-/// Method names that register a route with a string pattern.
-const REGISTER: &[&str] = &[
-    "HandleFunc",
-    "Handle",
-    "Handler",
-    "HandlerFunc",
-    "GET",
-    "POST",
-    "PUT",
-    "PATCH",
-    "DELETE",
-    "HEAD",
-    "OPTIONS",
-    "Any",
-    "Get",
-    "Post",
-    "Put",
-    "Patch",
-    "Delete",
-    "Head",
-    "Options",
-    "Path",
-    "PathPrefix",
-    "Route",
-    "Mount",
-    "Group",
-    "Method",
-    "MethodFunc",
-];
-
 /// What a handler calls on its ResponseWriter to write the response.
 const WRITER_METHODS: &[&str] = &["Write", "WriteHeader", "WriteString", "Flush", "Hijack"];
 const HEADER_METHODS: &[&str] = &["Set", "Add", "Del"];
@@ -525,11 +495,11 @@ impl<'a> Classifier<'a> {
     fn route(&self, call: &Call, name: &str) -> Option<Signal> {
         // A local helper spelled like a router method (`aH.handleFunc(router, h, "/x")`)
         // registers routes too.
-        if !REGISTER.iter().any(|r| r.eq_ignore_ascii_case(name)) {
+        if !crate::go::routes::is_register_method(name, true) {
             return None;
         }
         let pattern = call.args.iter().find_map(|a| match a {
-            Expr::Str(s) if s.contains('/') => Some(s),
+            Expr::Str(s) if is_route_pattern(s) => Some(s),
             _ => None,
         })?;
         Some(Signal {
@@ -738,6 +708,15 @@ impl<'a> Classifier<'a> {
             .insert(name.to_string(), found.clone());
         found
     }
+}
+
+/// `/path` or `METHOD /path` (Go 1.22 patterns), and not, say, a MIME type `text/plain`.
+fn is_route_pattern(text: &str) -> bool {
+    let path = match text.split_once(' ') {
+        Some((method, path)) if method.bytes().all(|b| b.is_ascii_uppercase()) => path,
+        _ => text,
+    };
+    path.starts_with('/')
 }
 
 /// `a.b.c` as written, for messages.
@@ -959,4 +938,17 @@ fn sweep(spans: &[Span], rows: &[usize]) -> Vec<Vec<usize>> {
 /// The last element of an import path: what readers call the package.
 fn short(path: &str) -> &str {
     crate::go::default_package_name(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_route_pattern;
+
+    #[test]
+    fn route_patterns_are_paths_not_media_types() {
+        assert!(is_route_pattern("/orders"));
+        assert!(is_route_pattern("GET /orders/{id}"));
+        assert!(!is_route_pattern("application/json"));
+        assert!(!is_route_pattern("text/plain; charset=utf-8"));
+    }
 }
