@@ -293,7 +293,8 @@ fn first_hit(
     let new_index = new_lines.as_ref().unwrap_or(&empty);
     // The rows of each side that change code, each with its hunk's context.
     let mut contexts: Vec<(HunkContext<'static>, String)> = Vec::new();
-    let mut added_rows: Vec<(usize, usize)> = Vec::new();
+    // (0-based row, hunk context, new-side line to report at).
+    let mut added_rows: Vec<(usize, usize, usize)> = Vec::new();
     let mut removed_rows: Vec<(usize, usize, usize)> = Vec::new();
     for hunk in hunks::hunks(file.added_lines, file.removed_lines) {
         let text_only = match hunks::kind((old_src, old_index), (new_src, new_index), &hunk) {
@@ -328,7 +329,7 @@ fn first_hit(
         for &line in &hunk.added {
             let text = hunks::normalized(new_src, new_index, line);
             if !text.is_empty() && !moves.is_moved(&text, true) {
-                added_rows.push((line - 1, new_context));
+                added_rows.push((line - 1, new_context, line));
             }
         }
         // A text-only edit is judged on its new version alone.
@@ -341,7 +342,7 @@ fn first_hit(
     }
     if let Some((area, glob)) = path_area {
         let (old, line, anchor) = match (added_rows.first(), removed_rows.first()) {
-            (Some(&(row, _)), _) => (false, row + 1, row + 1),
+            (Some(&(row, _, anchor)), _) => (false, row + 1, anchor),
             (None, Some(&(row, _, anchor))) => (true, row + 1, anchor),
             (None, None) => return None,
         };
@@ -356,53 +357,41 @@ fn first_hit(
             },
         });
     }
-    if let (Some(version), Some(lines)) = (file.new, new_lines.as_ref()) {
+    // New side first: the first qualifying line of the file as it now reads.
+    let sides = [
+        (false, file.new, new_lines.as_ref(), &added_rows),
+        (true, file.old, old_lines.as_ref(), &removed_rows),
+    ];
+    for (old, version, lines, rows) in sides {
+        let (Some(version), Some(lines)) = (version, lines) else {
+            continue;
+        };
         let view = FileView {
             facts: version.facts,
             lines,
         };
-        let rows: Vec<usize> = added_rows.iter().map(|&(row, _)| row).collect();
-        let covered = covering(version.facts, &rows);
-        for (&(row, context), cover) in added_rows.iter().zip(&covered) {
+        let numbers: Vec<usize> = rows.iter().map(|&(row, _, _)| row).collect();
+        let covered = covering(version.facts, &numbers);
+        for (&(row, context, anchor), cover) in rows.iter().zip(&covered) {
             let (context, other_side) = &contexts[context];
             let context = HunkContext {
                 other_side,
                 ..*context
             };
             if let Some(signal) = classifier.line(&view, dir, row, cover, &context) {
-                return Some(Hit {
-                    path: file.path.to_string(),
-                    line: row + 1,
-                    anchor: row + 1,
-                    old: false,
-                    signal,
-                });
-            }
-        }
-    }
-    if let (Some(version), Some(lines)) = (file.old, old_lines.as_ref()) {
-        let view = FileView {
-            facts: version.facts,
-            lines,
-        };
-        let rows: Vec<usize> = removed_rows.iter().map(|&(row, _, _)| row).collect();
-        let covered = covering(version.facts, &rows);
-        for (&(row, context, anchor), cover) in removed_rows.iter().zip(&covered) {
-            let (context, other_side) = &contexts[context];
-            let context = HunkContext {
-                other_side,
-                ..*context
-            };
-            if let Some(signal) = classifier.line(&view, dir, row, cover, &context) {
+                let signal = match old {
+                    true => Signal {
+                        area: signal.area,
+                        what: removed(&signal.what),
+                    },
+                    false => signal,
+                };
                 return Some(Hit {
                     path: file.path.to_string(),
                     line: row + 1,
                     anchor,
-                    old: true,
-                    signal: Signal {
-                        area: signal.area,
-                        what: removed(&signal.what),
-                    },
+                    old,
+                    signal,
                 });
             }
         }
