@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -51,13 +51,40 @@ pub const UNPRIVILEGED: u32 = 65534;
 pub fn sre_policy_unprivileged(dir: &Path, args: &[&str]) -> Run {
     use std::os::unix::fs::PermissionsExt;
     use std::os::unix::process::CommandExt;
-    let mut command = Command::new(env!("CARGO_BIN_EXE_sre-policy"));
-    if running_as_root() {
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755))
-            .expect("open the temp folder to the unprivileged user");
-        command.uid(UNPRIVILEGED).gid(UNPRIVILEGED);
+    if !running_as_root() {
+        return run(
+            Command::new(env!("CARGO_BIN_EXE_sre-policy")),
+            dir,
+            args,
+            &[],
+        );
     }
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755))
+        .expect("open the temp folder to the unprivileged user");
+    let mut command = Command::new(unprivileged_binary());
+    command.uid(UNPRIVILEGED).gid(UNPRIVILEGED);
     run(command, dir, args, &[])
+}
+
+/// A copy of the binary the unprivileged user can reach: the build folder may sit below a
+/// folder only root may enter (a clone in a `mktemp -d` folder).
+fn unprivileged_binary() -> &'static Path {
+    use std::os::unix::fs::PermissionsExt;
+    static COPY: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    COPY.get_or_init(|| {
+        let dir = tempfile::Builder::new()
+            .prefix("sre-policy-bin")
+            .tempdir()
+            .expect("a folder for the binary")
+            .keep();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755))
+            .expect("open the binary's folder");
+        let copy = dir.join("sre-policy");
+        std::fs::copy(env!("CARGO_BIN_EXE_sre-policy"), &copy).expect("copy the binary");
+        std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o755))
+            .expect("make the copy executable");
+        copy
+    })
 }
 
 fn run(mut command: Command, cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
