@@ -1,5 +1,5 @@
-//! Byte offsets to the 1-based line and character columns every output uses, and the size
-//! limit every source file is held to.
+//! Byte offsets to the 1-based line and character columns every output uses, the size
+//! limit every source file is held to, and the one way source files are read from disk.
 
 /// Files larger than this are not parsed (they are listed as not checked), unless generated.
 pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
@@ -99,6 +99,43 @@ fn memchr_iter(needle: u8, haystack: &[u8]) -> impl Iterator<Item = usize> + '_ 
         .enumerate()
         .filter(move |(_, &b)| b == needle)
         .map(|(i, _)| i)
+}
+
+/// Opens `path` for reading; on Unix without following a final symbolic link and without
+/// blocking on a FIFO (a FIFO opened so reads as end of file, and is then refused as not a
+/// regular file).
+pub fn open_no_follow(path: &std::path::Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    #[cfg(not(unix))]
+    {
+        let metadata = std::fs::symlink_metadata(path)?;
+        if !metadata.is_file() {
+            return Err(std::io::Error::other("not a regular file"));
+        }
+    }
+    options.open(path)
+}
+
+/// Reads at most `limit` bytes of a regular file, without following a link and without
+/// blocking on a FIFO, refusing anything else: a work-tree file can be swapped for a link to
+/// `/dev/zero` or a FIFO between the moment it was listed and the moment it is read. A
+/// caller that reads `limit` bytes knows the file is at least that large.
+pub fn read_regular_file(path: &std::path::Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let file = open_no_follow(path)?;
+    let metadata = file.metadata()?;
+    if !metadata.is_file() {
+        return Err(std::io::Error::other("it is not a regular file"));
+    }
+    let mut bytes = Vec::with_capacity(metadata.len().min(limit) as usize);
+    (&file).take(limit).read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 #[cfg(test)]

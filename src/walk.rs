@@ -93,6 +93,12 @@ pub fn excluded(rel: &str, settings: &Settings, options: WalkOptions) -> bool {
     parts.iter().any(|dir| skipped_dir(dir, options)) || settings.exclude.is_match(rel)
 }
 
+/// Why a symbolic link is listed as not checked, in every mode.
+pub const SYMLINK_SKIP_REASON: &str = "skipped: symbolic link (links are not followed)";
+
+/// Why a FIFO, a socket or a device is listed as not checked, in every mode.
+pub const NOT_REGULAR_SKIP_REASON: &str = "skipped: not a regular file";
+
 /// Walks `start` (a folder or a single file) below `root`, in parallel. Symlinks are never
 /// followed and only regular files are returned, so FIFOs and devices are never opened.
 /// A file named as `start` is taken as given: it is checked even when an ignore file lists
@@ -214,9 +220,9 @@ fn classify(
         // Never opened: a link may lead out of the repository or into a loop, and a FIFO
         // or a device would block or never end. Listed, so that nothing is lost silently.
         let reason = if file_type.is_symlink() {
-            "skipped: symbolic link (links are not followed)"
+            SYMLINK_SKIP_REASON
         } else {
-            "skipped: not a regular file"
+            NOT_REGULAR_SKIP_REASON
         };
         return Some(Found::Skipped(SkippedFile {
             path: rel,

@@ -155,6 +155,18 @@ fn base_with_an_unborn_head_says_there_is_no_commit_yet() {
 }
 
 #[test]
+fn base_with_head_on_a_missing_branch_names_the_branch_not_a_first_commit() {
+    let repo = TempRepo::init();
+    repo.write("main.go", "package main\n");
+    repo.commit_all("first");
+    repo.git(&["symbolic-ref", "HEAD", "refs/heads/gone"]);
+    let err = change_set_error(repo.path(), &base("main"));
+    assert_eq!(error_code(&err), code::UNBORN_HEAD, "{err:?}");
+    assert!(err.to_string().contains("`gone`"), "{err}");
+    assert!(help(&err).contains("git switch"), "{}", help(&err));
+}
+
+#[test]
 fn a_revision_that_is_not_a_commit_is_rejected() {
     let repo = support::diff_repo("modified_lines", After::Committed);
     let err = change_set_error(repo.path(), &base("main:svc/client.go"));

@@ -179,3 +179,66 @@ fn deep_balanced_nesting_is_still_checked() {
     assert!(skipped_reason(&json, "deep.go").is_none(), "{json}");
     assert!(findings(&json).contains(&("deep.go".into(), 3, "handler-oncall".into())));
 }
+
+#[test]
+fn a_go_file_the_change_makes_a_link_is_listed_and_fails_closed() {
+    let repo = TempRepo::init();
+    repo.write(GOOD_NAME, GOOD);
+    repo.write("real/impl.go.txt", CLEAN);
+    repo.commit_all("base");
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    // `go build` compiles a linked `.go` file: a change that adds one adds code.
+    std::os::unix::fs::symlink("real/impl.go.txt", repo.path().join("linked.go")).unwrap();
+    repo.write("new.go", GOOD.replace("Good", "New"));
+    repo.commit_all("feature");
+    for args in [
+        &["--base", "main"][..],
+        &["--base", "main", "--head", "HEAD"][..],
+    ] {
+        let mut full = vec!["check", ".", "--format", "json", "--fail-on-unchecked"];
+        full.extend_from_slice(args);
+        let run = sre_policy(repo.path(), &full);
+        run.assert_source_level();
+        let json = run.json();
+        let reason = skipped_reason(&json, "linked.go").expect("linked.go is listed");
+        assert!(reason.contains("symbolic link"), "{reason}");
+        assert!(findings(&json).contains(&("new.go".into(), 5, "handler-oncall".into())));
+        assert_eq!(run.code, Some(1), "{args:?}: {}", run.stderr);
+    }
+}
+
+#[test]
+fn a_tracked_go_file_swapped_for_a_fifo_or_a_device_link_is_listed_not_read() {
+    let repo = TempRepo::init();
+    repo.write(GOOD_NAME, GOOD);
+    repo.write("fifo.go", CLEAN);
+    repo.write("zero.go", CLEAN);
+    repo.commit_all("base");
+    repo.remove("fifo.go");
+    let fifo = std::ffi::CString::new(repo.path().join("fifo.go").to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o644) }, 0);
+    repo.remove("zero.go");
+    std::os::unix::fs::symlink("/dev/zero", repo.path().join("zero.go")).unwrap();
+    repo.write("new.go", GOOD.replace("Good", "New"));
+    let run = sre_policy(
+        repo.path(),
+        &[
+            "check",
+            ".",
+            "--base",
+            "main",
+            "--format",
+            "json",
+            "--fail-on-unchecked",
+        ],
+    );
+    run.assert_source_level();
+    let json = run.json();
+    let fifo = skipped_reason(&json, "fifo.go").expect("fifo.go is listed");
+    assert!(fifo.contains("not a regular file"), "{fifo}");
+    let zero = skipped_reason(&json, "zero.go").expect("zero.go is listed");
+    assert!(zero.contains("symbolic link"), "{zero}");
+    assert!(findings(&json).contains(&("new.go".into(), 5, "handler-oncall".into())));
+    assert_eq!(run.code, Some(1));
+}

@@ -44,9 +44,10 @@ impl Repo {
         diff.find_similar(Some(&mut find))
             .map_err(|e| errors::from_git(e, "detecting renames"))?;
 
-        let files = self.collect(&diff, &new, want_content)?;
+        let (files, unchecked) = self.collect(&diff, &new, want_content)?;
         Ok(ChangeSet {
             files,
+            unchecked,
             commit_messages,
             commit_ids,
             base_commit,
@@ -168,8 +169,12 @@ impl Repo {
         diff: &Diff<'_>,
         new_side: &NewSide<'_>,
         want_content: &dyn Fn(&str) -> bool,
-    ) -> Result<Vec<ChangedFile>> {
-        let mut files = Vec::new();
+    ) -> Result<(Vec<ChangedFile>, UncheckedPaths)> {
+        let (mut files, mut unchecked) = (Vec::new(), Vec::new());
+        let sparse = match new_side {
+            NewSide::WorkTree => self.skip_worktree_entries()?,
+            _ => HashMap::new(),
+        };
         for (idx, delta) in diff.deltas().enumerate() {
             if delta.status() == Delta::Conflicted {
                 return Err(miette!(
@@ -182,8 +187,45 @@ impl Repo {
             }
             let old = delta.old_file();
             let new = delta.new_file();
+            if !new.exists() {
+                let old_path = path_string(old.path_bytes());
+                if let Some(staged) = sparse.get(&old_path) {
+                    // Outside a sparse checkout's cone: absent from disk, not deleted. Its
+                    // new version is the index's.
+                    if *staged != old.id() {
+                        files.push(self.sparse_change(
+                            old_path,
+                            old.id(),
+                            *staged,
+                            &want_content,
+                        )?);
+                    }
+                    continue;
+                }
+            }
             let old_is_file = old.exists() && is_regular_file(old.mode());
             let new_is_file = new.exists() && is_regular_file(new.mode());
+            if new.exists() && new.mode() == FileMode::Link && delta.status() != Delta::Deleted {
+                unchecked.push((path_string(new.path_bytes()), Unchecked::Link));
+            }
+            // libgit2 sees a FIFO or a device in place of a tracked file as a deletion (or the
+            // old side of a rename); it is neither, and it cannot be read.
+            let mut special_old_side = false;
+            if old.exists()
+                && matches!(new_side, NewSide::WorkTree)
+                && matches!(delta.status(), Delta::Deleted | Delta::Renamed)
+            {
+                let rel = path_string(old.path_bytes());
+                let on_disk =
+                    std::fs::symlink_metadata(self.root.join(path_from_bytes(rel.as_bytes())));
+                if on_disk.is_ok_and(|m| !m.is_file() && !m.is_dir() && !m.is_symlink()) {
+                    unchecked.push((rel, Unchecked::NotRegular));
+                    if delta.status() == Delta::Deleted {
+                        continue;
+                    }
+                    special_old_side = true;
+                }
+            }
             let status = match (delta.status(), old_is_file, new_is_file) {
                 (_, false, false) => continue,
                 (Delta::Unmodified | Delta::Ignored | Delta::Unreadable, _, _) => continue,
@@ -191,6 +233,7 @@ impl Repo {
                 (_, false, true) => FileStatus::Added,
                 (Delta::Added | Delta::Untracked | Delta::Copied, _, _) => FileStatus::Added,
                 (Delta::Deleted, _, _) => FileStatus::Deleted,
+                (Delta::Renamed, _, _) if special_old_side => FileStatus::Added,
                 (Delta::Renamed, _, _) => FileStatus::Renamed,
                 (Delta::Modified | Delta::Typechange | Delta::Conflicted, _, _) => {
                     FileStatus::Modified
@@ -274,6 +317,17 @@ impl Repo {
                     });
                 }
             }
+            let (mut added_lines, mut removed_lines) = (added_lines, removed_lines);
+            if special_old_side {
+                // Not a rename of the unreadable file: every line of the new one is added.
+                old_content = None;
+                removed_lines.clear();
+                let lines = new_content.as_deref().map_or(0, |c| {
+                    memchr::memchr_iter(b'\n', c).count()
+                        + usize::from(!c.is_empty() && !c.ends_with(b"\n"))
+                });
+                added_lines = (1..=lines).collect();
+            }
             files.push(ChangedFile {
                 path,
                 old_path,
@@ -285,20 +339,66 @@ impl Repo {
             });
         }
         files.sort_by(|a, b| a.path.cmp(&b.path));
-        Ok(files)
+        unchecked.sort();
+        Ok((files, unchecked))
+    }
+
+    /// The index entries of a sparse checkout that are not on disk (the skip-worktree bit),
+    /// by path: git treats them as unchanged from the index.
+    pub(super) fn skip_worktree_entries(&self) -> Result<HashMap<String, Oid>> {
+        let index = self
+            .repo
+            .index()
+            .map_err(|e| errors::from_git(e, "reading the index"))?;
+        Ok(index
+            .iter()
+            .filter(|entry| {
+                git2::IndexEntryExtendedFlag::from_bits_truncate(entry.flags_extended)
+                    .is_skip_worktree()
+            })
+            .map(|entry| (String::from_utf8_lossy(&entry.path).into_owned(), entry.id))
+            .collect())
+    }
+
+    /// A file outside a sparse checkout's cone whose staged version differs from the old
+    /// side: modified, from the old blob to the index's.
+    fn sparse_change(
+        &self,
+        path: String,
+        old: Oid,
+        staged: Oid,
+        want_content: &dyn Fn(&str) -> bool,
+    ) -> Result<ChangedFile> {
+        let (mut added_lines, mut removed_lines) = (Vec::new(), Vec::new());
+        let (mut old_content, mut new_content) = (None, None);
+        if want_content(&path) {
+            let old_bytes = self.blob(old, &path)?;
+            let new_bytes = self.blob(staged, &path)?;
+            let mut text = DiffOptions::new();
+            text.context_lines(0).interhunk_lines(0);
+            let patch = Patch::from_buffers(&old_bytes, None, &new_bytes, None, Some(&mut text))
+                .map_err(|e| errors::from_git(e, &format!("diffing `{path}`")))?;
+            (added_lines, removed_lines) = changed_lines(&patch)?;
+            drop(patch);
+            (old_content, new_content) = (Some(old_bytes), Some(new_bytes));
+        }
+        Ok(ChangedFile {
+            path,
+            old_path: None,
+            status: FileStatus::Modified,
+            added_lines,
+            removed_lines,
+            old_content,
+            new_content,
+        })
     }
 
     /// Reads a changed file from the work tree as it is on disk, never through a link.
     pub(super) fn read_work_tree(&self, rel: Option<&[u8]>) -> Result<Vec<u8>> {
         let full = self.root.join(path_from_bytes(rel.unwrap_or_default()));
-        let meta = std::fs::symlink_metadata(&full).map_err(|e| errors::io(e, &full))?;
-        if !meta.file_type().is_file() {
-            return Err(errors::io(
-                std::io::Error::other("it is no longer a regular file"),
-                &full,
-            ));
-        }
-        std::fs::read(&full).map_err(|e| errors::io(e, &full))
+        // One byte over the limit is enough for the file to be listed as too large.
+        crate::source::read_regular_file(&full, crate::source::MAX_FILE_BYTES + 1)
+            .map_err(|e| errors::io(e, &full))
     }
 }
 

@@ -25,6 +25,7 @@ pub mod code {
     pub const USAGE: &str = "sre_policy::git::usage";
     pub const LOCKED: &str = "sre_policy::git::locked";
     pub const CORRUPT: &str = "sre_policy::git::corrupt";
+    pub const PARTIAL_CLONE: &str = "sre_policy::git::partial_clone";
     pub const IO: &str = "sre_policy::git::io";
     pub const OTHER: &str = "sre_policy::git::error";
 }

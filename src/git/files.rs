@@ -86,7 +86,24 @@ impl Repo {
                     if entry.metadata().map_or(true, |m| m.len() > max_bytes) {
                         continue;
                     }
-                    if let Ok(bytes) = std::fs::read(entry.path()) {
+                    if let Ok(bytes) = crate::source::read_regular_file(entry.path(), max_bytes) {
+                        if want_bytes(&bytes) {
+                            files.push((rel, bytes));
+                        }
+                    }
+                }
+                // A sparse checkout leaves files out of the disk, not out of the repository.
+                for (rel, id) in self.skip_worktree_entries()? {
+                    if !in_scope(&rel) || !want_path(&rel) {
+                        continue;
+                    }
+                    let small = self
+                        .repo
+                        .odb()
+                        .and_then(|odb| odb.read_header(id))
+                        .is_ok_and(|(size, _)| size as u64 <= max_bytes);
+                    if small {
+                        let bytes = self.blob(id, &rel)?;
                         if want_bytes(&bytes) {
                             files.push((rel, bytes));
                         }

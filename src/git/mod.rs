@@ -1,4 +1,5 @@
-//! Change sets from git (libgit2 through `git2`; the product never runs the `git` binary).
+//! Change sets from git (libgit2 through `git2`; the `git` command runs only to fetch the
+//! missing objects of a partial clone, see `promisor`).
 //!
 //! A [`ChangeSet`] is what a pull request, a pre-commit hook or a local run changed: the
 //! changed files with their added and removed line numbers, and the commit messages of
@@ -46,9 +47,10 @@ mod diff;
 mod errors;
 mod files;
 mod hunks;
+mod promisor;
 mod revisions;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use git2::{
@@ -79,6 +81,18 @@ pub enum FileScope<'a> {
     /// The files directly in these folders (repo-relative, `""` for the root).
     Folders(&'a [&'a str]),
 }
+
+/// Why a changed path cannot be checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Unchecked {
+    /// A symbolic link: links are never followed.
+    Link,
+    /// A FIFO, a socket or a device in the work tree, in place of a tracked file.
+    NotRegular,
+}
+
+/// The changed paths that cannot be checked, with why.
+pub type UncheckedPaths = Vec<(String, Unchecked)>;
 
 /// How a file changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -141,6 +155,9 @@ impl ChangedFile {
 pub struct ChangeSet {
     /// Sorted by path; binary files, submodules and symbolic links excluded.
     pub files: Vec<ChangedFile>,
+    /// Paths the change adds or changes as something that cannot be read, sorted: never
+    /// checked, and never dropped silently either (the caller lists them).
+    pub unchecked: UncheckedPaths,
     /// Full messages of the commits in `base_commit..head`, oldest first (empty when the
     /// new side is the index or the working tree without `--base`).
     pub commit_messages: Vec<String>,

@@ -28,7 +28,7 @@ impl Repo {
             }
             (Some(base), None) => {
                 self.require_work_tree("--base without --head")?;
-                let head_c = self.head_commit()?.ok_or_else(unborn_with_base)?;
+                let head_c = self.head_commit()?.ok_or_else(|| self.unborn_with_base())?;
                 let base_c = self.resolve(base, "--base")?;
                 let mb = self.merge_base(&base_c, base, &head_c, "HEAD")?;
                 Ok(Plan {
@@ -273,12 +273,37 @@ impl Repo {
     }
 }
 
-pub(super) fn unborn_with_base() -> Report {
-    miette!(
-        code = code::UNBORN_HEAD,
-        help = "make a first commit, or check what is about to be committed with --staged",
-        "--base needs a commit to compare with, but HEAD has no commits yet"
-    )
+impl Repo {
+    /// HEAD has no commit: a new repository, or HEAD naming a branch that does not exist
+    /// while others do (a deleted branch, a broken checkout), which needs another remedy.
+    fn unborn_with_base(&self) -> Report {
+        let target = self
+            .repo
+            .find_reference("HEAD")
+            .ok()
+            .and_then(|head| head.symbolic_target().map(str::to_string));
+        let has_branches = self
+            .repo
+            .branches(None)
+            .is_ok_and(|mut branches| branches.next().is_some());
+        match target {
+            Some(target) if has_branches => {
+                let branch = target.strip_prefix("refs/heads/").unwrap_or(&target);
+                miette!(
+                    code = code::UNBORN_HEAD,
+                    help = "switch to an existing branch (`git switch main`), or name the commit \
+                            to check with --head REV",
+                    "--base needs a commit to compare with, but HEAD points at the branch \
+                     `{branch}`, which does not exist"
+                )
+            }
+            _ => miette!(
+                code = code::UNBORN_HEAD,
+                help = "make a first commit, or check what is about to be committed with --staged",
+                "--base needs a commit to compare with, but HEAD has no commits yet"
+            ),
+        }
+    }
 }
 
 pub(super) fn looks_like_oid(spec: &str) -> bool {

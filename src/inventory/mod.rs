@@ -163,6 +163,7 @@ pub fn build(options: &InventoryOptions) -> miette::Result<Report> {
                 head: None,
                 staged: false,
             };
+            repo.fetch_missing_objects(&request, &|p| p.ends_with(".go"))?;
             let change = repo.change_set(&request, &|p| p.ends_with(".go"))?;
             let start_rel = walk::relative(&start, repo.root());
             let selected = |rel: &str| {

@@ -282,6 +282,9 @@ impl rules::History for RepoHistory<'_> {
             head: self.request.head.clone(),
             staged: false,
         };
+        self.repo
+            .fetch_missing_objects(&later, self.is_go_file)
+            .map_err(|e| e.to_string())?;
         let change = self
             .repo
             .change_set(&later, self.is_go_file)
@@ -330,6 +333,25 @@ pub fn old_sources<'a>(changed: &[&'a ChangedFile]) -> Vec<(&'a str, &'a [u8])> 
 
 /// Parsed previous versions by path.
 pub type OldFacts<'a> = HashMap<&'a str, crate::go::Facts>;
+
+/// The text files besides Go that a check may read: docs, module files, configs, and the
+/// rule and dashboard files searched for references. Only partial clones need the list, to
+/// fetch them before reading.
+pub fn read_besides_go(rel: &str) -> bool {
+    const TEXT_EXTENSIONS: &[&str] = &[
+        ".md",
+        ".mod",
+        ".work",
+        ".toml",
+        ".yml",
+        ".yaml",
+        ".json",
+        ".rules",
+        ".libsonnet",
+        ".jsonnet",
+    ];
+    TEXT_EXTENSIONS.iter().any(|ext| rel.ends_with(ext)) || rel.ends_with("CODEOWNERS")
+}
 
 #[cfg(test)]
 mod tests {

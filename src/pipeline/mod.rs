@@ -16,8 +16,8 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::config::Settings;
-use crate::finding::{Finding, Stats};
-use crate::git::{ChangeRequest, ChangedFile, FileStatus, Repo};
+use crate::finding::{Finding, SkippedFile, Stats};
+use crate::git::{ChangeRequest, ChangedFile, FileStatus, Repo, Unchecked};
 use crate::index::{Modules, ProjectIndex, Role};
 use crate::rules::{self, ChangeContext, ChangedGoFile, Version};
 use crate::walk::{self, WalkOptions};
@@ -288,6 +288,11 @@ fn check_change(
     // The same files as the walk checks: ignore files apply to the paths of a change too.
     let filter = walk::Filter::new(&root, settings, walk_options(options));
     let is_go_file = |rel: &str| filter.is_checked(rel);
+    // In a partial clone, what the check may read is fetched first: the Go files, the docs
+    // and the files rules search (go.mod, metric references).
+    repo.fetch_missing_objects(request, &|rel| {
+        is_go_file(rel) || change::read_besides_go(rel)
+    })?;
     // Markdown files too: a change rule may ask whether a doc really changed.
     let change = repo.change_set(request, &|rel| is_go_file(rel) || rel.ends_with(".md"))?;
     let start_rel = walk::relative(&prepared.start, &root);
@@ -303,6 +308,23 @@ fn check_change(
         root: root.clone(),
         ..CheckOutcome::default()
     };
+    // A Go file the change turns into a link (which `go build` compiles) or into a FIFO is
+    // never read: listed as not checked, as the walk lists it.
+    for (rel, why) in change
+        .unchecked
+        .iter()
+        .filter(|(rel, _)| in_path(rel) && is_go_file(rel))
+    {
+        outcome.stats.files_skipped += 1;
+        outcome.stats.skipped.push(SkippedFile {
+            path: rel.clone(),
+            reason: match why {
+                Unchecked::Link => walk::SYMLINK_SKIP_REASON,
+                Unchecked::NotRegular => walk::NOT_REGULAR_SKIP_REASON,
+            }
+            .to_string(),
+        });
+    }
     let needs = change::needs(settings);
     let mut inputs = Vec::new();
     if options.scope == Scope::All {

@@ -63,10 +63,10 @@ impl Input {
 pub fn read_source_file(abs: &Path) -> Result<Vec<u8>, String> {
     use std::io::Read;
     let cannot_read = |e: std::io::Error| format!("cannot read: {e}");
-    let file = open_no_follow(abs).map_err(cannot_read)?;
+    let file = crate::source::open_no_follow(abs).map_err(cannot_read)?;
     let metadata = file.metadata().map_err(cannot_read)?;
     if !metadata.is_file() {
-        return Err("skipped: not a regular file".to_string());
+        return Err(walk::NOT_REGULAR_SKIP_REASON.to_string());
     }
     // Sized from the metadata as `fs::read` does (one allocation), capped by the limit.
     let mut src = Vec::with_capacity(metadata.len().min(MAX_FILE_BYTES + 1) as usize);
@@ -82,25 +82,4 @@ pub fn read_source_file(abs: &Path) -> Result<Vec<u8>, String> {
         return Ok(src);
     }
     Err(too_large(metadata.len()))
-}
-
-/// Opens `path` for reading; on Unix without following a final symbolic link and without
-/// blocking on a FIFO (a FIFO opened so reads as end of file, and is then refused as not a
-/// regular file).
-pub fn open_no_follow(path: &Path) -> std::io::Result<std::fs::File> {
-    let mut options = std::fs::OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
-    }
-    #[cfg(not(unix))]
-    {
-        let metadata = std::fs::symlink_metadata(path)?;
-        if !metadata.is_file() {
-            return Err(std::io::Error::other("not a regular file"));
-        }
-    }
-    options.open(path)
 }
