@@ -314,7 +314,9 @@ impl<'a> Classifier<'a> {
         let facts = file.facts;
         let start = file.lines.line_start(row + 1)?;
         let text = file.lines.text();
-        let tokens = crate::go::tokens::tokens(text, start, text.len().min(start + 64 * 1024));
+        // The keyword and what follows it are on the row itself.
+        let end = start + file.lines.line_text(row + 1).len();
+        let tokens = crate::go::tokens::tokens(text, start, end);
         let first = tokens.first()?;
         let keyword = &text[first.start..first.end];
         let what = match keyword {
