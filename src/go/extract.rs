@@ -689,7 +689,8 @@ impl<'s> Extractor<'s> {
         self.facts.decls[decl].field_uses.push(field_use);
     }
 
-    /// A struct field typed with an imported package's type (`db *sql.DB`, `c pb.Client`).
+    /// A struct field typed with a named type: an imported package's (`db *sql.DB`,
+    /// `c pb.Client`) or this package's (`r *fileReader`, with no package).
     fn struct_field(&mut self, node: Node) {
         let Some(struct_name) = node
             .parent()
@@ -701,14 +702,16 @@ impl<'s> Extractor<'s> {
         else {
             return;
         };
-        let Some(package) = node
-            .child_by_field_name("type")
-            .and_then(|t| qualified_package(t))
-            .map(|p| self.text(p).to_string())
-        else {
-            return;
+        let type_ref = node.child_by_field_name("type").map(|t| self.type_ref(t));
+        // An imported type keeps its package's local name; a type of this package has none.
+        let package = match node.child_by_field_name("type").and_then(qualified_package) {
+            Some(p) => self.text(p).to_string(),
+            None if matches!(type_ref, Some(TypeRef::Named { package: None, .. })) => {
+                String::new()
+            }
+            None => return,
         };
-        let type_name = match node.child_by_field_name("type").map(|t| self.type_ref(t)) {
+        let type_name = match type_ref {
             Some(TypeRef::Named { name, .. }) => name,
             _ => String::new(),
         };

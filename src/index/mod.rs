@@ -81,7 +81,12 @@ impl ProjectIndex {
             index.by_path.insert(file.rel.clone(), i);
             let dir = parent_dir(&file.rel);
             for field in &file.facts.struct_fields {
-                if let Some(path) = file.facts.import_path_of(&field.package) {
+                // A type of the same package has no import path: recorded with an empty one.
+                let path = match field.package.as_str() {
+                    "" => Some(""),
+                    package => file.facts.import_path_of(package),
+                };
+                if let Some(path) = path {
                     index
                         .field_types
                         .entry((dir.to_string(), field.struct_name.clone()))

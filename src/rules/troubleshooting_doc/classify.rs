@@ -43,17 +43,22 @@ pub struct Signal {
 const WRITER_METHODS: &[&str] = &["Write", "WriteHeader", "WriteString", "Flush", "Hijack"];
 const HEADER_METHODS: &[&str] = &["Set", "Add", "Del"];
 
+/// How many levels of the repository's own functions a changed call is followed through.
+const FOLLOWED_CALLS: usize = 2;
+
 pub struct Classifier<'a> {
     data: &'a RuleData,
     settings: &'a Settings,
     index: &'a ProjectIndex,
-    /// Repository folders of packages known to do I/O, by function or method name.
-    io_functions: RefCell<HashMap<String, HashMap<String, Option<Signal>>>>,
+    /// Repository folders of packages known to do I/O, by function or method name and the
+    /// depth it was searched from (a search cut short deeper says less).
+    io_functions: RefCell<HashMap<String, HashMap<(String, usize), Option<Signal>>>>,
     /// Whether a function's body does I/O, by (facts address, function index).
     io_bodies: RefCell<HashMap<(usize, usize), Option<Signal>>>,
-    /// Set while a function body is searched: calls into the repository's functions are not
-    /// followed further.
-    direct: std::cell::Cell<bool>,
+    /// How many repository functions deep the current search is: calls are followed
+    /// [`FOLLOWED_CALLS`] levels (a changed call of a store method that calls a helper that
+    /// writes the file), and not at all while the enclosing function's own body is searched.
+    depth: std::cell::Cell<usize>,
 }
 
 impl<'a> Classifier<'a> {
@@ -64,7 +69,7 @@ impl<'a> Classifier<'a> {
             index,
             io_functions: RefCell::new(HashMap::new()),
             io_bodies: RefCell::new(HashMap::new()),
-            direct: std::cell::Cell::new(false),
+            depth: std::cell::Cell::new(0),
         }
     }
 
@@ -293,13 +298,13 @@ impl<'a> Classifier<'a> {
             }
             false
         };
-        self.direct.set(true);
+        let depth = self.depth.replace(FOLLOWED_CALLS);
         let found = facts
             .calls
             .iter()
             .filter(in_body)
             .find_map(|call| self.call_of(facts, dir, call, true));
-        self.direct.set(false);
+        self.depth.set(depth);
         let found = found.map(|inner| Signal {
             area: inner.area,
             what: format!("changes `{}`, which {}", func.display_name(), inner.what),
@@ -314,7 +319,7 @@ impl<'a> Classifier<'a> {
         let facts = file.facts;
         let start = file.lines.line_start(row + 1)?;
         let text = file.lines.text();
-        // The keyword and what follows it are on the row itself.
+        // The keyword is on the row itself: only a header row's block is read further.
         let end = start + file.lines.line_text(row + 1).len();
         let tokens = crate::go::tokens::tokens(text, start, end);
         let first = tokens.first()?;
@@ -330,7 +335,17 @@ impl<'a> Classifier<'a> {
             }
             _ => return None,
         };
-        // The block: from the first `{` of the header to its matching `}`.
+        // The block: from the first `{` of the header to its matching `}`, read in growing
+        // steps so that the cost is the block's size, not the file's.
+        let mut step = 4 * 1024;
+        let tokens = loop {
+            let end = text.len().min(start + step);
+            let tokens = crate::go::tokens::tokens(text, start, end);
+            if end == text.len() || block_closes(text, &tokens) {
+                break tokens;
+            }
+            step *= 4;
+        };
         let mut depth = 0usize;
         let mut open = None;
         let mut close = None;
@@ -585,6 +600,21 @@ impl<'a> Classifier<'a> {
                         what: format!("writes a file (`{variable}.{field}.{name}`)"),
                     });
                 }
+                // A field of a type of this package or of another package of the repository:
+                // I/O when that method does I/O (`p.reader.ReadAt` of the repository's own
+                // file reader).
+                let own_package = match path.as_str() {
+                    "" => Some(dir.to_string()),
+                    _ if self.area_of(path).is_none() => self.index.modules.folder_of(path),
+                    _ => None,
+                };
+                if let Some(target) = own_package {
+                    let inner = self.repository_function(&target, name)?;
+                    return Some(Signal {
+                        area: inner.area,
+                        what: format!("calls `{variable}.{field}.{name}`, which {}", inner.what),
+                    });
+                }
                 let area = self.area_of(path)?;
                 if !self.is_client_type(type_name) {
                     return None;
@@ -653,15 +683,15 @@ impl<'a> Classifier<'a> {
     /// Whether the function or method `name` of the repository package in `dir` does I/O,
     /// directly or through other functions of loaded packages; memoized, cycles cut.
     fn repository_function(&self, dir: &str, name: &str) -> Option<Signal> {
-        // Only the functions a changed line calls are looked into, not what those call.
-        if self.direct.get() {
+        if self.depth.get() >= FOLLOWED_CALLS {
             return None;
         }
+        let key = (name.to_string(), self.depth.get());
         if let Some(known) = self
             .io_functions
             .borrow()
             .get(dir)
-            .and_then(|functions| functions.get(name))
+            .and_then(|functions| functions.get(&key))
         {
             return known.clone();
         }
@@ -670,10 +700,10 @@ impl<'a> Classifier<'a> {
             .borrow_mut()
             .entry(dir.to_string())
             .or_default()
-            .insert(name.to_string(), None);
+            .insert(key.clone(), None);
         let mut found = None;
         let mut seen = HashSet::new();
-        self.direct.set(true);
+        self.depth.set(self.depth.get() + 1);
         'files: for file in self.index.package_files(dir) {
             let facts = &file.facts;
             for (index, func) in facts.funcs.iter().enumerate() {
@@ -702,14 +732,32 @@ impl<'a> Classifier<'a> {
                 }
             }
         }
-        self.direct.set(false);
+        self.depth.set(self.depth.get() - 1);
         self.io_functions
             .borrow_mut()
             .entry(dir.to_string())
             .or_default()
-            .insert(name.to_string(), found.clone());
+            .insert(key, found.clone());
         found
     }
+}
+
+/// Whether the first `{` of `tokens` has its matching `}` among them.
+fn block_closes(text: &[u8], tokens: &[crate::go::tokens::Token]) -> bool {
+    let mut depth = 0usize;
+    for token in tokens {
+        match &text[token.start..token.end] {
+            b"{" => depth += 1,
+            b"}" if depth > 0 => {
+                depth -= 1;
+                if depth == 0 {
+                    return true;
+                }
+            }
+            _ => {}
+        }
+    }
+    false
 }
 
 /// `/path` or `METHOD /path` (Go 1.22 patterns), and not, say, a MIME type `text/plain`.
