@@ -55,6 +55,8 @@ pub struct TroubleshootingTable {
     pub config_fields: Vec<String>,
     /// Words of type names that are clients, servers, connections or stores.
     pub client_type_words: Vec<String>,
+    /// Suffixes of the type names of request and response messages (`WatchResponse`).
+    pub message_type_suffixes: Vec<String>,
     /// Folders of tests, examples and tools: changes there never count.
     pub non_service_dirs: Vec<String>,
 }

@@ -706,9 +706,7 @@ impl<'s> Extractor<'s> {
         // An imported type keeps its package's local name; a type of this package has none.
         let package = match node.child_by_field_name("type").and_then(qualified_package) {
             Some(p) => self.text(p).to_string(),
-            None if matches!(type_ref, Some(TypeRef::Named { package: None, .. })) => {
-                String::new()
-            }
+            None if matches!(type_ref, Some(TypeRef::Named { package: None, .. })) => String::new(),
             None => return,
         };
         let type_name = match type_ref {

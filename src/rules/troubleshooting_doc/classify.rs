@@ -125,6 +125,22 @@ impl<'a> Classifier<'a> {
     }
 
     /// A method call that only logs, traces or counts (`logger.Info`, `span.End`).
+    /// A request or response type of an API package outside the standard library, by the
+    /// suffixes of generated message types (`WatchResponse`, `PushRequest`).
+    fn is_wire_message(&self, path: &str, type_name: &str) -> bool {
+        let outside_std = path
+            .split('/')
+            .next()
+            .is_some_and(|first| first.contains('.'));
+        outside_std
+            && self
+                .data
+                .troubleshooting
+                .message_type_suffixes
+                .iter()
+                .any(|suffix| type_name.ends_with(suffix.as_str()) && type_name != suffix)
+    }
+
     fn is_observability(&self, name: &str) -> bool {
         self.data
             .troubleshooting
@@ -183,6 +199,18 @@ impl<'a> Classifier<'a> {
                 continue;
             };
             let Some(area) = self.area_of(path) else {
+                // A request or response message of an API package (`pb.WatchResponse{...}`):
+                // what goes over the wire changes.
+                if !text_only && !unchanged(composite.span) && self.is_wire_message(path, type_name)
+                {
+                    return Some(Signal {
+                        area: Area::Network,
+                        what: format!(
+                            "changes the `{}.{type_name}` message it builds",
+                            short(path)
+                        ),
+                    });
+                }
                 continue;
             };
             if Self::listed(&self.data.troubleshooting.value_types, path, type_name) {
@@ -198,6 +226,9 @@ impl<'a> Classifier<'a> {
         }
         if !text_only {
             if let Some(signal) = self.typed_site(facts, row, &unchanged) {
+                return Some(signal);
+            }
+            if let Some(signal) = self.status_handling(file, row) {
                 return Some(signal);
             }
             if let Some(signal) = self.block_header(file, dir, row) {
@@ -311,6 +342,49 @@ impl<'a> Classifier<'a> {
         });
         self.io_bodies.borrow_mut().insert(key, found.clone());
         found
+    }
+
+    /// A changed condition on a response's status (`if resp.StatusCode == http.StatusConflict`,
+    /// `case codes.Unavailable:`): it changes how the program reacts to what a server answers
+    /// (a retry, an error treated as success).
+    fn status_handling(&self, file: &FileView, row: usize) -> Option<Signal> {
+        let facts = file.facts;
+        let start = file.lines.line_start(row + 1)?;
+        let end = start + file.lines.line_text(row + 1).len();
+        let text = file.lines.text();
+        let tokens = crate::go::tokens::tokens(text, start, end);
+        let word = |i: usize| tokens.get(i).map(|t| &text[t.start..t.end]);
+        if !matches!(word(0), Some(b"if" | b"case" | b"switch"))
+            && !(word(0) == Some(b"}") && word(1) == Some(b"else"))
+        {
+            return None;
+        }
+        // `<package>.<Status constant>` of net/http or of gRPC's codes, beside a status read.
+        let reads_status = (1..tokens.len()).any(|i| {
+            word(i - 1) == Some(b".")
+                && matches!(word(i), Some(b"StatusCode" | b"Status" | b"Code"))
+        });
+        (2..tokens.len()).find_map(|i| {
+            if word(i - 1) != Some(b".") {
+                return None;
+            }
+            let package = std::str::from_utf8(word(i - 2)?).ok()?;
+            let constant = std::str::from_utf8(word(i)?).ok()?;
+            let path = facts.import_path_of(package)?;
+            let status = match path {
+                "net/http" => constant.starts_with("Status") && constant != "StatusText",
+                "google.golang.org/grpc/codes" => true,
+                _ => false,
+            };
+            let compared = reads_status || word(0) == Some(b"case");
+            (status && compared).then(|| Signal {
+                area: Area::Network,
+                what: format!(
+                    "changes how it handles a `{}.{constant}` answer",
+                    short(path)
+                ),
+            })
+        })
     }
 
     /// A changed `for`, `if`, `switch` or `select` header whose block does I/O: it changes how
