@@ -43,6 +43,9 @@ pub struct Signal {
 const WRITER_METHODS: &[&str] = &["Write", "WriteHeader", "WriteString", "Flush", "Hijack"];
 const HEADER_METHODS: &[&str] = &["Set", "Add", "Del"];
 
+/// Of one package: whether a function does I/O, by its name and the search depth.
+type IoFunctions = HashMap<(String, usize), Option<Signal>>;
+
 /// How many levels of the repository's own functions a changed call is followed through.
 const FOLLOWED_CALLS: usize = 2;
 
@@ -52,7 +55,7 @@ pub struct Classifier<'a> {
     index: &'a ProjectIndex,
     /// Repository folders of packages known to do I/O, by function or method name and the
     /// depth it was searched from (a search cut short deeper says less).
-    io_functions: RefCell<HashMap<String, HashMap<(String, usize), Option<Signal>>>>,
+    io_functions: RefCell<HashMap<String, IoFunctions>>,
     /// Whether a function's body does I/O, by (facts address, function index).
     io_bodies: RefCell<HashMap<(usize, usize), Option<Signal>>>,
     /// How many repository functions deep the current search is: calls are followed
@@ -354,9 +357,9 @@ impl<'a> Classifier<'a> {
         let text = file.lines.text();
         let tokens = crate::go::tokens::tokens(text, start, end);
         let word = |i: usize| tokens.get(i).map(|t| &text[t.start..t.end]);
-        if !matches!(word(0), Some(b"if" | b"case" | b"switch"))
-            && !(word(0) == Some(b"}") && word(1) == Some(b"else"))
-        {
+        let header = matches!(word(0), Some(b"if" | b"case" | b"switch"))
+            || (word(0) == Some(b"}") && word(1) == Some(b"else"));
+        if !header {
             return None;
         }
         // `<package>.<Status constant>` of net/http or of gRPC's codes, beside a status read.
