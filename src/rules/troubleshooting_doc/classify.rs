@@ -969,8 +969,7 @@ fn span_text(file: &FileView, span: Span) -> String {
     let text = file.lines.text();
     let mut out = String::from(" ");
     for token in crate::go::tokens::tokens(text, span.start, span.end) {
-        out.push_str(&String::from_utf8_lossy(&text[token.start..token.end]));
-        out.push(' ');
+        super::hunks::push_comparable(&mut out, text, token);
     }
     out
 }

@@ -22,10 +22,21 @@ pub fn line_tokens(src: &[u8], lines: &LineIndex, line: usize) -> Vec<Token> {
 pub fn joined(src: &[u8], lines: &LineIndex, numbers: &[usize]) -> String {
     let mut out = String::from(" ");
     for token in lines_tokens(src, lines, numbers) {
-        out.push_str(&String::from_utf8_lossy(&src[token.start..token.end]));
-        out.push(' ');
+        push_comparable(&mut out, src, token);
     }
     out
+}
+
+/// Appends a token and a space, as code is compared across the two sides of a change: a
+/// context variable counts as any other (`receiveFile(spanCtx, ...)` for
+/// `receiveFile(ctx, ...)` hands the call the same deadline; a new deadline is a changed line
+/// of its own).
+pub fn push_comparable(out: &mut String, src: &[u8], token: Token) {
+    let text = String::from_utf8_lossy(&src[token.start..token.end]);
+    let context = token.kind == TokenKind::Ident
+        && (text == "ctx" || text.ends_with("Ctx") || text == "context");
+    out.push_str(if context { "ctx" } else { &text });
+    out.push(' ');
 }
 
 /// The tokens of several lines, in order.
@@ -83,16 +94,14 @@ pub struct Moves {
     added: HashMap<String, usize>,
 }
 
-/// A line's tokens joined by single spaces: the same code however it is indented.
+/// A line's tokens joined by single spaces, compared as [`push_comparable`] compares them:
+/// the same code however it is indented and whichever context it is handed.
 pub fn normalized(src: &[u8], lines: &LineIndex, line: usize) -> String {
-    let tokens = line_tokens(src, lines, line);
     let mut out = String::new();
-    for token in tokens {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(&String::from_utf8_lossy(&src[token.start..token.end]));
+    for token in line_tokens(src, lines, line) {
+        push_comparable(&mut out, src, token);
     }
+    out.truncate(out.trim_end().len());
     out
 }
 
