@@ -27,12 +27,17 @@ pub fn joined(src: &[u8], lines: &LineIndex, numbers: &[usize]) -> String {
     out
 }
 
-/// Appends a token and a space, as code is compared across the two sides of a change: a
-/// context variable counts as any other (`receiveFile(spanCtx, ...)` for
+/// Appends a token and a space, as code is compared across the two sides of a change: an
+/// address-of or a dereference is left out, and a context variable counts as any other (`receiveFile(spanCtx, ...)` for
 /// `receiveFile(ctx, ...)` hands the call the same deadline; a new deadline is a changed line
 /// of its own).
 pub fn push_comparable(out: &mut String, src: &[u8], token: Token) {
     let text = String::from_utf8_lossy(&src[token.start..token.end]);
+    // Handing a pointer instead of a value (`Process(ctx, &m)` for `Process(ctx, m)`,
+    // `Recover(s)` for `Recover(*s)`) sends the same data.
+    if text == "&" || text == "*" {
+        return;
+    }
     let context = token.kind == TokenKind::Ident
         && (text == "ctx" || text.ends_with("Ctx") || text == "context");
     out.push_str(if context { "ctx" } else { &text });
