@@ -3,7 +3,7 @@
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 
-use crate::cli::{CheckArgs, Cli, Command, FailOn};
+use crate::cli::{CheckArgs, Cli, ColorChoice, Command, FailOn};
 use crate::finding::Severity;
 use crate::git::ChangeRequest;
 use crate::pipeline::{self, CheckOptions};
@@ -155,8 +155,9 @@ fn check(args: CheckArgs) -> miette::Result<u8> {
         no_ignore: args.no_ignore,
         change: change_request(&args),
         scope: args.scope,
-        // rdjson carries fixes as suggestions, so they are computed (not applied) for it.
-        fix: args.fix || args.format == Some(Format::Rdjson),
+        // Fixes are always computed (applied only with --fix): rdjson carries them as
+        // suggestions, and the per-rule table counts what `--fix` would fix.
+        fix: true,
         no_prefilter: false,
         pull_request: pull_request(),
     };
@@ -178,31 +179,45 @@ fn check(args: CheckArgs) -> miette::Result<u8> {
     }
     let stdout_is_terminal = std::io::stdout().is_terminal();
     let under_actions = std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true");
+    let to_terminal = stdout_is_terminal && args.output.is_none();
     let format = args.format.unwrap_or(if under_actions {
         Format::Github
-    } else if stdout_is_terminal && args.output.is_none() {
+    } else if to_terminal {
         Format::Human
     } else {
         Format::Compact
     });
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none(),
+    };
     let report = Report {
         findings: &outcome.findings,
         stats: &outcome.stats,
         rules: rules::RULES,
         sources: &outcome.sources,
         diff_mode: options.change.is_some(),
-        color: stdout_is_terminal
-            && args.output.is_none()
-            && std::env::var_os("NO_COLOR").is_none(),
+        color,
+        // The default format off a terminal (a hook, a pipe) keeps the remedy in view; an
+        // explicit `--format compact` stays one line per finding for editors.
+        compact_help: args.format.is_none() && !args.quiet,
     };
-    write_report(args.output.as_deref(), &report::render(format, &report))?;
+    let rendered = if args.statistics {
+        report::human::render_statistics(&report).into_bytes()
+    } else if args.quiet && matches!(format, Format::Human | Format::Compact) {
+        report::render(Format::Compact, &report)
+    } else {
+        report::render(format, &report)
+    };
+    write_report(args.output.as_deref(), &rendered)?;
     if let Some(path) = &args.sarif {
         write_report(Some(path), &report::render(Format::Sarif, &report))?;
     }
     if format == Format::Github {
         append_step_summary(&report);
     }
-    if format == Format::Compact {
+    if format == Format::Compact || args.quiet {
         note_skipped_files(&outcome.stats);
     }
     if args.stats {

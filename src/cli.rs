@@ -44,6 +44,16 @@ pub enum Command {
     },
 }
 
+/// When to colour the human output.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// When standard output is a terminal and `NO_COLOR` is not set.
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
 /// When `check` exits 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FailOn {
@@ -111,6 +121,16 @@ pub struct CheckArgs {
     /// Print per-phase timings on standard error.
     #[arg(long)]
     pub stats: bool,
+    /// Print only the findings per rule (count, severity, fixable), the files with most
+    /// findings and the summary line.
+    #[arg(long, conflicts_with_all = ["format", "quiet"])]
+    pub statistics: bool,
+    /// Print each finding on one line, without snippets, help or summary.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// Colour the human output [auto: on a terminal, unless NO_COLOR is set].
+    #[arg(long, value_enum, default_value = "auto", value_name = "WHEN")]
+    pub color: ColorChoice,
 }
 
 #[derive(Debug, clap::Args)]

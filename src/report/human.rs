@@ -47,8 +47,29 @@ pub fn render(report: &Report) -> String {
         }
         out.push('\n');
     }
+    out.push_str(&statistics_table(report));
     out.push_str(&summary(report));
     defuse_workflow_commands(&out)
+}
+
+/// `check --statistics`: the per-rule table, the files with most findings and the summary,
+/// without the findings themselves.
+pub fn render_statistics(report: &Report) -> String {
+    defuse_workflow_commands(&(statistics_table(report) + &summary(report)))
+}
+
+/// The per-rule table and the files with most findings, followed by a blank line.
+fn statistics_table(report: &Report) -> String {
+    let color = report.color;
+    let table = super::statistics::text(report, &|severity, text| match severity {
+        Severity::Error => paint(color, RED, text),
+        Severity::Warning => paint(color, YELLOW, text),
+    });
+    if table.is_empty() {
+        table
+    } else {
+        table + "\n"
+    }
 }
 
 /// The GitHub Actions runner takes a line a step prints that starts with `::` as a workflow
@@ -204,7 +225,7 @@ fn one_line(finding: &Finding) -> String {
 
 /// Replaces control characters (other than newline and tab) so that a message quoting
 /// hostile source text cannot send escape sequences to the terminal.
-fn printable(text: &str) -> String {
+pub(crate) fn printable(text: &str) -> String {
     text.chars()
         .map(|c| {
             if c.is_control() && c != '\n' && c != '\t' {

@@ -15,6 +15,7 @@ pub mod junit;
 pub mod markdown;
 pub mod rdjson;
 pub mod sarif;
+pub mod statistics;
 
 pub use github::step_summary_markdown;
 
@@ -49,6 +50,9 @@ pub struct Report<'a> {
     pub diff_mode: bool,
     /// Whether to colour the human output.
     pub color: bool,
+    /// Compact output adds each finding's help on an indented line (the default format when
+    /// standard output is not a terminal, e.g. under pre-commit, where the help is the remedy).
+    pub compact_help: bool,
 }
 
 /// Renders `report` in `format`. Pure: no I/O, no environment reads.
@@ -164,6 +168,7 @@ pub(crate) mod test_support {
             sources,
             diff_mode: false,
             color: false,
+            compact_help: false,
         }
     }
 }
