@@ -1,9 +1,11 @@
 //! The commands, from parsed arguments to an exit code.
 
+use std::collections::HashSet;
 use std::io::{IsTerminal, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use crate::cli::{CheckArgs, Cli, ColorChoice, Command, FailOn};
+use crate::baseline::{self, Baseline};
+use crate::cli::{BaselineArgs, CheckArgs, Cli, ColorChoice, Command, FailOn};
 use crate::finding::Severity;
 use crate::git::ChangeRequest;
 use crate::pipeline::{self, CheckOptions};
@@ -14,6 +16,7 @@ use crate::rules;
 pub fn run(cli: Cli) -> miette::Result<u8> {
     match cli.command {
         Command::Check(args) => check(args),
+        Command::Baseline(args) => write_baseline(args),
         Command::Init { path, force } => crate::init::run(&path, force),
         Command::Inventory(args) => inventory(args),
         Command::Rules => {
@@ -177,6 +180,7 @@ fn check(args: CheckArgs) -> miette::Result<u8> {
             keep
         });
     }
+    apply_baseline(&args, &mut outcome, options.change.is_some())?;
     let stdout_is_terminal = std::io::stdout().is_terminal();
     let under_actions = std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true");
     let to_terminal = stdout_is_terminal && args.output.is_none();
@@ -278,6 +282,191 @@ fn note_skipped_files(stats: &crate::finding::Stats) {
         ));
     }
     eprint!("{text}");
+}
+
+/// The baseline file: `explicit`, else the default name at the repository root.
+fn baseline_file(root: &Path, explicit: Option<&Path>) -> PathBuf {
+    explicit.map_or_else(|| root.join(baseline::FILE), Path::to_path_buf)
+}
+
+/// Whether repo-relative `path` is `folder` or under it (`""`: the root, everything).
+fn under(folder: &str, path: &str) -> bool {
+    folder.is_empty()
+        || path == folder
+        || path
+            .strip_prefix(folder)
+            .is_some_and(|rest| rest.starts_with('/'))
+}
+
+/// The repo-relative folder a command was started at.
+fn start_folder(path: &Path, root: &Path) -> String {
+    path.canonicalize()
+        .map(|start| crate::walk::relative(&start, root))
+        .unwrap_or_default()
+}
+
+/// Hides the findings the baseline accepts and notes how many, and the entries that no longer
+/// match a finding this run could have made (whole-tree runs only: a change sees too little
+/// to call an entry stale).
+fn apply_baseline(
+    args: &CheckArgs,
+    outcome: &mut pipeline::CheckOutcome,
+    diff_mode: bool,
+) -> miette::Result<()> {
+    if args.no_baseline {
+        return Ok(());
+    }
+    let file = baseline_file(&outcome.root, args.baseline.as_deref());
+    if args.baseline.is_none() && !file.exists() {
+        return Ok(());
+    }
+    let name = display_path(&file, &outcome.root);
+    let accepted = Baseline::load(&file, &name)?;
+    let start = start_folder(&args.path, &outcome.root);
+    let skipped: HashSet<&str> = outcome
+        .stats
+        .skipped
+        .iter()
+        .map(|s| s.path.as_str())
+        .collect();
+    let selected = |rule: &str| {
+        (args.rules.is_empty() || args.rules.iter().any(|r| r == rule))
+            && !args.ignore_rules.iter().any(|r| r == rule)
+    };
+    let in_scope = |entry: &baseline::Entry| {
+        !diff_mode
+            && under(&start, &entry.path)
+            && !skipped.contains(entry.path.as_str())
+            && selected(&entry.rule)
+    };
+    let renames = baseline::renames(&outcome.root, &accepted);
+    let applied = baseline::apply(
+        &accepted,
+        &mut outcome.findings,
+        &outcome.sources,
+        &renames,
+        &in_scope,
+    );
+    if applied.hidden > 0 {
+        outcome.stats.notes.push(format!(
+            "{} hidden by the baseline {name} (--no-baseline shows them)",
+            report::plural(applied.hidden, "accepted finding")
+        ));
+    }
+    if !applied.stale.is_empty() {
+        outcome.stats.notes.push(format!(
+            "{} of {name} no longer {} a finding: `sre-policy baseline --prune` removes them",
+            match applied.stale.len() {
+                1 => "1 entry".to_string(),
+                n => format!("{n} entries"),
+            },
+            if applied.stale.len() == 1 {
+                "matches"
+            } else {
+                "match"
+            }
+        ));
+    }
+    Ok(())
+}
+
+/// `file` relative to `root` when it is inside it, for messages.
+fn display_path(file: &Path, root: &Path) -> String {
+    file.strip_prefix(root)
+        .unwrap_or(file)
+        .display()
+        .to_string()
+}
+
+/// `sre-policy baseline`: writes the findings of the tree (or, with `--prune`, the entries
+/// that still match one) to the baseline file.
+fn write_baseline(args: BaselineArgs) -> miette::Result<u8> {
+    let options = CheckOptions {
+        path: args.path.clone(),
+        config: args.config.clone(),
+        include_vendor: args.include_vendor,
+        no_ignore: args.no_ignore,
+        ..CheckOptions::default()
+    };
+    let outcome = pipeline::check(&options)?;
+    if outcome.internal_errors > 0 {
+        return Err(miette::miette!(
+            "{} file(s) could not be checked because of an internal error; no baseline written",
+            outcome.internal_errors
+        ));
+    }
+    let file = baseline_file(&outcome.root, args.baseline.as_deref());
+    let name = display_path(&file, &outcome.root);
+    let existing = if args.baseline.is_some() || file.exists() {
+        match Baseline::load(&file, &name) {
+            Ok(existing) => Some(existing),
+            // A new file at an explicit path is fine unless pruning.
+            Err(_) if !file.exists() && !args.prune => None,
+            Err(e) => return Err(e),
+        }
+    } else {
+        None
+    };
+    let start = start_folder(&args.path, &outcome.root);
+    let skipped: HashSet<&str> = outcome
+        .stats
+        .skipped
+        .iter()
+        .map(|s| s.path.as_str())
+        .collect();
+    let in_scope = |entry: &baseline::Entry| {
+        under(&start, &entry.path) && !skipped.contains(entry.path.as_str())
+    };
+    let before = existing.as_ref().map_or(0, |b| b.findings.len());
+    let mut entries = match (&existing, args.prune) {
+        (Some(existing), true) => {
+            let renames = baseline::renames(&outcome.root, existing);
+            baseline::prune(
+                existing,
+                &outcome.findings,
+                &outcome.sources,
+                &renames,
+                &in_scope,
+            )
+        }
+        (None, true) => {
+            return Err(miette::miette!(
+                help = "write one first with `sre-policy baseline`",
+                "no baseline to prune at {}",
+                file.display()
+            ))
+        }
+        (existing, false) => {
+            let mut entries = baseline::entries(&outcome.findings, &outcome.sources);
+            entries.extend(
+                existing
+                    .iter()
+                    .flat_map(|b| &b.findings)
+                    .filter(|entry| !in_scope(entry))
+                    .cloned(),
+            );
+            entries
+        }
+    };
+    entries.sort();
+    let written = Baseline {
+        version: baseline::VERSION,
+        commit: baseline::head_commit(&outcome.root),
+        findings: entries,
+    };
+    crate::write::write_file(&file, written.to_json().as_bytes())
+        .map_err(|e| e.into_report("the baseline to"))?;
+    let count = written.findings.len();
+    let change = if args.prune {
+        format!(", {} removed", before.saturating_sub(count))
+    } else {
+        String::new()
+    };
+    eprintln!(
+        "wrote {} to {name}{change}: `sre-policy check` now reports only findings not in it",
+        report::plural(count, "finding")
+    );
+    Ok(0)
 }
 
 fn inventory(args: crate::cli::InventoryArgs) -> miette::Result<u8> {
