@@ -149,6 +149,9 @@ fn append_step_summary(report: &Report) {
 }
 
 fn check(args: CheckArgs) -> miette::Result<u8> {
+    if let Some(reason) = &args.add_ignore {
+        crate::fix::valid_reason(reason)?;
+    }
     let options = CheckOptions {
         path: args.path.clone(),
         config: args.config.clone(),
@@ -181,6 +184,24 @@ fn check(args: CheckArgs) -> miette::Result<u8> {
         });
     }
     apply_baseline(&args, &mut outcome, options.change.is_some())?;
+    if let Some(reason) = &args.add_ignore {
+        let done = crate::fix::add_ignores(&outcome.root, &outcome.findings, reason)?;
+        eprintln!(
+            "added {} for {} in {}",
+            report::plural(done.comments, "suppression comment"),
+            report::plural(done.suppressed.len(), "finding"),
+            report::plural(done.files, "file")
+        );
+        for (path, why) in &done.refused {
+            eprintln!("  left {path} alone: {why}");
+        }
+        let mut index = 0;
+        outcome.findings.retain(|_| {
+            let keep = done.suppressed.binary_search(&index).is_err();
+            index += 1;
+            keep
+        });
+    }
     let stdout_is_terminal = std::io::stdout().is_terminal();
     let under_actions = std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true");
     let to_terminal = stdout_is_terminal && args.output.is_none();

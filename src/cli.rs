@@ -140,7 +140,7 @@ pub struct CheckArgs {
     pub no_baseline: bool,
     /// Write `//sre-policy:ignore <rule> -- REASON` above each reported finding (edits the
     /// work tree).
-    #[arg(long, value_name = "REASON", conflicts_with_all = ["head", "staged"])]
+    #[arg(long, value_name = "REASON", conflicts_with_all = ["head", "staged", "fix"])]
     pub add_ignore: Option<String>,
     /// Colour the human output [auto: on a terminal, unless NO_COLOR is set].
     #[arg(long, value_enum, default_value = "auto", value_name = "WHEN")]
