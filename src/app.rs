@@ -169,16 +169,11 @@ fn check(args: CheckArgs) -> miette::Result<u8> {
     };
     let mut outcome = pipeline::check(&options)?;
     if args.fix {
-        let (fixed, files) = crate::fix::apply(&outcome.root, &outcome.findings)?;
-        if !fixed.is_empty() {
-            eprintln!(
-                "fixed {} finding(s) in {files} file(s): added `// @oncall-team` from CODEOWNERS",
-                fixed.len()
-            );
-        }
+        let fixed = crate::fix::apply(&outcome.root, &outcome.findings)?;
+        report_fixes(&fixed, &outcome);
         let mut index = 0;
         outcome.findings.retain(|_| {
-            let keep = fixed.binary_search(&index).is_err();
+            let keep = fixed.indices.binary_search(&index).is_err();
             index += 1;
             keep
         });
@@ -303,6 +298,45 @@ fn note_skipped_files(stats: &crate::finding::Stats) {
         ));
     }
     eprint!("{text}");
+}
+
+/// What `--fix` changed, and for each finding a rule could not fix, why (on stderr).
+fn report_fixes(fixed: &crate::fix::Fixed, outcome: &pipeline::CheckOutcome) {
+    let mut text = format!(
+        "fixed {} in {}\n",
+        report::plural(fixed.indices.len(), "finding"),
+        report::plural(fixed.files, "file")
+    );
+    for (path, line, added, count) in &fixed.edits {
+        let covers = match count {
+            1 => String::new(),
+            n => format!(" (for {n} findings)"),
+        };
+        text.push_str(&format!("  {path}:{line}: added `{added}`{covers}\n"));
+    }
+    let mut unfixed = 0;
+    for (index, finding) in outcome.findings.iter().enumerate() {
+        if fixed.indices.binary_search(&index).is_ok() {
+            continue;
+        }
+        let Some(reason) = finding.help.as_deref().and_then(crate::fix::no_fix_reason) else {
+            continue;
+        };
+        unfixed += 1;
+        text.push_str(&format!(
+            "  not fixed: {}:{}: {}: {reason}\n",
+            finding.path, finding.line, finding.rule
+        ));
+    }
+    if fixed.indices.is_empty()
+        && unfixed == 0
+        && crate::codeowners::CodeOwners::load(&outcome.root).is_empty()
+    {
+        text.push_str(
+            "  no CODEOWNERS file (.github/CODEOWNERS, CODEOWNERS or docs/CODEOWNERS): --fix takes each file's team from it\n",
+        );
+    }
+    eprint!("{}", report::human::defuse_workflow_commands(&text));
 }
 
 /// The baseline file: `explicit`, else the default name at the repository root.

@@ -5,11 +5,33 @@ use std::path::Path;
 
 use crate::finding::{Finding, TextEdit};
 
+/// Opens the note a rule adds to a finding's help when `--fix` cannot fix it; what follows,
+/// up to the closing parenthesis, is the reason `check --fix` prints.
+pub const NO_FIX: &str = "--fix cannot add it: ";
+
+/// The reason in `help` why `--fix` could not fix its finding, if the rule gave one.
+pub fn no_fix_reason(help: &str) -> Option<&str> {
+    let (_, rest) = help.rsplit_once(NO_FIX)?;
+    Some(rest.strip_suffix(')').unwrap_or(rest))
+}
+
+/// What `check --fix` did.
+#[derive(Debug, Default)]
+pub struct Fixed {
+    /// Indices of the findings that were fixed, ascending.
+    pub indices: Vec<usize>,
+    /// Files changed.
+    pub files: usize,
+    /// Each edit made: path, 1-based line it was inserted at (in the file as it was), the text
+    /// without its line breaks, and how many findings it fixed.
+    pub edits: Vec<(String, usize, String, usize)>,
+}
+
 /// Applies the fixes of `findings` under `root`, each file written whole through
 /// [`crate::write::write_file`], so an interrupted run never leaves a half-written source and a
-/// link is never written through. Returns the
-/// indices of the findings that were fixed and the number of files changed.
-pub fn apply(root: &Path, findings: &[Finding]) -> miette::Result<(Vec<usize>, usize)> {
+/// link is never written through. Findings that share an edit (one annotation on a receiver
+/// type for all its handler methods) get it once.
+pub fn apply(root: &Path, findings: &[Finding]) -> miette::Result<Fixed> {
     let mut by_file: BTreeMap<&str, Vec<(usize, &TextEdit)>> = BTreeMap::new();
     for (index, finding) in findings.iter().enumerate() {
         if let Some(edit) = &finding.fix {
@@ -19,28 +41,45 @@ pub fn apply(root: &Path, findings: &[Finding]) -> miette::Result<(Vec<usize>, u
                 .push((index, edit));
         }
     }
-    let mut fixed = Vec::new();
-    for (path, mut edits) in by_file.iter_mut().map(|(p, e)| (*p, std::mem::take(e))) {
+    let mut fixed = Fixed::default();
+    for (path, mut edits) in by_file {
         let full = root.join(path);
         let mut text = std::fs::read(&full)
             .map_err(|e| miette::miette!("cannot read {} to fix it: {e}", full.display()))?;
         // Back to front, so earlier offsets stay valid; one edit per place.
         edits.sort_by_key(|(_, edit)| std::cmp::Reverse(edit.start));
+        let mut made: Vec<(String, usize, String, usize)> = Vec::new();
         let mut last_start = None;
         for (index, edit) in edits {
             if edit.start > edit.end || edit.end > text.len() {
                 continue;
             }
-            if last_start != Some(edit.start) {
+            if last_start == Some(edit.start) {
+                if let Some(last) = made.last_mut() {
+                    last.3 += 1;
+                }
+            } else {
+                let line = text[..edit.start].iter().filter(|&&b| b == b'\n').count() + 1;
                 text.splice(edit.start..edit.end, edit.replacement.bytes());
                 last_start = Some(edit.start);
+                let shown = edit
+                    .replacement
+                    .lines()
+                    .map(str::trim)
+                    .filter(|l| *l != "//")
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                made.push((path.to_string(), line, shown, 1));
             }
-            fixed.push(index);
+            fixed.indices.push(index);
         }
         crate::write::write_file(&full, &text).map_err(|e| e.into_report("the fix to"))?;
+        fixed.files += 1;
+        made.reverse();
+        fixed.edits.extend(made);
     }
-    fixed.sort_unstable();
-    Ok((fixed, by_file.len()))
+    fixed.indices.sort_unstable();
+    Ok(fixed)
 }
 
 /// The findings of one file by line (1-based): each finding's index and rule.
@@ -156,7 +195,7 @@ fn is_comment_line(line: &[u8]) -> bool {
 
 /// Go's directive comments (`//go:generate`, `//nolint:x`, `//line`): gofmt moves them to the
 /// end of a doc comment.
-fn is_directive(line: &[u8]) -> bool {
+pub fn is_directive(line: &[u8]) -> bool {
     let Some(body) = line.strip_prefix(b"//") else {
         return false;
     };
