@@ -178,7 +178,7 @@ fn check(args: CheckArgs) -> miette::Result<u8> {
             keep
         });
     }
-    apply_baseline(&args, &mut outcome, options.change.is_some())?;
+    let baseline = apply_baseline(&args, &mut outcome, options.change.is_some())?;
     if let Some(reason) = &args.add_ignore {
         let done = crate::fix::add_ignores(&outcome.root, &outcome.findings, reason)?;
         eprintln!(
@@ -219,6 +219,7 @@ fn check(args: CheckArgs) -> miette::Result<u8> {
         sources: &outcome.sources,
         diff_mode: options.change.is_some(),
         color,
+        baseline,
         // The default format off a terminal (a hook, a pipe) keeps the remedy in view; an
         // explicit `--format compact` stays one line per finding for editors.
         compact_help: args.format.is_none() && !args.quiet,
@@ -367,13 +368,13 @@ fn apply_baseline(
     args: &CheckArgs,
     outcome: &mut pipeline::CheckOutcome,
     diff_mode: bool,
-) -> miette::Result<()> {
+) -> miette::Result<Option<report::BaselineSummary>> {
     if args.no_baseline {
-        return Ok(());
+        return Ok(None);
     }
     let file = baseline_file(&outcome.root, args.baseline.as_deref());
     if args.baseline.is_none() && !file.exists() {
-        return Ok(());
+        return Ok(None);
     }
     let name = display_path(&file, &outcome.root);
     let accepted = Baseline::load(&file, &name)?;
@@ -422,7 +423,11 @@ fn apply_baseline(
             }
         ));
     }
-    Ok(())
+    Ok(Some(report::BaselineSummary {
+        file: name,
+        hidden: applied.hidden,
+        stale: applied.stale.len(),
+    }))
 }
 
 /// `file` relative to `root` when it is inside it, for messages.

@@ -194,6 +194,13 @@ fn paid_down_entries_are_reported_and_pruned() {
         human.contains("note: 1 entry of .sre-policy-baseline.json no longer matches a finding: `sre-policy baseline --prune` removes them"),
         "{human}"
     );
+    let json: serde_json::Value =
+        serde_json::from_slice(&run(repo.path(), &["check", ".", "--format", "json"]).stdout)
+            .expect("JSON report");
+    assert_eq!(
+        json["baseline"],
+        serde_json::json!({"file": ".sre-policy-baseline.json", "hidden": 4, "stale": 1})
+    );
     // A run that checks a part of the tree, or one rule, judges only what it checked.
     let other_rule = notes(repo.path(), &["--rule", "metric-promauto"]);
     assert!(!other_rule.contains("no longer match"), "{other_rule}");

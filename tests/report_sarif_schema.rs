@@ -47,6 +47,7 @@ fn sarif(findings: &[Finding], stats: &Stats, sources: &HashMap<String, String>)
         sources,
         diff_mode: false,
         color: false,
+        baseline: None,
         compact_help: false,
     };
     let bytes = render(Format::Sarif, &report);
