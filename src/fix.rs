@@ -173,8 +173,12 @@ pub fn add_ignores(root: &Path, findings: &[Finding], reason: &str) -> miette::R
 }
 
 /// The lines of `src`, without their line breaks.
+/// The lines of `src`, without their line breaks (`\n` or `\r\n`).
 fn split_lines(src: &[u8]) -> Vec<&[u8]> {
-    let mut lines: Vec<&[u8]> = src.split(|&b| b == b'\n').collect();
+    let mut lines: Vec<&[u8]> = src
+        .split(|&b| b == b'\n')
+        .map(|line| line.strip_suffix(b"\r").unwrap_or(line))
+        .collect();
     if src.ends_with(b"\n") {
         lines.pop();
     }
@@ -290,10 +294,11 @@ fn with_suppressions(
                 || covered_from_above
                 || (!top_level && in_aligned_block(&rows, row)));
         let line_end = starts[row] + current.len();
-        let line_end = if current.ends_with(b"\r") {
-            line_end - 1
+        // Lines written keep the file's line breaks.
+        let newline = if src.get(line_end) == Some(&b'\r') {
+            "\r\n"
         } else {
-            line_end
+            "\n"
         };
         if trailing {
             let comment = format!(" //{directive} {ids} -- {reason}");
@@ -301,16 +306,17 @@ fn with_suppressions(
             trailing_before = Some((line, id_list));
         } else if top_level {
             let separator = if above.is_some_and(is_comment_line) {
-                "//\n"
+                format!("//{newline}")
             } else {
-                ""
+                String::new()
             };
-            let comment = format!("{separator}// {directive} {ids} -- {reason}\n");
+            let comment = format!("{separator}// {directive} {ids} -- {reason}{newline}");
             let added = 1 + usize::from(!separator.is_empty());
             edits.push((starts[row], starts[row], comment.into_bytes(), added));
         } else {
             let mut comment = indent.to_vec();
-            comment.extend_from_slice(format!("//{directive} {ids} -- {reason}\n").as_bytes());
+            comment
+                .extend_from_slice(format!("//{directive} {ids} -- {reason}{newline}").as_bytes());
             edits.push((starts[row], starts[row], comment, 1));
         }
     }

@@ -155,3 +155,25 @@ fn without_codeowners_fix_says_where_it_looks() {
         "no CODEOWNERS: no note in every help"
     );
 }
+
+#[test]
+fn crlf_files_keep_their_line_breaks() {
+    let crlf = SERVER.replace('\n', "\r\n");
+    let dir = tree(&[
+        ("CODEOWNERS", "* @acme/payments\n"),
+        ("api/server.go", &crlf),
+    ]);
+    let output = run(dir.path(), &["check", "--fix", "."]);
+    assert_eq!(output.status.code(), Some(0));
+    let written = read(&dir, "api/server.go");
+    assert!(
+        written
+            .contains("// Server serves the API.\r\n//\r\n// @oncall-team payments\r\ntype Server"),
+        "{written:?}"
+    );
+    assert!(
+        written.contains("// @oncall-team payments\r\n//\r\n//go:noinline\r\n"),
+        "{written:?}"
+    );
+    assert!(!written.replace("\r\n", "").contains('\n'), "{written:?}");
+}

@@ -201,3 +201,18 @@ fn a_line_inside_a_raw_string_is_left_alone() {
         source
     );
 }
+
+#[test]
+fn crlf_files_keep_their_line_breaks() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join(".git")).unwrap();
+    let crlf = HANDLERS.replace('\n', "\r\n");
+    std::fs::write(dir.path().join("handlers.go"), &crlf).unwrap();
+    let output = run(
+        dir.path(),
+        &["check", ".", "--add-ignore", "legacy, see SRE-1"],
+    );
+    assert_eq!(output.status.code(), Some(0));
+    let written = std::fs::read_to_string(dir.path().join("handlers.go")).unwrap();
+    assert_eq!(written, SUPPRESSED.replace('\n', "\r\n"));
+}

@@ -473,28 +473,38 @@ fn tag_edit(ctx: &FileContext, row: usize, team: &str) -> Option<TextEdit> {
         .last()
         .is_some_and(|last| last.text.trim_end() != "//");
     let start = ctx.lines.line_start(before_row + 1)?;
-    let indent: String = ctx
-        .lines
-        .line_text(row + 1)
+    let line = ctx.lines.line_text(row + 1);
+    let indent: String = line
         .iter()
         .take_while(|b| matches!(b, b' ' | b'\t'))
         .map(|&b| char::from(b))
         .collect();
+    // Lines written keep the file's line breaks.
+    let crlf = ctx
+        .lines
+        .line_start(row + 2)
+        .and_then(|next| next.checked_sub(2))
+        .and_then(|at| ctx.file.src.get(at))
+        == Some(&b'\r');
+    let newline = if crlf { "\r\n" } else { "\n" };
+    let blank = format!("//{newline}");
     let separator = if needs_blank && indent.is_empty() {
-        "//\n"
+        blank.as_str()
     } else {
         ""
     };
     // gofmt separates directives from the text above them with a blank `//` line.
     let before_directives = if directives > 0 && indent.is_empty() {
-        "//\n"
+        blank.as_str()
     } else {
         ""
     };
     Some(TextEdit {
         start,
         end: start,
-        replacement: format!("{separator}{indent}// @oncall-team {team}\n{before_directives}"),
+        replacement: format!(
+            "{separator}{indent}// @oncall-team {team}{newline}{before_directives}"
+        ),
     })
 }
 
