@@ -1,5 +1,5 @@
-//! Human output: miette snippets per finding, then a summary that never hides an
-//! unchecked file.
+//! Human output: miette snippets per finding, the findings per rule and the files with most
+//! findings, then a summary that never hides an unchecked file.
 
 use std::fmt::{self, Write};
 
@@ -15,7 +15,7 @@ use crate::finding::{Finding, Severity};
 const WRAP_WIDTH: usize = 100;
 
 /// Every finding as a snippet (or one line when its source is unavailable), then the
-/// summary line, notes and skipped files.
+/// per-rule table, the files with most findings, the summary line, notes and skipped files.
 pub fn render(report: &Report) -> String {
     let handler = handler(report.color);
     let mut out = String::new();
