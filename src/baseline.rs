@@ -109,7 +109,15 @@ fn read_text(path: &Path, shown: &str) -> miette::Result<String> {
             "cannot read baseline {shown}: {e}"
         )
     };
-    let metadata = std::fs::metadata(path).map_err(cannot)?;
+    let metadata = std::fs::symlink_metadata(path).map_err(cannot)?;
+    // Like the config, a baseline may come with the change being checked: a link (to a file
+    // whose text an error message would quote) is never followed.
+    if metadata.file_type().is_symlink() {
+        return Err(miette::miette!(
+            help = "replace the link with the file itself, or point --baseline at the real file",
+            "baseline {shown} is a symbolic link"
+        ));
+    }
     if !metadata.is_file() {
         return Err(miette::miette!(
             help = "point --baseline at the JSON file `sre-policy baseline` wrote",

@@ -324,6 +324,15 @@ fn explicit_missing_and_broken_baselines() {
     assert!(text(&future.stderr).contains("has version 9"));
 
     std::fs::remove_file(repo.path().join(".sre-policy-baseline.json")).unwrap();
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink("debt.json", repo.path().join(".sre-policy-baseline.json"))
+            .unwrap();
+        let linked = run(repo.path(), &["check", "."]);
+        assert_eq!(linked.status.code(), Some(2));
+        assert!(text(&linked.stderr).contains("is a symbolic link"));
+        std::fs::remove_file(repo.path().join(".sre-policy-baseline.json")).unwrap();
+    }
     let prune = run(repo.path(), &["baseline", "--prune"]);
     assert_eq!(prune.status.code(), Some(2));
     assert!(text(&prune.stderr).contains("no baseline to prune"));
