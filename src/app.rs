@@ -171,12 +171,7 @@ fn check(args: CheckArgs) -> miette::Result<u8> {
     if args.fix {
         let fixed = crate::fix::apply(&outcome.root, &outcome.findings)?;
         report_fixes(&fixed, &outcome);
-        let mut index = 0;
-        outcome.findings.retain(|_| {
-            let keep = fixed.indices.binary_search(&index).is_err();
-            index += 1;
-            keep
-        });
+        drop_findings(&mut outcome.findings, &fixed.indices);
     }
     let baseline = apply_baseline(&args, &mut outcome, options.change.is_some())?;
     if let Some(reason) = &args.add_ignore {
@@ -190,12 +185,7 @@ fn check(args: CheckArgs) -> miette::Result<u8> {
         for (path, why) in &done.refused {
             eprintln!("  left {path} alone: {why}");
         }
-        let mut index = 0;
-        outcome.findings.retain(|_| {
-            let keep = done.suppressed.binary_search(&index).is_err();
-            index += 1;
-            keep
-        });
+        drop_findings(&mut outcome.findings, &done.suppressed);
     }
     let stdout_is_terminal = std::io::stdout().is_terminal();
     let under_actions = std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true");
@@ -299,6 +289,16 @@ fn note_skipped_files(stats: &crate::finding::Stats) {
         ));
     }
     eprint!("{text}");
+}
+
+/// Removes the findings at `indices` (ascending): fixed or suppressed in the work tree.
+fn drop_findings(findings: &mut Vec<crate::finding::Finding>, indices: &[usize]) {
+    let mut index = 0;
+    findings.retain(|_| {
+        let keep = indices.binary_search(&index).is_err();
+        index += 1;
+        keep
+    });
 }
 
 /// What `--fix` changed, and for each finding a rule could not fix, why (on stderr).
