@@ -41,21 +41,31 @@ fn human_output_closes_with_the_per_rule_table_and_the_busiest_files() {
     let table = out
         .find(TABLE)
         .unwrap_or_else(|| panic!("no table in {out}"));
-    let tail = &out[table..];
+    let (before, tail) = out.split_at(table);
     assert!(
-        tail.contains(
-            "\nFiles with most findings:\n  2  fixtures/demo/internal/api/checkout.go\n  2  fixtures/demo/internal/api/orders.go\n"
+        before.contains("\n7 errors in 8 files checked in "),
+        "{before}"
+    );
+    assert!(
+        before.ends_with(")\n\n"),
+        "a blank line after the notes: {before}"
+    );
+    assert!(
+        tail.ends_with(
+            "\nFiles with most findings:\n\
+             \x20 2  fixtures/demo/internal/api/checkout.go\n\
+             \x20 2  fixtures/demo/internal/api/orders.go\n\
+             \x20 1  fixtures/demo/cmd/shop/main.go\n\
+             \x20 1  fixtures/demo/internal/api/metrics.go\n\
+             \x20 1  fixtures/demo/internal/api/users.go\n"
         ),
         "{tail}"
     );
-    assert!(tail.contains("\n7 errors in 8 files checked in "), "{tail}");
-    // Nothing but the summary and its notes after the table: no snippet follows it.
-    assert!(!tail.contains("help:"), "{tail}");
     assert!(!out.contains('\u{1b}'), "no colour off a terminal: {out}");
 }
 
 #[test]
-fn statistics_prints_only_the_table_and_summary() {
+fn statistics_prints_only_the_summary_and_the_table() {
     let output = run(&["check", "fixtures/demo", "--statistics"], &[]);
     assert_eq!(
         output.status.code(),
@@ -63,9 +73,9 @@ fn statistics_prints_only_the_table_and_summary() {
         "same exit code as a full run"
     );
     let out = stdout(&output);
-    assert!(out.starts_with(TABLE), "{out}");
+    assert!(out.starts_with("7 errors in 8 files checked in "), "{out}");
+    assert!(out.contains(&format!("\n\n{TABLE}\n")), "{out}");
     assert!(!out.contains("help:") && !out.contains("-->"), "{out}");
-    assert!(out.contains("\n7 errors in 8 files checked in "), "{out}");
     let conflict = run(
         &["check", "fixtures/demo", "--statistics", "--format", "json"],
         &[],
