@@ -1,9 +1,11 @@
 //! The commands, from parsed arguments to an exit code.
 
+use std::collections::HashSet;
 use std::io::{IsTerminal, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use crate::cli::{CheckArgs, Cli, Command, FailOn};
+use crate::baseline::{self, Baseline};
+use crate::cli::{BaselineArgs, CheckArgs, Cli, ColorChoice, Command, FailOn};
 use crate::finding::Severity;
 use crate::git::ChangeRequest;
 use crate::pipeline::{self, CheckOptions};
@@ -14,6 +16,7 @@ use crate::rules;
 pub fn run(cli: Cli) -> miette::Result<u8> {
     match cli.command {
         Command::Check(args) => check(args),
+        Command::Baseline(args) => write_baseline(args),
         Command::Init { path, force } => crate::init::run(&path, force),
         Command::Inventory(args) => inventory(args),
         Command::Rules => {
@@ -146,6 +149,9 @@ fn append_step_summary(report: &Report) {
 }
 
 fn check(args: CheckArgs) -> miette::Result<u8> {
+    if let Some(reason) = &args.add_ignore {
+        crate::fix::valid_reason(reason)?;
+    }
     let options = CheckOptions {
         path: args.path.clone(),
         config: args.config.clone(),
@@ -155,54 +161,74 @@ fn check(args: CheckArgs) -> miette::Result<u8> {
         no_ignore: args.no_ignore,
         change: change_request(&args),
         scope: args.scope,
-        // rdjson carries fixes as suggestions, so they are computed (not applied) for it.
-        fix: args.fix || args.format == Some(Format::Rdjson),
+        // Fixes are always computed (applied only with --fix): rdjson carries them as
+        // suggestions, and the per-rule table counts what `--fix` would fix.
+        fix: true,
         no_prefilter: false,
         pull_request: pull_request(),
     };
     let mut outcome = pipeline::check(&options)?;
     if args.fix {
-        let (fixed, files) = crate::fix::apply(&outcome.root, &outcome.findings)?;
-        if !fixed.is_empty() {
-            eprintln!(
-                "fixed {} finding(s) in {files} file(s): added `// @oncall-team` from CODEOWNERS",
-                fixed.len()
-            );
+        let fixed = crate::fix::apply(&outcome.root, &outcome.findings)?;
+        report_fixes(&fixed, &outcome);
+        drop_findings(&mut outcome.findings, &fixed.indices);
+    }
+    let baseline = apply_baseline(&args, &mut outcome, options.change.is_some())?;
+    if let Some(reason) = &args.add_ignore {
+        let done = crate::fix::add_ignores(&outcome.root, &outcome.findings, reason)?;
+        eprintln!(
+            "added {} for {} in {}",
+            report::plural(done.comments, "suppression comment"),
+            report::plural(done.suppressed.len(), "finding"),
+            report::plural(done.files, "file")
+        );
+        for (path, why) in &done.refused {
+            eprintln!("  left {path} alone: {why}");
         }
-        let mut index = 0;
-        outcome.findings.retain(|_| {
-            let keep = fixed.binary_search(&index).is_err();
-            index += 1;
-            keep
-        });
+        drop_findings(&mut outcome.findings, &done.suppressed);
     }
     let stdout_is_terminal = std::io::stdout().is_terminal();
     let under_actions = std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true");
+    let to_terminal = stdout_is_terminal && args.output.is_none();
     let format = args.format.unwrap_or(if under_actions {
         Format::Github
-    } else if stdout_is_terminal && args.output.is_none() {
+    } else if to_terminal {
         Format::Human
     } else {
         Format::Compact
     });
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none(),
+    };
     let report = Report {
         findings: &outcome.findings,
         stats: &outcome.stats,
         rules: rules::RULES,
         sources: &outcome.sources,
         diff_mode: options.change.is_some(),
-        color: stdout_is_terminal
-            && args.output.is_none()
-            && std::env::var_os("NO_COLOR").is_none(),
+        color,
+        baseline,
+        // The default format off a terminal (a hook, a pipe) keeps the remedy in view; an
+        // explicit `--format compact` stays one line per finding for editors.
+        compact_help: args.format.is_none() && !args.quiet,
     };
-    write_report(args.output.as_deref(), &report::render(format, &report))?;
+    let rendered = if args.statistics {
+        report::human::render_statistics(&report).into_bytes()
+    } else if args.quiet && matches!(format, Format::Human | Format::Compact) {
+        report::render(Format::Compact, &report)
+    } else {
+        report::render(format, &report)
+    };
+    write_report(args.output.as_deref(), &rendered)?;
     if let Some(path) = &args.sarif {
         write_report(Some(path), &report::render(Format::Sarif, &report))?;
     }
     if format == Format::Github {
         append_step_summary(&report);
     }
-    if format == Format::Compact {
+    if format == Format::Compact || args.quiet {
         note_skipped_files(&outcome.stats);
     }
     if args.stats {
@@ -263,6 +289,244 @@ fn note_skipped_files(stats: &crate::finding::Stats) {
         ));
     }
     eprint!("{text}");
+}
+
+/// Removes the findings at `indices` (ascending): fixed or suppressed in the work tree.
+fn drop_findings(findings: &mut Vec<crate::finding::Finding>, indices: &[usize]) {
+    let mut index = 0;
+    findings.retain(|_| {
+        let keep = indices.binary_search(&index).is_err();
+        index += 1;
+        keep
+    });
+}
+
+/// What `--fix` changed, and for each finding a rule could not fix, why (on stderr).
+fn report_fixes(fixed: &crate::fix::Fixed, outcome: &pipeline::CheckOutcome) {
+    let mut text = format!(
+        "fixed {} in {}\n",
+        report::plural(fixed.indices.len(), "finding"),
+        report::plural(fixed.files, "file")
+    );
+    for (path, line, added, count) in &fixed.edits {
+        let covers = match count {
+            1 => String::new(),
+            n => format!(" (for {n} findings)"),
+        };
+        text.push_str(&format!("  {path}:{line}: added `{added}`{covers}\n"));
+    }
+    let mut unfixed = 0;
+    for (index, finding) in outcome.findings.iter().enumerate() {
+        if fixed.indices.binary_search(&index).is_ok() {
+            continue;
+        }
+        let Some(reason) = finding.help.as_deref().and_then(crate::fix::no_fix_reason) else {
+            continue;
+        };
+        unfixed += 1;
+        text.push_str(&format!(
+            "  not fixed: {}:{}: {}: {reason}\n",
+            finding.path, finding.line, finding.rule
+        ));
+    }
+    if fixed.indices.is_empty()
+        && unfixed == 0
+        && crate::codeowners::CodeOwners::load(&outcome.root).is_empty()
+    {
+        text.push_str(
+            "  no CODEOWNERS file (.github/CODEOWNERS, CODEOWNERS or docs/CODEOWNERS): --fix takes each file's team from it\n",
+        );
+    }
+    eprint!("{}", report::human::defuse_workflow_commands(&text));
+}
+
+/// The baseline file: `explicit`, else the default name at the repository root.
+fn baseline_file(root: &Path, explicit: Option<&Path>) -> PathBuf {
+    explicit.map_or_else(|| root.join(baseline::FILE), Path::to_path_buf)
+}
+
+/// Whether repo-relative `path` is `folder` or under it (`""`: the root, everything).
+fn under(folder: &str, path: &str) -> bool {
+    folder.is_empty()
+        || path == folder
+        || path
+            .strip_prefix(folder)
+            .is_some_and(|rest| rest.starts_with('/'))
+}
+
+/// The repo-relative folder a command was started at.
+fn start_folder(path: &Path, root: &Path) -> String {
+    path.canonicalize()
+        .map(|start| crate::walk::relative(&start, root))
+        .unwrap_or_default()
+}
+
+/// Hides the findings the baseline accepts and notes how many, and the entries that no longer
+/// match a finding this run could have made (whole-tree runs only: a change sees too little
+/// to call an entry stale).
+fn apply_baseline(
+    args: &CheckArgs,
+    outcome: &mut pipeline::CheckOutcome,
+    diff_mode: bool,
+) -> miette::Result<Option<report::BaselineSummary>> {
+    if args.no_baseline {
+        return Ok(None);
+    }
+    let file = baseline_file(&outcome.root, args.baseline.as_deref());
+    if args.baseline.is_none() && !file.exists() {
+        return Ok(None);
+    }
+    let name = display_path(&file, &outcome.root);
+    let accepted = Baseline::load(&file, &name)?;
+    let start = start_folder(&args.path, &outcome.root);
+    let skipped: HashSet<&str> = outcome
+        .stats
+        .skipped
+        .iter()
+        .map(|s| s.path.as_str())
+        .collect();
+    let selected = |rule: &str| {
+        (args.rules.is_empty() || args.rules.iter().any(|r| r == rule))
+            && !args.ignore_rules.iter().any(|r| r == rule)
+    };
+    let in_scope = |entry: &baseline::Entry| {
+        !diff_mode
+            && under(&start, &entry.path)
+            && !skipped.contains(entry.path.as_str())
+            && selected(&entry.rule)
+    };
+    let renames = baseline::renames(&outcome.root, &accepted);
+    let applied = baseline::apply(
+        &accepted,
+        &mut outcome.findings,
+        &outcome.sources,
+        &renames,
+        &in_scope,
+    );
+    if applied.hidden > 0 {
+        outcome.stats.notes.push(format!(
+            "{} hidden by the baseline {name} (--no-baseline shows them)",
+            report::plural(applied.hidden, "accepted finding")
+        ));
+    }
+    if !applied.stale.is_empty() {
+        outcome.stats.notes.push(format!(
+            "{} of {name} no longer {} a finding: `sre-policy baseline --prune` removes them",
+            match applied.stale.len() {
+                1 => "1 entry".to_string(),
+                n => format!("{n} entries"),
+            },
+            if applied.stale.len() == 1 {
+                "matches"
+            } else {
+                "match"
+            }
+        ));
+    }
+    Ok(Some(report::BaselineSummary {
+        file: name,
+        hidden: applied.hidden,
+        stale: applied.stale.len(),
+    }))
+}
+
+/// `file` relative to `root` when it is inside it, for messages.
+fn display_path(file: &Path, root: &Path) -> String {
+    file.strip_prefix(root)
+        .unwrap_or(file)
+        .display()
+        .to_string()
+}
+
+/// `sre-policy baseline`: writes the findings of the tree (or, with `--prune`, the entries
+/// that still match one) to the baseline file.
+fn write_baseline(args: BaselineArgs) -> miette::Result<u8> {
+    let options = CheckOptions {
+        path: args.path.clone(),
+        config: args.config.clone(),
+        include_vendor: args.include_vendor,
+        no_ignore: args.no_ignore,
+        ..CheckOptions::default()
+    };
+    let outcome = pipeline::check(&options)?;
+    if outcome.internal_errors > 0 {
+        return Err(miette::miette!(
+            "{} file(s) could not be checked because of an internal error; no baseline written",
+            outcome.internal_errors
+        ));
+    }
+    let file = baseline_file(&outcome.root, args.baseline.as_deref());
+    let name = display_path(&file, &outcome.root);
+    let existing = if args.baseline.is_some() || file.exists() {
+        match Baseline::load(&file, &name) {
+            Ok(existing) => Some(existing),
+            // A new file at an explicit path is fine unless pruning.
+            Err(_) if !file.exists() && !args.prune => None,
+            Err(e) => return Err(e),
+        }
+    } else {
+        None
+    };
+    let start = start_folder(&args.path, &outcome.root);
+    let skipped: HashSet<&str> = outcome
+        .stats
+        .skipped
+        .iter()
+        .map(|s| s.path.as_str())
+        .collect();
+    let in_scope = |entry: &baseline::Entry| {
+        under(&start, &entry.path) && !skipped.contains(entry.path.as_str())
+    };
+    let before = existing.as_ref().map_or(0, |b| b.findings.len());
+    let mut entries = match (&existing, args.prune) {
+        (Some(existing), true) => {
+            let renames = baseline::renames(&outcome.root, existing);
+            baseline::prune(
+                existing,
+                &outcome.findings,
+                &outcome.sources,
+                &renames,
+                &in_scope,
+            )
+        }
+        (None, true) => {
+            return Err(miette::miette!(
+                help = "write one first with `sre-policy baseline`",
+                "no baseline to prune at {}",
+                file.display()
+            ))
+        }
+        (existing, false) => {
+            let mut entries = baseline::entries(&outcome.findings, &outcome.sources);
+            entries.extend(
+                existing
+                    .iter()
+                    .flat_map(|b| &b.findings)
+                    .filter(|entry| !in_scope(entry))
+                    .cloned(),
+            );
+            entries
+        }
+    };
+    entries.sort();
+    let written = Baseline {
+        version: baseline::VERSION,
+        commit: baseline::head_commit(&outcome.root),
+        findings: entries,
+    };
+    crate::write::write_file(&file, written.to_json().as_bytes())
+        .map_err(|e| e.into_report("the baseline to"))?;
+    let count = written.findings.len();
+    let change = if args.prune {
+        format!(", {} removed", before.saturating_sub(count))
+    } else {
+        String::new()
+    };
+    eprintln!(
+        "wrote {} to {name}{change}: `sre-policy check` now reports only findings not in it",
+        report::plural(count, "finding")
+    );
+    Ok(0)
 }
 
 fn inventory(args: crate::cli::InventoryArgs) -> miette::Result<u8> {

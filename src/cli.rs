@@ -33,6 +33,9 @@ pub enum Command {
     },
     /// The on-call map (handler → route → team) and the metrics catalogue, as Markdown or JSON.
     Inventory(InventoryArgs),
+    /// Write the current findings to .sre-policy-baseline.json: `check` then reports only
+    /// new ones.
+    Baseline(BaselineArgs),
     /// Write a commented .sre-policy.toml; print the Makefile, workflow and pre-commit snippets.
     Init {
         /// A folder of the repository (the config goes to its root).
@@ -42,6 +45,16 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+}
+
+/// When to colour the human output.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// When standard output is a terminal and `NO_COLOR` is not set.
+    #[default]
+    Auto,
+    Always,
+    Never,
 }
 
 /// When `check` exits 1.
@@ -111,6 +124,50 @@ pub struct CheckArgs {
     /// Print per-phase timings on standard error.
     #[arg(long)]
     pub stats: bool,
+    /// Print only the findings per rule (count, severity, fixable), the files with most
+    /// findings and the summary line.
+    #[arg(long, conflicts_with_all = ["format", "quiet"])]
+    pub statistics: bool,
+    /// Print each finding on one line, without snippets, help or summary.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// Hide the findings this baseline accepts [default: .sre-policy-baseline.json at the
+    /// repository root, when present].
+    #[arg(long, value_name = "FILE", conflicts_with = "no_baseline")]
+    pub baseline: Option<PathBuf>,
+    /// Report every finding, even those the baseline accepts.
+    #[arg(long)]
+    pub no_baseline: bool,
+    /// Write `//sre-policy:ignore <rule> -- REASON` above each reported finding (edits the
+    /// work tree).
+    #[arg(long, value_name = "REASON", conflicts_with_all = ["head", "staged", "fix"])]
+    pub add_ignore: Option<String>,
+    /// Colour the human output [auto: on a terminal, unless NO_COLOR is set].
+    #[arg(long, value_enum, default_value = "auto", value_name = "WHEN")]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BaselineArgs {
+    /// The folder whose findings are written (its repository root is found from it); entries
+    /// of other folders are kept.
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    /// The baseline file [default: .sre-policy-baseline.json at the repository root].
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Only remove the entries that no longer match a finding; add none.
+    #[arg(long)]
+    pub prune: bool,
+    /// Configuration file [default: .sre-policy.toml at the repository root].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Also check vendor/ (skipped by default).
+    #[arg(long)]
+    pub include_vendor: bool,
+    /// Also check files that .gitignore, .ignore and git's exclude files leave out.
+    #[arg(long)]
+    pub no_ignore: bool,
 }
 
 #[derive(Debug, clap::Args)]

@@ -59,21 +59,61 @@ impl CodeOwners {
             .unwrap_or(&[])
     }
 
-    /// The one team `path` belongs to: its owners (`@org/team` or `@team`) name exactly one
-    /// team, one of `teams` when that list is set. `None` when none or several do.
+    /// Whether the repository has no CODEOWNERS (or none with a usable line).
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
+    /// The one team `path` belongs to, or `None` (see [`CodeOwners::team_or_reason`]).
     pub fn team_for(&self, path: &str, teams: &[String]) -> Option<String> {
-        let mut found: Vec<String> = self
-            .owners(path)
-            .iter()
-            .filter_map(|owner| owner.strip_prefix('@'))
-            .map(|owner| owner.rsplit('/').next().unwrap_or(owner).to_string())
-            .filter(|slug| teams.is_empty() || teams.contains(slug))
-            .collect();
+        self.team_or_reason(path, teams).ok()
+    }
+
+    /// The one team `path` belongs to, or why there is none. A team is a GitHub team owner,
+    /// `@org/team` (its slug is the team's name), one of `teams` when that list is set. A user
+    /// owner (`@alice`) or an e-mail address is a person, not a team: it counts only when
+    /// `teams` names it.
+    pub fn team_or_reason(&self, path: &str, teams: &[String]) -> Result<String, String> {
+        let owners = self.owners(path);
+        if owners.is_empty() {
+            return Err("no CODEOWNERS line owns the file".to_string());
+        }
+        let configured = |name: &str| teams.iter().any(|t| t == name);
+        let mut found: Vec<String> = Vec::new();
+        let mut people = Vec::new();
+        let mut unlisted = Vec::new();
+        for owner in owners {
+            match owner.strip_prefix('@').and_then(|o| o.split_once('/')) {
+                Some((_, slug)) if teams.is_empty() || configured(slug) => {
+                    found.push(slug.to_string())
+                }
+                Some((_, slug)) => unlisted.push(slug.to_string()),
+                None => {
+                    let name = owner.strip_prefix('@').unwrap_or(owner);
+                    if configured(name) {
+                        found.push(name.to_string());
+                    } else {
+                        people.push(owner.as_str());
+                    }
+                }
+            }
+        }
         found.sort();
         found.dedup();
         match found.as_slice() {
-            [team] => Some(team.clone()),
-            _ => None,
+            [team] => Ok(team.clone()),
+            [] if !unlisted.is_empty() => Err(format!(
+                "CODEOWNERS names {}, not in `teams`",
+                unlisted.join(", ")
+            )),
+            [] => Err(format!(
+                "CODEOWNERS names {}: a person, not a team (add the name to `teams` to use it)",
+                people.join(", ")
+            )),
+            several => Err(format!(
+                "CODEOWNERS names several teams ({}): pick one by hand",
+                several.join(", ")
+            )),
         }
     }
 }
@@ -152,6 +192,43 @@ mod tests {
             "two teams"
         );
         assert_eq!(owners.owners("a/README.md"), ["@docs-writer"]);
+    }
+
+    #[test]
+    fn people_are_never_teams_unless_configured() {
+        let owners = CodeOwners::parse(
+            "/api/ @alice
+/ops/ alice@example.com @acme/sre
+/web/ @bob @carol
+/x/ @acme/a @acme/b
+",
+        );
+        let reason = owners.team_or_reason("api/h.go", &[]).unwrap_err();
+        assert!(reason.contains("@alice: a person, not a team"), "{reason}");
+        assert_eq!(
+            owners
+                .team_for("api/h.go", &["alice".to_string()])
+                .as_deref(),
+            Some("alice"),
+            "a configured name counts"
+        );
+        assert_eq!(owners.team_for("ops/h.go", &[]).as_deref(), Some("sre"));
+        assert!(owners
+            .team_or_reason("x/h.go", &[])
+            .unwrap_err()
+            .contains("several teams (a, b)"));
+        assert!(owners
+            .team_or_reason("x/h.go", &["c".to_string()])
+            .unwrap_err()
+            .contains("a, b, not in `teams`"));
+        assert!(owners
+            .team_or_reason("y/h.go", &[])
+            .unwrap_err()
+            .contains("no CODEOWNERS line"));
+        assert!(owners
+            .team_or_reason("web/h.go", &[])
+            .unwrap_err()
+            .contains("@bob, @carol"));
     }
 
     /// The owners of `path` under a CODEOWNERS of `text`.

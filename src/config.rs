@@ -109,6 +109,19 @@ pub struct TroubleshootingConfig {
     pub waiver_label: Option<String>,
 }
 
+/// `[[overrides]]`: settings for the files matching `paths` (ruff's per-file-ignores). Later
+/// entries win over earlier ones, and both over the top-level settings.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OverrideConfig {
+    #[serde(default)]
+    pub paths: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub rules: BTreeMap<Spanned<String>, Level>,
+    #[serde(default)]
+    pub teams: Option<Vec<Spanned<String>>>,
+}
+
 /// The configuration as written (every key optional).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -127,6 +140,16 @@ pub struct Config {
     pub metrics: MetricsConfig,
     #[serde(default)]
     pub troubleshooting: TroubleshootingConfig,
+    #[serde(default)]
+    pub overrides: Vec<Spanned<OverrideConfig>>,
+}
+
+/// An `[[overrides]]` entry, compiled.
+#[derive(Debug, Clone)]
+struct PathOverride {
+    paths: GlobSet,
+    levels: BTreeMap<String, Level>,
+    teams: Option<Vec<String>>,
 }
 
 /// The configuration ready for use: globs compiled, levels resolved.
@@ -151,6 +174,10 @@ pub struct Settings {
     pub codeowners: Option<crate::codeowners::CodeOwners>,
     /// Every rule's default severity.
     defaults: Vec<(&'static str, Severity)>,
+    /// `[[overrides]]`, in file order.
+    overrides: Vec<PathOverride>,
+    /// Rules turned off by `--rule` / `--ignore-rule`: off everywhere, whatever the config.
+    disabled: std::collections::BTreeSet<String>,
 }
 
 /// The largest config file read; a config is a few kilobytes, and the cap keeps a hostile
@@ -243,9 +270,9 @@ fn read_config_text(path: &Path) -> miette::Result<String> {
 }
 
 impl Settings {
-    /// The severity `rule` reports at, or `None` when it is off.
-    pub fn severity(&self, rule: &str) -> Option<Severity> {
-        let level = self.levels.get(rule).copied().or_else(|| {
+    /// The level of `rule` outside every override: the config's `[rules]`, else the default.
+    fn base_level(&self, rule: &str) -> Option<Level> {
+        self.levels.get(rule).copied().or_else(|| {
             self.defaults
                 .iter()
                 .find(|(id, _)| *id == rule)
@@ -253,7 +280,43 @@ impl Settings {
                     Severity::Error => Level::Error,
                     Severity::Warning => Level::Warning,
                 })
-        })?;
+        })
+    }
+
+    /// Whether `rule` runs, and the severity its findings are made with: `None` when it is
+    /// off everywhere. A rule off at the top level but on under an `[[overrides]]` path runs
+    /// (at the override's most severe level); the filter stage then gives each finding the
+    /// severity of its path ([`Settings::apply_overrides`]).
+    pub fn severity(&self, rule: &str) -> Option<Severity> {
+        if self.disabled.contains(rule) {
+            return None;
+        }
+        let on = |level: Level| match level {
+            Level::Error => Some(Severity::Error),
+            Level::Warning => Some(Severity::Warning),
+            Level::Off => None,
+        };
+        self.base_level(rule).and_then(on).or_else(|| {
+            self.overrides
+                .iter()
+                .filter_map(|o| o.levels.get(rule).copied().and_then(on))
+                .max()
+        })
+    }
+
+    /// The severity of `rule`'s findings in repo-relative `path`, or `None` when it is off
+    /// there: the last `[[overrides]]` entry matching the path that sets the rule wins.
+    pub fn severity_at(&self, rule: &str, path: &str) -> Option<Severity> {
+        if self.disabled.contains(rule) {
+            return None;
+        }
+        let level = self
+            .overrides
+            .iter()
+            .rev()
+            .filter(|o| o.paths.is_match(path))
+            .find_map(|o| o.levels.get(rule).copied())
+            .or_else(|| self.base_level(rule))?;
         match level {
             Level::Error => Some(Severity::Error),
             Level::Warning => Some(Severity::Warning),
@@ -261,9 +324,37 @@ impl Settings {
         }
     }
 
+    /// The allowed `@oncall-team` values for repo-relative `path`: those of the last
+    /// `[[overrides]]` entry matching the path that sets `teams`, else `teams`.
+    pub fn teams_at(&self, path: &str) -> &[String] {
+        self.overrides
+            .iter()
+            .rev()
+            .filter(|o| o.paths.is_match(path))
+            .find_map(|o| o.teams.as_deref())
+            .unwrap_or(&self.teams)
+    }
+
+    /// Gives each finding the severity `[[overrides]]` set for its path, and drops those of
+    /// rules off there. The filter stage calls it once, after suppressions.
+    pub fn apply_overrides(&self, findings: &mut Vec<crate::finding::Finding>) {
+        if self.overrides.is_empty() {
+            return;
+        }
+        findings.retain_mut(
+            |finding| match self.severity_at(finding.rule, &finding.path) {
+                Some(severity) => {
+                    finding.severity = severity;
+                    true
+                }
+                None => false,
+            },
+        );
+    }
+
     /// Turns `rule` off (for `--rule` / `--ignore-rule`).
     pub fn disable(&mut self, rule: &str) {
-        self.levels.insert(rule.to_string(), Level::Off);
+        self.disabled.insert(rule.to_string());
     }
 
     /// Reads `explicit`, or the nearest `.sre-policy.toml` from `start` up to `root`, or the
@@ -316,32 +407,42 @@ impl Settings {
         let located = |span: std::ops::Range<usize>, message: String, help: String| {
             located_error(text, &path, span, message, help)
         };
-        let mut levels = BTreeMap::new();
-        for (rule, level) in config.rules {
-            if !rules.iter().any(|(id, _)| id == rule.get_ref()) {
-                let known: Vec<&str> = rules.iter().map(|(id, _)| *id).collect();
-                return Err(located(
-                    rule.span(),
-                    format!("unknown rule `{}` in [rules]", rule.get_ref()),
-                    suggestion(rule.get_ref(), &known)
-                        .map(|s| format!("did you mean `{s}`?"))
-                        .unwrap_or_else(|| format!("known rules: {}", known.join(", "))),
-                ));
+        let rule_levels = |table: BTreeMap<Spanned<String>, Level>,
+                           section: &str|
+         -> miette::Result<BTreeMap<String, Level>> {
+            let mut levels = BTreeMap::new();
+            for (rule, level) in table {
+                if !rules.iter().any(|(id, _)| id == rule.get_ref()) {
+                    let known: Vec<&str> = rules.iter().map(|(id, _)| *id).collect();
+                    return Err(located(
+                        rule.span(),
+                        format!("unknown rule `{}` in {section}", rule.get_ref()),
+                        suggestion(rule.get_ref(), &known)
+                            .map(|s| format!("did you mean `{s}`?"))
+                            .unwrap_or_else(|| format!("known rules: {}", known.join(", "))),
+                    ));
+                }
+                levels.insert(rule.into_inner(), level);
             }
-            levels.insert(rule.into_inner(), level);
-        }
-        let mut teams = Vec::new();
-        for team in config.teams {
-            let name = team.get_ref().trim();
-            if name.is_empty() || name.contains(char::is_whitespace) {
-                return Err(located(
-                    team.span(),
-                    format!("invalid team name {:?} in `teams`", team.get_ref()),
-                    "a team is one word, as written after `// @oncall-team`".to_string(),
-                ));
+            Ok(levels)
+        };
+        let levels = rule_levels(config.rules, "[rules]")?;
+        let team_names = |list: Vec<Spanned<String>>, key: &str| -> miette::Result<Vec<String>> {
+            let mut teams = Vec::new();
+            for team in list {
+                let name = team.get_ref().trim();
+                if name.is_empty() || name.contains(char::is_whitespace) {
+                    return Err(located(
+                        team.span(),
+                        format!("invalid team name {:?} in `{key}`", team.get_ref()),
+                        "a team is one word, as written after `// @oncall-team`".to_string(),
+                    ));
+                }
+                teams.push(name.to_string());
             }
-            teams.push(name.to_string());
-        }
+            Ok(teams)
+        };
+        let teams = team_names(config.teams, "teams")?;
         let globs = |patterns: &[Spanned<String>], key: &str| -> miette::Result<GlobSet> {
             let mut builder = GlobSetBuilder::new();
             for pattern in patterns {
@@ -369,6 +470,34 @@ impl Settings {
                 ));
             }
         }
+        let mut overrides = Vec::new();
+        for entry in config.overrides {
+            let span = entry.span();
+            let entry = entry.into_inner();
+            if entry.paths.is_empty() {
+                return Err(located(
+                    span,
+                    "an [[overrides]] entry has no `paths`".to_string(),
+                    "name the files it applies to, e.g. paths = [\"legacy/**\"]".to_string(),
+                ));
+            }
+            if entry.rules.is_empty() && entry.teams.is_none() {
+                return Err(located(
+                    span,
+                    "an [[overrides]] entry sets nothing".to_string(),
+                    "add `rules = { \"handler-oncall\" = \"off\" }` or `teams = [...]`, or remove it"
+                        .to_string(),
+                ));
+            }
+            overrides.push(PathOverride {
+                paths: globs(&entry.paths, "overrides.paths")?,
+                levels: rule_levels(entry.rules, "[[overrides]] rules")?,
+                teams: entry
+                    .teams
+                    .map(|list| team_names(list, "overrides.teams"))
+                    .transpose()?,
+            });
+        }
         Ok(Settings {
             teams,
             exclude: globs(&config.exclude, "exclude")?,
@@ -390,6 +519,8 @@ impl Settings {
             source,
             codeowners: None,
             defaults: rules.to_vec(),
+            overrides,
+            disabled: Default::default(),
         })
     }
 }

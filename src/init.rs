@@ -52,6 +52,15 @@ exclude = []
 # Also check _test.go files.
 include_tests = false
 
+# Settings for some paths, like ruff's per-file-ignores: each [[overrides]] entry names
+# `paths` (globs, read like `exclude`) and sets rule levels and/or `teams` for the files
+# there; later entries win over earlier ones and over the settings above. Example:
+#   [[overrides]]
+#   paths = ["legacy/**"]
+#   rules = {{ "handler-oncall" = "off", "metric-location" = "warning" }}
+#   teams = ["platform"]
+overrides = []
+
 # Severity per rule: "error", "warning" or "off".
 # With `check --fail-on error` (the default) only errors fail the run.
 [rules]

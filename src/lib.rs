@@ -1,6 +1,7 @@
 //! sre-policy: a diff-aware SRE policy linter for Go repositories.
 
 pub mod app;
+pub mod baseline;
 pub mod cli;
 pub mod codeowners;
 pub mod config;

@@ -1,4 +1,4 @@
-//! `check --fix`: CODEOWNERS decides the team; the annotation goes above the doc comment.
+//! `check --fix`: CODEOWNERS decides the team; the annotation ends the doc comment.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -58,7 +58,19 @@ fn fix_adds_the_codeowners_team_and_leaves_ambiguous_files_alone() {
         Some(1),
         "shared/ stays unfixed: {stdout}"
     );
-    assert!(String::from_utf8_lossy(&output.stderr).contains("fixed 2 finding(s) in 1 file(s)"));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.starts_with(
+            "fixed 2 findings in 1 file\n  billing/handlers.go:7: added `// @oncall-team payments`\n  billing/handlers.go:11: added `// @oncall-team payments`\n"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "  not fixed: shared/h.go:7: handler-oncall: CODEOWNERS names several teams (identity, payments): pick one by hand\n"
+        ),
+        "{stderr}"
+    );
     assert!(
         stdout.lines().all(|l| l.starts_with("shared/h.go")),
         "{stdout}"
@@ -67,7 +79,9 @@ fn fix_adds_the_codeowners_team_and_leaves_ambiguous_files_alone() {
 
     let fixed = std::fs::read_to_string(root.join("billing/handlers.go")).unwrap();
     assert!(
-        fixed.contains("// @oncall-team payments\n// Pay takes a payment.\n"),
+        fixed.contains(
+            "// Pay takes a payment.\n// It is idempotent.\n//\n// @oncall-team payments\nfunc Pay("
+        ),
         "{fixed}"
     );
     assert!(

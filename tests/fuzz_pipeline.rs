@@ -171,6 +171,8 @@ fn pipeline(name: &str, bytes: &[u8]) -> Result<(), String> {
             sources: &sources,
             diff_mode,
             color: diff_mode,
+            baseline: None,
+            compact_help: false,
         };
         for format in [
             Format::Human,

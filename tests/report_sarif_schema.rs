@@ -47,6 +47,8 @@ fn sarif(findings: &[Finding], stats: &Stats, sources: &HashMap<String, String>)
         sources,
         diff_mode: false,
         color: false,
+        baseline: None,
+        compact_help: false,
     };
     let bytes = render(Format::Sarif, &report);
     match serde_json::from_slice(&bytes) {

@@ -42,6 +42,7 @@ pub fn apply(
     });
 
     findings = suppress_all(findings, index, settings, diff.is_some());
+    settings.apply_overrides(&mut findings);
 
     if let Some(diff) = diff {
         let changed_paths: HashSet<&str> =

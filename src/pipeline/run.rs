@@ -43,7 +43,7 @@ pub fn file_rules(index: &ProjectIndex, settings: &Settings) -> Vec<Finding> {
                 let fix_team = settings
                     .codeowners
                     .as_ref()
-                    .and_then(|owners| owners.team_for(&file.rel, &settings.teams));
+                    .and_then(|owners| owners.team_for(&file.rel, settings.teams_at(&file.rel)));
                 let ctx = FileContext {
                     path: &file.rel,
                     file,

@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use super::Report;
 
-/// One line per finding, nothing else (no summary, no help).
+/// One line per finding; with `report.compact_help`, each followed by an indented `help:` line.
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
     for finding in report.findings {
@@ -19,6 +19,9 @@ pub fn render(report: &Report) -> String {
             finding.rule,
             one_line(&finding.message),
         );
+        if let Some(help) = finding.help.as_deref().filter(|_| report.compact_help) {
+            let _ = writeln!(out, "    help: {}", one_line(help));
+        }
     }
     out
 }
@@ -89,6 +92,19 @@ mod tests {
         assert_eq!(
             out,
             "a\\nb.go:1:1: error[x] y:1:1: error[handler-oncall] first\\r\\nsecond\n"
+        );
+    }
+
+    #[test]
+    fn help_lines_when_asked() {
+        let findings = vec![finding("metric-help", Severity::Error, "m.go", 3)];
+        let stats = stats(1, &[]);
+        let sources = HashMap::new();
+        let mut report = report(&findings, &stats, &sources);
+        report.compact_help = true;
+        assert_eq!(
+            render(&report),
+            "m.go:3:1: error[metric-help] metric-help problem\n    help: fix it\n"
         );
     }
 

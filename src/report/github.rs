@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use super::markdown::{self as md, Context::Inline, Context::TableCell as Cell};
-use super::{plural, Report};
+use super::{plural, statistics, Report};
 use crate::finding::{Finding, Severity};
 
 /// GitHub shows at most this many `error` and, separately, `warning` annotations per step.
@@ -109,29 +109,25 @@ pub fn escape_property(text: &str) -> String {
     escape_data(text).replace(':', "%3A").replace(',', "%2C")
 }
 
-/// Markdown for `$GITHUB_STEP_SUMMARY`: a heading, counts by rule, a table of every
-/// finding, notes and the files not checked; kept under GitHub's 1 MiB limit.
+/// A rule's findings listed in the step summary beyond this many are counted, not listed:
+/// the SARIF or JSON report has them all.
+pub const MAX_SUMMARY_ROWS_PER_RULE: usize = 200;
+
+/// Markdown for `$GITHUB_STEP_SUMMARY`: a heading, a table of findings by rule, the files
+/// with most findings, then per rule a collapsed `<details>` with its findings (messages with
+/// their quotes as code spans), notes and the files not checked; kept under GitHub's 1 MiB
+/// limit.
 pub fn step_summary_markdown(report: &Report) -> String {
     let stats = report.stats;
-    let errors = report
-        .findings
-        .iter()
-        .filter(|f| f.severity == Severity::Error)
-        .count();
-    let warnings = report.findings.len() - errors;
+    let rows = statistics::rule_rows(report.findings);
+    let errors: usize = rows.iter().map(|r| r.errors).sum();
+    let warnings: usize = rows.iter().map(|r| r.warnings).sum();
 
     let mut head = String::new();
     if report.findings.is_empty() {
         head.push_str("## sre-policy: no findings\n\n");
     } else {
-        let mut counts = Vec::new();
-        if errors > 0 {
-            counts.push(plural(errors, "error"));
-        }
-        if warnings > 0 {
-            counts.push(plural(warnings, "warning"));
-        }
-        let _ = writeln!(head, "## sre-policy: {}\n", counts.join(", "));
+        let _ = writeln!(head, "## sre-policy: {}\n", counts(errors, warnings));
     }
     let _ = write!(head, "{} checked", plural(stats.files_checked, "file"));
     let skipped_count = stats.files_skipped.max(stats.skipped.len());
@@ -143,55 +139,103 @@ pub fn step_summary_markdown(report: &Report) -> String {
     }
     let _ = writeln!(head, " in {} ms.\n", stats.elapsed_ms);
 
-    if !report.findings.is_empty() {
-        let mut by_rule: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
-        for finding in report.findings {
-            let entry = by_rule.entry(finding.rule).or_default();
-            match finding.severity {
-                Severity::Error => entry.0 += 1,
-                Severity::Warning => entry.1 += 1,
-            }
-        }
-        head.push_str("| Rule | Errors | Warnings |\n| --- | ---: | ---: |\n");
-        for (rule, (e, w)) in &by_rule {
-            let _ = writeln!(head, "| {} | {e} | {w} |", md::text(rule, Cell));
+    if !rows.is_empty() {
+        head.push_str(
+            "| Rule | Severity | Findings | Fixable with `--fix` |\n| --- | --- | ---: | ---: |\n",
+        );
+        for row in &rows {
+            let _ = writeln!(
+                head,
+                "| {} | {} | {} | {} |",
+                md::text(row.rule, Cell),
+                row.severity(),
+                row.count(),
+                row.fixable
+            );
         }
         head.push('\n');
+        let files = statistics::top_files(report.findings, statistics::TOP_FILES);
+        if files.len() > 1 {
+            let list: Vec<String> = files
+                .iter()
+                .map(|(path, count)| format!("{} ({count})", md::code(path, Inline)))
+                .collect();
+            let _ = writeln!(head, "**Files with most findings:** {}\n", list.join(", "));
+        }
     }
 
     let footer = summary_footer(report, STEP_SUMMARY_LIMIT / 4);
 
-    let mut rows = String::new();
+    let mut body = String::new();
     let mut rows_cut = 0;
-    if !report.findings.is_empty() {
-        rows.push_str("| Location | Rule | Severity | Message |\n| --- | --- | --- | --- |\n");
-        // Room for the note about cut rows.
-        let budget = STEP_SUMMARY_LIMIT.saturating_sub(head.len() + footer.len() + 256);
-        for (i, finding) in report.findings.iter().enumerate() {
-            let row = format!(
-                "| {} | {} | {} | {} |\n",
-                md::code(&format!("{}:{}", finding.path, finding.line), Cell),
-                md::text(finding.rule, Cell),
-                finding.severity.as_str(),
-                md::code(&finding.message, Cell),
-            );
-            if rows.len() + row.len() > budget {
-                rows_cut = report.findings.len() - i;
+    // Room for the closing tags and the note about cut rows.
+    let budget = STEP_SUMMARY_LIMIT.saturating_sub(head.len() + footer.len() + 512);
+    let mut by_rule: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
+    for finding in report.findings {
+        by_rule.entry(finding.rule).or_default().push(finding);
+    }
+    for row in &rows {
+        let findings = by_rule.remove(row.rule).unwrap_or_default();
+        let mut section = format!(
+            "<details><summary><code>{}</code>: {}</summary>\n\n\
+             | Location | Severity | Message |\n| --- | --- | --- |\n",
+            md::text(row.rule, Inline),
+            counts(row.errors, row.warnings)
+        );
+        let closing_room = 64;
+        let mut listed = 0;
+        for finding in &findings {
+            if listed == MAX_SUMMARY_ROWS_PER_RULE {
                 break;
             }
-            rows.push_str(&row);
+            let line = format!(
+                "| {} | {} | {} |\n",
+                md::code(&format!("{}:{}", finding.path, finding.line), Cell),
+                finding.severity.as_str(),
+                md::message(&finding.message, Cell),
+            );
+            if body.len() + section.len() + line.len() + closing_room > budget {
+                break;
+            }
+            section.push_str(&line);
+            listed += 1;
         }
-        rows.push('\n');
-        if rows_cut > 0 {
+        if listed < findings.len() {
             let _ = writeln!(
-                rows,
-                "**{} not shown**: the summary is limited to 1 MiB; the SARIF or JSON report \
-                 has every finding.\n",
-                plural(rows_cut, "row")
+                section,
+                "\n{} more: the SARIF or JSON report has every finding.",
+                findings.len() - listed
             );
         }
+        section.push_str("\n</details>\n\n");
+        if listed == 0 && body.len() + section.len() > budget {
+            rows_cut += findings.len();
+            continue;
+        }
+        rows_cut += findings.len() - listed;
+        body.push_str(&section);
     }
-    head + &rows + &footer
+    if rows_cut > 0 {
+        let _ = writeln!(
+            body,
+            "**{} not listed**: the summary stays readable and under GitHub's 1 MiB limit; the \
+             SARIF or JSON report has every finding.\n",
+            plural(rows_cut, "finding")
+        );
+    }
+    head + &body + &footer
+}
+
+/// "2 errors, 1 warning".
+fn counts(errors: usize, warnings: usize) -> String {
+    let mut parts = Vec::new();
+    if errors > 0 {
+        parts.push(plural(errors, "error"));
+    }
+    if warnings > 0 {
+        parts.push(plural(warnings, "warning"));
+    }
+    parts.join(", ")
 }
 
 /// Notes and the files that were not checked, within `budget` bytes.
@@ -410,13 +454,25 @@ mod tests {
             md.contains("14 files checked, 1 not checked in 12 ms."),
             "{md}"
         );
-        assert!(md.contains("| handler-oncall | 2 | 0 |\n"), "{md}");
-        assert!(md.contains("| unused-suppression | 0 | 1 |\n"), "{md}");
-        assert!(md.contains(
-            "| `api/a\\|b.go:7` | handler-oncall | error | `handler <Health> has no team at all` |\n"
-        ), "{md}");
+        assert!(md.contains("| handler-oncall | error | 2 | 0 |\n"), "{md}");
         assert!(
-            md.contains("| `api/c.go:9` | unused-suppression | warning |"),
+            md.contains("| unused-suppression | warning | 1 | 0 |\n"),
+            "{md}"
+        );
+        assert!(
+            md.contains("**Files with most findings:** `api/c.go` (2), `api/a|b.go` (1)\n"),
+            "{md}"
+        );
+        assert!(
+            md.contains(
+                "<details><summary><code>handler-oncall</code>: 2 errors</summary>\n\n\
+                 | Location | Severity | Message |\n| --- | --- | --- |\n\
+                 | `api/a\\|b.go:7` | error | handler &lt;Health&gt; has no team at all |\n"
+            ),
+            "{md}"
+        );
+        assert!(
+            md.contains("| `api/c.go:9` | warning | unused-suppression problem |\n\n</details>\n"),
             "{md}"
         );
         assert!(
@@ -446,13 +502,19 @@ mod tests {
     #[test]
     fn step_summary_stays_under_one_mebibyte_and_says_what_was_cut() {
         let long_message = "m".repeat(1000);
-        let findings: Vec<Finding> = (1..=3000)
-            .map(|i| {
-                let mut f = finding("metric-help", Severity::Error, "pkg/metrics.go", i);
-                f.message = long_message.clone();
-                f
+        // 250 findings of every rule: each rule lists its first 200, until the budget ends.
+        let findings: Vec<Finding> = crate::rules::RULES
+            .iter()
+            .flat_map(|rule| {
+                let long_message = long_message.clone();
+                (1..=250).map(move |i| {
+                    let mut f = finding(rule.id, Severity::Error, "pkg/metrics.go", i);
+                    f.message = long_message.clone();
+                    f
+                })
             })
             .collect();
+        let total = findings.len();
         let skipped: Vec<(String, String)> = (0..50_000)
             .map(|i| (format!("gen/file{i}.go"), "generated".to_string()))
             .collect();
@@ -465,9 +527,14 @@ mod tests {
         let md = step_summary_markdown(&report(&findings, &stats, &sources));
         assert!(md.len() <= 1024 * 1024, "{}", md.len());
         let shown = md.matches("| `pkg/metrics.go:").count();
-        assert!(shown > 500, "{shown}");
+        assert!(shown > 3 * MAX_SUMMARY_ROWS_PER_RULE, "{shown}");
+        assert!(md.contains("\n50 more: the SARIF or JSON report"), "{md}");
+        assert_eq!(
+            md.matches("<details>").count(),
+            md.matches("</details>").count()
+        );
         assert!(
-            md.contains(&format!("**{} rows not shown**", 3000 - shown)),
+            md.contains(&format!("**{} findings not listed**", total - shown)),
             "{}",
             &md[md.len().saturating_sub(2000)..]
         );

@@ -1,5 +1,5 @@
-//! Human output: miette snippets per finding, then a summary that never hides an
-//! unchecked file.
+//! Human output: miette snippets per finding, a summary that never hides an unchecked file,
+//! then the findings per rule and the files with most findings.
 
 use std::fmt::{self, Write};
 
@@ -14,8 +14,8 @@ use crate::finding::{Finding, Severity};
 /// Width used for wrapping messages; fixed because reporters do not query the terminal.
 const WRAP_WIDTH: usize = 100;
 
-/// Every finding as a snippet (or one line when its source is unavailable), then the
-/// summary line, notes and skipped files.
+/// Every finding as a snippet (or one line when its source is unavailable), then the summary
+/// line, notes, skipped files, and last the per-rule table and the files with most findings.
 pub fn render(report: &Report) -> String {
     let handler = handler(report.color);
     let mut out = String::new();
@@ -48,7 +48,29 @@ pub fn render(report: &Report) -> String {
         out.push('\n');
     }
     out.push_str(&summary(report));
+    out.push_str(&statistics_table(report));
     defuse_workflow_commands(&out)
+}
+
+/// `check --statistics`: the per-rule table, the files with most findings and the summary,
+/// without the findings themselves.
+pub fn render_statistics(report: &Report) -> String {
+    defuse_workflow_commands(&(summary(report) + &statistics_table(report)))
+}
+
+/// A blank line, then the per-rule table and the files with most findings: what a long run
+/// ends with, where the reader's eyes are.
+fn statistics_table(report: &Report) -> String {
+    let color = report.color;
+    let table = super::statistics::text(report, &|severity, text| match severity {
+        Severity::Error => paint(color, RED, text),
+        Severity::Warning => paint(color, YELLOW, text),
+    });
+    if table.is_empty() {
+        table
+    } else {
+        "\n".to_string() + &table
+    }
 }
 
 /// The GitHub Actions runner takes a line a step prints that starts with `::` as a workflow
@@ -204,7 +226,7 @@ fn one_line(finding: &Finding) -> String {
 
 /// Replaces control characters (other than newline and tab) so that a message quoting
 /// hostile source text cannot send escape sequences to the terminal.
-fn printable(text: &str) -> String {
+pub(crate) fn printable(text: &str) -> String {
     text.chars()
         .map(|c| {
             if c.is_control() && c != '\n' && c != '\t' {
@@ -419,7 +441,11 @@ mod tests {
         assert!(!out.contains('\u{1b}'), "{out}");
         assert!(out.is_ascii(), "{out}");
         assert!(
-            out.ends_with("1 error in 14 files checked in 12 ms\n"),
+            out.ends_with(
+                "1 error in 14 files checked in 12 ms\n\n\
+                 Rule            Severity        Count  Fixable\n\
+                 handler-oncall  error               1  -\n"
+            ),
             "{out}"
         );
     }
@@ -519,7 +545,12 @@ mod tests {
             "{out}"
         );
         assert!(
-            out.ends_with("Not checked (2):\n  big.go: larger than 10 MiB\n  bad.go: not UTF-8\n"),
+            out.contains("Not checked (2):\n  big.go: larger than 10 MiB\n  bad.go: not UTF-8\n\n"),
+            "{out}"
+        );
+        // The output ends with the findings per rule and the files with most findings.
+        assert!(
+            out.ends_with("\nFiles with most findings:\n  1  a.go\n  1  b.go\n  1  c.go\n"),
             "{out}"
         );
     }

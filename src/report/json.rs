@@ -8,6 +8,8 @@
 //!  "stats":{"files_checked":0,"files_skipped":0,"parse_errors":0,"elapsed_ms":0},
 //!  "skipped":[{"path":"big.go","reason":"..."}]}
 //! ```
+//! With a baseline, `"baseline":{"file":".sre-policy-baseline.json","hidden":3,"stale":1}`
+//! follows `skipped`: the findings it hid and its entries that matched nothing.
 //! `help` is `null` when a finding has none; `related` (a list of `{"path","line","message"}`,
 //! line 0 for a whole file) is present only when a finding has other places it is about.
 //! Field names are the contract: change them only with a new `version`.
@@ -26,6 +28,9 @@ struct Document<'a> {
     findings: Vec<JsonFinding<'a>>,
     stats: JsonStats,
     skipped: Vec<JsonSkipped<'a>>,
+    /// Present only when a baseline was read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline: Option<&'a super::BaselineSummary>,
 }
 
 #[derive(Serialize)]
@@ -110,6 +115,7 @@ pub fn render(report: &Report) -> String {
                 reason: &s.reason,
             })
             .collect(),
+        baseline: report.baseline.as_ref(),
     };
     // Serialising plain structs of strings and integers cannot fail; keep a valid
     // document even if it somehow did.
@@ -176,5 +182,22 @@ mod tests {
         assert_eq!(value["findings"], json!([]));
         assert_eq!(value["skipped"], json!([]));
         assert_eq!(value["stats"]["files_checked"], json!(3));
+        assert!(value.get("baseline").is_none(), "only with a baseline");
+    }
+
+    #[test]
+    fn baseline_counts_when_one_was_read() {
+        let stats = stats(3, &[]);
+        let sources = HashMap::new();
+        let mut report = report(&[], &stats, &sources);
+        report.baseline = Some(crate::report::BaselineSummary {
+            file: ".sre-policy-baseline.json".into(),
+            hidden: 4,
+            stale: 1,
+        });
+        assert_eq!(
+            parse(&render(&report))["baseline"],
+            json!({"file": ".sre-policy-baseline.json", "hidden": 4, "stale": 1})
+        );
     }
 }

@@ -70,6 +70,25 @@ pub fn text(raw: &str, context: Context) -> String {
     out
 }
 
+/// A message of the tool, whose `backticked` parts quote the repository (names, paths,
+/// comments): the quotes become code spans, the rest is [`text`]. A message with an odd
+/// number of backticks has no well-formed quotes and is escaped whole.
+pub fn message(raw: &str, context: Context) -> String {
+    let parts: Vec<&str> = raw.split('`').collect();
+    if parts.len() % 2 == 0 {
+        return text(raw, context);
+    }
+    let mut out = String::with_capacity(raw.len() + 8);
+    for (i, part) in parts.iter().enumerate() {
+        if i % 2 == 0 {
+            out.push_str(&text(part, context));
+        } else {
+            out.push_str(&code(part, context));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,5 +112,25 @@ mod tests {
         );
         assert_eq!(text("a|b\r\nc", Context::TableCell), "a\\|b  c");
         assert_eq!(text("a|b", Context::Inline), "a|b");
+    }
+
+    #[test]
+    fn message_quotes_become_code_spans() {
+        assert_eq!(
+            message(
+                "handler `Get<T>` has no `// @oncall-team <team>` annotation",
+                Context::TableCell
+            ),
+            "handler `Get<T>` has no `// @oncall-team <team>` annotation"
+        );
+        assert_eq!(
+            message("a <b> `x|y` *z*", Context::TableCell),
+            "a &lt;b&gt; `x\\|y` \\*z\\*"
+        );
+        assert_eq!(
+            message("odd ` backtick <b>", Context::Inline),
+            "odd \\` backtick &lt;b&gt;"
+        );
+        assert_eq!(message("``", Context::Inline), "` `");
     }
 }

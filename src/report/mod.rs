@@ -15,6 +15,7 @@ pub mod junit;
 pub mod markdown;
 pub mod rdjson;
 pub mod sarif;
+pub mod statistics;
 
 pub use github::step_summary_markdown;
 
@@ -49,6 +50,22 @@ pub struct Report<'a> {
     pub diff_mode: bool,
     /// Whether to colour the human output.
     pub color: bool,
+    /// What the baseline did, when one was read.
+    pub baseline: Option<BaselineSummary>,
+    /// Compact output adds each finding's help on an indented line (the default format when
+    /// standard output is not a terminal, e.g. under pre-commit, where the help is the remedy).
+    pub compact_help: bool,
+}
+
+/// What applying a baseline did, for the reports.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct BaselineSummary {
+    /// The baseline file, repo-relative when inside the repository.
+    pub file: String,
+    /// Findings it hid.
+    pub hidden: usize,
+    /// Entries that matched no finding this run could have made.
+    pub stale: usize,
 }
 
 /// Renders `report` in `format`. Pure: no I/O, no environment reads.
@@ -164,6 +181,8 @@ pub(crate) mod test_support {
             sources,
             diff_mode: false,
             color: false,
+            baseline: None,
+            compact_help: false,
         }
     }
 }

@@ -285,6 +285,8 @@ fn is_within(inner: Option<usize>, outer: usize, facts: &Facts) -> bool {
 
 pub fn check(ctx: &FileContext, out: &mut FileOutput) {
     let facts = ctx.facts;
+    let teams = ctx.settings.teams_at(ctx.path);
+    let on_types = receiver_fixes(ctx);
     for (index, func) in facts.funcs.iter().enumerate() {
         if handler_kind(func, facts, ctx.settings, &ctx.data.frameworks).is_none() {
             continue;
@@ -298,15 +300,30 @@ pub fn check(ctx: &FileContext, out: &mut FileOutput) {
         let (places, receiver) = annotation_places(func, facts);
         let decided = places.into_iter().find(|p| !p.is_empty());
         let missing = || {
+            let mut help = missing_help(func, facts, teams);
+            let fix = match &func.kind {
+                FuncKind::Method { receiver, .. } => on_types
+                    .iter()
+                    .find(|(name, _)| name == receiver)
+                    .map(|(_, edit)| Ok(edit.clone())),
+                _ => None,
+            }
+            .unwrap_or_else(|| fix_or_reason(func, ctx));
+            let fix = match fix {
+                Ok(edit) => Some(edit),
+                Err(Some(reason)) => {
+                    help.push_str(&format!(" ({}{reason})", crate::fix::NO_FIX));
+                    None
+                }
+                Err(None) => None,
+            };
             let mut finding = ctx.finding(
                 ID,
                 func.keyword,
                 format!("HTTP handler `{name}` has no `// @oncall-team <team>` annotation"),
-                Some(missing_help(func, facts, ctx.settings)),
+                Some(help),
             )?;
-            finding.fix = ctx
-                .fix_team
-                .and_then(|team| annotation_fix(func, ctx, team));
+            finding.fix = fix;
             Some(finding)
         };
         let decided = decided.or_else(|| {
@@ -328,7 +345,7 @@ pub fn check(ctx: &FileContext, out: &mut FileOutput) {
             found
         });
         let finding = match decided {
-            Some(found) => verdict(&found, &name, ctx.settings)
+            Some(found) => verdict(&found, &name, teams)
                 .and_then(|(message, help)| ctx.finding(ID, func.keyword, message, Some(help))),
             None => missing(),
         };
@@ -339,6 +356,82 @@ pub fn check(ctx: &FileContext, out: &mut FileOutput) {
             finding
         }));
     }
+}
+
+/// With `--fix`, the receiver types of this file that get the annotation once, on their own
+/// doc comment, with that edit: every handler method of the type is in this file (none in
+/// another file of the package), there are two or more, none is annotated, and CODEOWNERS
+/// gives the file one team.
+fn receiver_fixes(ctx: &FileContext) -> Vec<(String, TextEdit)> {
+    let Some(team) = ctx.fix_team else {
+        return Vec::new();
+    };
+    let facts = ctx.facts;
+    let handler_methods = |facts: &Facts, receiver: &str| -> Vec<usize> {
+        facts
+            .funcs
+            .iter()
+            .enumerate()
+            .filter(
+                |(_, f)| matches!(&f.kind, FuncKind::Method { receiver: r, .. } if r == receiver),
+            )
+            .filter(|(_, f)| handler_kind(f, facts, ctx.settings, &ctx.data.frameworks).is_some())
+            .map(|(i, _)| i)
+            .collect()
+    };
+    let dir = crate::walk::parent_dir(ctx.path);
+    let mut fixes = Vec::new();
+    for decl in facts.types.iter().filter(|t| t.scope.is_none()) {
+        let methods = handler_methods(facts, &decl.name);
+        if methods.len() < 2 {
+            continue;
+        }
+        let unannotated = methods.iter().all(|&i| {
+            annotation_places(&facts.funcs[i], facts)
+                .0
+                .iter()
+                .all(Vec::is_empty)
+        });
+        let elsewhere = ctx
+            .index
+            .package_files(dir)
+            .filter(|file| file.rel != ctx.path)
+            .any(|file| !handler_methods(&file.facts, &decl.name).is_empty());
+        if !unannotated || elsewhere {
+            continue;
+        }
+        if let Some(edit) = decl
+            .doc_rows
+            .first()
+            .and_then(|&row| tag_edit(ctx, row, team))
+        {
+            fixes.push((decl.name.clone(), edit));
+        }
+    }
+    fixes
+}
+
+/// The edit `--fix` makes for `func`, or why there is none (`None`: nothing worth saying, e.g.
+/// the repository has no CODEOWNERS).
+fn fix_or_reason(func: &Func, ctx: &FileContext) -> Result<TextEdit, Option<String>> {
+    let Some(team) = ctx.fix_team else {
+        let owners = ctx.settings.codeowners.as_ref().filter(|o| !o.is_empty());
+        return Err(owners.and_then(|owners| {
+            owners
+                .team_or_reason(ctx.path, ctx.settings.teams_at(ctx.path))
+                .err()
+        }));
+    };
+    let row = match func.kind {
+        FuncKind::Literal => func
+            .context_rows
+            .get(1)
+            .or(func.context_rows.first())
+            .copied(),
+        _ => Some(func.span.start_row),
+    };
+    row.and_then(|row| tag_edit(ctx, row, team))
+        .ok_or_else(|| Some("no line above it to hold the annotation".to_string()))
 }
 
 /// The first row (0-based) of the comments that may annotate `func`: the doc comment of the
@@ -359,30 +452,59 @@ fn annotation_top(func: &Func, facts: &Facts) -> usize {
         .map_or(row, |c| c.span.start_row)
 }
 
-/// The edit `--fix` makes: `// @oncall-team <team>` on a line of its own above the doc comment
-/// of the declaration, or of the statement that holds a literal, indented like it.
-fn annotation_fix(func: &Func, ctx: &FileContext, team: &str) -> Option<TextEdit> {
-    let row = match func.kind {
-        FuncKind::Literal => *func.context_rows.get(1).or(func.context_rows.first())?,
-        _ => func.span.start_row,
+/// `// @oncall-team <team>` as the last line of the doc comment of the declaration or
+/// statement on `row` (0-based), indented like it: the doc's first sentence, which `go doc`
+/// shows, stays as it is. Above a top-level declaration with a doc comment the tag is a
+/// paragraph of its own (after a `//` line); directives (`//go:generate`, `//nolint:…`) stay
+/// last, after a `//` line, as gofmt keeps them.
+fn tag_edit(ctx: &FileContext, row: usize, team: &str) -> Option<TextEdit> {
+    let docs = ctx.facts.doc_comments(row);
+    let directives = docs
+        .iter()
+        .rev()
+        .take_while(|c| crate::fix::is_directive(c.text.as_bytes()))
+        .count();
+    let before_row = match directives {
+        0 => row,
+        n => docs[docs.len() - n].span.start_row,
     };
-    let top = ctx
-        .facts
-        .doc_comments(row)
-        .first()
-        .map_or(row, |c| c.span.start_row);
-    let start = ctx.lines.line_start(top + 1)?;
-    let indent: String = ctx
-        .lines
-        .line_text(row + 1)
+    // A doc comment that does not already end with a blank `//` line gets one before the tag.
+    let needs_blank = docs[..docs.len() - directives]
+        .last()
+        .is_some_and(|last| last.text.trim_end() != "//");
+    let start = ctx.lines.line_start(before_row + 1)?;
+    let line = ctx.lines.line_text(row + 1);
+    let indent: String = line
         .iter()
         .take_while(|b| matches!(b, b' ' | b'\t'))
         .map(|&b| char::from(b))
         .collect();
+    // Lines written keep the file's line breaks.
+    let crlf = ctx
+        .lines
+        .line_start(row + 2)
+        .and_then(|next| next.checked_sub(2))
+        .and_then(|at| ctx.file.src.get(at))
+        == Some(&b'\r');
+    let newline = if crlf { "\r\n" } else { "\n" };
+    let blank = format!("//{newline}");
+    let separator = if needs_blank && indent.is_empty() {
+        blank.as_str()
+    } else {
+        ""
+    };
+    // gofmt separates directives from the text above them with a blank `//` line.
+    let before_directives = if directives > 0 && indent.is_empty() {
+        blank.as_str()
+    } else {
+        ""
+    };
     Some(TextEdit {
         start,
         end: start,
-        replacement: format!("{indent}// @oncall-team {team}\n"),
+        replacement: format!(
+            "{separator}{indent}// @oncall-team {team}{newline}{before_directives}"
+        ),
     })
 }
 
@@ -421,13 +543,13 @@ pub fn annotation_places(func: &Func, facts: &Facts) -> (Vec<Vec<Annotation>>, O
 }
 
 /// The problem with the annotations of the place that decided, if any: (message, help).
-pub fn verdict(found: &[Annotation], name: &str, settings: &Settings) -> Option<(String, String)> {
+pub fn verdict(found: &[Annotation], name: &str, allowed: &[String]) -> Option<(String, String)> {
     if found.iter().any(|a| a.team.is_none()) {
         return Some((
             format!("`@oncall-team` annotation of handler `{name}` names no team"),
             format!(
                 "write the team after the tag: `// @oncall-team <team>`{}",
-                teams_hint(settings)
+                teams_hint(allowed)
             ),
         ));
     }
@@ -441,10 +563,10 @@ pub fn verdict(found: &[Annotation], name: &str, settings: &Settings) -> Option<
         ));
     }
     let team = teams.first()?;
-    if settings.teams.is_empty() || settings.teams.iter().any(|t| t == team) {
+    if allowed.is_empty() || allowed.iter().any(|t| t == team) {
         return None;
     }
-    let known: Vec<&str> = settings.teams.iter().map(String::as_str).collect();
+    let known: Vec<&str> = allowed.iter().map(String::as_str).collect();
     let message = match suggestion(team, &known) {
         Some(close) => format!(
             "unknown team `{team}` in `@oncall-team` of handler `{name}`; did you mean `{close}`?"
@@ -460,15 +582,15 @@ pub fn verdict(found: &[Annotation], name: &str, settings: &Settings) -> Option<
     ))
 }
 
-fn teams_hint(settings: &Settings) -> String {
-    if settings.teams.is_empty() {
+fn teams_hint(teams: &[String]) -> String {
+    if teams.is_empty() {
         String::new()
     } else {
-        format!(" (one of: {})", settings.teams.join(", "))
+        format!(" (one of: {})", teams.join(", "))
     }
 }
 
-fn missing_help(func: &Func, facts: &Facts, settings: &Settings) -> String {
+fn missing_help(func: &Func, facts: &Facts, teams: &[String]) -> String {
     let place = match &func.kind {
         FuncKind::Literal => {
             let enclosing = func
@@ -486,6 +608,6 @@ fn missing_help(func: &Func, facts: &Facts, settings: &Settings) -> String {
     };
     format!(
         "add `// @oncall-team <team>` {place}, naming the team paged when it fails{}",
-        teams_hint(settings)
+        teams_hint(teams)
     )
 }
