@@ -126,6 +126,8 @@ struct At<'f> {
     func: Option<usize>,
     /// The 0-based row of the expression (which `range` variable a name is).
     row: usize,
+    /// Among the arguments of a wrapper call.
+    wrapped: bool,
     frame: Option<&'f Frame<'f>>,
     depth: usize,
 }
@@ -224,6 +226,7 @@ impl<'a> Resolver<'a> {
             for (ci, call) in file.facts.calls.iter().enumerate() {
                 if let Some(name) = mounted_name(call) {
                     let at = At {
+                        wrapped: false,
                         file: fi,
                         func: call.func,
                         frame: None,
@@ -254,6 +257,7 @@ impl<'a> Resolver<'a> {
                     continue;
                 }
                 let at = At {
+                    wrapped: false,
                     file: fi,
                     func: call.func,
                     frame: None,
@@ -395,6 +399,7 @@ impl<'a> Resolver<'a> {
     fn chain_matchers(&self, (fi, ci): (usize, usize)) -> (Vec<String>, Vec<String>) {
         let call = self.call((fi, ci));
         let at = At {
+            wrapped: false,
             file: fi,
             func: call.func,
             row: call.span.start_row,
@@ -502,6 +507,7 @@ impl<'a> Resolver<'a> {
         Some((
             arg,
             At {
+                wrapped: false,
                 file: frame.call.0,
                 func: call.func,
                 frame: frame.parent,
@@ -630,6 +636,7 @@ impl<'a> Resolver<'a> {
                     Some(&(file, b)) => self.strings(
                         &b.value,
                         At {
+                            wrapped: false,
                             file,
                             func: None,
                             frame: None,
@@ -688,6 +695,7 @@ impl<'a> Resolver<'a> {
         Some(self.strings(
             &b.value,
             At {
+                wrapped: false,
                 file,
                 func: None,
                 frame: None,
@@ -717,6 +725,7 @@ impl<'a> Resolver<'a> {
                             (
                                 b,
                                 At {
+                                    wrapped: false,
                                     file,
                                     func: None,
                                     frame: None,
@@ -793,6 +802,7 @@ impl<'a> Resolver<'a> {
                     Some(&(file, b)) => self.prefixes(
                         &b.value,
                         At {
+                            wrapped: false,
                             file,
                             func: None,
                             frame: None,
@@ -919,6 +929,7 @@ impl<'a> Resolver<'a> {
         for &(fi, ci) in sites {
             let call = self.call((fi, ci));
             let at = At {
+                wrapped: false,
                 file: fi,
                 func: call.func,
                 frame: None,
@@ -1003,6 +1014,7 @@ impl<'a> Resolver<'a> {
                     Some(&(file, b)) => self.reach(
                         &b.value,
                         At {
+                            wrapped: false,
                             file,
                             func: None,
                             frame: None,
@@ -1057,7 +1069,11 @@ impl<'a> Resolver<'a> {
                 {
                     return candidates;
                 }
-                // A field whose type serves HTTP: `t.distributor`.
+                // A field whose type serves HTTP: `t.distributor` (not among a wrapper's
+                // arguments, where fields are its settings).
+                if at.wrapped {
+                    return Reach::default();
+                }
                 self.field_server(dir, name)
             }
             Expr::AddrOf(inner) => self.reach(inner, next, call),
@@ -1072,57 +1088,120 @@ impl<'a> Resolver<'a> {
                 self.composite_server(c, dir, &file.facts)
             }
             Expr::Call { callee, args } => {
-                let mut from_args = Reach::default();
+                // A handler among the arguments is the endpoint a wrapper serves
+                // (`instrument(h)`); else a function of the repository that makes a handler
+                // (`newServer(...)`, or `wrap(api.query)` returning a literal of its own).
+                let inner = At {
+                    wrapped: true,
+                    ..next
+                };
+                let mut made = Reach::default();
                 for arg in args.iter().rev() {
-                    let found = self.reach(arg, next, call);
+                    let found = self.reach(arg, inner, call);
                     if !found.handlers.is_empty() {
                         return found;
                     }
-                    from_args.function = from_args.function.or(found.function);
+                    made.function = made.function.or(found.function);
                 }
-                // A wrapper of the repository that returns a handler literal of its own
-                // (`wrap(api.query)`): that literal serves the route.
-                let wrapper = match callee.as_ref() {
-                    Expr::Ident(name) => match self.lookup(name, at) {
-                        Lookup::Local(b) => b.first().and_then(|first| {
-                            file.facts
-                                .funcs
-                                .iter()
-                                .position(|f| {
-                                    matches!(f.kind, FuncKind::Literal)
-                                        && f.enclosing == first.func
-                                        && f.context_rows.iter().take(2).any(|&r| r == first.row)
-                                })
-                                .map(|i| vec![(at.file, i)])
-                        }),
-                        Lookup::Unknown => self
-                            .funcs_by_name
-                            .get(&(dir, name.as_str()))
-                            .cloned(),
-                        _ => None,
-                    },
-                    Expr::Selector(_, name) => self.funcs_by_name.get(&(dir, name.as_str())).cloned(),
-                    _ => None,
-                };
-                for func in wrapper.unwrap_or_default() {
-                    from_args.handlers.extend(self.returned_literals(func));
-                    // A constructor of a type that serves HTTP: `newServer(...) *server`.
-                    let (fi, i) = func;
-                    if let [TypeRef::Named {
-                        package: None,
-                        name: t,
-                        ..
-                    }] = self.index.files[fi].facts.funcs[i].results.as_slice()
-                    {
-                        let served = self.server_of(parent_dir(&self.index.files[fi].rel), t);
-                        from_args.handlers.extend(served.handlers);
-                    }
+                for func in self.callee_funcs(callee, at) {
+                    made.handlers.extend(self.made_handlers(func));
                 }
-                from_args
+                made
             }
             Expr::Other => self.funcs_reach(self.literal_in(at.file, call).into_iter().collect()),
             _ => Reach::default(),
         }
+    }
+
+    /// The repository functions a call's callee names: a literal bound to a local variable,
+    /// a function of the package or of an imported package of the repository, a method.
+    fn callee_funcs(&self, callee: &Expr, at: At) -> Vec<FuncId> {
+        let file = &self.index.files[at.file];
+        let dir = parent_dir(&file.rel);
+        let named = |dir: &str, name: &str, methods: bool| -> Vec<FuncId> {
+            self.funcs_by_name
+                .get(&(dir, name))
+                .into_iter()
+                .flatten()
+                .copied()
+                .filter(|&(fi, i)| {
+                    matches!(
+                        self.index.files[fi].facts.funcs[i].kind,
+                        FuncKind::Method { .. }
+                    ) == methods
+                })
+                .collect()
+        };
+        match callee {
+            Expr::Ident(name) => match self.lookup(name, at) {
+                Lookup::Local(b) => b
+                    .first()
+                    .and_then(|first| {
+                        file.facts.funcs.iter().position(|f| {
+                            matches!(f.kind, FuncKind::Literal)
+                                && f.enclosing == first.func
+                                && f.context_rows.iter().take(2).any(|&r| r == first.row)
+                        })
+                    })
+                    .map(|i| vec![(at.file, i)])
+                    .unwrap_or_default(),
+                Lookup::Unknown => named(dir, name, false),
+                _ => Vec::new(),
+            },
+            Expr::Selector(operand, name) => {
+                if let Some(p) = operand.as_ident() {
+                    if let (Some(path), Lookup::Unknown) =
+                        (file.facts.import_path_of(p), self.lookup(p, at))
+                    {
+                        return match self.index.modules.folder_of(path) {
+                            Some(other) => named(&other, name, false),
+                            None => Vec::new(),
+                        };
+                    }
+                }
+                let mut methods = named(dir, name, true);
+                if methods.len() > 1 {
+                    if let Some(t) = self.type_of(operand, at) {
+                        methods.retain(|&(fi, i)| {
+                            matches!(&self.index.files[fi].facts.funcs[i].kind,
+                                FuncKind::Method { receiver, .. } if *receiver == t)
+                        });
+                    }
+                }
+                methods
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// The handlers a function makes: the handler literals it writes (`return
+    /// http.HandlerFunc(func(w, r) {...})`), or the type that serves HTTP it returns
+    /// (`newServer() *server`) or builds (`return &server{...}` as an `http.Handler`).
+    fn made_handlers(&self, func: FuncId) -> Vec<FuncId> {
+        let mut found = self.returned_literals(func);
+        let (fi, i) = func;
+        let file = &self.index.files[fi];
+        let dir = parent_dir(&file.rel);
+        if let Some(TypeRef::Named {
+            package: None,
+            name: t,
+            ..
+        }) = file.facts.funcs[i].results.first()
+        {
+            found.extend(self.server_of(dir, t).handlers);
+        }
+        if found.is_empty() {
+            for site in &file.facts.composites {
+                if let Some(Expr::Ident(t)) = &site.type_name {
+                    if within(&file.facts.funcs, site.func, Some(i)) {
+                        found.extend(self.server_of(dir, t).handlers);
+                    }
+                }
+            }
+        }
+        found.sort();
+        found.dedup();
+        found
     }
 
     /// The type of the package that a receiver, parameter or local variable holds, when the
