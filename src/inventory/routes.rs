@@ -1191,6 +1191,30 @@ impl<'a> Resolver<'a> {
             found.extend(self.server_of(dir, t).handlers);
         }
         if found.is_empty() {
+            // A wrapper of a wrapper: `wrapAgent := func(f apiFunc) http.HandlerFunc {
+            // return wrap(...) }`.
+            for call in file
+                .facts
+                .calls
+                .iter()
+                .filter(|c| c.func.is_some() && within(&file.facts.funcs, c.func, Some(i)))
+            {
+                let at = At {
+                    file: fi,
+                    func: call.func,
+                    row: call.span.start_row,
+                    wrapped: false,
+                    frame: None,
+                    depth: MAX_DEPTH - 1,
+                };
+                for wrapper in self.callee_funcs(&call.callee, at) {
+                    if wrapper != func {
+                        found.extend(self.returned_literals(wrapper));
+                    }
+                }
+            }
+        }
+        if found.is_empty() {
             for site in &file.facts.composites {
                 if let Some(Expr::Ident(t)) = &site.type_name {
                     if within(&file.facts.funcs, site.func, Some(i)) {
