@@ -148,10 +148,9 @@ pub fn to_markdown(report: &Report) -> String {
 }
 
 fn percent(part: usize, whole: usize) -> String {
-    if whole == 0 {
-        "-".to_string()
-    } else {
-        format!("{}%", part * 100 / whole)
+    match (part * 100).checked_div(whole) {
+        Some(p) => format!("{p}%"),
+        None => "-".to_string(),
     }
 }
 

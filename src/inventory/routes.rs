@@ -19,6 +19,12 @@ use crate::walk::parent_dir;
 /// A function of the index: (file index, function index in its facts).
 pub(super) type FuncId = (usize, usize);
 
+/// A call of the index: (file index, call index in its facts).
+type CallId = (usize, usize);
+
+/// A local variable: (file index, the function it is declared in, its name).
+type LocalVar<'a> = (usize, Option<usize>, &'a str);
+
 /// How many alternatives a value may take before the rest are dropped.
 const MAX_ALTERNATIVES: usize = 16;
 /// How deep values, prefixes and handlers are followed.
@@ -172,7 +178,9 @@ pub(super) struct Resolver<'a> {
     funcs_by_name: HashMap<(&'a str, &'a str), Vec<FuncId>>,
     /// Mounts of routers held in local variables: (file, scope, name) → (file, call) of each
     /// `r.Mount(p, x)` or `r.Handle(p, http.StripPrefix(s, x))`.
-    mounts: HashMap<(usize, Option<usize>, &'a str), Vec<(usize, usize)>>,
+    mounts: HashMap<LocalVar<'a>, Vec<CallId>>,
+    /// Mounts of the router a function makes: `r.Mount("/admin", adminRouter())`.
+    mounted_funcs: HashMap<FuncId, Vec<CallId>>,
     /// The prefixes of router parameters followed through every call of their function,
     /// computed once (a router passed down through several functions would otherwise be
     /// followed once per path through the calls).
@@ -189,6 +197,7 @@ impl<'a> Resolver<'a> {
             package_bindings: HashMap::new(),
             funcs_by_name: HashMap::new(),
             mounts: HashMap::new(),
+            mounted_funcs: HashMap::new(),
             param_memo: RefCell::new(HashMap::new()),
         };
         for (fi, file) in index.files.iter().enumerate() {
@@ -200,7 +209,11 @@ impl<'a> Resolver<'a> {
                     Expr::Ident(name) | Expr::Selector(_, name) => name.as_str(),
                     _ => continue,
                 };
-                resolver.calls_by_name.entry(name).or_default().push((fi, ci));
+                resolver
+                    .calls_by_name
+                    .entry(name)
+                    .or_default()
+                    .push((fi, ci));
             }
             resolver.calls_by_start.push(by_start);
             for binding in file.facts.bindings.iter().filter(|b| b.func.is_none()) {
@@ -224,24 +237,36 @@ impl<'a> Resolver<'a> {
         }
         for (fi, file) in index.files.iter().enumerate() {
             for (ci, call) in file.facts.calls.iter().enumerate() {
-                if let Some(name) = mounted_name(call) {
-                    let at = At {
-                        wrapped: false,
-                        file: fi,
-                        func: call.func,
-                        frame: None,
-                        depth: 0,
-                        row: call.span.start_row,
-                    };
-                    if let Lookup::Local(bindings) = resolver.lookup(name, at) {
-                        if let Some(first) = bindings.first() {
+                let at = At {
+                    wrapped: false,
+                    file: fi,
+                    func: call.func,
+                    frame: None,
+                    depth: 0,
+                    row: call.span.start_row,
+                };
+                match mounted(call) {
+                    Some(Expr::Ident(name)) => {
+                        if let Lookup::Local(bindings) = resolver.lookup(name, at) {
+                            if let Some(first) = bindings.first() {
+                                resolver
+                                    .mounts
+                                    .entry((fi, first.func, first.name.as_str()))
+                                    .or_default()
+                                    .push((fi, ci));
+                            }
+                        }
+                    }
+                    Some(Expr::Call { callee, .. }) => {
+                        for func in resolver.callee_funcs(callee, at) {
                             resolver
-                                .mounts
-                                .entry((fi, first.func, first.name.as_str()))
+                                .mounted_funcs
+                                .entry(func)
                                 .or_default()
                                 .push((fi, ci));
                         }
                     }
+                    _ => {}
                 }
             }
         }
@@ -292,16 +317,17 @@ impl<'a> Resolver<'a> {
         let Some(form) = registration(call) else {
             return;
         };
-        let helper_param = [form.pattern, form.handler]
-            .into_iter()
-            .flatten()
-            .find_map(|e| match e {
-                Expr::Ident(name) => match self.lookup(name, at) {
-                    Lookup::Param(func, _) if !self.framed(func, at) => Some(func),
+        let helper_param =
+            [form.pattern, form.handler]
+                .into_iter()
+                .flatten()
+                .find_map(|e| match e {
+                    Expr::Ident(name) => match self.lookup(name, at) {
+                        Lookup::Param(func, _) if !self.framed(func, at) => Some(func),
+                        _ => None,
+                    },
                     _ => None,
-                },
-                _ => None,
-            });
+                });
         if let Some(helper) = helper_param {
             if at.depth >= 3 {
                 return;
@@ -352,7 +378,7 @@ impl<'a> Resolver<'a> {
             }
         }
         methods.extend(form.method.map(str::to_string));
-        let (chained, queries) = self.chain_matchers(id);
+        let (chained, queries) = self.chain_matchers(id, at);
         methods.extend(chained);
         // A method that is not a constant (`r.methods...`) leaves the route for every method.
         methods.retain(|m| HTTP_METHODS.contains(&m.to_ascii_uppercase().as_str()));
@@ -396,16 +422,8 @@ impl<'a> Resolver<'a> {
     /// gorilla/mux `.Methods(...)` and `.Queries(...)` of the registration's chain: those
     /// written before it (`r.Methods("GET").Path(p).Handler(h)`) and after it
     /// (`r.HandleFunc(p, h).Methods("GET")`).
-    fn chain_matchers(&self, (fi, ci): (usize, usize)) -> (Vec<String>, Vec<String>) {
+    fn chain_matchers(&self, (fi, ci): (usize, usize), at: At) -> (Vec<String>, Vec<String>) {
         let call = self.call((fi, ci));
-        let at = At {
-            wrapped: false,
-            file: fi,
-            func: call.func,
-            row: call.span.start_row,
-            frame: None,
-            depth: 0,
-        };
         let mut methods = Vec::new();
         let mut queries = Vec::new();
         let mut matchers: Vec<(&str, &[Expr])> = Vec::new();
@@ -479,8 +497,7 @@ impl<'a> Resolver<'a> {
                     && r.func == scope
                     && scope.is_some()
                     && (r.scope.start_row..=r.scope.end_row).contains(&at.row)
-            })
-            {
+            }) {
                 return Lookup::Range(range);
             }
             let Some(index) = scope else {
@@ -653,7 +670,9 @@ impl<'a> Resolver<'a> {
                     Some("net/http") if name.starts_with("Method") => {
                         vec![name["Method".len()..].to_ascii_uppercase()]
                     }
-                    Some(path) => self.package_string(path, name, next).unwrap_or_else(unknown),
+                    Some(path) => self
+                        .package_string(path, name, next)
+                        .unwrap_or_else(unknown),
                     None => unknown(),
                 },
                 _ => unknown(),
@@ -717,7 +736,15 @@ impl<'a> Resolver<'a> {
                 let bindings: Vec<(&'a Binding, At)> = match self.lookup(name, at) {
                     Lookup::Local(found) => found
                         .into_iter()
-                        .map(|b| (b, At { func: b.func, ..next }))
+                        .map(|b| {
+                            (
+                                b,
+                                At {
+                                    func: b.func,
+                                    ..next
+                                },
+                            )
+                        })
                         .collect(),
                     Lookup::Package(found) => found
                         .into_iter()
@@ -773,7 +800,15 @@ impl<'a> Resolver<'a> {
                                 ..next
                             },
                         );
-                        let mounted = self.mount_prefixes((at.file, b.func, b.name.as_str()), next);
+                        let mut mounted = self.mount_prefixes(
+                            self.mounts.get(&(at.file, b.func, b.name.as_str())),
+                            next,
+                        );
+                        if let Some(f) = b.func {
+                            mounted.extend(
+                                self.mount_prefixes(self.mounted_funcs.get(&(at.file, f)), next),
+                            );
+                        }
                         if mounted.is_empty() {
                             own
                         } else {
@@ -921,8 +956,8 @@ impl<'a> Resolver<'a> {
     }
 
     /// The prefixes under which the router in a local variable is mounted.
-    fn mount_prefixes(&self, key: (usize, Option<usize>, &str), at: At) -> Vec<String> {
-        let Some(sites) = self.mounts.get(&key) else {
+    fn mount_prefixes(&self, sites: Option<&Vec<(usize, usize)>>, at: At) -> Vec<String> {
+        let Some(sites) = sites else {
             return Vec::new();
         };
         let mut found = Vec::new();
@@ -991,7 +1026,8 @@ impl<'a> Resolver<'a> {
                                 && f.enclosing == first.func
                                 && f.context_rows.iter().take(2).any(|&r| r == first.row)
                         });
-                        return self.funcs_reach(literal.map(|i| (at.file, i)).into_iter().collect());
+                        return self
+                            .funcs_reach(literal.map(|i| (at.file, i)).into_iter().collect());
                     }
                     self.reach(
                         &first.value,
@@ -1254,7 +1290,9 @@ impl<'a> Resolver<'a> {
                         },
                     )
                 }
-                Lookup::Param((fi, i), p) => named(self.index.files[fi].facts.funcs[i].params.get(p)?),
+                Lookup::Param((fi, i), p) => {
+                    named(self.index.files[fi].facts.funcs[i].params.get(p)?)
+                }
                 Lookup::Unknown => match facts.decl_at(at.row)?.1.receiver.as_ref()? {
                     (receiver, t) if receiver == name => Some(t.clone()),
                     _ => None,
@@ -1452,10 +1490,13 @@ fn registration(call: &Call) -> Option<Form<'_>> {
         _ => false,
     };
     let (verbs, rest) = match args {
-        [first, _, _, ..] if method == "Match" => (Some(match first {
-            Expr::Composite(c) => c.elements.iter().collect(),
-            other => vec![other],
-        }), &args[1..]),
+        [first, _, _, ..] if method == "Match" => (
+            Some(match first {
+                Expr::Composite(c) => c.elements.iter().collect(),
+                other => vec![other],
+            }),
+            &args[1..],
+        ),
         [first, _, _, ..] if is_verb(first) => (Some(vec![first]), &args[1..]),
         _ => (None, args),
     };
@@ -1475,7 +1516,11 @@ fn registration(call: &Call) -> Option<Form<'_>> {
 fn gorilla_chain<'a>(mut router: &'a Expr, args: &'a [Expr]) -> Option<Form<'a>> {
     let mut pattern = None;
     let mut builders = 0;
-    while let Expr::Call { callee, args: chain_args } = router {
+    while let Expr::Call {
+        callee,
+        args: chain_args,
+    } = router
+    {
         let Expr::Selector(inner, method) = callee.as_ref() else {
             break;
         };
@@ -1501,9 +1546,9 @@ fn gorilla_chain<'a>(mut router: &'a Expr, args: &'a [Expr]) -> Option<Form<'a>>
     })
 }
 
-/// The variable a call mounts as a router: `r.Mount(p, x)`, `r.Handle(p, http.StripPrefix(s,
-/// x))`.
-fn mounted_name(call: &Call) -> Option<&str> {
+/// The router a call mounts: `r.Mount(p, x)`, `r.Mount(p, newAdmin())`, `r.Handle(p,
+/// http.StripPrefix(s, x))`.
+fn mounted(call: &Call) -> Option<&Expr> {
     let Expr::Selector(_, method) = &call.callee else {
         return None;
     };
@@ -1511,8 +1556,8 @@ fn mounted_name(call: &Call) -> Option<&str> {
         return None;
     }
     call.args.iter().find_map(|arg| match arg {
-        Expr::Ident(name) if method == "Mount" => Some(name.as_str()),
-        Expr::Call { callee, args } if is_strip_prefix(callee) => args.get(1)?.as_ident(),
+        Expr::Ident(_) | Expr::Call { .. } if method == "Mount" => Some(arg),
+        Expr::Call { callee, args } if is_strip_prefix(callee) => args.get(1),
         _ => None,
     })
 }

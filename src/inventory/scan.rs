@@ -135,12 +135,10 @@ pub(super) fn inventory_of(index: &ProjectIndex, settings: &Settings) -> Invento
         for &fi in &package.files {
             for handler in &raw[fi] {
                 let mut entry = handler.entry.clone();
-                let annotations = handler.decided.as_ref().or_else(|| {
-                    handler
-                        .receiver
-                        .as_deref()
-                        .and_then(|r| type_docs.get(r))
-                });
+                let annotations = handler
+                    .decided
+                    .as_ref()
+                    .or_else(|| handler.receiver.as_deref().and_then(|r| type_docs.get(r)));
                 entry.team = annotations.and_then(|found| team_of(found));
                 let mut routes = routes_of.remove(&handler.id).unwrap_or_default();
                 routes.sort();
