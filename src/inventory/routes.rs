@@ -1214,6 +1214,10 @@ impl<'a> Resolver<'a> {
     /// http.HandlerFunc(func(w, r) {...})`), or the type that serves HTTP it returns
     /// (`newServer() *server`) or builds (`return &server{...}` as an `http.Handler`).
     fn made_handlers(&self, func: FuncId) -> Vec<FuncId> {
+        self.made_handlers_within(func, 0)
+    }
+
+    fn made_handlers_within(&self, func: FuncId, depth: usize) -> Vec<FuncId> {
         let mut found = self.returned_literals(func);
         let (fi, i) = func;
         let file = &self.index.files[fi];
@@ -1227,8 +1231,17 @@ impl<'a> Resolver<'a> {
             found.extend(self.server_of(dir, t).handlers);
         }
         if found.is_empty() {
+            for site in &file.facts.composites {
+                if let Some(Expr::Ident(t)) = &site.type_name {
+                    if within(&file.facts.funcs, site.func, Some(i)) {
+                        found.extend(self.server_of(dir, t).handlers);
+                    }
+                }
+            }
+        }
+        if found.is_empty() && depth < 2 {
             // A wrapper of a wrapper: `wrapAgent := func(f apiFunc) http.HandlerFunc {
-            // return wrap(...) }`.
+            // return wrap(...) }`, `return queryrange.NewSerializeHTTPHandler(h)`.
             for call in file
                 .facts
                 .calls
@@ -1245,16 +1258,7 @@ impl<'a> Resolver<'a> {
                 };
                 for wrapper in self.callee_funcs(&call.callee, at) {
                     if wrapper != func {
-                        found.extend(self.returned_literals(wrapper));
-                    }
-                }
-            }
-        }
-        if found.is_empty() {
-            for site in &file.facts.composites {
-                if let Some(Expr::Ident(t)) = &site.type_name {
-                    if within(&file.facts.funcs, site.func, Some(i)) {
-                        found.extend(self.server_of(dir, t).handlers);
+                        found.extend(self.made_handlers_within(wrapper, depth + 1));
                     }
                 }
             }
