@@ -516,14 +516,29 @@ fn route_helpers_are_followed_to_their_calls() {
     );
     let json: Value =
         serde_json::from_str(&inventory(dir.path(), &["--format", "json"])).expect("JSON");
-    // A helper's route is located at the helper's call, where the pattern is written.
+    // A helper's route is located at the helper's call, where the pattern and the handler
+    // are written.
     let lines: Vec<String> = json["routes"]
         .as_array()
         .expect("routes")
         .iter()
-        .map(|r| format!("{}:{}", r["route"].as_str().unwrap_or(""), r["line"]))
+        .map(|r| {
+            format!(
+                "{}:{} {}",
+                r["route"].as_str().unwrap_or(""),
+                r["line"],
+                r["target"].as_str().unwrap_or("")
+            )
+        })
         .collect();
-    assert_eq!(lines, ["/api/widgets:18", "/api/widgets:19", "/a:32"]);
+    assert_eq!(
+        lines,
+        [
+            "/api/widgets:18 s.listWidgets",
+            "/api/widgets:19 s.createWidget",
+            "/a:32 handleA"
+        ]
+    );
 }
 
 #[test]

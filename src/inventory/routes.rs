@@ -391,7 +391,17 @@ impl<'a> Resolver<'a> {
             .handler
             .map(|h| self.reach_any(form.handlers, h, at, call.span))
             .unwrap_or_default();
-        let target = form.handler.map(render).unwrap_or_default();
+        // A route helper's handler parameter: the argument of the helper's call.
+        let target = match form.handler {
+            Some(Expr::Ident(name)) => match self.lookup(name, at) {
+                Lookup::Param(func, i) => self
+                    .argument(func, i, at)
+                    .map_or_else(|| name.clone(), |(arg, _)| render(arg)),
+                _ => name.clone(),
+            },
+            Some(handler) => render(handler),
+            None => String::new(),
+        };
         let (file, offset) = match outer {
             Some((fi, ci)) => (fi, self.call((fi, ci)).span.start),
             None => (id.0, call.span.start),
@@ -1593,13 +1603,18 @@ fn within(funcs: &[crate::go::Func], inner: Option<usize>, outer: Option<usize>)
     false
 }
 
-/// Whether a pattern is a route: a path (`/x`, `*`), possibly after a part that is not a
-/// constant (`{prefix}/x`); a placeholder alone is a map key or a client's argument.
+/// Whether a pattern is a route: a path (`/x`), possibly after a host (`example.com/x`) or a
+/// part that is not a constant (`{prefix}/x`); a placeholder alone is a map key or a client's
+/// argument.
 fn looks_like_route(pattern: &str) -> bool {
     let (_, path) = split_method(pattern);
-    let known = path.starts_with('/')
-        || path.starts_with('*')
-        || path.starts_with('{') && path.contains("}/");
+    let host = path.split_once('/').is_some_and(|(host, _)| {
+        host.contains('.')
+            && host
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+    });
+    let known = path.starts_with('/') || path.starts_with('{') && path.contains("}/") || host;
     known && !pattern.contains('\n')
 }
 
@@ -1650,7 +1665,7 @@ pub(super) fn render(expr: &Expr) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{join, split_method};
+    use super::{join, looks_like_route, split_method};
 
     #[test]
     fn joins_prefixes_as_routers_do() {
@@ -1661,5 +1676,16 @@ mod tests {
         assert_eq!(join("/api", ""), "/api");
         assert_eq!(split_method("GET /x/{id}"), (Some("GET"), "/x/{id}"));
         assert_eq!(split_method("/x y"), (None, "/x y"));
+    }
+
+    #[test]
+    fn routes_are_paths() {
+        assert!(looks_like_route("/x"));
+        assert!(looks_like_route("GET /x/{id}"));
+        assert!(looks_like_route("example.com/x"));
+        assert!(looks_like_route("{prefix}/x"));
+        assert!(!looks_like_route("*"));
+        assert!(!looks_like_route("{key}"));
+        assert!(!looks_like_route("name"));
     }
 }
