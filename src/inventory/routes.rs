@@ -576,13 +576,25 @@ impl<'a> Resolver<'a> {
                         }
                 })
                 .collect(),
-            FuncKind::Method { name, .. } => sites(name)
+            FuncKind::Method { name, receiver } => sites(name)
                 .into_iter()
                 .filter(|&(f, c)| {
                     let call = self.call((f, c));
+                    let Expr::Selector(operand, _) = &call.callee else {
+                        return false;
+                    };
+                    let at = At {
+                        file: f,
+                        func: call.func,
+                        row: call.span.start_row,
+                        wrapped: false,
+                        frame: None,
+                        depth: MAX_DEPTH - 4,
+                    };
+                    // A method of another type with the same name is not a call of it.
                     call.args.len() == arity
-                        && matches!(call.callee, Expr::Selector(..))
                         && (same_dir(f) || imports_dir(f, None))
+                        && self.type_of(operand, at).is_none_or(|t| t == *receiver)
                 })
                 .collect(),
             FuncKind::Literal => {
@@ -934,10 +946,9 @@ impl<'a> Resolver<'a> {
         if let Some(known) = self.param_memo.borrow().get(&(func, i)) {
             return known.clone();
         }
-        // A cycle of calls sees the root meanwhile.
-        self.param_memo
-            .borrow_mut()
-            .insert((func, i), vec![String::new()]);
+        // A call inside a cycle of calls (`Register(r)` calling another type's `Register(r)`)
+        // adds nothing.
+        self.param_memo.borrow_mut().insert((func, i), Vec::new());
         let mut found = Vec::new();
         for site in self.call_sites(func).into_iter().take(MAX_CALL_SITES) {
             let frame = Frame {
@@ -1318,14 +1329,21 @@ impl<'a> Resolver<'a> {
                 Some(Expr::Ident(t)) => Some(t.clone()),
                 _ => None,
             },
-            Expr::Call { callee, .. } => match callee.as_ref() {
-                Expr::Ident(f) => {
-                    let dir = parent_dir(&self.index.files[at.file].rel);
-                    let &(fi, i) = self.funcs_by_name.get(&(dir, f.as_str()))?.first()?;
-                    named(self.index.files[fi].facts.funcs[i].results.first()?)
-                }
-                _ => None,
-            },
+            Expr::Call { callee, .. } => {
+                let (dir, f) = match callee.as_ref() {
+                    Expr::Ident(f) => (parent_dir(&self.index.files[at.file].rel).to_string(), f),
+                    Expr::Selector(p, f) => {
+                        let path = facts.import_path_of(p.as_ident()?)?;
+                        (self.index.modules.folder_of(path)?, f)
+                    }
+                    _ => return None,
+                };
+                let &(fi, i) = self
+                    .funcs_by_name
+                    .get(&(dir.as_str(), f.as_str()))?
+                    .first()?;
+                named(self.index.files[fi].facts.funcs[i].results.first()?)
+            }
             _ => None,
         }
     }
