@@ -1191,17 +1191,35 @@ impl<'a> Resolver<'a> {
         };
         match callee {
             Expr::Ident(name) => match self.lookup(name, at) {
-                Lookup::Local(b) => b
-                    .first()
-                    .and_then(|first| {
-                        file.facts.funcs.iter().position(|f| {
+                Lookup::Local(b) => {
+                    let Some(first) = b.first() else {
+                        return Vec::new();
+                    };
+                    if let Expr::Call { callee, .. } = &first.value {
+                        // `instr := GetInstr(...)`: the function that made it.
+                        return match at.deeper() {
+                            Some(next) => self.callee_funcs(
+                                callee,
+                                At {
+                                    func: first.func,
+                                    row: first.row,
+                                    ..next
+                                },
+                            ),
+                            None => Vec::new(),
+                        };
+                    }
+                    file.facts
+                        .funcs
+                        .iter()
+                        .position(|f| {
                             matches!(f.kind, FuncKind::Literal)
                                 && f.enclosing == first.func
                                 && f.context_rows.iter().take(2).any(|&r| r == first.row)
                         })
-                    })
-                    .map(|i| vec![(at.file, i)])
-                    .unwrap_or_default(),
+                        .map(|i| vec![(at.file, i)])
+                        .unwrap_or_default()
+                }
                 Lookup::Unknown => named(dir, name, false),
                 _ => Vec::new(),
             },
