@@ -398,6 +398,7 @@ fn gorilla_subrouters_chains_methods_and_queries() {
     assert_eq!(
         handlers,
         [
+            h("statusPage.ServeHTTP", "/status", false),
             h("API.listUsers", "GET /api/v1/users", false),
             h("API.getUser", "GET /api/v1/users/{id}", false),
             h("API.deleteUser", "DELETE /api/v1/users/{id}", false),

@@ -254,6 +254,7 @@ impl<'s> Extractor<'s> {
             }
             Role::FieldDeclaration => {
                 self.struct_field(node);
+                self.local_field(node);
                 self.typed_site(node);
             }
             Role::Parameter => self.typed_site(node),
@@ -568,6 +569,33 @@ impl<'s> Extractor<'s> {
             span: span(node),
             func: self.func_stack.last().copied(),
         });
+    }
+
+    /// A struct field typed with a type of the file's own package (`health *healthHandler`):
+    /// a handler a router may be given as `s.health`.
+    fn local_field(&mut self, node: Node) {
+        let Some(type_name) = node
+            .child_by_field_name("type")
+            .map(|t| self.type_ref(t))
+            .and_then(|t| match t {
+                TypeRef::Named {
+                    package: None,
+                    name,
+                    ..
+                } => Some(name),
+                _ => None,
+            })
+        else {
+            return;
+        };
+        let mut cursor = node.walk();
+        let names: Vec<String> = node
+            .children_by_field_name("name", &mut cursor)
+            .map(|n| self.text(n).to_string())
+            .collect();
+        for field in names {
+            self.facts.local_fields.push((field, type_name.clone()));
+        }
     }
 
     /// `for k, v := range x`: the names and what they range over.

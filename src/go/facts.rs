@@ -284,6 +284,8 @@ pub struct Facts {
     pub syntax_errors: Vec<SyntaxError>,
     /// `for k, v := range x` clauses: routers and route prefixes are often built in a loop.
     pub ranges: Vec<RangeBinding>,
+    /// Struct fields typed with a type of the package itself: (field, type name).
+    pub local_fields: Vec<(String, String)>,
 }
 
 /// A variable of a `range` clause: `name` takes the keys (`position` 0) or the elements

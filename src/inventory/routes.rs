@@ -1427,9 +1427,15 @@ impl<'a> Resolver<'a> {
     }
 
     /// The `ServeHTTP` of the type of a struct field named `field` of a type of `dir`, when
-    /// that type is one of the repository's packages.
+    /// that type is of `dir` or of one of the repository's packages.
     fn field_server(&self, dir: &str, field: &str) -> Reach {
         for file in self.index.package_files(dir) {
+            for (_, t) in file.facts.local_fields.iter().filter(|(f, _)| f == field) {
+                let reach = self.server_of(dir, t);
+                if !reach.handlers.is_empty() {
+                    return reach;
+                }
+            }
             for f in file.facts.struct_fields.iter().filter(|f| f.field == field) {
                 let Some(other) = file
                     .facts
