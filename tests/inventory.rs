@@ -318,3 +318,260 @@ fn repository_text_never_renders_as_markdown_or_html() {
         "{row}"
     );
 }
+
+/// (name, routes, middleware) of each handler of the fixture tree `fixtures/inventory/<case>`,
+/// and the routes served by no handler of the repository (`METHOD route <- target`).
+fn router_case(case: &str) -> (Vec<(String, String, bool)>, Vec<String>) {
+    let dir = support::scratch_dir();
+    support::copy_tree(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/inventory")
+            .join(case),
+        dir.path(),
+    );
+    let json: Value =
+        serde_json::from_str(&inventory(dir.path(), &["--format", "json"])).expect("JSON");
+    let handlers = json["handlers"]
+        .as_array()
+        .expect("handlers")
+        .iter()
+        .map(|h| {
+            let routes: Vec<&str> = h["routes"]
+                .as_array()
+                .expect("routes")
+                .iter()
+                .filter_map(Value::as_str)
+                .collect();
+            (
+                h["name"].as_str().unwrap_or("").to_string(),
+                routes.join(","),
+                h["middleware"].as_bool().expect("middleware is a boolean"),
+            )
+        })
+        .collect();
+    let others = json["routes"]
+        .as_array()
+        .expect("routes")
+        .iter()
+        .filter(|r| r["handlers"].as_array().is_some_and(Vec::is_empty))
+        .map(|r| {
+            format!(
+                "{} {} <- {}",
+                r["method"].as_str().unwrap_or("*"),
+                r["route"].as_str().unwrap_or(""),
+                r["target"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    (handlers, others)
+}
+
+fn h(name: &str, routes: &str, middleware: bool) -> (String, String, bool) {
+    (name.to_string(), routes.to_string(), middleware)
+}
+
+#[test]
+fn net_http_mux_method_patterns_strip_prefix_and_a_router_of_another_package() {
+    let (handlers, others) = router_case("nethttp");
+    assert_eq!(
+        handlers,
+        [
+            h("func literal", "GET /healthz", false),
+            h("func literal", "", true),
+            h("Server.getOrder", "GET /api/orders/{id}", false),
+            h("Server.createOrder", "POST /api/orders", false),
+            h("status", "/api/status", false),
+        ]
+    );
+    assert_eq!(
+        others,
+        [
+            r#"* /api/ <- http.StripPrefix("/api", apiMux)"#,
+            "* /api/missing <- http.NotFoundHandler()",
+        ]
+    );
+}
+
+#[test]
+fn gorilla_subrouters_chains_methods_and_queries() {
+    let (handlers, _) = router_case("gorilla");
+    assert_eq!(
+        handlers,
+        [
+            h("statusPage.ServeHTTP", "/status", false),
+            h("API.listUsers", "GET /api/v1/users", false),
+            h("API.getUser", "GET /api/v1/users/{id}", false),
+            h("API.deleteUser", "DELETE /api/v1/users/{id}", false),
+            h("API.search", "GET /api/v1/users?q={q}", false),
+            h("health", "GET /health", false),
+            h("func literal", "", true),
+        ]
+    );
+}
+
+#[test]
+fn chi_route_group_mount_and_method() {
+    let (handlers, others) = router_case("chi");
+    assert_eq!(
+        handlers,
+        [
+            h("listOrders", "GET /orders/", false),
+            h("getOrder", "GET /orders/{id}", false),
+            h("adminStats", "GET /admin/stats", false),
+            h("ping", "GET /ping,POST /ping", false),
+            h("func literal", "", true),
+        ]
+    );
+    assert_eq!(others, ["* /admin <- adminRouter()"]);
+}
+
+#[test]
+fn gin_echo_and_fiber_nested_groups() {
+    assert_eq!(
+        router_case("gin").0,
+        [
+            h("listItems", "GET /api/v1/items", false),
+            h("createItem", "POST /api/v1/items/", false),
+            h("login", "POST /login", false),
+            h("func literal", "", true),
+        ]
+    );
+    assert_eq!(
+        router_case("echo").0,
+        [
+            h("getUser", "GET /admin/users/:id", false),
+            h("saveUser", "PUT /admin/users/:id", false),
+            h("func literal", "", true),
+        ]
+    );
+    assert_eq!(
+        router_case("fiber").0,
+        [
+            h("listProducts", "GET /api/v2/products", false),
+            h("getProduct", "GET /api/v2/products/:id", false),
+            h("func literal", "", true),
+        ]
+    );
+}
+
+#[test]
+fn httprouter_methods_as_arguments() {
+    assert_eq!(
+        router_case("httprouter").0,
+        [
+            h("index", "GET /", false),
+            h("upload", "POST /upload", false)
+        ]
+    );
+}
+
+#[test]
+fn prometheus_route_router_with_prefix_and_wrapped_api_functions() {
+    let dir = support::scratch_dir();
+    support::copy_tree(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/inventory/promroute"),
+        dir.path(),
+    );
+    let json: Value =
+        serde_json::from_str(&inventory(dir.path(), &["--format", "json"])).expect("JSON");
+    let routes: Vec<String> = json["routes"]
+        .as_array()
+        .expect("routes")
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {} {} handler={} function={}",
+                r["method"].as_str().unwrap_or("*"),
+                r["route"].as_str().unwrap_or(""),
+                r["target"].as_str().unwrap_or(""),
+                r["handlers"][0]["line"],
+                r["function"]["name"].as_str().unwrap_or("-"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        routes,
+        [
+            "GET /api/v1/query wrap(api.query) handler=19 function=API.query",
+            "POST /api/v1/query wrap(api.query) handler=19 function=API.query",
+            "GET /api/v1/-/ready api.ready handler=15 function=-",
+        ]
+    );
+}
+
+#[test]
+fn route_helpers_are_followed_to_their_calls() {
+    let (handlers, _) = router_case("helper");
+    assert_eq!(
+        handlers,
+        [
+            h("Server.listWidgets", "GET /api/widgets", false),
+            h("Server.createWidget", "POST /api/widgets", false),
+            h("handleA", "/a", false),
+        ]
+    );
+    let dir = support::scratch_dir();
+    support::copy_tree(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/inventory/helper"),
+        dir.path(),
+    );
+    let json: Value =
+        serde_json::from_str(&inventory(dir.path(), &["--format", "json"])).expect("JSON");
+    // A helper's route is located at the helper's call, where the pattern and the handler
+    // are written.
+    let lines: Vec<String> = json["routes"]
+        .as_array()
+        .expect("routes")
+        .iter()
+        .map(|r| {
+            format!(
+                "{}:{} {}",
+                r["route"].as_str().unwrap_or(""),
+                r["line"],
+                r["target"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "/api/widgets:18 s.listWidgets",
+            "/api/widgets:19 s.createWidget",
+            "/a:32 handleA"
+        ]
+    );
+}
+
+#[test]
+fn markdown_header_counts_route_coverage_owners_and_middleware() {
+    let dir = support::scratch_dir();
+    support::copy_tree(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/inventory/nethttp"),
+        dir.path(),
+    );
+    let markdown = inventory(dir.path(), &[]);
+    assert!(
+        markdown.contains("- Route coverage: 4 of 4 handlers have a route (100%)\n"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("- Without an owner: 2 of 4 handlers have no `@oncall-team`\n"),
+        "{markdown}"
+    );
+    assert!(markdown.contains("## HTTP handlers (4)"), "{markdown}");
+    assert!(markdown.contains("## Middleware (1)"), "{markdown}");
+    assert!(
+        markdown.contains("| `func literal` | - | `cmd/shop/main.go:19` |"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("## Routes without a handler of the repository (2)"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains(
+            "| `/api/missing` | `http.NotFoundHandler()` | - | `internal/api/routes.go:15` |"
+        ),
+        "{markdown}"
+    );
+}

@@ -56,6 +56,7 @@ enum Role {
     Parameter,
     QualifiedType,
     Composite,
+    Range,
 }
 
 /// Roles and context flags indexed by tree-sitter-go's node kind id, built once.
@@ -97,6 +98,7 @@ fn kind_table() -> &'static KindTable {
                 "parameter_declaration" => Role::Parameter,
                 "composite_literal" => Role::Composite,
                 "qualified_type" => Role::QualifiedType,
+                "range_clause" => Role::Range,
                 _ => Role::Other,
             };
             table.context[id] = CONTEXT_KINDS.contains(&name);
@@ -252,11 +254,13 @@ impl<'s> Extractor<'s> {
             }
             Role::FieldDeclaration => {
                 self.struct_field(node);
+                self.local_field(node);
                 self.typed_site(node);
             }
             Role::Parameter => self.typed_site(node),
             Role::Composite => self.composite_site(node),
             Role::QualifiedType => self.package_use(node, "package"),
+            Role::Range => self.range_clause(node),
             Role::Other => {}
         }
         let is_context = kinds
@@ -567,6 +571,58 @@ impl<'s> Extractor<'s> {
         });
     }
 
+    /// A struct field typed with a type of the file's own package (`health *healthHandler`):
+    /// a handler a router may be given as `s.health`.
+    fn local_field(&mut self, node: Node) {
+        let Some(type_name) = node
+            .child_by_field_name("type")
+            .map(|t| self.type_ref(t))
+            .and_then(|t| match t {
+                TypeRef::Named {
+                    package: None,
+                    name,
+                    ..
+                } => Some(name),
+                _ => None,
+            })
+        else {
+            return;
+        };
+        let mut cursor = node.walk();
+        let names: Vec<String> = node
+            .children_by_field_name("name", &mut cursor)
+            .map(|n| self.text(n).to_string())
+            .collect();
+        for field in names {
+            self.facts.local_fields.push((field, type_name.clone()));
+        }
+    }
+
+    /// `for k, v := range x`: the names and what they range over.
+    fn range_clause(&mut self, node: Node) {
+        let (Some(left), Some(right)) = (
+            node.child_by_field_name("left"),
+            node.child_by_field_name("right"),
+        ) else {
+            return;
+        };
+        let over = self.expr(right, 0);
+        let scope = node.parent().map_or_else(|| span(node), span);
+        let mut cursor = left.walk();
+        let names: Vec<Node> = left.named_children(&mut cursor).collect();
+        for (position, name) in names.into_iter().enumerate() {
+            if name.kind() == "identifier" && self.text(name) != "_" {
+                self.facts.ranges.push(RangeBinding {
+                    name: self.text(name).to_string(),
+                    position,
+                    over: over.clone(),
+                    func: self.func_stack.last().copied(),
+                    scope,
+                });
+            }
+        }
+    }
+
     fn assignment(&mut self, node: Node) {
         let (Some(left), Some(right)) = (
             node.child_by_field_name("left"),
@@ -808,6 +864,16 @@ impl<'s> Extractor<'s> {
                     .map(|r| self.expr(r, depth + 1));
                 match (is_plus, left, right) {
                     (true, Some(Expr::Str(l)), Some(Expr::Str(r))) => Expr::Str(l + &r),
+                    // Metric names are often built as `namespace + "_x"`: kept for the index,
+                    // which knows the constants of every package.
+                    (true, Some(l), Some(r)) if l != Expr::Other && r != Expr::Other => {
+                        let mut parts = match l {
+                            Expr::Concat(parts) => parts,
+                            l => vec![l],
+                        };
+                        parts.push(r);
+                        Expr::Concat(parts)
+                    }
                     _ => Expr::Other,
                 }
             }

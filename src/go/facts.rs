@@ -142,6 +142,8 @@ pub enum Expr {
     AddrOf(Box<Expr>),
     /// A string literal or a concatenation of them, decoded.
     Str(String),
+    /// `a + b + ...` where some operand is not a literal (a constant, a call).
+    Concat(Vec<Expr>),
     Other,
 }
 
@@ -280,6 +282,22 @@ pub struct Facts {
     pub typed_sites: Vec<TypedSite>,
     /// ERROR and MISSING nodes, in source order.
     pub syntax_errors: Vec<SyntaxError>,
+    /// `for k, v := range x` clauses: routers and route prefixes are often built in a loop.
+    pub ranges: Vec<RangeBinding>,
+    /// Struct fields typed with a type of the package itself: (field, type name).
+    pub local_fields: Vec<(String, String)>,
+}
+
+/// A variable of a `range` clause: `name` takes the keys (`position` 0) or the elements
+/// (`position` 1) of `over`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RangeBinding {
+    pub name: String,
+    pub position: usize,
+    pub over: Expr,
+    pub func: Option<usize>,
+    /// The `for` statement: where the name is in scope.
+    pub scope: Span,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -29,6 +29,7 @@ pub const REGISTER_METHODS: &[&str] = &[
     "All",
     "Method",
     "MethodFunc",
+    "Match",
     "Add",
     "Path",
     "PathPrefix",

@@ -2,37 +2,35 @@
 //! of a repository, as Markdown or JSON; with `--base REV`, what a change adds, removes and
 //! alters.
 //!
-//! Per file (in parallel): one parse, then the handlers with their `@oncall-team` annotation,
-//! the route registrations (`mux.HandleFunc("/x", h)`, `r.GET("/x", h)`, ...) and the metric
-//! declarations. Then per package (folder): registrations are resolved to handlers declared in
-//! the same package (func literals in place, functions, method values `s.handleX`, `&T{}` with
-//! a `ServeHTTP` method), and receiver-type annotations declared in other files are applied.
+//! Every Go file is parsed once (in parallel) into a project index. Then the handlers with their
+//! `@oncall-team` annotation (receiver-type docs of other files included) and whether they are
+//! middleware; the routes of every router, with prefixes joined and methods, resolved to the
+//! handlers they reach across files and packages (see `routes`); and the metric declarations.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
 
 mod changes;
 mod markdown;
+mod routes;
 mod scan;
 
 use serde::Serialize;
 
 use changes::compare;
 pub use markdown::to_markdown;
-use scan::{resolve, FileInventory};
+use scan::inventory_of;
 
 use crate::config::Settings;
 use crate::data::RuleData;
 use crate::finding::Stats;
 use crate::git::{ChangeRequest, FileStatus, Repo};
-use crate::go::metric_decl::MetricDecl;
-use crate::go::{Expr, Facts, FuncKind, Span};
-use crate::index::{ParsedFile, Role};
+use crate::go::Facts;
+use crate::index::{Modules, ParsedFile, ProjectIndex, Role};
 use crate::pipeline::prefilter::Prefilter;
 use crate::pipeline::read::Input;
 use crate::pipeline::{self, CheckOptions};
 use crate::rules::handler_oncall::{self, Annotation};
-use crate::rules::{self, Trigger};
 use crate::source::LineIndex;
 use crate::walk::{self, WalkOptions};
 
@@ -68,8 +66,11 @@ pub struct Handler {
     pub name: String,
     /// `net/http`, `gin`, `echo`, `fiber`, or an extra handler's import path.
     pub kind: String,
-    /// Route patterns registered with string literals, as written (`GET /orders/{id}`; a
-    /// framework's method call adds the method: `r.GET("/x", h)` → `GET /x`).
+    /// A func literal that wraps a handler it receives: it serves every route of the handlers
+    /// it wraps and has no on-call team of its own.
+    pub middleware: bool,
+    /// Full routes (subrouter, group and mount prefixes joined), with the method when the
+    /// registration names one: `GET /api/v1/orders/{id}`.
     pub routes: Vec<String>,
     /// The `@oncall-team` team; `null` when there is none (several teams: comma-separated).
     pub team: Option<String>,
@@ -95,10 +96,42 @@ pub struct Metric {
     pub column: usize,
 }
 
+/// A function of the repository a route reaches.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reference {
+    /// `Name`, `Type.Method` or `func literal`.
+    pub name: String,
+    pub path: String,
+    pub line: usize,
+}
+
+/// A route registration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Route {
+    /// `GET`, ...; `null` when the registration matches every method.
+    pub method: Option<String>,
+    /// The full route: prefixes joined with the pattern. A part that is not a constant is
+    /// shown as `{expression}`.
+    pub route: String,
+    /// The handler argument as written (in short).
+    pub target: String,
+    /// The repository's HTTP handlers that serve it; empty when the handler is not in the
+    /// repository.
+    pub handlers: Vec<Reference>,
+    /// A function of the repository the target names that is not itself an HTTP handler
+    /// (`wrap(api.query)` → `API.query`).
+    pub function: Option<Reference>,
+    /// Where it is registered (for a route helper: the call of the helper).
+    pub path: String,
+    pub line: usize,
+    pub column: usize,
+}
+
 /// The inventory of one tree.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Inventory {
     pub handlers: Vec<Handler>,
+    pub routes: Vec<Route>,
     pub metrics: Vec<Metric>,
 }
 
@@ -130,6 +163,7 @@ pub struct Changes {
 pub struct Report {
     pub version: u32,
     pub handlers: Vec<Handler>,
+    pub routes: Vec<Route>,
     pub metrics: Vec<Metric>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub changes: Option<Changes>,
@@ -152,8 +186,9 @@ pub fn build(options: &InventoryOptions) -> miette::Result<Report> {
         no_ignore: options.no_ignore,
     };
     let sources = pipeline::tree_inputs(&check, &prepared, &mut Stats::default());
-    let head_files = scan::scan(sources, settings);
-    let head = resolve(&head_files);
+    let modules = pipeline::disk_modules(&prepared.root);
+    let head_index = scan::index(sources, settings, modules.clone());
+    let head = inventory_of(&head_index, settings);
     let changes = match &options.base {
         None => None,
         Some(base) => {
@@ -185,19 +220,21 @@ pub fn build(options: &InventoryOptions) -> miette::Result<Report> {
                     old_sources.push(Input::context(old_path.to_string(), old.clone()));
                 }
             }
-            let mut base_files: Vec<FileInventory> = head_files
+            let mut base_files: Vec<ParsedFile> = head_index
+                .files
                 .iter()
                 .filter(|f| !changed_new.contains(f.rel.as_str()))
-                .cloned()
+                .map(scan::copy)
                 .collect();
-            base_files.extend(scan::scan(old_sources, settings));
-            let before = resolve(&base_files);
+            base_files.extend(scan::index(old_sources, settings, Modules::default()).files);
+            let before = inventory_of(&ProjectIndex::new(base_files, modules), settings);
             Some(compare(base, &before, &head))
         }
     };
     Ok(Report {
         version: VERSION,
         handlers: head.handlers,
+        routes: head.routes,
         metrics: head.metrics,
         changes,
     })

@@ -1,85 +1,46 @@
-//! What files tell the inventory: handlers with their annotations, route registrations and
-//! metric declarations; then, per package, registrations resolved to the handlers they name.
+//! What the index tells the inventory: handlers with their annotations and middleware,
+//! routes resolved to the handlers they reach (see `routes`), and metric declarations.
 
+use super::routes::{FuncId, Resolver};
 use super::*;
-
-/// A route registration: the pattern and what it registers.
-#[derive(Debug, Clone)]
-struct Registration {
-    pattern: String,
-    target: Target,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Target {
-    /// A function of the package: `h`.
-    Func(String),
-    /// A method value: `s.handleX`.
-    Method(String),
-    /// `&T{}` or `T{}`: T's `ServeHTTP`.
-    Serve(String),
-    /// A func literal in place, by the byte offset of its `func` keyword.
-    Literal(usize),
-}
 
 #[derive(Debug, Clone)]
 struct RawHandler {
     entry: Handler,
-    kind: FuncKind,
-    keyword_start: usize,
+    id: FuncId,
     /// The annotations of the nearest place that has any.
     decided: Option<Vec<Annotation>>,
     /// The receiver type whose doc (in another file) may annotate it.
     receiver: Option<String>,
 }
 
-/// What one file tells the inventory.
-#[derive(Debug, Clone)]
-pub(super) struct FileInventory {
-    pub(super) rel: String,
-    handlers: Vec<RawHandler>,
-    registrations: Vec<Registration>,
-    type_annotations: Vec<(String, Vec<Annotation>)>,
-    metrics: Vec<MetricDecl>,
-}
-
-const HTTP_METHODS: &[&str] = &[
-    "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "CONNECT", "TRACE",
-];
-
-/// Method names and calls whose files may register routes: such files import neither
-/// net/http nor a framework when they use a router of their own.
-const ROUTE_WORDS: &[&str] = &[
-    "Handle", ".GET(", ".POST(", ".PUT(", ".PATCH(", ".DELETE(", ".Get(", ".Post(", ".Put(",
-    ".Patch(", ".Delete(", ".Any(", ".All(", ".Method",
-];
-
-/// Reads and parses `inputs` as `check` does, keeping the files that may hold a handler, a
-/// metric or a route registration.
-pub(super) fn scan(inputs: Vec<Input>, settings: &Settings) -> Vec<FileInventory> {
-    let data = RuleData::builtin();
-    let mut triggers: Vec<Trigger> = rules::RULES
-        .iter()
-        .flat_map(|rule| (rule.triggers)(data, settings))
-        .collect();
-    triggers.extend(ROUTE_WORDS.iter().map(|word| rules::all_of(&[word])));
-    let prefilter = Prefilter::from_triggers(&triggers);
+/// Reads and parses every input (the constants a route is written with may sit in any file)
+/// into a project index.
+pub(super) fn index(inputs: Vec<Input>, settings: &Settings, modules: Modules) -> ProjectIndex {
+    let prefilter = Prefilter::new(RuleData::builtin(), settings);
     let inputs = inputs
         .into_iter()
         .map(|input| Input {
             role: Role::Checked,
-            always_parse: false,
+            always_parse: true,
             ..input
         })
         .collect();
-    let loaded = pipeline::load::load(inputs, &prefilter, true);
-    let mut files: Vec<FileInventory> = loaded
-        .parsed
-        .iter()
-        .map(|file| file_inventory(file, settings, data))
-        .collect();
-    files.sort_by(|a, b| a.rel.cmp(&b.rel));
-    files
+    let loaded = pipeline::load::load(inputs, &prefilter, false);
+    ProjectIndex::new(loaded.parsed, modules)
+}
+
+/// A copy of a parsed file, for the index of another version of the tree.
+pub(super) fn copy(file: &ParsedFile) -> ParsedFile {
+    ParsedFile {
+        rel: file.rel.clone(),
+        facts: file.facts.clone(),
+        src: file.src.clone(),
+        role: file.role,
+        relevant: file.relevant,
+        too_deep: file.too_deep,
+        metrics: file.metrics.clone(),
+    }
 }
 
 /// The `@oncall-team` annotations on the doc comments of the file's package-level types.
@@ -99,11 +60,16 @@ fn type_annotations(facts: &Facts) -> Vec<(String, Vec<Annotation>)> {
         .collect()
 }
 
-fn file_inventory(file: &ParsedFile, settings: &Settings, data: &RuleData) -> FileInventory {
-    let (rel, facts) = (file.rel.clone(), &file.facts);
+fn file_handlers(
+    fi: usize,
+    file: &ParsedFile,
+    settings: &Settings,
+    data: &RuleData,
+) -> Vec<RawHandler> {
+    let facts = &file.facts;
     let lines = LineIndex::new(&file.src);
     let mut handlers = Vec::new();
-    for func in &facts.funcs {
+    for (i, func) in facts.funcs.iter().enumerate() {
         let Some(kind) = handler_oncall::handler_kind(func, facts, settings, &data.frameworks)
         else {
             continue;
@@ -113,169 +79,75 @@ fn file_inventory(file: &ParsedFile, settings: &Settings, data: &RuleData) -> Fi
         let (line, column) = lines.position(func.keyword.start);
         handlers.push(RawHandler {
             entry: Handler {
-                path: rel.clone(),
+                path: file.rel.clone(),
                 line,
                 column,
                 name: func.display_name(),
                 kind,
+                middleware: handler_oncall::is_middleware(i, facts, &data.frameworks),
                 routes: Vec::new(),
                 team: None,
             },
-            kind: func.kind.clone(),
-            keyword_start: func.keyword.start,
+            id: (fi, i),
             decided,
             receiver,
         });
     }
-    let mut registrations = Vec::new();
-    for call in &facts.calls {
-        let Expr::Selector(_, method) = &call.callee else {
-            continue;
-        };
-        if !crate::go::routes::is_register_method(method, false) {
-            continue;
-        }
-        let strings: Vec<&str> = call
-            .args
-            .iter()
-            .map_while(|a| match a {
-                Expr::Str(s) => Some(s.as_str()),
-                _ => None,
-            })
-            .collect();
-        let pattern = match strings.as_slice() {
-            [path] if HTTP_METHODS.contains(&method.to_ascii_uppercase().as_str()) => {
-                format!("{} {path}", method.to_ascii_uppercase())
-            }
-            [path] => path.to_string(),
-            [verb, path, ..] if HTTP_METHODS.contains(&verb.to_ascii_uppercase().as_str()) => {
-                format!("{} {path}", verb.to_ascii_uppercase())
-            }
-            _ => continue,
-        };
-        if !pattern.contains('/') {
-            continue;
-        }
-        let rest = &call.args[strings.len().min(call.args.len())..];
-        if let Some(target) = target_of(rest, call.span, facts, settings, data, 0) {
-            registrations.push(Registration { pattern, target });
-        }
-    }
-    let type_annotations = type_annotations(facts);
-    FileInventory {
-        metrics: file.metrics.clone(),
-        rel,
-        handlers,
-        registrations,
-        type_annotations,
-    }
+    handlers
 }
 
-/// What a registration's handler argument refers to: the last argument that names one.
-fn target_of(
-    args: &[Expr],
-    call: Span,
-    facts: &Facts,
-    settings: &Settings,
-    data: &RuleData,
-    depth: usize,
-) -> Option<Target> {
-    if depth > 4 {
-        return None;
-    }
-    for arg in args.iter().rev() {
-        let found = match arg {
-            Expr::Ident(name) if name != "nil" => Some(Target::Func(name.clone())),
-            Expr::Selector(_, name) => Some(Target::Method(name.clone())),
-            Expr::Composite(c) => composite_type(c.type_name.as_deref()),
-            Expr::AddrOf(inner) => match inner.as_ref() {
-                Expr::Composite(c) => composite_type(c.type_name.as_deref()),
-                _ => None,
-            },
-            Expr::Call { args, .. } => target_of(args, call, facts, settings, data, depth + 1),
-            Expr::Other => literal_in(call, facts, settings, data),
-            _ => None,
-        };
-        if found.is_some() {
-            return found;
-        }
-    }
-    None
-}
-
-fn composite_type(name: Option<&Expr>) -> Option<Target> {
-    match name? {
-        Expr::Ident(t) => Some(Target::Serve(t.clone())),
-        _ => None,
-    }
-}
-
-/// The last outermost handler literal written inside the call.
-fn literal_in(call: Span, facts: &Facts, settings: &Settings, data: &RuleData) -> Option<Target> {
-    let inside = |s: Span| s.start >= call.start && s.end <= call.end;
-    let candidates: Vec<usize> = facts
-        .funcs
+/// The inventory of the index: handlers with their routes and teams, every route, and the
+/// metrics.
+pub(super) fn inventory_of(index: &ProjectIndex, settings: &Settings) -> Inventory {
+    let data = RuleData::builtin();
+    let raw: Vec<Vec<RawHandler>> = index
+        .files
         .iter()
         .enumerate()
-        .filter(|(_, f)| matches!(f.kind, FuncKind::Literal) && inside(f.span))
-        .filter(|(_, f)| {
-            handler_oncall::handler_kind(f, facts, settings, &data.frameworks).is_some()
-        })
-        .map(|(i, _)| i)
+        .map(|(fi, file)| file_handlers(fi, file, settings, data))
         .collect();
-    candidates
+    // Middleware serves the routes of the handlers it wraps: routes reach endpoints only.
+    let ids: HashSet<FuncId> = raw
         .iter()
-        .filter(|&&i| {
-            // Not nested in another candidate.
-            let mut enclosing = facts.funcs.get(i).and_then(|f| f.enclosing);
-            while let Some(e) = enclosing {
-                if candidates.contains(&e) {
-                    return false;
-                }
-                enclosing = facts.funcs.get(e).and_then(|f| f.enclosing);
-            }
-            true
-        })
-        .filter_map(|&i| facts.funcs.get(i))
-        .max_by_key(|f| f.span.start)
-        .map(|f| Target::Literal(f.keyword.start))
-}
-
-/// Resolves routes and receiver annotations per package and sorts the result.
-pub(super) fn resolve(files: &[FileInventory]) -> Inventory {
-    let mut by_dir: BTreeMap<&str, Vec<&FileInventory>> = BTreeMap::new();
-    for file in files {
-        by_dir
-            .entry(walk::parent_dir(&file.rel))
-            .or_default()
-            .push(file);
+        .flatten()
+        .filter(|h| !h.entry.middleware)
+        .map(|h| h.id)
+        .collect();
+    let found = Resolver::new(index, &ids).routes();
+    let mut routes_of: HashMap<FuncId, Vec<String>> = HashMap::new();
+    for route in &found {
+        let text = match &route.method {
+            Some(method) => format!("{method} {}", route.path),
+            None => route.path.clone(),
+        };
+        for id in &route.handlers {
+            routes_of.entry(*id).or_default().push(text.clone());
+        }
     }
+    let mut entries: HashMap<FuncId, Handler> = HashMap::new();
     let mut inventory = Inventory::default();
-    for package in by_dir.values() {
-        let type_docs: HashMap<&str, &Vec<Annotation>> = package
+    for package in index.packages.values() {
+        let type_docs: HashMap<String, Vec<Annotation>> = package
+            .files
             .iter()
-            .flat_map(|f| f.type_annotations.iter().map(|(t, a)| (t.as_str(), a)))
+            .flat_map(|&fi| type_annotations(&index.files[fi].facts))
             .collect();
-        for file in package {
-            for raw in &file.handlers {
-                let mut entry = raw.entry.clone();
-                let annotations = raw.decided.as_ref().or_else(|| {
-                    raw.receiver
-                        .as_deref()
-                        .and_then(|r| type_docs.get(r).copied())
-                });
+        for &fi in &package.files {
+            for handler in &raw[fi] {
+                let mut entry = handler.entry.clone();
+                let annotations = handler
+                    .decided
+                    .as_ref()
+                    .or_else(|| handler.receiver.as_deref().and_then(|r| type_docs.get(r)));
                 entry.team = annotations.and_then(|found| team_of(found));
-                let mut routes: Vec<String> = package
-                    .iter()
-                    .flat_map(|f| f.registrations.iter().map(move |r| (f, r)))
-                    .filter(|(f, r)| registers(raw, file, f, &r.target))
-                    .map(|(_, r)| r.pattern.clone())
-                    .collect();
+                let mut routes = routes_of.remove(&handler.id).unwrap_or_default();
                 routes.sort();
                 routes.dedup();
                 entry.routes = routes;
+                entries.insert(handler.id, entry.clone());
                 inventory.handlers.push(entry);
             }
+            let file = &index.files[fi];
             for decl in &file.metrics {
                 inventory.metrics.push(Metric {
                     name: decl.name.clone(),
@@ -292,9 +164,49 @@ pub(super) fn resolve(files: &[FileInventory]) -> Inventory {
             }
         }
     }
+    let reference = |id: FuncId| -> Reference {
+        match entries.get(&id) {
+            Some(h) => Reference {
+                name: h.name.clone(),
+                path: h.path.clone(),
+                line: h.line,
+            },
+            None => {
+                let file = &index.files[id.0];
+                let func = &file.facts.funcs[id.1];
+                Reference {
+                    name: func.display_name(),
+                    path: file.rel.clone(),
+                    line: func.keyword.start_row + 1,
+                }
+            }
+        }
+    };
+    let mut line_indexes: HashMap<usize, LineIndex> = HashMap::new();
+    for route in found {
+        let lines = line_indexes
+            .entry(route.file)
+            .or_insert_with(|| LineIndex::new(&index.files[route.file].src));
+        let (line, column) = lines.position(route.offset);
+        inventory.routes.push(Route {
+            method: route.method,
+            route: route.path,
+            target: route.target,
+            handlers: route.handlers.into_iter().map(reference).collect(),
+            function: route.function.map(reference),
+            path: index.files[route.file].rel.clone(),
+            line,
+            column,
+        });
+    }
     inventory
         .handlers
         .sort_by(|a, b| (&a.path, a.line, a.column).cmp(&(&b.path, b.line, b.column)));
+    inventory.routes.sort_by(|a, b| {
+        (&a.path, a.line, a.column, &a.route, &a.method)
+            .cmp(&(&b.path, b.line, b.column, &b.route, &b.method))
+    });
+    inventory.routes.dedup();
     inventory.metrics.sort_by(|a, b| {
         (a.name.is_none(), &a.name, &a.path, a.line).cmp(&(
             b.name.is_none(),
@@ -311,23 +223,4 @@ fn team_of(found: &[Annotation]) -> Option<String> {
     teams.sort_unstable();
     teams.dedup();
     (!teams.is_empty()).then(|| teams.join(","))
-}
-
-fn registers(
-    handler: &RawHandler,
-    handler_file: &FileInventory,
-    reg_file: &FileInventory,
-    target: &Target,
-) -> bool {
-    match (target, &handler.kind) {
-        (Target::Func(name), FuncKind::Function { name: n }) => name == n,
-        (Target::Method(name), FuncKind::Method { name: n, .. }) => name == n,
-        (Target::Serve(t), FuncKind::Method { receiver, name }) => {
-            receiver == t && name == "ServeHTTP"
-        }
-        (Target::Literal(start), FuncKind::Literal) => {
-            std::ptr::eq(handler_file, reg_file) && *start == handler.keyword_start
-        }
-        _ => false,
-    }
 }

@@ -435,8 +435,89 @@ func (a *analyzer) walk(ws *walkState, root ast.Node) {
 	})
 }
 
+// isWrappedHandlerType reports whether e is a handler type a middleware receives:
+// http.Handler, http.HandlerFunc, gin.HandlerFunc, echo.HandlerFunc or fiber.Handler.
+func (im imports) isWrappedHandlerType(e ast.Expr) bool {
+	return im.isQualified(e, []string{pkgHTTP}, "Handler") ||
+		im.isQualified(e, []string{pkgHTTP}, "HandlerFunc") ||
+		im.isQualified(e, []string{pkgGin}, "HandlerFunc") ||
+		im.isQualified(e, []string{pkgEcho, pkgEchoV4}, "HandlerFunc") ||
+		im.isQualified(e, []string{pkgFiber}, "Handler")
+}
+
+// paramNames returns the names of the parameters of ft whose type satisfies keep.
+func paramNames(ft *ast.FuncType, keep func(ast.Expr) bool) []string {
+	var names []string
+	if ft == nil || ft.Params == nil {
+		return names
+	}
+	for _, f := range ft.Params.List {
+		if !keep(f.Type) {
+			continue
+		}
+		for _, n := range f.Names {
+			if n.Name != "_" {
+				names = append(names, n.Name)
+			}
+		}
+	}
+	return names
+}
+
+// isMiddleware reports whether the handler literal fl wraps a handler that an enclosing
+// function receives (it calls next(...) or next.ServeHTTP(...)), or, for gin and fiber,
+// hands over to the chain through its own context (c.Next()).
+func (a *analyzer) isMiddleware(ws *walkState, fl *ast.FuncLit) bool {
+	wrapped := map[string]bool{}
+	add := func(ft *ast.FuncType) {
+		for _, n := range paramNames(ft, a.im.isWrappedHandlerType) {
+			wrapped[n] = true
+		}
+	}
+	if ws.fd != nil {
+		add(ws.fd.Type)
+	}
+	for _, n := range ws.stack {
+		if outer, ok := n.(*ast.FuncLit); ok {
+			add(outer.Type)
+		}
+	}
+	contexts := map[string]bool{}
+	for _, n := range paramNames(fl.Type, func(e ast.Expr) bool {
+		return a.im.isPtrTo(e, []string{pkgGin}, "Context") || a.im.isPtrTo(e, []string{pkgFiber}, "Ctx")
+	}) {
+		contexts[n] = true
+	}
+	if len(wrapped) == 0 && len(contexts) == 0 {
+		return false
+	}
+	found := false
+	ast.Inspect(fl.Body, func(n ast.Node) bool {
+		c, ok := n.(*ast.CallExpr)
+		if !ok || found {
+			return !found
+		}
+		switch f := c.Fun.(type) {
+		case *ast.Ident:
+			found = wrapped[f.Name]
+		case *ast.SelectorExpr:
+			if x, ok := f.X.(*ast.Ident); ok {
+				found = (f.Sel.Name == "ServeHTTP" && wrapped[x.Name]) ||
+					(f.Sel.Name == "Next" && len(c.Args) == 0 && contexts[x.Name])
+			}
+		}
+		return !found
+	})
+	return found
+}
+
 func (a *analyzer) checkFuncLit(ws *walkState, fl *ast.FuncLit) {
 	if !a.im.isHandler(fl.Type) {
+		return
+	}
+	if a.isMiddleware(ws, fl) {
+		// Middleware serves every endpoint and has no on-call team of its own
+		// ([handlers] middleware = "skip", the default).
 		return
 	}
 	annotated := false
