@@ -2,18 +2,20 @@
 //! that were parsed.
 //!
 //! Per package (a folder): its files' facts, the doc comments of its types, the struct fields
-//! typed by imported packages, its package-level string constants, and its metric
-//! declarations; and the import graph between the repository's own packages (module paths
+//! typed by imported packages, and its metric declarations with names resolved through the
+//! constants of every package (see [`constants`] and [`metrics`]); and the import graph between the repository's own packages (module paths
 //! from `go.mod`, or the `use` folders of `go.work`). In diff mode the index holds what the
 //! change needs (the changed files, their neighbours and what a rule asked for), so its cost
 //! follows the change.
 
+pub mod constants;
+pub mod headers;
+pub mod metrics;
 mod modules;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::go::metric_decl::MetricDecl;
-use crate::go::prometheus::resolve_string;
 use crate::go::{Facts, TypeDecl};
 use crate::walk::parent_dir;
 
@@ -54,8 +56,6 @@ pub struct Package {
     pub files: Vec<usize>,
     /// The package clause of its files.
     pub name: Option<String>,
-    /// Package-level identifiers bound to a string constant in its files.
-    pub strings: HashMap<String, String>,
     /// The folders of the repository's own packages that it imports.
     pub imports: BTreeSet<String>,
 }
@@ -99,19 +99,56 @@ impl ProjectIndex {
             if package.name.is_none() && !file.rel.ends_with("_test.go") {
                 package.name = file.facts.package.clone();
             }
-            for binding in file.facts.bindings.iter().filter(|b| b.func.is_none()) {
-                if let Some(value) = resolve_string(&file.facts, &binding.value, None) {
-                    package.strings.insert(binding.name.clone(), value);
-                }
-            }
             for import in &file.facts.imports {
                 if let Some(target) = index.modules.folder_of(&import.path) {
                     package.imports.insert(target);
                 }
             }
         }
+        let declared = {
+            let table = &crate::data::RuleData::builtin().metrics;
+            let view = constants::View::new(
+                files
+                    .iter()
+                    .map(|f| constants::ViewFile {
+                        rel: &f.rel,
+                        facts: &f.facts,
+                    })
+                    .collect(),
+                &index.modules,
+                &table.prometheus_import,
+            );
+            let sources: Vec<&[u8]> = files.iter().map(|f| f.src.as_slice()).collect();
+            metrics::declarations(&view, &sources, table)
+        };
+        for (file, decls) in files.iter_mut().zip(declared) {
+            file.metrics = decls;
+        }
         index.files = files;
         index
+    }
+
+    /// The folders whose constants the metric declarations of the index may need: the
+    /// folders of files with a metric whose name is not complete, and the repository
+    /// packages those files import.
+    pub fn constant_folders(&self) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        for file in &self.files {
+            if file
+                .metrics
+                .iter()
+                .all(|m| m.complete && m.labels.is_some() && m.const_label_values.is_some())
+            {
+                continue;
+            }
+            out.insert(parent_dir(&file.rel).to_string());
+            for import in &file.facts.imports {
+                if let Some(dir) = self.modules.folder_of(&import.path) {
+                    out.insert(dir);
+                }
+            }
+        }
+        out
     }
 
     /// The index of these files and `more` (files already present keep their first version).
@@ -157,6 +194,57 @@ impl ProjectIndex {
         self.files
             .iter()
             .flat_map(|file| file.metrics.iter().map(move |m| (file, m)))
+    }
+
+    /// Whether two packages declare a metric of one name for the default registry: only then
+    /// does metric-duplicate need to know which programs link which packages.
+    pub fn needs_import_graph(&self) -> bool {
+        let mut seen: HashMap<&str, &str> = HashMap::new();
+        for file in self.files.iter().filter(|f| !f.rel.ends_with("_test.go")) {
+            let dir = parent_dir(&file.rel);
+            for decl in &file.metrics {
+                if decl.registry != crate::go::metric_decl::Registry::Default {
+                    continue;
+                }
+                let Some(name) = decl.full_name() else {
+                    continue;
+                };
+                match seen.get(name) {
+                    Some(other) if *other != dir => return true,
+                    Some(_) => {}
+                    None => {
+                        seen.insert(name, dir);
+                    }
+                }
+            }
+        }
+        false
+    }
+
+    /// Completes the import graph with the headers (package clause and imports) of Go files
+    /// that were not parsed.
+    pub fn add_headers(&mut self, files: impl IntoIterator<Item = (String, Vec<u8>)>) {
+        for (rel, src) in files {
+            if self.by_path.contains_key(&rel) {
+                continue;
+            }
+            let (name, imports) = headers::header(&src);
+            let package = self
+                .packages
+                .entry(parent_dir(&rel).to_string())
+                .or_default();
+            if package.name.is_none() && !rel.ends_with("_test.go") {
+                package.name = name;
+            }
+            if rel.ends_with("_test.go") {
+                continue;
+            }
+            for path in imports {
+                if let Some(target) = self.modules.folder_of(&path) {
+                    package.imports.insert(target);
+                }
+            }
+        }
     }
 
     /// The folders of the repository's packages that `dir` imports, directly or not.
