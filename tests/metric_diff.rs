@@ -183,3 +183,37 @@ fn a_suppression_silences_metric_breaking_and_counts_as_used() {
     );
     assert_eq!(lines.len(), EXPECTED.len() - 1, "{lines:?}");
 }
+
+#[test]
+fn an_added_label_is_a_note_not_a_finding() {
+    let repo = diff_repo("judged_metric_label_added", After::Committed);
+    support::isolate();
+    let output = Command::new(env!("CARGO_BIN_EXE_sre-policy"))
+        .args([
+            "check",
+            "--format",
+            "human",
+            "--fail-on",
+            "warning",
+            "--rule",
+            "metric-breaking",
+            "--base",
+            "main",
+        ])
+        .current_dir(repo.path())
+        .env_remove("GITHUB_ACTIONS")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .expect("binary runs");
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(output.status.code(), Some(0), "{all}");
+    assert!(
+        all.contains("`relay_ring_members` gains the label `zone`"),
+        "{all}"
+    );
+    assert!(!all.contains("warning[metric-breaking]"), "{all}");
+}
