@@ -69,7 +69,7 @@ pub fn declarations(view: &View, sources: &[&[u8]], table: &MetricTable) -> Vec<
         Position::of(index, span)
     };
     let builders = builders(view, &templates);
-    let by_callee = calls_by_callee(view);
+    let by_callee = calls_by_callee(view, builders.iter().map(|b| b.name).collect());
     // Calls of a builder inside another builder are followed from the outer one's calls.
     let inner_calls: HashSet<(usize, usize)> = builders
         .iter()
@@ -749,7 +749,7 @@ fn builders<'v>(view: &View<'v>, templates: &[Template<'v>]) -> Vec<Builder<'v>>
     }
     // Second level: functions that pass their parameters to a builder.
     let first_level = builders.len();
-    let by_callee = calls_by_callee(view);
+    let by_callee = calls_by_callee(view, builders.iter().map(|b| b.name).collect());
     for b in 0..first_level {
         let sites: Vec<(usize, &Call)> = calls_of(view, &by_callee, &builders[b]);
         for (file, call) in sites {
@@ -802,12 +802,18 @@ fn builders<'v>(view: &View<'v>, templates: &[Template<'v>]) -> Vec<Builder<'v>>
 /// The calls of the view by the name they call (`f(...)`, `x.f(...)`).
 type ByCallee<'v> = HashMap<&'v str, Vec<(usize, &'v Call)>>;
 
-fn calls_by_callee<'v>(view: &View<'v>) -> ByCallee<'v> {
+/// Only the calls of these names are kept: one pass over the calls of the view.
+fn calls_by_callee<'v>(view: &View<'v>, names: HashSet<&str>) -> ByCallee<'v> {
     let mut out: ByCallee = HashMap::new();
+    if names.is_empty() {
+        return out;
+    }
     for (file, vf) in view.files.iter().enumerate() {
         for call in &vf.facts.calls {
             if let Expr::Ident(name) | Expr::Selector(_, name) = &call.callee {
-                out.entry(name.as_str()).or_default().push((file, call));
+                if names.contains(name.as_str()) {
+                    out.entry(name.as_str()).or_default().push((file, call));
+                }
             }
         }
     }

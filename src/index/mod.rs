@@ -16,7 +16,7 @@ mod modules;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::go::metric_decl::MetricDecl;
-use crate::go::{Facts, TypeDecl};
+use crate::go::{Expr, Facts, TypeDecl};
 use crate::walk::parent_dir;
 
 pub use modules::{work_folders, Modules};
@@ -105,35 +105,43 @@ impl ProjectIndex {
                 }
             }
         }
+        index.files = files;
+        index
+    }
+
+    /// Resolves the metric declarations of every file through the whole index (constants of
+    /// other files and packages, builders, `NewDesc`). Until then each file holds the
+    /// declarations it tells alone.
+    pub fn resolve_metrics(&mut self) {
+        let table = &crate::data::RuleData::builtin().metrics;
         let declared = {
-            let table = &crate::data::RuleData::builtin().metrics;
             let view = constants::View::new(
-                files
+                self.files
                     .iter()
                     .map(|f| constants::ViewFile {
                         rel: &f.rel,
                         facts: &f.facts,
                     })
                     .collect(),
-                &index.modules,
+                &self.modules,
                 &table.prometheus_import,
             );
-            let sources: Vec<&[u8]> = files.iter().map(|f| f.src.as_slice()).collect();
+            let sources: Vec<&[u8]> = self.files.iter().map(|f| f.src.as_slice()).collect();
             metrics::declarations(&view, &sources, table)
         };
-        for (file, decls) in files.iter_mut().zip(declared) {
+        for (file, decls) in self.files.iter_mut().zip(declared) {
             file.metrics = decls;
         }
-        index.files = files;
-        index
     }
 
-    /// The folders whose constants the metric declarations of the index may need: the
-    /// folders of files with a metric whose name is not complete, and the repository
-    /// packages those files import.
+    /// The folders whose constants the metric declarations of the index need and that the
+    /// index may not hold yet: the folder of a file whose metric names an identifier bound in
+    /// none of its files read so far, and the repository package of each `pkg.Member` it
+    /// names; identifiers bound in files already read are followed into their values.
     pub fn constant_folders(&self) -> BTreeSet<String> {
+        let table = &crate::data::RuleData::builtin().metrics;
         let mut out = BTreeSet::new();
-        for file in &self.files {
+        for (i, file) in self.files.iter().enumerate() {
             if file
                 .metrics
                 .iter()
@@ -141,14 +149,103 @@ impl ProjectIndex {
             {
                 continue;
             }
-            out.insert(parent_dir(&file.rel).to_string());
-            for import in &file.facts.imports {
-                if let Some(dir) = self.modules.folder_of(&import.path) {
-                    out.insert(dir);
+            for call in crate::go::prometheus::metric_calls(&file.facts, table) {
+                for arg in call.call.args.iter().take(2) {
+                    self.needed_folders(i, arg, 0, &mut out);
                 }
             }
         }
         out
+    }
+
+    fn needed_folders(&self, file: usize, expr: &Expr, depth: usize, out: &mut BTreeSet<String>) {
+        if depth > 8 {
+            return;
+        }
+        let facts = &self.files[file].facts;
+        let dir = parent_dir(&self.files[file].rel);
+        match expr {
+            Expr::Ident(name) => {
+                if facts
+                    .bindings
+                    .iter()
+                    .any(|b| b.name == *name && b.func.is_some())
+                {
+                    return;
+                }
+                let bound = self.package_files_indexed(dir).find_map(|f| {
+                    self.files[f]
+                        .facts
+                        .bindings
+                        .iter()
+                        .find(|b| b.func.is_none() && b.name == *name)
+                        .map(|b| (f, &b.value))
+                });
+                match bound {
+                    Some((f, value)) => self.needed_folders(f, value, depth + 1, out),
+                    None => {
+                        out.insert(dir.to_string());
+                    }
+                }
+            }
+            Expr::Selector(operand, member) => {
+                let Some(target) = operand
+                    .as_ident()
+                    .and_then(|p| facts.import_path_of(p))
+                    .and_then(|path| self.modules.folder_of(path))
+                else {
+                    self.needed_folders(file, operand, depth + 1, out);
+                    return;
+                };
+                let bound = self.package_files_indexed(&target).find_map(|f| {
+                    self.files[f]
+                        .facts
+                        .bindings
+                        .iter()
+                        .find(|b| b.func.is_none() && b.name == *member)
+                        .map(|b| (f, &b.value))
+                });
+                match bound {
+                    Some((f, value)) => self.needed_folders(f, value, depth + 1, out),
+                    None => {
+                        out.insert(target);
+                    }
+                }
+            }
+            Expr::Concat(parts) => {
+                for part in parts {
+                    self.needed_folders(file, part, depth + 1, out);
+                }
+            }
+            Expr::Call { args, .. } => {
+                for arg in args {
+                    self.needed_folders(file, arg, depth + 1, out);
+                }
+            }
+            Expr::AddrOf(inner) => self.needed_folders(file, inner, depth + 1, out),
+            Expr::Composite(c) => {
+                for (key, value) in &c.fields {
+                    if matches!(
+                        key.as_str(),
+                        "Namespace" | "Subsystem" | "Name" | "ConstLabels"
+                    ) || !key.starts_with(|ch: char| ch.is_ascii_uppercase())
+                    {
+                        self.needed_folders(file, value, depth + 1, out);
+                    }
+                }
+                for element in &c.elements {
+                    self.needed_folders(file, element, depth + 1, out);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn package_files_indexed(&self, dir: &str) -> impl Iterator<Item = usize> + '_ {
+        self.packages
+            .get(dir)
+            .into_iter()
+            .flat_map(|p| p.files.iter().copied())
     }
 
     /// The index of these files and `more` (files already present keep their first version).

@@ -214,6 +214,7 @@ pub fn index_inputs(
         })
         .unwrap_or_else(|_| unreachable!("reading inputs already listed does not fail"));
     let mut index = index;
+    index.resolve_metrics();
     if index.needs_import_graph() {
         index.add_headers(
             unparsed
@@ -438,6 +439,7 @@ fn check_change(
     };
     // Which programs link which packages, when two packages declare one metric name.
     let mut index = index;
+    index.resolve_metrics();
     if index.needs_import_graph() {
         let headers = change::unparsed_go_files(&repo, request, &index, &is_go_file)?;
         index.add_headers(headers);
