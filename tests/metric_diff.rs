@@ -217,3 +217,27 @@ fn an_added_label_is_a_note_not_a_finding() {
     );
     assert!(!all.contains("warning[metric-breaking]"), "{all}");
 }
+
+#[test]
+fn diff_mode_reads_the_program_that_links_both_packages() {
+    let repo = diff_repo("metric_rename", After::Committed);
+    // The program is on main already: unchanged by the change, read for its imports only.
+    repo.git(&["checkout", "-q", "main"]);
+    repo.write("go.mod", "module example.com/shop\n\ngo 1.22\n");
+    repo.write(
+        "cmd/shop/main.go",
+        "package main\n\nimport (\n\t_ \"example.com/shop/internal/api\"\n\t_ \"example.com/shop/internal/billing\"\n)\n\nfunc main() {}\n",
+    );
+    repo.commit_all("a program");
+    repo.git(&["checkout", "-q", "feature"]);
+    repo.git(&["merge", "-q", "--no-edit", "main"]);
+    let lines = check(&repo, &["--base", "main", "--rule", "metric-duplicate"]);
+    let duplicates: Vec<&String> = lines
+        .iter()
+        .filter(|l| l.contains("metric-duplicate"))
+        .collect();
+    assert_eq!(
+        duplicates,
+        ["internal/api/metrics.go:26:3: error[metric-duplicate] `shop_refunds_total` is also declared at internal/billing/metrics.go:9: both go to the default registry in packages that `cmd/shop` links with the same name and const labels, so registering both panics"],
+    );
+}

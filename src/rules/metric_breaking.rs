@@ -298,6 +298,18 @@ pub fn compare(base: &[Side], head: &[Side]) -> Compared {
     let new = by_key(head);
     let mut out = Compared::default();
     let mut removed: Vec<(&Key, Site)> = Vec::new();
+    // A name whose prefix is not known on one side matches a full name that ends with it on
+    // the other (a builder whose calls now resolve, a prefix that became a parameter).
+    let partial_match = |k: &Key, other: &HashMap<Key, Vec<Site>>| {
+        other.keys().any(|(name, complete)| {
+            let (short, long) = match (k.1, *complete) {
+                (false, true) => (&k.0, name),
+                (true, false) => (name, &k.0),
+                _ => return false,
+            };
+            long == short || long.ends_with(&format!("_{short}"))
+        })
+    };
     for (k, olds) in &old {
         let (old_side, old_decl) = olds[0];
         match new.get(k) {
@@ -310,12 +322,13 @@ pub fn compare(base: &[Side], head: &[Side]) -> Compared {
                     .unwrap_or(news[0]);
                 changed(old_decl, k, new_side.path, new_decl, &mut out);
             }
+            None if partial_match(k, &new) => {}
             None => removed.push((k, olds[0])),
         }
     }
     let mut added: Vec<(&Key, Site)> = new
         .iter()
-        .filter(|(k, _)| !old.contains_key(*k))
+        .filter(|(k, _)| !old.contains_key(*k) && !partial_match(k, &old))
         .map(|(k, v)| (k, v[0]))
         .collect();
     removed.sort_by(|a, b| a.0.cmp(b.0));
@@ -704,6 +717,26 @@ mod tests {
         );
         assert_eq!(found.breaks.len(), 1);
         assert_eq!(found.breaks[0].what, What::Removed);
+    }
+
+    #[test]
+    fn a_name_part_matches_the_full_name_it_ends() {
+        let mut partial = decl("queries_in_progress", MetricType::Gauge, &[], 0);
+        partial.complete = false;
+        let old = [partial];
+        let full = [decl("loki_queries_in_progress", MetricType::Gauge, &[], 0)];
+        assert!(compare(
+            &[side("f/frontend.go", &old)],
+            &[side("cmd/main.go", &full)]
+        )
+        .breaks
+        .is_empty());
+        assert!(compare(
+            &[side("cmd/main.go", &full)],
+            &[side("f/frontend.go", &old)]
+        )
+        .breaks
+        .is_empty());
     }
 
     #[test]
