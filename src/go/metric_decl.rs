@@ -65,6 +65,9 @@ pub enum Origin {
     Builder,
     /// `prometheus.NewDesc(...)` of a custom collector.
     Desc,
+    /// A literal of the repository's own metric description type (`MetricDescription{Name:
+    /// ..., Help: ...}`) that a collector turns into a `Desc` at run time.
+    Described,
 }
 
 /// One metric declaration, reduced to what can be compared with other files and versions.

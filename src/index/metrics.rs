@@ -157,7 +157,7 @@ pub fn declarations(view: &View, sources: &[&[u8]], table: &MetricTable) -> Vec<
     sites.sort_by_key(|(file, _, span)| (*file, span.start));
     let registered = default_registered(view);
     for (file, mut decl, span) in sites {
-        if decl.registry == Registry::Unseen && decl.origin != Origin::Desc {
+        if decl.registry == Registry::Unseen && decl.origin == Origin::Constructor {
             let dir = parent_dir(view.files[file].rel);
             if decl
                 .variable
@@ -260,7 +260,7 @@ fn described(
                     complete: true,
                     kind,
                     constructor: format!("{type_name}{{…}}"),
-                    origin: Origin::Desc,
+                    origin: Origin::Described,
                     help_missing: false,
                     help,
                     labels: None,
@@ -710,17 +710,14 @@ fn builders<'v>(view: &View<'v>, templates: &[Template<'v>]) -> Vec<Builder<'v>>
             continue;
         };
         let at = At::top(template.file, Some(func));
+        // Only a name (or const labels) taken from the parameters makes a builder: a function
+        // that only passes labels or a registry declares its metrics where they are written.
+        let args = &template.call.args;
         let depends = match &template.shape {
-            Shape::Opts { .. } => template
-                .call
-                .args
-                .iter()
-                .take(2)
-                .any(|a| view.mentions_param(at, a)),
-            Shape::Desc => template
-                .call
-                .args
-                .iter()
+            Shape::Opts { .. } => args.first().is_some_and(|a| view.mentions_param(at, a)),
+            Shape::Desc => [args.first(), args.get(3)]
+                .into_iter()
+                .flatten()
                 .any(|a| view.mentions_param(at, a)),
         };
         if !depends {

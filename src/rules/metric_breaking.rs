@@ -399,7 +399,9 @@ fn changed(old: &MetricDecl, k: &Key, path: &str, new: &MetricDecl, out: &mut Co
         deleted_file: false,
     };
     // A custom collector's Desc does not tell the type.
-    let typed = old.origin != Origin::Desc && new.origin != Origin::Desc;
+    let typed = ![old.origin, new.origin]
+        .iter()
+        .any(|o| matches!(o, Origin::Desc | Origin::Described));
     if typed && old.kind != new.kind {
         out.breaks.push(make(What::TypeChanged {
             from: old.kind,

@@ -9,6 +9,7 @@
 use super::{FileContext, FileOutput, Kind, Needs, RuleInfo};
 use crate::data::UnitTable;
 use crate::finding::Severity;
+use crate::go::metric_decl::Origin;
 use crate::go::prometheus::MetricType;
 
 pub const ID: &str = "metric-naming";
@@ -40,7 +41,14 @@ pub struct Verdict {
 
 pub fn check(ctx: &FileContext, out: &mut FileOutput) {
     let units = &ctx.data.units;
-    let decls: Vec<_> = ctx.file.metrics.iter().filter(|d| d.exposed()).collect();
+    // A repository's own description literals are recognised by their shape only: they feed
+    // metric-breaking and the inventory, not naming advice.
+    let decls: Vec<_> = ctx
+        .file
+        .metrics
+        .iter()
+        .filter(|d| d.exposed() && d.origin != Origin::Described)
+        .collect();
     for decl in &decls {
         let Some(name) = &decl.name else {
             continue;
