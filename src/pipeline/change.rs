@@ -198,15 +198,15 @@ fn trim_blank(bytes: &[u8]) -> &[u8] {
     &bytes[skip..]
 }
 
-/// The folders of the changed Go files that mention Prometheus (either version), and the
-/// repository packages they import: the constants their metric names may use, on both sides
-/// of the change.
+/// The folders of the deleted Go files that mention Prometheus, and the repository packages
+/// they import: the constants their metric names used. (The head versions of the other files
+/// tell the index which folders their names need.)
 pub fn metric_folders(
     changed: &[&ChangedFile],
     modules: &crate::index::Modules,
 ) -> BTreeSet<String> {
     let mut dirs = BTreeSet::new();
-    for file in changed {
+    for file in changed.iter().filter(|f| f.new_content.is_none()) {
         let versions = [&file.old_content, &file.new_content];
         let versions: Vec<&[u8]> = versions.into_iter().flatten().map(Vec::as_slice).collect();
         if !versions.iter().any(|b| mentions_prometheus(b)) {
