@@ -3,10 +3,11 @@
 //!
 //! Per package (a folder): its files' facts, the doc comments of its types, the struct fields
 //! typed by imported packages, and its metric declarations with names resolved through the
-//! constants of every package (see [`constants`] and [`metrics`]); and the import graph between the repository's own packages (module paths
-//! from `go.mod`, or the `use` folders of `go.work`). In diff mode the index holds what the
-//! change needs (the changed files, their neighbours and what a rule asked for), so its cost
-//! follows the change.
+//! constants of every package (see [`constants`] and [`metrics`]); and the import graph
+//! between the repository's own packages (module paths from `go.mod`, or the `use` folders of
+//! `go.work`; [`headers`] completes it from files that were not parsed). In diff mode the index
+//! holds what the change needs (the changed files, their neighbours and what a rule asked
+//! for), so its cost follows the change.
 
 pub mod constants;
 pub mod headers;
