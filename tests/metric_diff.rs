@@ -48,7 +48,7 @@ const EXPECTED: &[&str] = &[
     "internal/api/metrics.go:10:3: warning[metric-breaking] counter `shop_http_requests_total` is renamed to `shop_requests_total`; still referenced at deploy/alerts.yml:6, deploy/alerts.yml:7",
     "internal/api/metrics.go:15:3: warning[metric-breaking] the labels of histogram `shop_order_value_euros` change: it drops `country`; still referenced at deploy/alerts.yml:12",
     "internal/api/metrics.go:20:3: warning[metric-breaking] gauge `shop_queue_depth` changes type from gauge to counter",
-    "internal/api/metrics.go:26:3: error[metric-duplicate] `shop_refunds_total` is also declared at internal/billing/metrics.go:9: registering both panics",
+    "internal/api/metrics.go:26:3: warning[metric-duplicate] `shop_refunds_total` is also declared at internal/billing/metrics.go:9, in another package, with the same name and const labels and the default registry: a program that links both packages panics when it registers the second",
 ];
 
 #[test]
@@ -110,30 +110,51 @@ fn whole_tree_mode_reports_duplicates_but_not_breakage() {
     let repo = diff_repo("metric_rename", After::Committed);
     // Diff mode against HEAD with a clean work tree: nothing changed, nothing reported.
     assert!(check(&repo, &["--base", "HEAD"]).is_empty());
-    support::isolate();
-    let output = Command::new(env!("CARGO_BIN_EXE_sre-policy"))
-        .args([
-            "check",
-            "--format",
-            "compact",
-            "--fail-on",
-            "never",
-            "--rule",
-            "metric-duplicate",
-            "--rule",
-            "metric-breaking",
-        ])
-        .arg(repo.path())
-        .env_remove("GITHUB_ACTIONS")
-        .output()
-        .expect("binary runs");
-    let text = String::from_utf8_lossy(&output.stdout);
-    let lines: Vec<&str> = text.lines().collect();
-    // Whole tree: the later declaration by path (internal/billing) points at internal/api.
+    let whole_tree = || {
+        support::isolate();
+        let output = Command::new(env!("CARGO_BIN_EXE_sre-policy"))
+            .args([
+                "check",
+                "--format",
+                "compact",
+                "--fail-on",
+                "never",
+                "--rule",
+                "metric-duplicate",
+                "--rule",
+                "metric-breaking",
+            ])
+            .arg(repo.path())
+            .env_remove("GITHUB_ACTIONS")
+            .output()
+            .expect("binary runs");
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    // Whole tree: the later declaration by path (internal/billing) points at internal/api. No
+    // program is known: the risk is explained, as a warning.
     assert_eq!(
-        lines,
-        ["internal/billing/metrics.go:9:2: error[metric-duplicate] `shop_refunds_total` is also declared at internal/api/metrics.go:26: registering both panics"],
+        whole_tree(),
+        ["internal/billing/metrics.go:9:2: warning[metric-duplicate] `shop_refunds_total` is also declared at internal/api/metrics.go:26, in another package, with the same name and const labels and the default registry: a program that links both packages panics when it registers the second"],
     );
+    // A program that links both packages: registering the second panics.
+    repo.write("go.mod", "module example.com/shop\n\ngo 1.22\n");
+    repo.write(
+        "cmd/shop/main.go",
+        "package main\n\nimport (\n\t_ \"example.com/shop/internal/api\"\n\t_ \"example.com/shop/internal/billing\"\n)\n\nfunc main() {}\n",
+    );
+    assert_eq!(
+        whole_tree(),
+        ["internal/billing/metrics.go:9:2: error[metric-duplicate] `shop_refunds_total` is also declared at internal/api/metrics.go:26: both go to the default registry in packages that `cmd/shop` links with the same name and const labels, so registering both panics"],
+    );
+    // A program that links only one of them: no finding.
+    repo.write(
+        "cmd/shop/main.go",
+        "package main\n\nimport _ \"example.com/shop/internal/api\"\n\nfunc main() {}\n",
+    );
+    assert!(whole_tree().is_empty());
 }
 
 #[test]
@@ -161,4 +182,62 @@ fn a_suppression_silences_metric_breaking_and_counts_as_used() {
         "the suppression was used: {lines:?}"
     );
     assert_eq!(lines.len(), EXPECTED.len() - 1, "{lines:?}");
+}
+
+#[test]
+fn an_added_label_is_a_note_not_a_finding() {
+    let repo = diff_repo("judged_metric_label_added", After::Committed);
+    support::isolate();
+    let output = Command::new(env!("CARGO_BIN_EXE_sre-policy"))
+        .args([
+            "check",
+            "--format",
+            "human",
+            "--fail-on",
+            "warning",
+            "--rule",
+            "metric-breaking",
+            "--base",
+            "main",
+        ])
+        .current_dir(repo.path())
+        .env_remove("GITHUB_ACTIONS")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .expect("binary runs");
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(output.status.code(), Some(0), "{all}");
+    assert!(
+        all.contains("`relay_ring_members` gains the label `zone`"),
+        "{all}"
+    );
+    assert!(!all.contains("warning[metric-breaking]"), "{all}");
+}
+
+#[test]
+fn diff_mode_reads_the_program_that_links_both_packages() {
+    let repo = diff_repo("metric_rename", After::Committed);
+    // The program is on main already: unchanged by the change, read for its imports only.
+    repo.git(&["checkout", "-q", "main"]);
+    repo.write("go.mod", "module example.com/shop\n\ngo 1.22\n");
+    repo.write(
+        "cmd/shop/main.go",
+        "package main\n\nimport (\n\t_ \"example.com/shop/internal/api\"\n\t_ \"example.com/shop/internal/billing\"\n)\n\nfunc main() {}\n",
+    );
+    repo.commit_all("a program");
+    repo.git(&["checkout", "-q", "feature"]);
+    repo.git(&["merge", "-q", "--no-edit", "main"]);
+    let lines = check(&repo, &["--base", "main", "--rule", "metric-duplicate"]);
+    let duplicates: Vec<&String> = lines
+        .iter()
+        .filter(|l| l.contains("metric-duplicate"))
+        .collect();
+    assert_eq!(
+        duplicates,
+        ["internal/api/metrics.go:26:3: error[metric-duplicate] `shop_refunds_total` is also declared at internal/billing/metrics.go:9: both go to the default registry in packages that `cmd/shop` links with the same name and const labels, so registering both panics"],
+    );
 }

@@ -487,6 +487,18 @@ impl<'s> Extractor<'s> {
                 }
             }
         }
+        let has = |key: &str| keys.iter().any(|k| k == key);
+        if has("Name") && has("Help") && (has("Namespace") || has("Subsystem")) {
+            if let Expr::Composite(value) = self.expr(node, 0) {
+                self.facts
+                    .described_metrics
+                    .push(crate::go::facts::DescribedMetric {
+                        value,
+                        span: span(node),
+                        func: self.func_stack.last().copied(),
+                    });
+            }
+        }
         self.facts.composites.push(CompositeSite {
             type_name,
             keys,
@@ -634,9 +646,13 @@ impl<'s> Extractor<'s> {
         let targets: Vec<Node> = left.named_children(&mut cursor).collect();
         let values = self.expr_list(right, 0);
         let row = node.start_position().row;
+        let reassigns = node.kind() == "assignment_statement";
         for (i, target) in targets.iter().enumerate() {
             match target.kind() {
                 "identifier" => {
+                    if reassigns {
+                        self.facts.reassigned.push(self.text(*target).to_string());
+                    }
                     // `f, err := os.Open(p)`: the first name is what the call makes.
                     let value = if targets.len() == values.len() {
                         values[i].clone()

@@ -243,6 +243,15 @@ pub struct CompositeSite {
     pub func: Option<usize>,
 }
 
+/// A composite literal with the keys of a metric description (`Name`, `Help`, and `Namespace`
+/// or `Subsystem`): a repository's own metric descriptor type, or an opts literal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DescribedMetric {
+    pub value: Composite,
+    pub span: Span,
+    pub func: Option<usize>,
+}
+
 /// A struct field or a parameter whose type is a type of an imported package, `db *sql.DB`,
 /// wherever it is declared.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -276,9 +285,13 @@ pub struct Facts {
     pub bindings: Vec<Binding>,
     /// Identifiers whose fields are assigned somewhere (`opts.Help = ...`).
     pub field_assigned: Vec<String>,
+    /// Identifiers assigned with `=` (or `+=`, ...) somewhere: variables whose value changes.
+    pub reassigned: Vec<String>,
     pub decls: Vec<TopDecl>,
     pub struct_fields: Vec<StructField>,
     pub composites: Vec<CompositeSite>,
+    /// Composite literals shaped like a metric description (see [`DescribedMetric`]).
+    pub described_metrics: Vec<DescribedMetric>,
     pub typed_sites: Vec<TypedSite>,
     /// ERROR and MISSING nodes, in source order.
     pub syntax_errors: Vec<SyntaxError>,

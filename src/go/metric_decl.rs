@@ -1,9 +1,8 @@
 //! What a file declares about its metrics, as plain data: the facts repo-level rules
 //! (metric-duplicate, metric-breaking) and the inventory compare across files and versions.
 
-use super::facts::{Expr, Facts, FuncKind, Span};
-use super::prometheus::{metric_calls, resolve_string, MetricCall, MetricType, Opts};
-use crate::data::MetricTable;
+use super::facts::Span;
+use super::prometheus::{MetricCall, MetricType};
 use crate::source::LineIndex;
 
 /// Where something is written: 1-based lines, columns in characters, and byte offsets.
@@ -18,6 +17,16 @@ pub struct Position {
 }
 
 impl Position {
+    /// The span of the same text.
+    pub fn span(&self) -> Span {
+        Span {
+            start: self.start_byte,
+            end: self.end_byte,
+            start_row: self.line.saturating_sub(1),
+            end_row: self.end_line.saturating_sub(1),
+        }
+    }
+
     pub fn of(lines: &LineIndex, span: Span) -> Position {
         let (line, column) = lines.position(span.start);
         let (end_line, end_column) = lines.position(span.end);
@@ -32,33 +41,69 @@ impl Position {
     }
 }
 
-/// One metric constructor call, reduced to what can be compared with other files.
+/// Which registry a metric is registered with, as far as the code tells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Registry {
+    /// `promauto.NewX`, `promauto.With(prometheus.DefaultRegisterer)`, or a `prometheus.NewX`
+    /// value passed to `prometheus.MustRegister`: the default registry.
+    Default,
+    /// `promauto.With(reg)` with some other registerer.
+    Other,
+    /// `prometheus.NewX` or `prometheus.NewDesc` whose registration is not seen.
+    #[default]
+    Unseen,
+    /// `promauto.With(nil)`: registered nowhere, never exposed.
+    Nowhere,
+}
+
+/// How a metric is declared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// A constructor call (`promauto.NewCounter(...)`).
+    Constructor,
+    /// A call of a repository function that builds the metric with its arguments.
+    Builder,
+    /// `prometheus.NewDesc(...)` of a custom collector.
+    Desc,
+    /// A literal of the repository's own metric description type (`MetricDescription{Name:
+    /// ..., Help: ...}`) that a collector turns into a `Desc` at run time.
+    Described,
+}
+
+/// One metric declaration, reduced to what can be compared with other files and versions.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MetricDecl {
     /// The full name when `complete`, the `Name` part alone otherwise; `None` when the name
-    /// is not written as constants in this file.
+    /// is not known without running the program.
     pub name: Option<String>,
     pub complete: bool,
     pub kind: MetricType,
-    /// The constructor as written: `promauto.NewCounterVec`.
+    /// How it is written: `promauto.NewCounterVec`, `newHistogram` (a builder), `prometheus.NewDesc`.
     pub constructor: String,
+    pub origin: Origin,
     /// The Help string when it is a constant.
     pub help: Option<String>,
+    /// The opts literal is known and has no Help, or a blank one.
+    pub help_missing: bool,
     /// The variable labels (the `[]string{...}` of a `*Vec` constructor; empty for the
     /// others); `None` when they are not all constants.
     pub labels: Option<Vec<String>>,
     /// The keys of `ConstLabels` that are constants.
     pub const_labels: Vec<String>,
-    /// `promauto.With(nil).NewX`: registered nowhere.
-    pub registered_nowhere: bool,
-    /// The constructor call (the position other tools report).
+    /// `ConstLabels` as sorted (key, value) pairs, when every key and value is a constant.
+    pub const_label_values: Option<Vec<(String, String)>>,
+    pub registry: Registry,
+    /// The declaration (constructor or builder call) where it is reported.
     pub call: Position,
     /// The `Name: ...` element, or the call when there is none.
     pub name_at: Position,
     /// The top-level declaration the call is in (`Type.method`, `func`), `None` at package level.
     pub scope: Option<String>,
-    /// Index of the call among the metric calls of `scope` (a "constructor position").
+    /// Index of the declaration among those of `scope` in its file (a "constructor position").
     pub ordinal: usize,
+    /// The variable or field the metric is stored in, when the code says (`requests` in
+    /// `requests = promauto.NewCounter(...)` or `requests: promauto.NewCounter(...)`).
+    pub variable: Option<String>,
 }
 
 impl MetricDecl {
@@ -68,118 +113,35 @@ impl MetricDecl {
             .as_deref()
             .filter(|n| self.complete && !n.is_empty())
     }
+
+    /// `metric `name`` when the name is known (the full name, or its `Name` part), else the
+    /// constructor as written.
+    pub fn describe(&self) -> String {
+        match (&self.name, self.complete) {
+            (Some(name), true) if !name.is_empty() => format!("metric `{name}`"),
+            (Some(name), false) if !name.is_empty() => format!("metric with Name `{name}`"),
+            _ => format!("metric built with `{}`", self.constructor),
+        }
+    }
+
+    /// Whether it is ever exposed: not a `promauto.With(nil)` stub.
+    pub fn exposed(&self) -> bool {
+        self.registry != Registry::Nowhere
+    }
 }
 
-/// Every metric constructor call of a file, in source order.
-pub fn metric_decls(facts: &Facts, table: &MetricTable, src: &[u8]) -> Vec<MetricDecl> {
-    let calls = metric_calls(facts, table);
-    if calls.is_empty() {
-        return Vec::new();
+/// What to call the metric a constructor call declares: its name when the index knows it,
+/// else the constructor as written.
+pub fn describe_call(decls: &[MetricDecl], call: &MetricCall) -> String {
+    match decl_at(decls, call.call.span) {
+        Some(decl) => decl.describe(),
+        None => format!("metric built with `{}`", call.written()),
     }
-    let lines = LineIndex::new(src);
-    let mut decls: Vec<MetricDecl> = Vec::with_capacity(calls.len());
-    for metric in &calls {
-        let full = metric.full_name(facts);
-        let call = Position::of(&lines, metric.call.span);
-        let name_at = full
-            .as_ref()
-            .and_then(|f| f.span)
-            .map(|span| Position::of(&lines, span))
-            .unwrap_or(call);
-        let scope = top_level_scope(facts, metric.call.func);
-        let ordinal = decls.iter().filter(|d| d.scope == scope).count();
-        decls.push(MetricDecl {
-            complete: full.as_ref().is_some_and(|f| f.complete),
-            name: full.map(|f| f.name),
-            kind: metric.metric_type(),
-            constructor: metric.written(),
-            help: help(metric, facts),
-            labels: variable_labels(metric, facts),
-            const_labels: const_labels(metric, facts),
-            registered_nowhere: metric.registered_nowhere(),
-            call,
-            name_at,
-            scope,
-            ordinal,
-        });
-    }
+}
+
+/// The declaration a constructor call of the file makes (by the call's start byte).
+pub fn decl_at(decls: &[MetricDecl], call: Span) -> Option<&MetricDecl> {
     decls
-}
-
-fn top_level_scope(facts: &Facts, func: Option<usize>) -> Option<String> {
-    let mut index = func?;
-    for _ in 0..64 {
-        let f = facts.funcs.get(index)?;
-        match f.enclosing {
-            Some(outer) => index = outer,
-            None => {
-                return match f.kind {
-                    FuncKind::Literal => None,
-                    _ => Some(f.display_name()),
-                }
-            }
-        }
-    }
-    None
-}
-
-fn help(metric: &MetricCall, facts: &Facts) -> Option<String> {
-    let Opts::Literal(opts) = metric.opts else {
-        return None;
-    };
-    resolve_string(facts, opts.field("Help")?, metric.call.func)
-}
-
-/// The `[]string{...}` of a `*Vec` constructor when every element is a constant.
-fn variable_labels(metric: &MetricCall, facts: &Facts) -> Option<Vec<String>> {
-    if !metric.constructor.ends_with("Vec") {
-        return Some(Vec::new());
-    }
-    let func = metric.call.func;
-    let list = match metric.call.args.get(1)? {
-        Expr::Composite(c) => c,
-        Expr::Ident(name) if !facts.field_assigned.iter().any(|n| n == name) => {
-            match &facts.unique_binding(name, func)?.value {
-                Expr::Composite(c) => c,
-                _ => return None,
-            }
-        }
-        _ => return None,
-    };
-    if !list.fields.is_empty() {
-        return None;
-    }
-    list.elements
         .iter()
-        .map(|e| resolve_string(facts, e, func))
-        .collect()
-}
-
-fn const_labels(metric: &MetricCall, facts: &Facts) -> Vec<String> {
-    let Opts::Literal(opts) = metric.opts else {
-        return Vec::new();
-    };
-    let func = metric.call.func;
-    let constant = match opts.field("ConstLabels") {
-        Some(Expr::Composite(c)) => c,
-        Some(Expr::Ident(name)) => match facts.unique_binding(name, func).map(|b| &b.value) {
-            Some(Expr::Composite(c)) => c,
-            _ => return Vec::new(),
-        },
-        _ => return Vec::new(),
-    };
-    constant
-        .fields
-        .iter()
-        .filter_map(|(key, _)| {
-            let quoted = key
-                .strip_prefix('"')
-                .and_then(|k| k.strip_suffix('"'))
-                .or_else(|| key.strip_prefix('`').and_then(|k| k.strip_suffix('`')));
-            match quoted {
-                Some(name) => Some(name.to_string()),
-                None => resolve_string(facts, &Expr::Ident(key.clone()), func),
-            }
-        })
-        .collect()
+        .find(|d| d.origin != Origin::Builder && d.call.start_byte == call.start)
 }

@@ -45,28 +45,20 @@ impl MetricCall<'_> {
         format!("{package}.{}", self.constructor)
     }
 
-    /// The metric's full name when Namespace, Subsystem and Name are all string literals.
-    pub fn literal_name(&self) -> Option<String> {
-        let Opts::Literal(opts) = self.opts else {
-            return None;
-        };
-        let mut parts = Vec::new();
-        for key in ["Namespace", "Subsystem", "Name"] {
-            match opts.field(key) {
-                None => {}
-                Some(Expr::Str(part)) if part.is_empty() => {}
-                Some(Expr::Str(part)) => parts.push(part.as_str()),
-                Some(_) => return None,
-            }
+    /// `prometheus.NewCounter(prometheus.CounterOpts{})`: opts without a name on a constructor
+    /// that does not register, the mark of a deliberate no-op metric.
+    pub fn is_noop(&self) -> bool {
+        if self.via != Via::Prometheus {
+            return false;
         }
-        (!parts.is_empty()).then(|| parts.join("_"))
-    }
-
-    /// `metric `name`` when the name is known, else the constructor as written.
-    pub fn describe(&self) -> String {
-        match self.literal_name() {
-            Some(name) => format!("metric `{name}`"),
-            None => format!("metric built with `{}`", self.written()),
+        match self.opts {
+            Opts::Literal(opts) => {
+                opts.elements.is_empty()
+                    && ["Name", "Namespace", "Subsystem"]
+                        .iter()
+                        .all(|k| opts.field(k).is_none())
+            }
+            Opts::Unknown => false,
         }
     }
 }
@@ -212,19 +204,6 @@ pub fn resolve_string(facts: &Facts, expr: &Expr, func: Option<usize>) -> Option
     None
 }
 
-/// A metric's full name as `prometheus.BuildFQName` makes it, and where its `Name` is written.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FullName {
-    /// The full name when `complete`, else the `Name` part alone. Empty when `Name` is empty
-    /// or absent (the metric then fails to register).
-    pub name: String,
-    /// False when `Name` is known but `Namespace` or `Subsystem` is not (a parameter, another
-    /// file's constant): `name` is then only the last part of the full name.
-    pub complete: bool,
-    /// The `Name: ...` element; `None` when there is no `Name` field.
-    pub span: Option<Span>,
-}
-
 /// A label name and where it is written, when known.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LabelName {
@@ -247,50 +226,6 @@ impl MetricCall<'_> {
         } else {
             MetricType::Untyped
         }
-    }
-
-    /// The full name `Namespace_Subsystem_Name` (empty parts left out) when each part is a
-    /// string literal or an identifier bound to one in this file; only the `Name` part (with
-    /// `complete` false) when the prefixes are not known; `None` when `Name` is not known, and
-    /// for opts written positionally.
-    pub fn full_name(&self, facts: &Facts) -> Option<FullName> {
-        let Opts::Literal(opts) = self.opts else {
-            return None;
-        };
-        if !opts.elements.is_empty() {
-            return None;
-        }
-        let part = |key: &str| match opts.field(key) {
-            None => Some(String::new()),
-            Some(expr) => resolve_string(facts, expr, self.call.func),
-        };
-        let name = part("Name")?;
-        let span = opts.field_span("Name");
-        let (Some(namespace), Some(subsystem)) = (part("Namespace"), part("Subsystem")) else {
-            return Some(FullName {
-                name,
-                complete: false,
-                span,
-            });
-        };
-        if name.is_empty() {
-            return Some(FullName {
-                name,
-                complete: true,
-                span,
-            });
-        }
-        let full = [namespace.as_str(), subsystem.as_str(), name.as_str()]
-            .iter()
-            .filter(|p| !p.is_empty())
-            .copied()
-            .collect::<Vec<_>>()
-            .join("_");
-        Some(FullName {
-            name: full,
-            complete: true,
-            span,
-        })
     }
 
     /// True for `promauto.With(nil).NewX(...)`: a metric registered nowhere (a stub passed

@@ -2,19 +2,22 @@
 //! that were parsed.
 //!
 //! Per package (a folder): its files' facts, the doc comments of its types, the struct fields
-//! typed by imported packages, its package-level string constants, and its metric
-//! declarations; and the import graph between the repository's own packages (module paths
-//! from `go.mod`, or the `use` folders of `go.work`). In diff mode the index holds what the
-//! change needs (the changed files, their neighbours and what a rule asked for), so its cost
-//! follows the change.
+//! typed by imported packages, and its metric declarations with names resolved through the
+//! constants of every package (see [`constants`] and [`metrics`]); and the import graph
+//! between the repository's own packages (module paths from `go.mod`, or the `use` folders of
+//! `go.work`; [`headers`] completes it from files that were not parsed). In diff mode the index
+//! holds what the change needs (the changed files, their neighbours and what a rule asked
+//! for), so its cost follows the change.
 
+pub mod constants;
+pub mod headers;
+pub mod metrics;
 mod modules;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::go::metric_decl::MetricDecl;
-use crate::go::prometheus::resolve_string;
-use crate::go::{Facts, TypeDecl};
+use crate::go::{Expr, Facts, TypeDecl};
 use crate::walk::parent_dir;
 
 pub use modules::{work_folders, Modules};
@@ -54,8 +57,6 @@ pub struct Package {
     pub files: Vec<usize>,
     /// The package clause of its files.
     pub name: Option<String>,
-    /// Package-level identifiers bound to a string constant in its files.
-    pub strings: HashMap<String, String>,
     /// The folders of the repository's own packages that it imports.
     pub imports: BTreeSet<String>,
 }
@@ -104,11 +105,6 @@ impl ProjectIndex {
             if package.name.is_none() && !file.rel.ends_with("_test.go") {
                 package.name = file.facts.package.clone();
             }
-            for binding in file.facts.bindings.iter().filter(|b| b.func.is_none()) {
-                if let Some(value) = resolve_string(&file.facts, &binding.value, None) {
-                    package.strings.insert(binding.name.clone(), value);
-                }
-            }
             for import in &file.facts.imports {
                 if let Some(target) = index.modules.folder_of(&import.path) {
                     package.imports.insert(target);
@@ -117,6 +113,145 @@ impl ProjectIndex {
         }
         index.files = files;
         index
+    }
+
+    /// Resolves the metric declarations of every file through the whole index (constants of
+    /// other files and packages, builders, `NewDesc`). Until then each file holds the
+    /// declarations it tells alone.
+    pub fn resolve_metrics(&mut self) {
+        let table = &crate::data::RuleData::builtin().metrics;
+        let declared = {
+            let view = constants::View::new(
+                self.files
+                    .iter()
+                    .map(|f| constants::ViewFile {
+                        rel: &f.rel,
+                        facts: &f.facts,
+                    })
+                    .collect(),
+                &self.modules,
+                &table.prometheus_import,
+            );
+            let sources: Vec<&[u8]> = self.files.iter().map(|f| f.src.as_slice()).collect();
+            metrics::declarations(&view, &sources, table)
+        };
+        for (file, decls) in self.files.iter_mut().zip(declared) {
+            file.metrics = decls;
+        }
+    }
+
+    /// The folders whose constants the metric declarations of the index need and that the
+    /// index may not hold yet: the folder of a file whose metric names an identifier bound in
+    /// none of its files read so far, and the repository package of each `pkg.Member` it
+    /// names; identifiers bound in files already read are followed into their values.
+    pub fn constant_folders(&self) -> BTreeSet<String> {
+        let table = &crate::data::RuleData::builtin().metrics;
+        let mut out = BTreeSet::new();
+        for (i, file) in self.files.iter().enumerate() {
+            if file
+                .metrics
+                .iter()
+                .all(|m| m.complete && m.labels.is_some() && m.const_label_values.is_some())
+            {
+                continue;
+            }
+            for call in crate::go::prometheus::metric_calls(&file.facts, table) {
+                for arg in call.call.args.iter().take(2) {
+                    self.needed_folders(i, arg, 0, &mut out);
+                }
+            }
+        }
+        out
+    }
+
+    fn needed_folders(&self, file: usize, expr: &Expr, depth: usize, out: &mut BTreeSet<String>) {
+        if depth > 8 {
+            return;
+        }
+        let facts = &self.files[file].facts;
+        let dir = parent_dir(&self.files[file].rel);
+        match expr {
+            Expr::Ident(name) => {
+                if facts
+                    .bindings
+                    .iter()
+                    .any(|b| b.name == *name && b.func.is_some())
+                {
+                    return;
+                }
+                let bound = self.package_files_indexed(dir).find_map(|f| {
+                    self.files[f]
+                        .facts
+                        .bindings
+                        .iter()
+                        .find(|b| b.func.is_none() && b.name == *name)
+                        .map(|b| (f, &b.value))
+                });
+                match bound {
+                    Some((f, value)) => self.needed_folders(f, value, depth + 1, out),
+                    None => {
+                        out.insert(dir.to_string());
+                    }
+                }
+            }
+            Expr::Selector(operand, member) => {
+                let Some(target) = operand
+                    .as_ident()
+                    .and_then(|p| facts.import_path_of(p))
+                    .and_then(|path| self.modules.folder_of(path))
+                else {
+                    self.needed_folders(file, operand, depth + 1, out);
+                    return;
+                };
+                let bound = self.package_files_indexed(&target).find_map(|f| {
+                    self.files[f]
+                        .facts
+                        .bindings
+                        .iter()
+                        .find(|b| b.func.is_none() && b.name == *member)
+                        .map(|b| (f, &b.value))
+                });
+                match bound {
+                    Some((f, value)) => self.needed_folders(f, value, depth + 1, out),
+                    None => {
+                        out.insert(target);
+                    }
+                }
+            }
+            Expr::Concat(parts) => {
+                for part in parts {
+                    self.needed_folders(file, part, depth + 1, out);
+                }
+            }
+            Expr::Call { args, .. } => {
+                for arg in args {
+                    self.needed_folders(file, arg, depth + 1, out);
+                }
+            }
+            Expr::AddrOf(inner) => self.needed_folders(file, inner, depth + 1, out),
+            Expr::Composite(c) => {
+                for (key, value) in &c.fields {
+                    if matches!(
+                        key.as_str(),
+                        "Namespace" | "Subsystem" | "Name" | "ConstLabels"
+                    ) || !key.starts_with(|ch: char| ch.is_ascii_uppercase())
+                    {
+                        self.needed_folders(file, value, depth + 1, out);
+                    }
+                }
+                for element in &c.elements {
+                    self.needed_folders(file, element, depth + 1, out);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn package_files_indexed(&self, dir: &str) -> impl Iterator<Item = usize> + '_ {
+        self.packages
+            .get(dir)
+            .into_iter()
+            .flat_map(|p| p.files.iter().copied())
     }
 
     /// The index of these files and `more` (files already present keep their first version).
@@ -162,6 +297,57 @@ impl ProjectIndex {
         self.files
             .iter()
             .flat_map(|file| file.metrics.iter().map(move |m| (file, m)))
+    }
+
+    /// Whether two packages declare a metric of one name for the default registry: only then
+    /// does metric-duplicate need to know which programs link which packages.
+    pub fn needs_import_graph(&self) -> bool {
+        let mut seen: HashMap<&str, &str> = HashMap::new();
+        for file in self.files.iter().filter(|f| !f.rel.ends_with("_test.go")) {
+            let dir = parent_dir(&file.rel);
+            for decl in &file.metrics {
+                if decl.registry != crate::go::metric_decl::Registry::Default {
+                    continue;
+                }
+                let Some(name) = decl.full_name() else {
+                    continue;
+                };
+                match seen.get(name) {
+                    Some(other) if *other != dir => return true,
+                    Some(_) => {}
+                    None => {
+                        seen.insert(name, dir);
+                    }
+                }
+            }
+        }
+        false
+    }
+
+    /// Completes the import graph with the headers (package clause and imports) of Go files
+    /// that were not parsed.
+    pub fn add_headers(&mut self, files: impl IntoIterator<Item = (String, Vec<u8>)>) {
+        for (rel, src) in files {
+            if self.by_path.contains_key(&rel) {
+                continue;
+            }
+            let (name, imports) = headers::header(&src);
+            let package = self
+                .packages
+                .entry(parent_dir(&rel).to_string())
+                .or_default();
+            if package.name.is_none() && !rel.ends_with("_test.go") {
+                package.name = name;
+            }
+            if rel.ends_with("_test.go") {
+                continue;
+            }
+            for path in imports {
+                if let Some(target) = self.modules.folder_of(&path) {
+                    package.imports.insert(target);
+                }
+            }
+        }
     }
 
     /// The folders of the repository's packages that `dir` imports, directly or not.

@@ -198,6 +198,69 @@ fn trim_blank(bytes: &[u8]) -> &[u8] {
     &bytes[skip..]
 }
 
+/// The folders of the deleted Go files that mention Prometheus, and the repository packages
+/// they import: the constants their metric names used. (The head versions of the other files
+/// tell the index which folders their names need.)
+pub fn metric_folders(
+    changed: &[&ChangedFile],
+    modules: &crate::index::Modules,
+) -> BTreeSet<String> {
+    let mut dirs = BTreeSet::new();
+    for file in changed.iter().filter(|f| f.new_content.is_none()) {
+        let versions = [&file.old_content, &file.new_content];
+        let versions: Vec<&[u8]> = versions.into_iter().flatten().map(Vec::as_slice).collect();
+        if !versions.iter().any(|b| mentions_prometheus(b)) {
+            continue;
+        }
+        dirs.insert(walk::parent_dir(&file.path).to_string());
+        for bytes in versions {
+            for path in crate::index::headers::header(bytes).1 {
+                if let Some(dir) = modules.folder_of(&path) {
+                    dirs.insert(dir);
+                }
+            }
+        }
+    }
+    dirs
+}
+
+/// The Go files of these folders at the head of the change.
+pub fn folder_inputs(
+    repo: &Repo,
+    request: &ChangeRequest,
+    dirs: &BTreeSet<String>,
+    is_go_file: &dyn Fn(&str) -> bool,
+) -> miette::Result<Vec<Input>> {
+    let dirs: Vec<&str> = dirs.iter().map(String::as_str).collect();
+    let files = repo.new_side_files(
+        request,
+        FileScope::Folders(&dirs),
+        &|rel| is_go_file(rel) && !rel.ends_with("_test.go"),
+        &|_| true,
+        MAX_FILE_BYTES,
+    )?;
+    Ok(files
+        .into_iter()
+        .map(|(rel, bytes)| Input::context(rel, bytes))
+        .collect())
+}
+
+/// The Go files at the head of the change that the index does not hold, for their headers.
+pub fn unparsed_go_files(
+    repo: &Repo,
+    request: &ChangeRequest,
+    index: &ProjectIndex,
+    is_go_file: &dyn Fn(&str) -> bool,
+) -> miette::Result<Vec<(String, Vec<u8>)>> {
+    repo.new_side_files(
+        request,
+        FileScope::Everywhere,
+        &|rel| is_go_file(rel) && !rel.ends_with("_test.go") && index.file(rel).is_none(),
+        &|_| true,
+        MAX_FILE_BYTES,
+    )
+}
+
 /// The `go.mod` texts of the new side: the root one, and those of the `go.work` folders.
 pub fn go_mods(repo: &Repo, request: &ChangeRequest) -> Vec<(String, String)> {
     let read = |dir: &str, name: &str| -> Option<String> {

@@ -9,8 +9,8 @@ use super::prefilter::Prefilter;
 use super::read::Input;
 use crate::data::RuleData;
 use crate::finding::{PhaseTimes, SkippedFile};
-use crate::go::metric_decl::metric_decls;
 use crate::go::parse::{GoParser, ParseFailure};
+use crate::index::metrics::file_declarations;
 use crate::index::{ParsedFile, Role};
 use crate::walk;
 
@@ -18,6 +18,9 @@ use crate::walk;
 #[derive(Debug, Default)]
 pub struct Loaded {
     pub parsed: Vec<ParsedFile>,
+    /// Inputs read but not parsed (no rule could report on them): a later step may still
+    /// need what they declare.
+    pub unparsed: Vec<Input>,
     pub skipped: Vec<SkippedFile>,
     /// Checked inputs that were read (parsed or not).
     pub files_checked: usize,
@@ -77,7 +80,10 @@ pub fn load(inputs: Vec<Input>, prefilter: &Prefilter, use_prefilter: bool) -> L
                 loaded.files_checked += usize::from(checked);
                 loaded.parsed.push(*file);
             }
-            Outcome::Read => loaded.files_checked += usize::from(checked),
+            Outcome::Read => {
+                loaded.files_checked += usize::from(checked);
+                loaded.unparsed.push(input);
+            }
             Outcome::Generated => {}
             Outcome::Skipped { reason, internal } => {
                 loaded.internal_errors += usize::from(internal);
@@ -144,7 +150,7 @@ fn load_one(
         }
     };
     times[2] = clock.elapsed();
-    let metrics = metric_decls(&parsed.facts, &data.metrics, &src);
+    let metrics = file_declarations(&parsed.facts, &data.metrics, &src, &input.rel);
     Outcome::Parsed(Box::new(ParsedFile {
         rel: input.rel.clone(),
         facts: parsed.facts,

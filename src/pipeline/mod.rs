@@ -11,7 +11,7 @@ pub mod prefilter;
 pub mod read;
 mod run;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -203,13 +203,70 @@ pub fn index_inputs(
     stats.phases.prefilter_ms += loaded.times.prefilter_ms;
     stats.phases.parse_ms += loaded.times.parse_ms;
     let index = ProjectIndex::new(loaded.parsed, modules);
+    let mut unparsed = loaded.unparsed;
+    let (index, internal_errors) =
+        with_constant_folders(index, settings, &BTreeSet::new(), |dirs| {
+            let (wanted, rest) = std::mem::take(&mut unparsed)
+                .into_iter()
+                .partition(|input| dirs.contains(walk::parent_dir(&input.rel)));
+            unparsed = rest;
+            Ok(wanted)
+        })
+        .unwrap_or_else(|_| unreachable!("reading inputs already listed does not fail"));
+    let mut index = index;
+    index.resolve_metrics();
+    if index.needs_import_graph() {
+        index.add_headers(
+            unparsed
+                .iter()
+                .filter(|input| !input.rel.ends_with("_test.go"))
+                .filter_map(|input| Some((input.rel.clone(), input.read().ok()?))),
+        );
+    }
     stats.parse_errors += index
         .files
         .iter()
         .filter(|f| f.role == Role::Checked && f.relevant)
         .filter(|f| !f.facts.syntax_errors.is_empty() || f.too_deep)
         .count();
-    (index, loaded.internal_errors)
+    (index, loaded.internal_errors + internal_errors)
+}
+
+/// Metric names use constants of packages that no rule needed parsed: parses the files of the
+/// folders the index asks for (and `seed`), twice, since a constant may name another package's.
+fn with_constant_folders(
+    mut index: ProjectIndex,
+    settings: &Settings,
+    seed: &BTreeSet<String>,
+    mut fetch: impl FnMut(&BTreeSet<String>) -> miette::Result<Vec<Input>>,
+) -> miette::Result<(ProjectIndex, usize)> {
+    let prefilter = Prefilter::new(crate::data::RuleData::builtin(), settings);
+    let mut internal_errors = 0;
+    let mut asked = BTreeSet::new();
+    for _ in 0..2 {
+        let mut dirs = index.constant_folders();
+        dirs.extend(seed.iter().cloned());
+        dirs.retain(|d| !asked.contains(d));
+        if dirs.is_empty() {
+            break;
+        }
+        asked.extend(dirs.iter().cloned());
+        let more: Vec<Input> = fetch(&dirs)?
+            .into_iter()
+            .filter(|input| index.file(&input.rel).is_none())
+            .map(|input| Input {
+                always_parse: true,
+                ..input
+            })
+            .collect();
+        if more.is_empty() {
+            continue;
+        }
+        let loaded = load::load(more, &prefilter, true);
+        internal_errors += loaded.internal_errors;
+        index = index.with_files(loaded.parsed);
+    }
+    Ok((index, internal_errors))
 }
 
 fn check_tree(options: &CheckOptions, prepared: &Prepared) -> miette::Result<CheckOutcome> {
@@ -392,10 +449,17 @@ fn check_change(
         inputs,
         settings,
         !options.no_prefilter,
-        modules,
+        modules.clone(),
         &mut outcome.stats,
     );
     outcome.internal_errors = internal_errors;
+    let (index, internal_errors) = with_constant_folders(
+        index,
+        settings,
+        &change::metric_folders(&changed, &modules),
+        |dirs| change::folder_inputs(&repo, request, dirs, &is_go_file),
+    )?;
+    outcome.internal_errors += internal_errors;
     // A deleted Go file is checked too: the change rules read its previous version.
     outcome.stats.files_checked += changed
         .iter()
@@ -423,6 +487,13 @@ fn check_change(
     } else {
         index
     };
+    // Which programs link which packages, when two packages declare one metric name.
+    let mut index = index;
+    index.resolve_metrics();
+    if index.needs_import_graph() {
+        let headers = change::unparsed_go_files(&repo, request, &index, &is_go_file)?;
+        index.add_headers(headers);
+    }
 
     let rules_started = Instant::now();
     let mut findings = run::file_rules(&index, settings);

@@ -123,7 +123,11 @@ mod tests {
         assert!(relevant(
             "import \"net/http\"\nfunc f(w http.ResponseWriter, r *http.Request) {}"
         ));
-        assert!(!relevant("import \"github.com/prometheus/client_golang/prometheus\"\nvar d = prometheus.NewDesc()"));
+        // A custom collector's Desc is a metric too; other libraries' constructors are not.
+        assert!(relevant("import \"github.com/prometheus/client_golang/prometheus\"\nvar d = prometheus.NewDesc()"));
+        assert!(!relevant(
+            "import \"github.com/go-kit/kit/metrics\"\nvar c = NewCounter()"
+        ));
         assert!(relevant("import \"github.com/prometheus/client_golang/prometheus/promauto\"\nvar c = promauto.NewCounterVec()"));
         assert!(relevant(
             "import \"github.com/gin-gonic/gin\"\nfunc h(c *gin.Context) {}"

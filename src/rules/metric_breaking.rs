@@ -1,16 +1,13 @@
 //! metric-breaking (diff mode): a change removes or renames a metric, or changes its type or
-//! its label set, so the dashboards, alerts and recording rules that query it break.
+//! drops one of its labels, so the dashboards, alerts and recording rules that query it break.
 //!
-//! Pure: the engine hands over the metric declarations of the old and new version of each
-//! changed Go file, the names declared anywhere in the repository at the head of the change,
-//! and the places (found by a plain-text search of rule, dashboard and config files) that
-//! mention the old names.
-//!
-//! Metrics are matched by name (the full name, or the `Name` part when the prefixes are not
-//! constants). A name that disappears from the changed files but is still declared elsewhere
-//! in the repository moved; it is not removed. One name removed and another added at the same
-//! constructor position (same enclosing declaration, same index among its metric calls) is a
-//! rename.
+//! Pure: the exposed metrics of the two sides of the whole change are compared. The base side
+//! is the previous versions of the changed Go files plus the unchanged files the index holds;
+//! the head side is the index. Names are resolved through the constants of every package on
+//! each side, so a metric that moves to another file or package under the same name is
+//! unchanged. A name that disappears is paired with one that appears only on evidence: the
+//! same file and variable (or the same declaration and position in it), the same type and the
+//! same labels. An added label is a note, not a finding.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -19,8 +16,10 @@ use aho_corasick::{AhoCorasick, MatchKind};
 use super::{ChangeContext, Kind, Needs, RuleInfo, RuleOutput};
 use crate::finding::{Finding, Severity};
 use crate::git::FileStatus;
-use crate::go::metric_decl::{metric_decls, MetricDecl, Position};
+use crate::go::metric_decl::{MetricDecl, Origin, Position};
 use crate::go::prometheus::MetricType;
+use crate::index::constants::{View, ViewFile};
+use crate::index::metrics::declarations;
 
 pub const ID: &str = "metric-breaking";
 
@@ -47,61 +46,100 @@ const REFERENCE_EXTENSIONS: &[&str] =
 /// Files larger than this are not searched for references.
 const MAX_REFERENCE_FILE_BYTES: u64 = 5 * 1024 * 1024;
 
-/// Compares the metrics of the old and new versions of the changed Go files, and searches the
-/// head of the change for references to the old names.
+/// Compares the exposed metrics of the base and head of the change, and searches the head
+/// for references to the old names.
 fn run(ctx: &ChangeContext) -> RuleOutput {
     let Some(severity) = ctx.settings.severity(ID) else {
         return RuleOutput::default();
     };
     let table = &ctx.data.metrics;
-    let old_versions: Vec<(&super::ChangedGoFile, Vec<MetricDecl>)> = ctx
-        .files
-        .iter()
-        .filter_map(|file| {
-            let old = file.old?;
-            let decls = metric_decls(old.facts, table, old.src);
-            (!decls.is_empty()).then_some((file, decls))
-        })
-        .collect();
-    if old_versions.is_empty() {
+    if !ctx.files.iter().any(|f| f.old.is_some()) {
         return RuleOutput::default();
     }
-    let empty: Vec<MetricDecl> = Vec::new();
-    let mut pairs: Vec<FilePair> = ctx
+    let changed: HashSet<&str> = ctx.files.iter().map(|f| f.path).collect();
+    let old_path = |path: &str| {
+        ctx.all_files
+            .iter()
+            .find(|f| f.path == path)
+            .and_then(|f| f.old_path.clone())
+            .unwrap_or_else(|| path.to_string())
+    };
+    // The base: the previous versions of the changed files, and the unchanged files.
+    let old_paths: Vec<(String, &str)> = ctx
         .files
         .iter()
-        .filter(|f| f.status != FileStatus::Deleted)
-        .map(|f| FilePair {
-            path: f.path,
-            deleted: false,
-            old: &[],
-            new: ctx
-                .index
-                .file(f.path)
-                .map_or(&empty, |parsed| &parsed.metrics),
-        })
+        .filter(|f| f.old.is_some())
+        .map(|f| (old_path(f.path), f.path))
         .collect();
-    for (file, decls) in &old_versions {
-        match pairs.iter_mut().find(|p| p.path == file.path) {
-            Some(pair) => pair.old = decls,
-            None => pairs.push(FilePair {
-                path: file.path,
-                deleted: file.status == FileStatus::Deleted,
-                old: decls,
-                new: &[],
-            }),
+    let mut base_files: Vec<ViewFile> = Vec::new();
+    let mut base_sources: Vec<&[u8]> = Vec::new();
+    // Where each base file's findings are reported (the new path of a renamed file).
+    let mut base_report: Vec<&str> = Vec::new();
+    for (file, (old, new)) in ctx.files.iter().filter(|f| f.old.is_some()).zip(&old_paths) {
+        let Some(version) = file.old else { continue };
+        base_files.push(ViewFile {
+            rel: old,
+            facts: version.facts,
+        });
+        base_sources.push(version.src);
+        base_report.push(new);
+    }
+    let old_names: HashSet<&str> = old_paths.iter().map(|(o, _)| o.as_str()).collect();
+    for parsed in &ctx.index.files {
+        if changed.contains(parsed.rel.as_str()) || old_names.contains(parsed.rel.as_str()) {
+            continue;
         }
+        base_files.push(ViewFile {
+            rel: &parsed.rel,
+            facts: &parsed.facts,
+        });
+        base_sources.push(&parsed.src);
+        base_report.push(&parsed.rel);
     }
-    let head: HashSet<Key> = ctx
-        .index
-        .metrics()
-        .filter_map(|(_, d)| Some((d.name.clone().filter(|n| !n.is_empty())?, d.complete)))
+    let view = View::new(base_files, &ctx.index.modules, &table.prometheus_import);
+    let base_decls = declarations(&view, &base_sources, table);
+    let base: Vec<Side> = base_report
+        .iter()
+        .zip(&base_decls)
+        .map(|(path, decls)| Side {
+            path,
+            deleted: ctx
+                .files
+                .iter()
+                .any(|f| f.path == *path && f.status == FileStatus::Deleted),
+            decls,
+        })
         .collect();
-    let breaks = breaks(&pairs, &head);
+    let head: Vec<Side> = ctx
+        .index
+        .files
+        .iter()
+        .map(|f| Side {
+            path: &f.rel,
+            deleted: false,
+            decls: &f.metrics,
+        })
+        .collect();
+    let compared = compare(&base, &head);
+    let mut notes: Vec<String> = compared
+        .added_labels
+        .iter()
+        .map(|(name, labels, at)| {
+            format!(
+                "note: metric-breaking: `{name}` gains the label{} {} ({at}): queries that \
+                 aggregate without `by`/`without` now return one series per value",
+                if labels.len() == 1 { "" } else { "s" },
+                quoted(&labels.iter().collect::<Vec<_>>())
+            )
+        })
+        .collect();
+    let breaks = compared.breaks;
     if breaks.is_empty() {
-        return RuleOutput::default();
+        return RuleOutput {
+            findings: Vec::new(),
+            notes,
+        };
     }
-    let mut notes = Vec::new();
     let references = match references(ctx.head, &breaks) {
         Ok(found) => found,
         Err(e) => {
@@ -183,21 +221,21 @@ fn references(
 /// How many references a message lists.
 pub const MAX_LISTED_REFERENCES: usize = 20;
 
-/// The metrics of the two versions of one changed Go file.
+/// The declarations of one file on one side of the change.
 #[derive(Debug, Clone, Copy)]
-pub struct FilePair<'a> {
-    /// The new path (the old one for a deleted file).
+pub struct Side<'a> {
+    /// Where its findings are reported (the new path of a renamed file).
     pub path: &'a str,
+    /// The file is deleted by the change.
     pub deleted: bool,
-    pub old: &'a [MetricDecl],
-    pub new: &'a [MetricDecl],
+    pub decls: &'a [MetricDecl],
 }
 
 /// A metric name, complete or only its `Name` part.
 pub type Key = (String, bool);
 
 fn key(decl: &MetricDecl) -> Option<Key> {
-    if decl.registered_nowhere {
+    if !decl.exposed() {
         return None;
     }
     let name = decl.name.as_ref().filter(|n| !n.is_empty())?;
@@ -230,78 +268,126 @@ pub struct Break {
     pub deleted_file: bool,
 }
 
-/// The breaking changes of `pairs`. `declared_at_head` holds every metric name declared in
-/// the repository at the head of the change (changed files included).
-pub fn breaks(pairs: &[FilePair], declared_at_head: &HashSet<Key>) -> Vec<Break> {
-    let mut new_all: HashMap<Key, (&str, &MetricDecl)> = HashMap::new();
-    let mut old_all: HashSet<Key> = HashSet::new();
-    for pair in pairs {
-        for decl in pair.new {
+/// The breaking changes, and the labels added to metrics (name, labels, `path:line`).
+#[derive(Debug, Default)]
+pub struct Compared {
+    pub breaks: Vec<Break>,
+    pub added_labels: Vec<(String, Vec<String>, String)>,
+}
+
+type Site<'a> = (&'a Side<'a>, &'a MetricDecl);
+
+fn by_key<'a>(sides: &'a [Side<'a>]) -> HashMap<Key, Vec<Site<'a>>> {
+    let mut out: HashMap<Key, Vec<Site>> = HashMap::new();
+    for side in sides {
+        if side.path.ends_with("_test.go") {
+            continue;
+        }
+        for decl in side.decls {
             if let Some(k) = key(decl) {
-                new_all.entry(k).or_insert((pair.path, decl));
+                out.entry(k).or_default().push((side, decl));
             }
         }
-        old_all.extend(pair.old.iter().filter_map(key));
     }
-    let mut found = Vec::new();
-    for pair in pairs {
-        let mut removed: Vec<(&MetricDecl, Key)> = Vec::new();
-        let mut seen: HashSet<Key> = HashSet::new();
-        for old in pair.old {
-            let Some(k) = key(old) else { continue };
-            if !seen.insert(k.clone()) {
-                continue;
-            }
-            // Prefer the declaration of the same file.
-            let new = pair
-                .new
-                .iter()
-                .find(|d| key(d).as_ref() == Some(&k))
-                .map(|d| (pair.path, d))
-                .or_else(|| new_all.get(&k).copied());
-            match new {
-                Some((path, new)) => found.extend(changed(old, &k, path, new)),
-                None if declared_at_head.contains(&k) => {}
-                None => removed.push((old, k)),
-            }
-        }
-        let mut added: Vec<&MetricDecl> = pair
-            .new
-            .iter()
-            .filter(|d| key(d).is_some_and(|k| !old_all.contains(&k)))
-            .collect();
-        for (old, (name, complete)) in removed {
-            let renamed = added
-                .iter()
-                .position(|a| a.scope == old.scope && a.ordinal == old.ordinal);
-            let (what, at) = match renamed {
-                Some(i) => {
-                    let to = added.remove(i);
-                    let to_name = to.name.clone().unwrap_or_default();
-                    (What::Renamed { to: to_name }, Some(to.name_at))
-                }
-                None => (What::Removed, None),
+    out
+}
+
+/// Compares the exposed metrics of the base and head sides of a change.
+pub fn compare(base: &[Side], head: &[Side]) -> Compared {
+    let old = by_key(base);
+    let new = by_key(head);
+    let mut out = Compared::default();
+    let mut removed: Vec<(&Key, Site)> = Vec::new();
+    // A name whose prefix is not known on one side matches a full name that ends with it on
+    // the other (a builder whose calls now resolve, a prefix that became a parameter).
+    let partial_match = |k: &Key, other: &HashMap<Key, Vec<Site>>| {
+        other.keys().any(|(name, complete)| {
+            let (short, long) = match (k.1, *complete) {
+                (false, true) => (&k.0, name),
+                (true, false) => (name, &k.0),
+                _ => return false,
             };
-            found.push(Break {
-                name,
-                complete,
-                kind: old.kind,
-                what,
-                path: pair.path.to_string(),
-                at,
-                old_line: old.name_at.line,
-                deleted_file: pair.deleted,
-            });
+            long == short || long.ends_with(&format!("_{short}"))
+        })
+    };
+    for (k, olds) in &old {
+        let (old_side, old_decl) = olds[0];
+        match new.get(k) {
+            Some(news) => {
+                // The declaration in the same file when there is one.
+                let (new_side, new_decl) = news
+                    .iter()
+                    .find(|(s, _)| s.path == old_side.path)
+                    .copied()
+                    .unwrap_or(news[0]);
+                changed(old_decl, k, new_side.path, new_decl, &mut out);
+            }
+            None if partial_match(k, &new) => {}
+            None => removed.push((k, olds[0])),
         }
     }
-    found.sort_by(|a, b| {
+    let mut added: Vec<(&Key, Site)> = new
+        .iter()
+        .filter(|(k, _)| !old.contains_key(*k) && !partial_match(k, &old))
+        .map(|(k, v)| (k, v[0]))
+        .collect();
+    removed.sort_by(|a, b| a.0.cmp(b.0));
+    added.sort_by(|a, b| a.0.cmp(b.0));
+    for (k, (side, decl)) in removed {
+        let partner = added
+            .iter()
+            .position(|(_, (new_side, new))| same_metric(side, decl, new_side, new));
+        let (what, path, at) = match partner {
+            Some(i) => {
+                let (to, (new_side, new)) = added.remove(i);
+                (
+                    What::Renamed { to: to.0.clone() },
+                    new_side.path.to_string(),
+                    Some(new.name_at),
+                )
+            }
+            None => (What::Removed, side.path.to_string(), None),
+        };
+        out.breaks.push(Break {
+            name: k.0.clone(),
+            complete: k.1,
+            kind: decl.kind,
+            what,
+            path,
+            at,
+            old_line: decl.name_at.line,
+            deleted_file: side.deleted,
+        });
+    }
+    out.breaks.sort_by(|a, b| {
         (&a.path, a.at.map(|p| p.line), &a.name).cmp(&(&b.path, b.at.map(|p| p.line), &b.name))
     });
-    found
+    out.added_labels.sort();
+    out
+}
+
+/// Evidence that `new` is `old` under another name: the same file and variable (or, without
+/// a variable, the same declaration and position in it), the same type and the same labels.
+fn same_metric(old_side: &Side, old: &MetricDecl, new_side: &Side, new: &MetricDecl) -> bool {
+    let same_site = old_side.path == new_side.path
+        && old.scope == new.scope
+        && match (&old.variable, &new.variable) {
+            (Some(a), Some(b)) => a == b,
+            _ => old.ordinal == new.ordinal,
+        };
+    let same_labels = match (&old.labels, &new.labels) {
+        (Some(a), Some(b)) => {
+            let a: BTreeSet<&String> = a.iter().collect();
+            let b: BTreeSet<&String> = b.iter().collect();
+            a == b
+        }
+        _ => true,
+    };
+    same_site && old.kind == new.kind && same_labels
 }
 
 /// Type and label changes between two declarations of one name.
-fn changed(old: &MetricDecl, k: &Key, path: &str, new: &MetricDecl) -> Vec<Break> {
+fn changed(old: &MetricDecl, k: &Key, path: &str, new: &MetricDecl, out: &mut Compared) {
     let make = |what| Break {
         name: k.0.clone(),
         complete: k.1,
@@ -312,24 +398,36 @@ fn changed(old: &MetricDecl, k: &Key, path: &str, new: &MetricDecl) -> Vec<Break
         old_line: old.name_at.line,
         deleted_file: false,
     };
-    let mut found = Vec::new();
-    if old.kind != new.kind {
-        found.push(make(What::TypeChanged {
+    // A custom collector's Desc does not tell the type.
+    let typed = ![old.origin, new.origin]
+        .iter()
+        .any(|o| matches!(o, Origin::Desc | Origin::Described));
+    if typed && old.kind != new.kind {
+        out.breaks.push(make(What::TypeChanged {
             from: old.kind,
             to: new.kind,
         }));
     }
     if let (Some(from), Some(to)) = (&old.labels, &new.labels) {
-        let a: BTreeSet<&String> = from.iter().collect();
-        let b: BTreeSet<&String> = to.iter().collect();
-        if a != b {
-            found.push(make(What::LabelsChanged {
+        // A label that moves between the const and the variable labels stays on every series.
+        let gone = from
+            .iter()
+            .any(|l| !to.contains(l) && !new.const_labels.contains(l));
+        let added: Vec<String> = to
+            .iter()
+            .filter(|l| !from.contains(l) && !old.const_labels.contains(l))
+            .cloned()
+            .collect();
+        if gone {
+            out.breaks.push(make(What::LabelsChanged {
                 from: from.clone(),
                 to: to.clone(),
             }));
+        } else if !added.is_empty() {
+            out.added_labels
+                .push((k.0.clone(), added, format!("{path}:{}", new.name_at.line)));
         }
     }
-    found
 }
 
 /// The series names queries use for a metric: a histogram's `_bucket`, `_sum` and `_count`,
@@ -517,6 +615,7 @@ pub fn find_mentions(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::go::metric_decl::Registry;
 
     fn decl(name: &str, kind: MetricType, labels: &[&str], ordinal: usize) -> MetricDecl {
         let at = Position {
@@ -532,14 +631,26 @@ mod tests {
             complete: true,
             kind,
             constructor: "promauto.NewCounterVec".to_string(),
+            origin: Origin::Constructor,
             help: None,
+            help_missing: false,
             labels: Some(labels.iter().map(|l| l.to_string()).collect()),
             const_labels: Vec::new(),
-            registered_nowhere: false,
+            const_label_values: Some(Vec::new()),
+            registry: Registry::Default,
             call: at,
             name_at: at,
             scope: None,
             ordinal,
+            variable: None,
+        }
+    }
+
+    fn side<'a>(path: &'a str, decls: &'a [MetricDecl]) -> Side<'a> {
+        Side {
+            path,
+            deleted: false,
+            decls,
         }
     }
 
@@ -551,20 +662,20 @@ mod tests {
             decl("b_total", Counter, &[], 1),
             decl("c", Gauge, &[], 2),
             decl("d_total", Counter, &["x"], 3),
+            decl("e_total", Counter, &["x"], 4),
         ];
         let new = [
             decl("a2_total", Counter, &["code"], 0),
             decl("c", Histogram, &[], 1),
             decl("d_total", Counter, &["y"], 2),
+            decl("e_total", Counter, &["x", "y"], 3),
         ];
-        let pairs = [FilePair {
-            path: "m/metrics.go",
-            deleted: false,
-            old: &old,
-            new: &new,
-        }];
-        let found = breaks(&pairs, &HashSet::new());
-        let whats: Vec<(&str, &What)> = found.iter().map(|b| (b.name.as_str(), &b.what)).collect();
+        let found = compare(&[side("m/metrics.go", &old)], &[side("m/metrics.go", &new)]);
+        let whats: Vec<(&str, &What)> = found
+            .breaks
+            .iter()
+            .map(|b| (b.name.as_str(), &b.what))
+            .collect();
         assert!(
             whats.contains(&(
                 "a_total",
@@ -581,21 +692,53 @@ mod tests {
         assert!(whats
             .iter()
             .any(|(n, w)| *n == "d_total" && matches!(w, What::LabelsChanged { .. })));
-        assert_eq!(found.len(), 4);
+        assert_eq!(found.breaks.len(), 4, "{whats:?}");
+        assert_eq!(
+            found.added_labels,
+            [(
+                "e_total".to_string(),
+                vec!["y".to_string()],
+                "m/metrics.go:13".to_string()
+            )]
+        );
     }
 
     #[test]
-    fn moved_to_another_file_is_not_removed() {
+    fn moved_to_another_file_is_not_removed_and_a_new_type_is_no_rename() {
         let old = [decl("a_total", MetricType::Counter, &[], 0)];
-        let pairs = [FilePair {
-            path: "m/metrics.go",
-            deleted: true,
-            old: &old,
-            new: &[],
-        }];
-        let head: HashSet<Key> = [("a_total".to_string(), true)].into_iter().collect();
-        assert!(breaks(&pairs, &head).is_empty());
-        assert_eq!(breaks(&pairs, &HashSet::new()).len(), 1);
+        let moved = [decl("a_total", MetricType::Counter, &[], 0)];
+        let mut deleted = side("m/metrics.go", &old);
+        deleted.deleted = true;
+        assert!(compare(&[deleted], &[side("n/metrics.go", &moved)])
+            .breaks
+            .is_empty());
+        let other = [decl("b", MetricType::Gauge, &[], 0)];
+        let found = compare(
+            &[side("m/metrics.go", &old)],
+            &[side("m/metrics.go", &other)],
+        );
+        assert_eq!(found.breaks.len(), 1);
+        assert_eq!(found.breaks[0].what, What::Removed);
+    }
+
+    #[test]
+    fn a_name_part_matches_the_full_name_it_ends() {
+        let mut partial = decl("queries_in_progress", MetricType::Gauge, &[], 0);
+        partial.complete = false;
+        let old = [partial];
+        let full = [decl("loki_queries_in_progress", MetricType::Gauge, &[], 0)];
+        assert!(compare(
+            &[side("f/frontend.go", &old)],
+            &[side("cmd/main.go", &full)]
+        )
+        .breaks
+        .is_empty());
+        assert!(compare(
+            &[side("cmd/main.go", &full)],
+            &[side("f/frontend.go", &old)]
+        )
+        .breaks
+        .is_empty());
     }
 
     #[test]

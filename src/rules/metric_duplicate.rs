@@ -1,24 +1,29 @@
-//! metric-duplicate: two constructor calls declare the same full name. Registering the second
-//! collector panics at run time (`duplicate metrics collector registration attempted`).
+//! metric-duplicate: two declarations that a program registers in the default registry under
+//! one full name, so that registering the second panics (`duplicate metrics collector
+//! registration attempted`, or `... has different label names or a different help string`).
 //!
-//! A repo-level rule over the metric declarations of every checked file. Only complete names
-//! count (Namespace, Subsystem and Name all constants). Not duplicates: two declarations in
-//! `_test.go` files, metrics registered nowhere (`promauto.With(nil)`), and two `package main`
-//! declarations in different folders (different programs never share a registry).
+//! A project rule over the metric declarations of the index (names resolved through every
+//! package's constants). A pair panics only when both are registered with the default registry
+//! (`promauto.NewX`, or a `prometheus.NewX` value passed to `prometheus.MustRegister`), in one
+//! package or in packages that one `main` package links (the index's import graph), with the
+//! same const label values, or with different label names or Help. The same name with other
+//! const label values is legal; metrics of custom registries, unregistered ones, `With(nil)`
+//! stubs and test files are left alone.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::{Kind, Needs, ProjectContext, RuleInfo};
 use crate::finding::{Finding, Severity};
-use crate::go::metric_decl::MetricDecl;
-use crate::index::Role;
+use crate::go::metric_decl::{MetricDecl, Registry};
+use crate::index::{ProjectIndex, Role};
 
 pub const ID: &str = "metric-duplicate";
 
 pub const RULE: RuleInfo = RuleInfo {
     id: ID,
     default_severity: Severity::Error,
-    summary: "Two constructors declare the same metric name (registration panics)",
+    summary:
+        "Two metrics with one name go to the default registry of one program (registration panics)",
     doc: include_str!("../../rules/metric-duplicate.md"),
     kind: Kind::Project(run),
     triggers: super::metric_triggers,
@@ -42,20 +47,73 @@ fn run(ctx: &ProjectContext) -> Vec<Finding> {
         .filter(|file| !file.metrics.is_empty())
         .map(|file| FileMetrics {
             path: &file.rel,
-            package: file.facts.package.as_deref(),
             reportable: file.role == Role::Checked,
             metrics: &file.metrics,
         })
         .collect();
-    check(&files, severity).into_values().flatten().collect()
+    let linked = Linkage::of(ctx.index);
+    check(&files, &linked, severity)
+        .into_values()
+        .flatten()
+        .collect()
+}
+
+/// Which packages are linked into one program: for each package folder, the `main` packages
+/// that import it (directly or not).
+#[derive(Debug, Default)]
+pub struct Linkage {
+    mains_of: HashMap<String, BTreeSet<String>>,
+}
+
+impl Linkage {
+    pub fn of(index: &ProjectIndex) -> Linkage {
+        let mut mains_of: HashMap<String, BTreeSet<String>> = HashMap::new();
+        for (dir, package) in &index.packages {
+            if package.name.as_deref() != Some("main") {
+                continue;
+            }
+            for reached in index.reachable_from(dir).into_iter().chain([dir.clone()]) {
+                mains_of.entry(reached).or_default().insert(dir.clone());
+            }
+        }
+        Linkage { mains_of }
+    }
+
+    /// Whether one program links both folders.
+    fn linked(&self, a: &str, b: &str) -> Linked {
+        if a == b {
+            return Linked::OnePackage;
+        }
+        if self.mains_of.is_empty() {
+            return Linked::Unknown;
+        }
+        let program = self
+            .mains_of
+            .get(a)
+            .zip(self.mains_of.get(b))
+            .and_then(|(x, y)| x.intersection(y).next().cloned());
+        match program {
+            Some(main) => Linked::Program(main),
+            None => Linked::No,
+        }
+    }
+}
+
+/// How two packages end up in one program.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Linked {
+    OnePackage,
+    /// This `main` package links both.
+    Program(String),
+    /// No `main` package is known here (a library, or a diff that reads part of the repository).
+    Unknown,
+    No,
 }
 
 /// The declarations of one file.
 #[derive(Debug, Clone, Copy)]
 pub struct FileMetrics<'a> {
     pub path: &'a str,
-    /// The file's package clause.
-    pub package: Option<&'a str>,
     /// Findings may be reported in this file (false for files read only for context).
     pub reportable: bool,
     pub metrics: &'a [MetricDecl],
@@ -67,39 +125,56 @@ struct Site<'a> {
 }
 
 impl Site<'_> {
-    fn is_test(&self) -> bool {
-        self.file.path.ends_with("_test.go")
-    }
-
-    fn main_dir(&self) -> Option<&str> {
-        (self.file.package == Some("main")).then(|| crate::walk::parent_dir(self.file.path))
-    }
-
-    /// Whether `self` and `other` can end up in one registry.
-    fn can_collide(&self, other: &Site) -> bool {
-        if self.is_test() && other.is_test() {
-            return false;
-        }
-        match (self.main_dir(), other.main_dir()) {
-            (Some(a), Some(b)) => a == b,
-            _ => true,
-        }
-    }
-
     fn location(&self) -> String {
         format!("{}:{}", self.file.path, self.decl.name_at.line)
     }
+
+    fn dir(&self) -> &str {
+        crate::walk::parent_dir(self.file.path)
+    }
 }
 
-/// The findings, by path. Each reportable declaration that repeats an earlier one (by path
-/// and line) points at the first declaration of the name; when some declarations are in
-/// files read only for context (diff mode: the unchanged rest of the repository), the first
-/// of those is the one the others point at.
-pub fn check(files: &[FileMetrics], severity: Severity) -> HashMap<String, Vec<Finding>> {
+/// Why registering both declarations panics, when it does.
+fn conflict(a: &MetricDecl, b: &MetricDecl) -> Option<&'static str> {
+    if let (Some(x), Some(y)) = (&a.const_label_values, &b.const_label_values) {
+        if x == y {
+            return Some("the same name and const labels");
+        }
+    }
+    let names = |d: &MetricDecl| -> Option<BTreeSet<String>> {
+        let mut all: BTreeSet<String> = d.labels.clone()?.into_iter().collect();
+        all.extend(d.const_labels.iter().cloned());
+        Some(all)
+    };
+    if let (Some(x), Some(y)) = (names(a), names(b)) {
+        if x != y {
+            return Some("the same name with other label names");
+        }
+    }
+    if let (Some(x), Some(y)) = (&a.help, &b.help) {
+        if x != y {
+            return Some("the same name with another Help");
+        }
+    }
+    None
+}
+
+/// The findings, by path. Each reportable declaration that conflicts with an earlier one (by
+/// path and line) points at the first such declaration; when some declarations are in files
+/// read only for context (diff mode: the unchanged rest of the repository), the first of those
+/// is the one the others point at.
+pub fn check(
+    files: &[FileMetrics],
+    linked: &Linkage,
+    severity: Severity,
+) -> HashMap<String, Vec<Finding>> {
     let mut by_name: BTreeMap<&str, Vec<Site>> = BTreeMap::new();
     for file in files {
+        if file.path.ends_with("_test.go") {
+            continue;
+        }
         for decl in file.metrics {
-            if decl.registered_nowhere {
+            if decl.registry != Registry::Default {
                 continue;
             }
             if let Some(name) = decl.full_name() {
@@ -121,23 +196,49 @@ pub fn check(files: &[FileMetrics], severity: Severity) -> HashMap<String, Vec<F
             if !site.file.reportable {
                 continue;
             }
-            // The earliest other declaration this one collides with: one in a context file
-            // first, else an earlier one.
+            let collides = |o: &&Site| -> Option<(Linked, &'static str)> {
+                let linked = linked.linked(site.dir(), o.dir());
+                if linked == Linked::No {
+                    return None;
+                }
+                Some((linked, conflict(site.decl, o.decl)?))
+            };
             let anchor = sites
                 .iter()
-                .find(|o| !o.file.reportable && site.can_collide(o))
-                .or_else(|| sites[..i].iter().find(|o| site.can_collide(o)));
-            let Some(anchor) = anchor else {
+                .filter(|o| !o.file.reportable)
+                .find_map(|o| collides(&o).map(|c| (o, c)))
+                .or_else(|| sites[..i].iter().find_map(|o| collides(&o).map(|c| (o, c))));
+            let Some((anchor, (how, why))) = anchor else {
                 continue;
             };
             let d = site.decl;
-            let message = format!(
-                "`{name}` is also declared at {}: registering both panics",
-                anchor.location()
-            );
+            let (message, severity) = match &how {
+                Linked::OnePackage | Linked::Program(_) => {
+                    let linked_in = match &how {
+                        Linked::Program(main) => format!("in packages that `{main}` links"),
+                        _ => "in one package".to_string(),
+                    };
+                    (
+                        format!(
+                            "`{name}` is also declared at {}: both go to the default registry {linked_in} with {why}, so registering both panics",
+                            anchor.location()
+                        ),
+                        severity,
+                    )
+                }
+                _ => (
+                    format!(
+                        "`{name}` is also declared at {}, in another package, with {why} and the default registry: a program that links both packages panics when it registers the second",
+                        anchor.location()
+                    ),
+                    Severity::Warning,
+                ),
+            };
             let help = format!(
-                "a registry accepts one collector per name (`duplicate metrics collector \
-                 registration attempted`); reuse the {} declared at {}, or give this {} another name",
+                "a registry accepts one collector per name and const label values, with one set \
+                 of label names and one Help (`duplicate metrics collector registration \
+                 attempted`); reuse the {} declared at {}, give this {} another name or other \
+                 const label values, or register it with its own registry (`promauto.With(reg)`)",
                 anchor.decl.kind.as_str(),
                 anchor.location(),
                 d.kind.as_str()
@@ -169,7 +270,7 @@ pub fn check(files: &[FileMetrics], severity: Severity) -> HashMap<String, Vec<F
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::go::metric_decl::Position;
+    use crate::go::metric_decl::{Origin, Position};
     use crate::go::prometheus::MetricType;
 
     fn decl(name: &str, line: usize) -> MetricDecl {
@@ -186,23 +287,36 @@ mod tests {
             complete: true,
             kind: MetricType::Counter,
             constructor: "promauto.NewCounter".to_string(),
+            origin: Origin::Constructor,
             help: None,
+            help_missing: false,
             labels: Some(Vec::new()),
             const_labels: Vec::new(),
-            registered_nowhere: false,
+            const_label_values: Some(Vec::new()),
+            registry: Registry::Default,
             call: at,
             name_at: at,
             scope: None,
             ordinal: 0,
+            variable: None,
         }
     }
 
-    fn file<'a>(path: &'a str, package: &'a str, m: &'a [MetricDecl]) -> FileMetrics<'a> {
+    fn file<'a>(path: &'a str, m: &'a [MetricDecl]) -> FileMetrics<'a> {
         FileMetrics {
             path,
-            package: Some(package),
             reportable: true,
             metrics: m,
+        }
+    }
+
+    /// Every folder linked into one program `cmd`.
+    fn all_linked(dirs: &[&str]) -> Linkage {
+        Linkage {
+            mains_of: dirs
+                .iter()
+                .map(|d| (d.to_string(), ["cmd".to_string()].into_iter().collect()))
+                .collect(),
         }
     }
 
@@ -211,38 +325,66 @@ mod tests {
         let a = [decl("x_total", 12)];
         let b = [decl("x_total", 3), decl("y_total", 4)];
         let found = check(
-            &[file("b/metrics.go", "b", &b), file("a/metrics.go", "a", &a)],
+            &[file("b/metrics.go", &b), file("a/metrics.go", &a)],
+            &all_linked(&["a", "b"]),
             Severity::Error,
         );
         assert_eq!(found.len(), 1);
         let f = &found["b/metrics.go"][0];
         assert_eq!(f.line, 3);
         assert!(
-            f.message.contains("also declared at a/metrics.go:12"),
+            f.message.contains("also declared at a/metrics.go:12")
+                && f.message.contains("`cmd` links"),
             "{}",
             f.message
         );
     }
 
     #[test]
-    fn partial_names_tests_and_separate_programs_are_not_duplicates() {
+    fn what_does_not_panic() {
         let mut partial = decl("x_total", 1);
         partial.complete = false;
         let p1 = [partial.clone()];
         let p2 = [partial];
         let t1 = [decl("t_total", 1)];
         let t2 = [decl("t_total", 2)];
-        let m1 = [decl("m_total", 1)];
-        let m2 = [decl("m_total", 1)];
+        // Two packages no program links together.
+        let u1 = [decl("u_total", 1)];
+        let u2 = [decl("u_total", 2)];
+        // Other const label values: legal.
+        let mut c1 = decl("c_total", 1);
+        c1.const_label_values = Some(vec![("slice".into(), "a".into())]);
+        c1.const_labels = vec!["slice".into()];
+        let mut c2 = c1.clone();
+        c2.const_label_values = Some(vec![("slice".into(), "b".into())]);
+        c2.call.start_byte += 1;
+        let c = [c1, c2];
+        // A custom registry.
+        let mut r = decl("r_total", 1);
+        r.registry = Registry::Other;
+        let r1 = [r.clone()];
+        let r2 = [r];
+        let linked = Linkage {
+            mains_of: [
+                ("a".to_string(), ["cmd/a".to_string()].into_iter().collect()),
+                ("b".to_string(), ["cmd/b".to_string()].into_iter().collect()),
+            ]
+            .into_iter()
+            .collect(),
+        };
         let found = check(
             &[
-                file("a/x.go", "a", &p1),
-                file("b/x.go", "b", &p2),
-                file("a/x_test.go", "a", &t1),
-                file("b/x_test.go", "b", &t2),
-                file("cmd/one/main.go", "main", &m1),
-                file("cmd/two/main.go", "main", &m2),
+                file("a/x.go", &p1),
+                file("a/y.go", &p2),
+                file("a/x_test.go", &t1),
+                file("a/y_test.go", &t2),
+                file("a/u.go", &u1),
+                file("b/u.go", &u2),
+                file("a/c.go", &c),
+                file("a/r.go", &r1),
+                file("a/s.go", &r2),
             ],
+            &linked,
             Severity::Error,
         );
         assert!(found.is_empty(), "{found:?}");
@@ -252,10 +394,14 @@ mod tests {
     fn context_files_are_the_anchor_and_not_reported() {
         let old = [decl("x_total", 50)];
         let new = [decl("x_total", 2)];
-        let mut context = file("z/old.go", "z", &old);
+        let mut context = file("a/old.go", &old);
         context.reportable = false;
-        let found = check(&[file("a/new.go", "a", &new), context], Severity::Error);
+        let found = check(
+            &[file("a/new.go", &new), context],
+            &Linkage::default(),
+            Severity::Error,
+        );
         assert_eq!(found.len(), 1);
-        assert!(found["a/new.go"][0].message.contains("z/old.go:50"));
+        assert!(found["a/new.go"][0].message.contains("a/old.go:50"));
     }
 }

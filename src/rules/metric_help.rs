@@ -1,12 +1,11 @@
 //! metric-help: a Prometheus metric's opts literal has a non-empty Help.
 //!
-//! Only a literal written in place, or bound once in the same file, is looked into; opts that
-//! come from elsewhere are not guessed at.
+//! Reads the declarations of the project index: an opts literal written in place, bound to an
+//! identifier, or passed to a metric builder at its call; opts that come from elsewhere are
+//! not guessed at.
 
 use super::{FileContext, FileOutput, Kind, Needs, RuleInfo};
 use crate::finding::Severity;
-use crate::go::prometheus::Opts;
-use crate::go::Expr;
 
 pub const ID: &str = "metric-help";
 
@@ -27,20 +26,21 @@ pub const RULE: RuleInfo = RuleInfo {
 };
 
 pub fn check(ctx: &FileContext, out: &mut FileOutput) {
-    for metric in ctx.metric_calls {
-        let Opts::Literal(opts) = metric.opts else {
-            continue;
+    for decl in ctx
+        .file
+        .metrics
+        .iter()
+        .filter(|d| d.help_missing && d.exposed())
+    {
+        let problem = match decl.help {
+            None => "has no Help",
+            Some(_) => "has an empty Help",
         };
-        let problem = match opts.field("Help") {
-            None if opts.elements.is_empty() => "has no Help",
-            Some(Expr::Str(help)) if help.trim().is_empty() => "has an empty Help",
-            _ => continue,
-        };
-        let message = format!("{} {problem}", metric.describe());
+        let message = format!("{} {problem}", decl.describe());
         let help = "write what the metric measures in `Help: \"...\"`; it is shown beside the \
                     metric in every dashboard and alert"
             .to_string();
         out.findings
-            .extend(ctx.finding(ID, metric.call.span, message, Some(help)));
+            .extend(ctx.finding(ID, decl.call.span(), message, Some(help)));
     }
 }

@@ -8,8 +8,8 @@
 use super::metric_naming::{is_camel_case, join_problems, snake_case};
 use super::{FileContext, FileOutput, Kind, Needs, RuleInfo};
 use crate::finding::Severity;
-use crate::go::prometheus::{MetricCall, MetricType};
-use crate::go::Facts;
+use crate::go::metric_decl::decl_at;
+use crate::go::prometheus::MetricType;
 
 pub const ID: &str = "metric-labels";
 
@@ -30,13 +30,17 @@ pub const RULE: RuleInfo = RuleInfo {
 };
 
 pub fn check(ctx: &FileContext, out: &mut FileOutput) {
-    for metric in ctx.metric_calls {
+    for metric in ctx.metric_calls.iter().filter(|m| !m.is_noop()) {
         let labels = metric.label_names(ctx.facts);
         if labels.is_empty() {
             continue;
         }
         let kind = metric.metric_type();
-        let what = describe(metric, ctx.facts);
+        let what = match decl_at(&ctx.file.metrics, metric.call.span) {
+            Some(decl) if decl.full_name().is_some() => decl.describe(),
+            Some(decl) => format!("the {}", decl.describe()),
+            None => format!("the metric built with `{}`", metric.written()),
+        };
         for (i, label) in labels.iter().enumerate() {
             let mut problems = Vec::new();
             let mut rename = None;
@@ -111,17 +115,6 @@ pub fn check(ctx: &FileContext, out: &mut FileOutput) {
             let span = label.span.unwrap_or(metric.call.span);
             out.findings.extend(ctx.finding(ID, span, message, help));
         }
-    }
-}
-
-/// `metric `name`` when the full name is known, else the constructor as written.
-fn describe(metric: &MetricCall, facts: &Facts) -> String {
-    match metric.full_name(facts) {
-        Some(full) if !full.name.is_empty() && full.complete => {
-            format!("metric `{}`", full.name)
-        }
-        Some(full) if !full.name.is_empty() => format!("the metric with Name `{}`", full.name),
-        _ => format!("the metric built with `{}`", metric.written()),
     }
 }
 

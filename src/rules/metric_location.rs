@@ -2,6 +2,7 @@
 
 use super::{FileContext, FileOutput, Kind, Needs, RuleInfo};
 use crate::finding::Severity;
+use crate::go::metric_decl::describe_call;
 
 pub const ID: &str = "metric-location";
 
@@ -31,10 +32,10 @@ pub fn check(ctx: &FileContext, out: &mut FileOutput) {
         return;
     }
     let allowed = ctx.settings.metric_file_patterns.join(", ");
-    for metric in ctx.metric_calls {
+    for metric in ctx.metric_calls.iter().filter(|m| !m.is_noop()) {
         let message = format!(
             "{} is declared in `{name}`, outside the metrics files ({allowed})",
-            metric.describe()
+            describe_call(&ctx.file.metrics, metric)
         );
         let help = format!(
             "move the declaration to the package's {}, so every metric of the package is in one place",

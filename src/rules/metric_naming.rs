@@ -1,13 +1,15 @@
 //! metric-naming: a metric's full name follows Prometheus' conventions, as promlint checks
 //! them (`github.com/prometheus/client_golang/prometheus/testutil/promlint`).
 //!
-//! The full name is `Namespace_Subsystem_Name` when each part is a string literal or an
-//! identifier bound to one in the same file; any other name is not guessed at. One finding per
+//! The full name comes from the project index (`Namespace_Subsystem_Name` through the constants
+//! of every package, `BuildFQName`, builder calls, `NewDesc`); a name computed at run time is
+//! not guessed at. One finding per
 //! metric lists every problem and the name to rename it to.
 
 use super::{FileContext, FileOutput, Kind, Needs, RuleInfo};
 use crate::data::UnitTable;
 use crate::finding::Severity;
+use crate::go::metric_decl::Origin;
 use crate::go::prometheus::MetricType;
 
 pub const ID: &str = "metric-naming";
@@ -39,22 +41,25 @@ pub struct Verdict {
 
 pub fn check(ctx: &FileContext, out: &mut FileOutput) {
     let units = &ctx.data.units;
-    let names: Vec<_> = ctx
-        .metric_calls
+    // A repository's own description literals are recognised by their shape only: they feed
+    // metric-breaking and the inventory, not naming advice.
+    let decls: Vec<_> = ctx
+        .file
+        .metrics
         .iter()
-        .map(|m| m.full_name(ctx.facts))
+        .filter(|d| d.exposed() && d.origin != Origin::Described)
         .collect();
-    for (metric, full) in ctx.metric_calls.iter().zip(&names) {
-        let Some(full) = full else {
+    for decl in &decls {
+        let Some(name) = &decl.name else {
             continue;
         };
-        let kind = metric.metric_type();
-        let span = full.span.unwrap_or(metric.call.span);
-        if full.name.is_empty() {
+        let kind = decl.kind;
+        let span = decl.name_at.span();
+        if name.is_empty() {
             let message = format!(
                 "{} built with `{}` has an empty name: it fails to register",
                 kind.as_str(),
-                metric.written()
+                decl.constructor
             );
             let help = "set `Name` to a snake_case name; Namespace and Subsystem are only \
                         prefixes and are dropped when Name is empty"
@@ -63,11 +68,11 @@ pub fn check(ctx: &FileContext, out: &mut FileOutput) {
                 .extend(ctx.finding(ID, span, message, Some(help)));
             continue;
         }
-        let (verdict, subject) = if full.complete {
-            (analyze(&full.name, kind, units), format!("`{}`", full.name))
+        let (verdict, subject) = if decl.complete {
+            (analyze(name, kind, units), format!("`{name}`"))
         } else {
             // Only Name is known: check it as the tail of a name with a prefix.
-            let verdict = analyze(&format!("{UNKNOWN_PREFIX}_{}", full.name), kind, units);
+            let verdict = analyze(&format!("{UNKNOWN_PREFIX}_{name}"), kind, units);
             let verdict = verdict.map(|mut v| {
                 v.suggestion = v
                     .suggestion
@@ -76,7 +81,7 @@ pub fn check(ctx: &FileContext, out: &mut FileOutput) {
                     .unwrap_or(v.suggestion);
                 v
             });
-            (verdict, format!("with Name `{}`", full.name))
+            (verdict, format!("with Name `{name}`"))
         };
         let Some(verdict) = verdict else {
             continue;
@@ -87,10 +92,9 @@ pub fn check(ctx: &FileContext, out: &mut FileOutput) {
             join_problems(&verdict.problems),
             verdict.suggestion
         );
-        let taken = names
-            .iter()
-            .flatten()
-            .any(|other| other.complete == full.complete && other.name == verdict.suggestion);
+        let taken = decls.iter().any(|other| {
+            other.complete == decl.complete && other.name.as_deref() == Some(&verdict.suggestion)
+        });
         if taken {
             message.push_str(" once the metric of that name in this file is retired");
         }

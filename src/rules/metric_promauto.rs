@@ -2,6 +2,7 @@
 
 use super::{FileContext, FileOutput, Kind, Needs, RuleInfo};
 use crate::finding::Severity;
+use crate::go::metric_decl::describe_call;
 use crate::go::prometheus::Via;
 
 pub const ID: &str = "metric-promauto";
@@ -24,12 +25,12 @@ pub const RULE: RuleInfo = RuleInfo {
 
 pub fn check(ctx: &FileContext, out: &mut FileOutput) {
     for metric in ctx.metric_calls {
-        if metric.via != Via::Prometheus {
+        if metric.via != Via::Prometheus || metric.is_noop() {
             continue;
         }
         let message = format!(
             "{} is not registered with promauto: `prometheus.{}` needs a separate Register call",
-            metric.describe(),
+            describe_call(&ctx.file.metrics, metric),
             metric.constructor
         );
         let help = format!(

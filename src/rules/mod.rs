@@ -89,12 +89,10 @@ pub fn no_triggers(_: &RuleData, _: &Settings) -> Vec<Trigger> {
     Vec::new()
 }
 
-/// A metric needs the Prometheus import path and one of the constructor names.
-pub fn metric_triggers(data: &RuleData, _: &Settings) -> Vec<Trigger> {
-    vec![vec![
-        vec![crate::go::prometheus::IMPORT_NEEDLE.to_string()],
-        data.metrics.constructors.clone(),
-    ]]
+/// A metric needs the Prometheus import path: a constructor call, a custom collector's
+/// `NewDesc`, or the opts of a call of a metric builder.
+pub fn metric_triggers(_: &RuleData, _: &Settings) -> Vec<Trigger> {
+    vec![all_of(&[crate::go::prometheus::IMPORT_NEEDLE])]
 }
 
 /// A rule that needs no unchanged neighbours.

@@ -1,0 +1,890 @@
+//! The metric declarations of a set of files, with names resolved through the whole set
+//! ([`View`]): constructor calls, `prometheus.NewDesc` of custom collectors, and the calls of
+//! metric builders, the repository's functions that pass their parameters into a constructor
+//! (followed two levels deep). A builder's own constructor call is a declaration only while
+//! some call of the builder cannot be resolved.
+
+use std::collections::{HashMap, HashSet};
+
+use super::constants::{At, Frame, View, ViewFile};
+use super::Modules;
+use crate::data::MetricTable;
+use crate::go::metric_decl::{MetricDecl, Origin, Position, Registry};
+use crate::go::prometheus::{metric_calls, MetricType, Via};
+use crate::go::{Call, Expr, Facts, FuncKind, Span};
+use crate::source::LineIndex;
+use crate::walk::parent_dir;
+
+/// How many builder calls deep a declaration is followed.
+const MAX_BUILDER_DEPTH: usize = 2;
+
+/// A call that declares a metric from what is written at it.
+#[derive(Debug)]
+struct Template<'f> {
+    file: usize,
+    call: &'f Call,
+    shape: Shape<'f>,
+}
+
+#[derive(Debug)]
+enum Shape<'f> {
+    /// A constructor with an opts argument.
+    Opts {
+        constructor: &'f str,
+        via: Via,
+        /// The `reg` of `promauto.With(reg)`.
+        registerer: Option<&'f Expr>,
+    },
+    /// `prometheus.NewDesc(fqName, help, variableLabels, constLabels)`.
+    Desc,
+}
+
+/// What a builder does: constructor calls, and calls of other builders.
+#[derive(Debug)]
+enum Inner<'f> {
+    Template(usize),
+    Call { builder: usize, call: &'f Call },
+}
+
+#[derive(Debug)]
+struct Builder<'f> {
+    file: usize,
+    func: usize,
+    name: &'f str,
+    method: bool,
+    inner: Vec<Inner<'f>>,
+}
+
+/// The declarations of every file of `view`, parallel to its files; `sources` are the files'
+/// bytes (for positions).
+pub fn declarations(view: &View, sources: &[&[u8]], table: &MetricTable) -> Vec<Vec<MetricDecl>> {
+    let mut out: Vec<Vec<MetricDecl>> = vec![Vec::new(); view.files.len()];
+    let templates = templates(view, table);
+    if templates.is_empty() {
+        return out;
+    }
+    let mut lines: Vec<Option<LineIndex>> = (0..view.files.len()).map(|_| None).collect();
+    let mut position = |file: usize, span: Span| -> Position {
+        let index = lines[file].get_or_insert_with(|| LineIndex::new(sources[file]));
+        Position::of(index, span)
+    };
+    let builders = builders(view, &templates);
+    let by_callee = calls_by_callee(view, builders.iter().map(|b| b.name).collect());
+    // Calls of a builder inside another builder are followed from the outer one's calls.
+    let inner_calls: HashSet<(usize, usize)> = builders
+        .iter()
+        .flat_map(|b| b.inner.iter().map(move |inner| (b.file, inner)))
+        .filter_map(|(file, inner)| match inner {
+            Inner::Call { call, .. } => Some((file, call.span.start)),
+            Inner::Template(_) => None,
+        })
+        .collect();
+    let mut sites: Vec<(usize, MetricDecl, Span)> = Vec::new();
+    // Templates some call of their builder could not resolve, and builders that are called.
+    let mut unresolved: HashSet<usize> = HashSet::new();
+    let mut called: HashSet<usize> = HashSet::new();
+    for (b, builder) in builders.iter().enumerate() {
+        for (file, call) in calls_of(view, &by_callee, builder) {
+            if inner_calls.contains(&(file, call.span.start))
+                || view.files[file].rel.ends_with("_test.go")
+            {
+                continue;
+            }
+            called.insert(b);
+            let frame = Frame {
+                file: builder.file,
+                func: builder.func,
+                args: &call.args,
+                caller: At::top(file, call.func),
+            };
+            let mut found = Vec::new();
+            let complete = expand(view, &templates, &builders, b, &frame, 1, &mut found);
+            if !complete {
+                unresolved.extend(template_indices(&builders, b));
+            }
+            for (t, evaluated) in found {
+                let template = &templates[t];
+                let call_at = position(file, call.span);
+                // The `Name:` element when it is written in the call's arguments.
+                let name_at = evaluated
+                    .name_span
+                    .filter(|(f, span)| {
+                        *f == file && span.start >= call.span.start && span.end <= call.span.end
+                    })
+                    .map_or(call_at, |(_, span)| position(file, span));
+                sites.push((
+                    file,
+                    decl(
+                        view,
+                        template,
+                        evaluated,
+                        Some(builder.name),
+                        call_at,
+                        name_at,
+                    ),
+                    call.span,
+                ));
+            }
+        }
+    }
+    // A builder's own constructor call is replaced by its calls when they all resolve.
+    let mut replaced: HashSet<usize> = HashSet::new();
+    for b in called {
+        replaced.extend(
+            template_indices(&builders, b)
+                .into_iter()
+                .filter(|t| !unresolved.contains(t)),
+        );
+    }
+    for (t, template) in templates.iter().enumerate() {
+        if replaced.contains(&t) {
+            continue;
+        }
+        let at = At::top(template.file, template.call.func);
+        let evaluated = evaluate(view, template, at);
+        let call_at = position(template.file, template.call.span);
+        let name_at = evaluated
+            .name_span
+            .filter(|(f, _)| *f == template.file)
+            .map_or(call_at, |(_, span)| position(template.file, span));
+        sites.push((
+            template.file,
+            decl(view, template, evaluated, None, call_at, name_at),
+            template.call.span,
+        ));
+    }
+    described(view, table, &mut position, &mut sites);
+    sites.sort_by_key(|(file, _, span)| (*file, span.start));
+    let registered = default_registered(view);
+    for (file, mut decl, span) in sites {
+        if decl.registry == Registry::Unseen && decl.origin == Origin::Constructor {
+            let dir = parent_dir(view.files[file].rel);
+            if decl
+                .variable
+                .as_ref()
+                .is_some_and(|v| registered.contains(&(dir, v.as_str())))
+            {
+                decl.registry = Registry::Default;
+            }
+        }
+        decl.scope = top_scope(view.facts(file), enclosing(view.facts(file), span));
+        let list = &mut out[file];
+        decl.ordinal = list.iter().filter(|d| d.scope == decl.scope).count();
+        list.push(decl);
+    }
+    out
+}
+
+/// Literals of the repository's own metric description types (`MetricDescription{Namespace:
+/// ..., Subsystem: ..., Name: ..., Help: ..., Type: gaugeMetric}`) in files that use the
+/// Prometheus client: metrics a custom collector exposes through `NewDesc` at run time. Opts
+/// of the client itself, and literals inside a declaration already found, are not counted
+/// twice.
+fn described(
+    view: &View,
+    table: &MetricTable,
+    position: &mut impl FnMut(usize, Span) -> Position,
+    sites: &mut Vec<(usize, MetricDecl, Span)>,
+) {
+    let mut found = Vec::new();
+    for (file, vf) in view.files.iter().enumerate() {
+        let facts = vf.facts;
+        if facts.described_metrics.is_empty()
+            || !facts
+                .imports
+                .iter()
+                .any(|i| i.path == table.prometheus_import)
+        {
+            continue;
+        }
+        for literal in &facts.described_metrics {
+            let local_type = match literal.value.type_name.as_deref() {
+                Some(Expr::Ident(_)) => true,
+                Some(Expr::Selector(operand, _)) => operand.as_ident().is_some_and(|p| {
+                    facts
+                        .import_path_of(p)
+                        .is_some_and(|path| view.modules.folder_of(path).is_some())
+                }),
+                _ => false,
+            };
+            let inside = sites.iter().any(|(f, _, span)| {
+                *f == file && span.start <= literal.span.start && literal.span.end <= span.end
+            });
+            if !local_type || inside {
+                continue;
+            }
+            let at = At::top(file, literal.func);
+            let value = &literal.value;
+            let part = |key: &str| match value.field(key) {
+                None => Some(String::new()),
+                Some(expr) => view.string(at, expr),
+            };
+            let (Some(namespace), Some(subsystem), Some(name)) =
+                (part("Namespace"), part("Subsystem"), part("Name"))
+            else {
+                continue;
+            };
+            if name.is_empty() {
+                continue;
+            }
+            let full = [namespace, subsystem, name]
+                .into_iter()
+                .filter(|p| !p.is_empty())
+                .collect::<Vec<_>>()
+                .join("_");
+            let kind = match value.field("Type") {
+                Some(Expr::Ident(t) | Expr::Selector(_, t)) => {
+                    let t = t.to_ascii_lowercase();
+                    ["counter", "gauge", "histogram", "summary"]
+                        .iter()
+                        .find(|k| t.contains(*k))
+                        .map_or(MetricType::Untyped, |k| {
+                            metric_type(&format!("New{}", capitalized(k)))
+                        })
+                }
+                _ => MetricType::Untyped,
+            };
+            let help = value.field("Help").and_then(|h| view.string(at, h));
+            let call = position(file, literal.span);
+            let name_at = value
+                .field_span("Name")
+                .map_or(call, |span| position(file, span));
+            let type_name = match literal.value.type_name.as_deref() {
+                Some(Expr::Ident(t) | Expr::Selector(_, t)) => t.clone(),
+                _ => String::new(),
+            };
+            found.push((
+                file,
+                MetricDecl {
+                    name: Some(full),
+                    complete: true,
+                    kind,
+                    constructor: format!("{type_name}{{…}}"),
+                    origin: Origin::Described,
+                    help_missing: false,
+                    help,
+                    labels: None,
+                    const_labels: Vec::new(),
+                    const_label_values: None,
+                    registry: Registry::Unseen,
+                    call,
+                    name_at,
+                    scope: None,
+                    ordinal: 0,
+                    variable: None,
+                },
+                literal.span,
+            ));
+        }
+    }
+    sites.extend(found);
+}
+
+fn capitalized(word: &str) -> String {
+    let mut chars = word.chars();
+    match chars.next() {
+        Some(first) => first.to_ascii_uppercase().to_string() + chars.as_str(),
+        None => String::new(),
+    }
+}
+
+/// The declarations of one file read alone (names resolved within the file).
+pub fn file_declarations(
+    facts: &Facts,
+    table: &MetricTable,
+    src: &[u8],
+    rel: &str,
+) -> Vec<MetricDecl> {
+    let modules = Modules::default();
+    let view = View::new(
+        vec![ViewFile { rel, facts }],
+        &modules,
+        &table.prometheus_import,
+    );
+    declarations(&view, &[src], table).pop().unwrap_or_default()
+}
+
+/// The templates builder `b` reaches, through the builders it calls.
+fn template_indices(builders: &[Builder], b: usize) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut stack = vec![(b, 0)];
+    while let Some((b, depth)) = stack.pop() {
+        for inner in &builders[b].inner {
+            match inner {
+                Inner::Template(t) => out.push(*t),
+                Inner::Call { builder, .. } if depth < MAX_BUILDER_DEPTH => {
+                    stack.push((*builder, depth + 1))
+                }
+                Inner::Call { .. } => {}
+            }
+        }
+    }
+    out
+}
+
+/// Evaluates the declarations builder `b` makes for one call (`frame`); false when some of
+/// them cannot be resolved there.
+fn expand(
+    view: &View,
+    templates: &[Template],
+    builders: &[Builder],
+    b: usize,
+    frame: &Frame,
+    depth: usize,
+    found: &mut Vec<(usize, Evaluated)>,
+) -> bool {
+    let builder = &builders[b];
+    let mut complete = true;
+    for inner in &builder.inner {
+        match inner {
+            Inner::Template(t) => {
+                let template = &templates[*t];
+                let at = At {
+                    file: template.file,
+                    func: template.call.func,
+                    frame: Some(frame),
+                };
+                let evaluated = evaluate(view, template, at);
+                if evaluated.name.is_none() || !evaluated.complete {
+                    complete = false;
+                    continue;
+                }
+                found.push((*t, evaluated));
+            }
+            Inner::Call {
+                builder: next,
+                call,
+            } => {
+                if depth >= MAX_BUILDER_DEPTH {
+                    complete = false;
+                    continue;
+                }
+                let inner_frame = Frame {
+                    file: builders[*next].file,
+                    func: builders[*next].func,
+                    args: &call.args,
+                    caller: At {
+                        file: builder.file,
+                        func: call.func,
+                        frame: Some(frame),
+                    },
+                };
+                complete &= expand(
+                    view,
+                    templates,
+                    builders,
+                    *next,
+                    &inner_frame,
+                    depth + 1,
+                    found,
+                );
+            }
+        }
+    }
+    complete
+}
+
+/// What evaluating a template at one place tells.
+#[derive(Debug, Default)]
+struct Evaluated {
+    name: Option<String>,
+    complete: bool,
+    /// The file and span of the `Name: ...` element.
+    name_span: Option<(usize, Span)>,
+    help: Option<String>,
+    help_missing: bool,
+    labels: Option<Vec<String>>,
+    const_labels: Vec<String>,
+    const_label_values: Option<Vec<(String, String)>>,
+    registry: Registry,
+}
+
+fn evaluate(view: &View, template: &Template, at: At) -> Evaluated {
+    let args = &template.call.args;
+    match &template.shape {
+        Shape::Desc => {
+            let help = args.get(1).and_then(|a| view.string(at, a));
+            let mut out = Evaluated {
+                name: args.first().and_then(|a| view.string(at, a)),
+                complete: true,
+                help_missing: help.as_deref().is_some_and(|h| h.trim().is_empty()),
+                help,
+                labels: args.get(2).and_then(|a| view.strings(at, a)),
+                registry: Registry::Unseen,
+                ..Evaluated::default()
+            };
+            const_labels(view, at, args.get(3), &mut out);
+            out
+        }
+        Shape::Opts {
+            constructor,
+            via,
+            registerer,
+        } => {
+            let mut out = Evaluated {
+                registry: registry(view, at, *via, *registerer),
+                labels: if constructor.ends_with("Vec") {
+                    args.get(1).and_then(|a| view.strings(at, a))
+                } else {
+                    Some(Vec::new())
+                },
+                ..Evaluated::default()
+            };
+            let Some((opts_at, opts)) = args.first().and_then(|a| view.composite(at, a)) else {
+                return out;
+            };
+            if !opts.elements.is_empty() {
+                return out;
+            }
+            out.help = opts.field("Help").and_then(|h| view.string(opts_at, h));
+            out.help_missing = match opts.field("Help") {
+                None => true,
+                Some(Expr::Str(h)) => h.trim().is_empty(),
+                Some(_) => out.help.as_deref().is_some_and(|h| h.trim().is_empty()),
+            };
+            out.name_span = opts.field_span("Name").map(|s| (opts_at.file, s));
+            let part = |key: &str| match opts.field(key) {
+                None => Some(String::new()),
+                Some(expr) => view.string(opts_at, expr),
+            };
+            const_labels(view, opts_at, opts.field("ConstLabels"), &mut out);
+            let Some(name) = part("Name") else {
+                return out;
+            };
+            match (part("Namespace"), part("Subsystem")) {
+                (Some(namespace), Some(subsystem)) => {
+                    out.complete = true;
+                    out.name = Some(if name.is_empty() {
+                        name
+                    } else {
+                        [namespace, subsystem, name]
+                            .into_iter()
+                            .filter(|p| !p.is_empty())
+                            .collect::<Vec<_>>()
+                            .join("_")
+                    });
+                }
+                _ => out.name = Some(name),
+            }
+            out
+        }
+    }
+}
+
+fn const_labels(view: &View, at: At, expr: Option<&Expr>, out: &mut Evaluated) {
+    let Some(expr) = expr else {
+        out.const_label_values = Some(Vec::new());
+        return;
+    };
+    if let Some(pairs) = view.labels(at, expr) {
+        out.const_labels = pairs.iter().map(|(k, _)| k.clone()).collect();
+        out.const_label_values = pairs
+            .into_iter()
+            .map(|(k, v)| Some((k, v?)))
+            .collect::<Option<Vec<_>>>();
+    }
+}
+
+/// The registry of a constructor call.
+fn registry(view: &View, at: At, via: Via, registerer: Option<&Expr>) -> Registry {
+    match via {
+        Via::Prometheus => Registry::Unseen,
+        Via::Promauto => Registry::Default,
+        Via::PromautoWith => {
+            let Some(mut expr) = registerer else {
+                return Registry::Other;
+            };
+            let mut at = at;
+            for depth in 0..8 {
+                match expr {
+                    Expr::Ident(n) if n == "nil" => return Registry::Nowhere,
+                    Expr::Selector(operand, member) if member == "DefaultRegisterer" => {
+                        let facts = view.facts(at.file);
+                        let is_prometheus = operand.as_ident().is_some_and(|p| {
+                            facts.import_path_of(p) == Some(view.prometheus_import)
+                        });
+                        return if is_prometheus {
+                            Registry::Default
+                        } else {
+                            Registry::Other
+                        };
+                    }
+                    Expr::Ident(_) => match view.denotes(at, expr, depth) {
+                        Some((next, value)) => {
+                            at = next;
+                            expr = value;
+                        }
+                        None => return Registry::Other,
+                    },
+                    _ => return Registry::Other,
+                }
+            }
+            Registry::Other
+        }
+    }
+}
+
+fn decl(
+    view: &View,
+    template: &Template,
+    evaluated: Evaluated,
+    builder: Option<&str>,
+    call: Position,
+    name_at: Position,
+) -> MetricDecl {
+    let (kind, origin) = match &template.shape {
+        Shape::Opts { constructor, .. } => (metric_type(constructor), Origin::Constructor),
+        Shape::Desc => (MetricType::Untyped, Origin::Desc),
+    };
+    let variable = variable(view.facts(template.file), template.call);
+    MetricDecl {
+        name: evaluated.name,
+        complete: evaluated.complete,
+        kind,
+        constructor: builder.map_or_else(|| written(template), str::to_string),
+        origin: if builder.is_some() {
+            Origin::Builder
+        } else {
+            origin
+        },
+        help: evaluated.help,
+        help_missing: evaluated.help_missing,
+        labels: evaluated.labels,
+        const_labels: evaluated.const_labels,
+        const_label_values: evaluated.const_label_values,
+        registry: evaluated.registry,
+        call,
+        name_at,
+        scope: None,
+        ordinal: 0,
+        variable: if builder.is_some() { None } else { variable },
+    }
+}
+
+fn written(template: &Template) -> String {
+    match &template.shape {
+        Shape::Opts {
+            constructor, via, ..
+        } => {
+            let package = match via {
+                Via::Prometheus => "prometheus",
+                Via::Promauto => "promauto",
+                Via::PromautoWith => "promauto.With(…)",
+            };
+            format!("{package}.{constructor}")
+        }
+        Shape::Desc => "prometheus.NewDesc".to_string(),
+    }
+}
+
+pub fn metric_type(constructor: &str) -> MetricType {
+    if constructor.starts_with("NewCounter") {
+        MetricType::Counter
+    } else if constructor.starts_with("NewGauge") {
+        MetricType::Gauge
+    } else if constructor.starts_with("NewHistogram") {
+        MetricType::Histogram
+    } else if constructor.starts_with("NewSummary") {
+        MetricType::Summary
+    } else {
+        MetricType::Untyped
+    }
+}
+
+/// The variable a call's value is bound to on the call's line (`x := f()`, `var x = f()`).
+fn variable(facts: &Facts, call: &Call) -> Option<String> {
+    let row = call.span.start_row;
+    let mut found = facts.bindings.iter().filter(|b| {
+        b.row == row
+            && b.func == call.func
+            && matches!(&b.value, Expr::Call { callee, .. } if *callee.as_ref() == call.callee)
+    });
+    match (found.next(), found.next()) {
+        (Some(b), None) => Some(b.name.clone()),
+        _ => None,
+    }
+}
+
+fn enclosing(facts: &Facts, span: Span) -> Option<usize> {
+    match facts.calls.iter().find(|c| c.span == span) {
+        Some(call) => call.func,
+        None => facts
+            .described_metrics
+            .iter()
+            .find(|d| d.span == span)
+            .and_then(|d| d.func),
+    }
+}
+
+fn top_scope(facts: &Facts, func: Option<usize>) -> Option<String> {
+    let mut index = func?;
+    for _ in 0..64 {
+        let f = facts.funcs.get(index)?;
+        match f.enclosing {
+            Some(outer) => index = outer,
+            None => {
+                return match f.kind {
+                    FuncKind::Literal => None,
+                    _ => Some(f.display_name()),
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Every constructor and `NewDesc` call of the view, but deliberate no-op metrics.
+fn templates<'v>(view: &View<'v>, table: &MetricTable) -> Vec<Template<'v>> {
+    let mut out = Vec::new();
+    for (file, vf) in view.files.iter().enumerate() {
+        let facts = vf.facts;
+        if !facts
+            .imports
+            .iter()
+            .any(|i| i.path == table.prometheus_import || i.path == table.promauto_import)
+        {
+            continue;
+        }
+        for metric in metric_calls(facts, table) {
+            if metric.is_noop() {
+                continue;
+            }
+            let registerer = match metric.via {
+                Via::PromautoWith => registerer_of(facts, metric.call),
+                _ => None,
+            };
+            out.push(Template {
+                file,
+                call: metric.call,
+                shape: Shape::Opts {
+                    constructor: metric.constructor,
+                    via: metric.via,
+                    registerer,
+                },
+            });
+        }
+        let dot = facts.dot_imports(&table.prometheus_import);
+        for call in &facts.calls {
+            let is_desc = match &call.callee {
+                Expr::Selector(operand, name) if name == "NewDesc" => operand
+                    .as_ident()
+                    .is_some_and(|p| facts.import_path_of(p) == Some(&table.prometheus_import)),
+                Expr::Ident(name) => dot && name == "NewDesc",
+                _ => false,
+            };
+            if is_desc && call.args.len() == 4 {
+                out.push(Template {
+                    file,
+                    call,
+                    shape: Shape::Desc,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The `reg` of `promauto.With(reg).NewX(...)` or of a factory `f := promauto.With(reg)`.
+fn registerer_of<'f>(facts: &'f Facts, call: &'f Call) -> Option<&'f Expr> {
+    let Expr::Selector(operand, _) = &call.callee else {
+        return None;
+    };
+    let with = match operand.as_ref() {
+        Expr::Call { .. } => operand.as_ref(),
+        Expr::Ident(factory) => &facts.unique_binding(factory, call.func)?.value,
+        _ => return None,
+    };
+    match with {
+        Expr::Call { args, .. } => args.first(),
+        _ => None,
+    }
+}
+
+/// The metric builders of the view: functions with a template whose name depends on their
+/// parameters, then functions that call a builder with their own parameters.
+fn builders<'v>(view: &View<'v>, templates: &[Template<'v>]) -> Vec<Builder<'v>> {
+    let mut builders: Vec<Builder> = Vec::new();
+    let mut by_func: HashMap<(usize, usize), usize> = HashMap::new();
+    for (t, template) in templates.iter().enumerate() {
+        let Some(func) = template.call.func else {
+            continue;
+        };
+        let at = At::top(template.file, Some(func));
+        // Only a name (or const labels) taken from the parameters makes a builder: a function
+        // that only passes labels or a registry declares its metrics where they are written.
+        let args = &template.call.args;
+        let depends = match &template.shape {
+            Shape::Opts { .. } => args.first().is_some_and(|a| view.mentions_param(at, a)),
+            Shape::Desc => [args.first(), args.get(3)]
+                .into_iter()
+                .flatten()
+                .any(|a| view.mentions_param(at, a)),
+        };
+        if !depends {
+            continue;
+        }
+        let Some(top) = view.top_level(template.file, func) else {
+            continue;
+        };
+        let facts = view.facts(template.file);
+        let (name, method) = match &facts.funcs[top].kind {
+            FuncKind::Function { name } => (name.as_str(), false),
+            FuncKind::Method { name, .. } => (name.as_str(), true),
+            FuncKind::Literal => continue,
+        };
+        let b = *by_func.entry((template.file, top)).or_insert_with(|| {
+            builders.push(Builder {
+                file: template.file,
+                func: top,
+                name,
+                method,
+                inner: Vec::new(),
+            });
+            builders.len() - 1
+        });
+        builders[b].inner.push(Inner::Template(t));
+    }
+    // Second level: functions that pass their parameters to a builder.
+    let first_level = builders.len();
+    let by_callee = calls_by_callee(view, builders.iter().map(|b| b.name).collect());
+    for b in 0..first_level {
+        let sites: Vec<(usize, &Call)> = calls_of(view, &by_callee, &builders[b]);
+        for (file, call) in sites {
+            let Some(func) = call.func else {
+                continue;
+            };
+            let at = At::top(file, Some(func));
+            if !call.args.iter().any(|a| view.mentions_param(at, a)) {
+                continue;
+            }
+            // A call that resolves where it is written declares its metrics there, whatever
+            // else (a registry) it passes on.
+            let frame = Frame {
+                file: builders[b].file,
+                func: builders[b].func,
+                args: &call.args,
+                caller: at,
+            };
+            if expand(view, templates, &builders, b, &frame, 1, &mut Vec::new()) {
+                continue;
+            }
+            let Some(top) = view.top_level(file, func) else {
+                continue;
+            };
+            if by_func.get(&(file, top)).is_some_and(|&o| o < first_level) {
+                continue;
+            }
+            let facts = view.facts(file);
+            let (name, method) = match &facts.funcs[top].kind {
+                FuncKind::Function { name } => (name.as_str(), false),
+                FuncKind::Method { name, .. } => (name.as_str(), true),
+                FuncKind::Literal => continue,
+            };
+            let outer = *by_func.entry((file, top)).or_insert_with(|| {
+                builders.push(Builder {
+                    file,
+                    func: top,
+                    name,
+                    method,
+                    inner: Vec::new(),
+                });
+                builders.len() - 1
+            });
+            builders[outer].inner.push(Inner::Call { builder: b, call });
+        }
+    }
+    builders
+}
+
+/// The calls of the view by the name they call (`f(...)`, `x.f(...)`).
+type ByCallee<'v> = HashMap<&'v str, Vec<(usize, &'v Call)>>;
+
+/// Only the calls of these names are kept: one pass over the calls of the view.
+fn calls_by_callee<'v>(view: &View<'v>, names: HashSet<&str>) -> ByCallee<'v> {
+    let mut out: ByCallee = HashMap::new();
+    if names.is_empty() {
+        return out;
+    }
+    for (file, vf) in view.files.iter().enumerate() {
+        for call in &vf.facts.calls {
+            if let Expr::Ident(name) | Expr::Selector(_, name) = &call.callee {
+                if names.contains(name.as_str()) {
+                    out.entry(name.as_str()).or_default().push((file, call));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The calls of a builder in the view: `name(...)` in its package, `pkg.name(...)` where `pkg`
+/// is its package imported, `x.name(...)` in its package for a method.
+fn calls_of<'v>(
+    view: &View<'v>,
+    by_callee: &ByCallee<'v>,
+    builder: &Builder,
+) -> Vec<(usize, &'v Call)> {
+    let dir = parent_dir(view.files[builder.file].rel);
+    let mut out = Vec::new();
+    for &(file, call) in by_callee.get(builder.name).into_iter().flatten() {
+        let vf = &view.files[file];
+        let same_package = parent_dir(vf.rel) == dir;
+        let matches = match &call.callee {
+            Expr::Ident(_) => same_package && !builder.method,
+            Expr::Selector(operand, _) => match operand.as_ref() {
+                Expr::Ident(p) if !same_package || !builder.method => {
+                    !builder.method
+                        && vf.facts.import_path_of(p).is_some_and(|path| {
+                            view.modules.folder_of(path).is_some_and(|f| f == dir)
+                        })
+                }
+                _ => builder.method && same_package,
+            },
+            _ => false,
+        };
+        // The builder's own recursive calls are not declarations.
+        let inside = file == builder.file
+            && call
+                .func
+                .and_then(|f| view.top_level(file, f))
+                .is_some_and(|top| top == builder.func);
+        if matches && !inside {
+            out.push((file, call));
+        }
+    }
+    out
+}
+
+/// `(package folder, variable)` for each variable passed to `prometheus.MustRegister` or
+/// `prometheus.Register` (the default registry) or their `DefaultRegisterer` forms.
+fn default_registered<'v>(view: &View<'v>) -> HashSet<(&'v str, &'v str)> {
+    let mut out = HashSet::new();
+    for vf in &view.files {
+        let facts = vf.facts;
+        let is_prometheus = |p: &str| facts.import_path_of(p) == Some(view.prometheus_import);
+        for call in &facts.calls {
+            let Expr::Selector(operand, name) = &call.callee else {
+                continue;
+            };
+            if name != "MustRegister" && name != "Register" {
+                continue;
+            }
+            let default = match operand.as_ref() {
+                Expr::Ident(p) => is_prometheus(p),
+                Expr::Selector(inner, member) => {
+                    member == "DefaultRegisterer" && inner.as_ident().is_some_and(is_prometheus)
+                }
+                _ => false,
+            };
+            if !default {
+                continue;
+            }
+            for arg in &call.args {
+                if let Expr::Ident(v) = arg {
+                    out.insert((parent_dir(vf.rel), v.as_str()));
+                }
+            }
+        }
+    }
+    out
+}
