@@ -27,7 +27,11 @@ pub(super) fn index(inputs: Vec<Input>, settings: &Settings, modules: Modules) -
         })
         .collect();
     let loaded = pipeline::load::load(inputs, &prefilter, false);
-    ProjectIndex::new(loaded.parsed, modules)
+    let mut index = ProjectIndex::new(loaded.parsed, modules);
+    // The catalogue names metrics as the registry sees them: constants of other files and
+    // packages, builders, `NewDesc`.
+    index.resolve_metrics();
+    index
 }
 
 /// A copy of a parsed file, for the index of another version of the tree.
