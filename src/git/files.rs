@@ -13,7 +13,7 @@ impl Repo {
         req: &ChangeRequest,
         scope: FileScope<'_>,
         want_path: &dyn Fn(&str) -> bool,
-        want_bytes: &dyn Fn(&[u8]) -> bool,
+        want_bytes: &(dyn Fn(&[u8]) -> bool + Sync),
         max_bytes: u64,
     ) -> Result<Vec<(String, Vec<u8>)>> {
         // The revisions are resolved once, whatever the number of folders.
@@ -46,7 +46,7 @@ impl Repo {
         new: &NewSide<'_>,
         folder: Option<&str>,
         want_path: &dyn Fn(&str) -> bool,
-        want_bytes: &dyn Fn(&[u8]) -> bool,
+        want_bytes: &(dyn Fn(&[u8]) -> bool + Sync),
         max_bytes: u64,
         files: &mut Vec<(String, Vec<u8>)>,
     ) -> Result<()> {
@@ -150,21 +150,7 @@ impl Repo {
                     }
                 })
                 .map_err(|e| errors::from_git(e, "walking a tree"))?;
-                let odb = self
-                    .repo
-                    .odb()
-                    .map_err(|e| errors::from_git(e, "opening the object database"))?;
-                for (rel, id) in entries {
-                    let small = odb
-                        .read_header(id)
-                        .is_ok_and(|(size, _)| size as u64 <= max_bytes);
-                    if small {
-                        let bytes = self.blob(id, &rel)?;
-                        if want_bytes(&bytes) {
-                            files.push((rel, bytes));
-                        }
-                    }
-                }
+                files.extend(self.read_blobs(entries, want_bytes, max_bytes)?);
             }
             NewSide::Index => {
                 let index = self
@@ -190,5 +176,51 @@ impl Repo {
             }
         }
         Ok(())
+    }
+
+    /// The blobs of `entries` of at most `max_bytes` whose bytes `want_bytes` accepts, read
+    /// on every core: inflating thousands of blobs (a search of the whole head) is the cost of
+    /// a diff-mode run that searches the repository. Each thread opens its own handle on the
+    /// repository, as libgit2's objects are not shared between threads.
+    fn read_blobs(
+        &self,
+        entries: Vec<(String, Oid)>,
+        want_bytes: &(dyn Fn(&[u8]) -> bool + Sync),
+        max_bytes: u64,
+    ) -> Result<Vec<(String, Vec<u8>)>> {
+        use rayon::prelude::*;
+        let git_dir = self.repo.path().to_path_buf();
+        let read = |repo: &Repository, rel: &str, id: Oid| -> Result<Option<Vec<u8>>> {
+            let odb = repo
+                .odb()
+                .map_err(|e| errors::from_git(e, "opening the object database"))?;
+            if !odb
+                .read_header(id)
+                .is_ok_and(|(size, _)| size as u64 <= max_bytes)
+            {
+                return Ok(None);
+            }
+            let blob = repo
+                .find_blob(id)
+                .map_err(|e| errors::from_git(e, &format!("reading the contents of `{rel}`")))?;
+            Ok(want_bytes(blob.content()).then(|| blob.content().to_vec()))
+        };
+        let found = entries
+            .into_par_iter()
+            .map_init(
+                || Repository::open_bare(&git_dir),
+                |repo, (rel, id)| {
+                    let repo = repo.as_ref().map_err(|e| {
+                        errors::from_git(
+                            git2::Error::new(e.code(), e.class(), e.message()),
+                            "opening the repository on a reading thread",
+                        )
+                    })?;
+                    Ok(read(repo, &rel, id)?.map(|bytes| (rel, bytes)))
+                },
+            )
+            .collect::<Result<Vec<_>>>()?;
+        let files: Vec<(String, Vec<u8>)> = found.into_iter().flatten().collect();
+        Ok(files)
     }
 }

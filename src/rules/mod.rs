@@ -249,7 +249,7 @@ pub trait HeadFiles {
     fn find(
         &self,
         want_path: &dyn Fn(&str) -> bool,
-        want_bytes: &dyn Fn(&[u8]) -> bool,
+        want_bytes: &(dyn Fn(&[u8]) -> bool + Sync),
         max_bytes: u64,
     ) -> Result<Vec<(String, Vec<u8>)>, String>;
 }
