@@ -320,7 +320,11 @@ fn report_fixes(fixed: &crate::fix::Fixed, outcome: &pipeline::CheckOutcome) {
         if fixed.indices.binary_search(&index).is_ok() {
             continue;
         }
-        let Some(reason) = finding.help.as_deref().and_then(crate::fix::no_fix_reason) else {
+        let Some(reason) = finding
+            .help
+            .as_deref()
+            .and_then(crate::finding::no_fix_reason)
+        else {
             continue;
         };
         unfixed += 1;

@@ -104,3 +104,13 @@ pub struct Stats {
     #[serde(skip)]
     pub phases: PhaseTimes,
 }
+
+/// Opens the note a rule adds to a finding's help when `--fix` cannot fix it; what follows,
+/// up to the closing parenthesis, is the reason `check --fix` prints.
+pub const NO_FIX: &str = "--fix cannot add it: ";
+
+/// The reason in `help` why `--fix` could not fix its finding, if the rule gave one.
+pub fn no_fix_reason(help: &str) -> Option<&str> {
+    let (_, rest) = help.rsplit_once(NO_FIX)?;
+    Some(rest.strip_suffix(')').unwrap_or(rest))
+}

@@ -5,16 +5,6 @@ use std::path::Path;
 
 use crate::finding::{Finding, TextEdit};
 
-/// Opens the note a rule adds to a finding's help when `--fix` cannot fix it; what follows,
-/// up to the closing parenthesis, is the reason `check --fix` prints.
-pub const NO_FIX: &str = "--fix cannot add it: ";
-
-/// The reason in `help` why `--fix` could not fix its finding, if the rule gave one.
-pub fn no_fix_reason(help: &str) -> Option<&str> {
-    let (_, rest) = help.rsplit_once(NO_FIX)?;
-    Some(rest.strip_suffix(')').unwrap_or(rest))
-}
-
 /// What `check --fix` did.
 #[derive(Debug, Default)]
 pub struct Fixed {
@@ -197,29 +187,6 @@ fn is_comment_line(line: &[u8]) -> bool {
     line[indent_of(line).len()..].starts_with(b"//")
 }
 
-/// Go's directive comments (`//go:generate`, `//nolint:x`, `//line`): gofmt moves them to the
-/// end of a doc comment.
-pub fn is_directive(line: &[u8]) -> bool {
-    let Some(body) = line.strip_prefix(b"//") else {
-        return false;
-    };
-    if [&b"line "[..], b"extern ", b"export "]
-        .iter()
-        .any(|p| body.starts_with(p))
-    {
-        return true;
-    }
-    let Some(colon) = body.iter().position(|&b| b == b':') else {
-        return false;
-    };
-    colon > 0
-        && body.len() > colon + 1
-        && body[..=colon + 1]
-            .iter()
-            .enumerate()
-            .all(|(i, b)| i == colon || b.is_ascii_lowercase() || b.is_ascii_digit())
-}
-
 /// Whether gofmt aligns columns across the lines around `row` (same indentation, no blank or
 /// comment line between): a comment line there would split the alignment.
 fn in_aligned_block(lines: &[&[u8]], row: usize) -> bool {
@@ -277,7 +244,7 @@ fn with_suppressions(
         let indent = indent_of(current);
         let has_comment = current.windows(2).any(|w| w == b"//" || w == b"/*");
         let top_level = indent.is_empty();
-        let after_directive = top_level && above.is_some_and(is_directive);
+        let after_directive = top_level && above.is_some_and(crate::go::is_directive);
         // gofmt indents a comment above a closing bracket one level deeper than the bracket.
         let closes = matches!(current.get(indent.len()), Some(b'}' | b')' | b']'));
         // A suppression at the end of the line above covers this line: a line between would

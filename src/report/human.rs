@@ -8,7 +8,7 @@ use miette::{
     MietteSpanContents, SourceCode, SourceSpan, SpanContents,
 };
 
-use super::{plural, Report};
+use super::{plural, printable, Report};
 use crate::finding::{Finding, Severity};
 
 /// Width used for wrapping messages; fixed because reporters do not query the terminal.
@@ -222,20 +222,6 @@ fn one_line(finding: &Finding) -> String {
         let _ = writeln!(out, "  help: {}", printable(help));
     }
     out
-}
-
-/// Replaces control characters (other than newline and tab) so that a message quoting
-/// hostile source text cannot send escape sequences to the terminal.
-pub(crate) fn printable(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if c.is_control() && c != '\n' && c != '\t' {
-                '?'
-            } else {
-                c
-            }
-        })
-        .collect()
 }
 
 /// The closing lines: counts, notes and every file that was not checked.

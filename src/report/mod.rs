@@ -115,6 +115,20 @@ pub(crate) fn plural(count: usize, noun: &str) -> String {
     }
 }
 
+/// Replaces control characters (other than newline and tab) so that a message quoting
+/// hostile source text cannot send escape sequences to the terminal.
+pub(crate) fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' && c != '\t' {
+                '?'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 pub(crate) mod test_support {
     //! Builders shared by the reporters' unit tests.

@@ -133,7 +133,7 @@ pub fn text(report: &Report, paint: &dyn Fn(Severity, &str) -> String) -> String
             let _ = writeln!(
                 out,
                 "  {count:>count_width$}  {}",
-                super::human::printable(&super::compact::one_line(path))
+                super::printable(&super::compact::one_line(path))
             );
         }
     }

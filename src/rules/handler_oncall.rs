@@ -312,7 +312,7 @@ pub fn check(ctx: &FileContext, out: &mut FileOutput) {
             let fix = match fix {
                 Ok(edit) => Some(edit),
                 Err(Some(reason)) => {
-                    help.push_str(&format!(" ({}{reason})", crate::fix::NO_FIX));
+                    help.push_str(&format!(" ({}{reason})", crate::finding::NO_FIX));
                     None
                 }
                 Err(None) => None,
@@ -462,7 +462,7 @@ fn tag_edit(ctx: &FileContext, row: usize, team: &str) -> Option<TextEdit> {
     let directives = docs
         .iter()
         .rev()
-        .take_while(|c| crate::fix::is_directive(c.text.as_bytes()))
+        .take_while(|c| crate::go::is_directive(c.text.as_bytes()))
         .count();
     let before_row = match directives {
         0 => row,
