@@ -4,7 +4,7 @@
 //! (followed two levels deep). A builder's own constructor call is a declaration only while
 //! some call of the builder cannot be resolved.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use super::constants::{At, Frame, View, ViewFile};
 use super::Modules;
@@ -53,6 +53,16 @@ struct Builder<'f> {
     name: &'f str,
     method: bool,
     inner: Vec<Inner<'f>>,
+}
+
+/// The names of the metric builders of `view` (functions and methods): a call of one declares
+/// a metric where it is written.
+pub fn builder_names(view: &View, table: &MetricTable) -> BTreeSet<String> {
+    let templates = templates(view, table);
+    builders(view, &templates)
+        .iter()
+        .map(|b| b.name.to_string())
+        .collect()
 }
 
 /// The declarations of every file of `view`, parallel to its files; `sources` are the files'

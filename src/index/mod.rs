@@ -115,6 +115,24 @@ impl ProjectIndex {
         index
     }
 
+    /// The names of the repository's metric builders among the indexed files: the files that
+    /// call one declare metrics too, and need parsing.
+    pub fn metric_builder_names(&self) -> BTreeSet<String> {
+        let table = &crate::data::RuleData::builtin().metrics;
+        let view = constants::View::new(
+            self.files
+                .iter()
+                .map(|f| constants::ViewFile {
+                    rel: &f.rel,
+                    facts: &f.facts,
+                })
+                .collect(),
+            &self.modules,
+            &table.prometheus_import,
+        );
+        metrics::builder_names(&view, table)
+    }
+
     /// Resolves the metric declarations of every file through the whole index (constants of
     /// other files and packages, builders, `NewDesc`). Until then each file holds the
     /// declarations it tells alone.

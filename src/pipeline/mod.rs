@@ -204,6 +204,8 @@ pub fn index_inputs(
     stats.phases.parse_ms += loaded.times.parse_ms;
     let index = ProjectIndex::new(loaded.parsed, modules);
     let mut unparsed = loaded.unparsed;
+    // Builder calls first: their arguments may name constants of other folders.
+    let (index, builder_errors) = with_builder_calls(index, settings, &mut unparsed);
     let (index, internal_errors) =
         with_constant_folders(index, settings, &BTreeSet::new(), |dirs| {
             let (wanted, rest) = std::mem::take(&mut unparsed)
@@ -229,7 +231,64 @@ pub fn index_inputs(
         .filter(|f| f.role == Role::Checked && f.relevant)
         .filter(|f| !f.facts.syntax_errors.is_empty() || f.too_deep)
         .count();
-    (index, loaded.internal_errors + internal_errors)
+    (
+        index,
+        loaded.internal_errors + internal_errors + builder_errors,
+    )
+}
+
+/// The files that call one of the repository's metric builders declare metrics where the
+/// call is written, with no constructor of their own for the prefilter to see: parses the
+/// unparsed files that import the Prometheus client and name a builder, in two rounds (a
+/// builder may call another).
+fn with_builder_calls(
+    mut index: ProjectIndex,
+    settings: &Settings,
+    unparsed: &mut Vec<Input>,
+) -> (ProjectIndex, usize) {
+    let prefilter = Prefilter::new(crate::data::RuleData::builtin(), settings);
+    let mut internal_errors = 0;
+    let mut asked = BTreeSet::new();
+    for _ in 0..2 {
+        let names: Vec<String> = index
+            .metric_builder_names()
+            .into_iter()
+            .filter(|name| asked.insert(name.clone()))
+            .map(|name| format!("{name}("))
+            .collect();
+        if names.is_empty() || unparsed.is_empty() {
+            break;
+        }
+        // Plain strings always build.
+        let calls = aho_corasick::AhoCorasick::new(&names).unwrap_or_else(|_| unreachable!());
+        let import = crate::go::prometheus::IMPORT_NEEDLE.as_bytes();
+        let (wanted, rest): (Vec<Input>, Vec<Input>) =
+            std::mem::take(unparsed).into_iter().partition(|input| {
+                input.read().is_ok_and(|bytes| {
+                    memchr::memmem::find(&bytes, import).is_some() && calls.is_match(&bytes)
+                })
+            });
+        *unparsed = rest;
+        if wanted.is_empty() {
+            continue;
+        }
+        let wanted = wanted
+            .into_iter()
+            .map(|input| Input {
+                always_parse: true,
+                ..input
+            })
+            .collect();
+        let loaded = load::load(wanted, &prefilter, true);
+        internal_errors += loaded.internal_errors;
+        let mut parsed = loaded.parsed;
+        // Relevant to the metric rules, whatever the prefilter said of their bytes.
+        for file in &mut parsed {
+            file.relevant = true;
+        }
+        index = index.with_files(parsed);
+    }
+    (index, internal_errors)
 }
 
 /// Metric names use constants of packages that no rule needed parsed: parses the files of the

@@ -89,10 +89,18 @@ pub fn no_triggers(_: &RuleData, _: &Settings) -> Vec<Trigger> {
     Vec::new()
 }
 
-/// A metric needs the Prometheus import path: a constructor call, a custom collector's
-/// `NewDesc`, or the opts of a call of a metric builder.
-pub fn metric_triggers(_: &RuleData, _: &Settings) -> Vec<Trigger> {
-    vec![all_of(&[crate::go::prometheus::IMPORT_NEEDLE])]
+/// A metric needs the Prometheus import path and what declares one: a constructor call, a
+/// custom collector's `NewDesc`, or the opts or const labels handed to a metric builder (a
+/// file that only holds metrics in struct fields declares none). Calls of builders whose
+/// arguments are plain values are found once the builders are known (the pipeline parses
+/// those files in a second step).
+pub fn metric_triggers(data: &RuleData, _: &Settings) -> Vec<Trigger> {
+    let mut declares = data.metrics.constructors.clone();
+    declares.extend(["Opts{", "NewDesc", "Labels{"].map(String::from));
+    vec![vec![
+        vec![crate::go::prometheus::IMPORT_NEEDLE.to_string()],
+        declares,
+    ]]
 }
 
 /// A rule that needs no unchanged neighbours.
