@@ -136,6 +136,10 @@ pub fn workflow_snippet() -> String {
     }
 }
 
+/// The commit README's workflow is pinned to: a release's own README cannot hold that
+/// release's commit, so it shows the pinned form with zeros and says where the SHA comes from.
+pub const PLACEHOLDER_COMMIT: &str = "0000000000000000000000000000000000000000";
+
 /// A pull-request workflow: least privileges, full history for the diff, SARIF uploaded by a
 /// second job that alone may write security events. `commit`: the release's commit SHA.
 pub fn workflow_snippet_at(commit: Option<&str>) -> String {
@@ -143,6 +147,11 @@ pub fn workflow_snippet_at(commit: Option<&str>) -> String {
         .trim_start_matches("https://github.com/")
         .trim_end_matches(".git");
     let uses = match commit {
+        Some(PLACEHOLDER_COMMIT) => format!(
+            "# Pinned by commit SHA (a tag can be moved): replace the zeros with what\n        \
+             # `git ls-remote {REPO_URL} {RELEASE_TAG}^{{}}` prints\n        \
+             uses: {action}@{PLACEHOLDER_COMMIT} # {RELEASE_TAG}"
+        ),
         Some(sha) => format!("uses: {action}@{sha} # {RELEASE_TAG}"),
         None => format!(
             "# Pin the release's full commit SHA: `git ls-remote {REPO_URL} {RELEASE_TAG}^{{}}`\n        \

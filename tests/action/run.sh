@@ -46,6 +46,15 @@ assert n == 1, wf
 print(wf, end="")' > "$tmp/wf/.github/workflows/sre-policy.yml"
 "$venv/bin/zizmor" --offline --persona=pedantic --no-progress "$tmp/wf/.github/workflows/sre-policy.yml" \
   || fail "zizmor reports findings on the printed workflow"
+# The workflow README shows: zizmor finds nothing in it as written.
+mkdir -p "$tmp/readme/.github/workflows"
+"$py" -c '
+import sys
+text = open(sys.argv[1]).read()
+print(text.split("# .github/workflows/sre-policy.yml\n", 1)[1].split("```", 1)[0], end="")' \
+  "$here/README.md" > "$tmp/readme/.github/workflows/sre-policy.yml"
+"$venv/bin/zizmor" --offline --persona=pedantic --no-progress "$tmp/readme/.github/workflows/sre-policy.yml" \
+  || fail "zizmor reports findings on the workflow README shows"
 export GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@example.com GIT_COMMITTER_NAME=t \
   GIT_COMMITTER_EMAIL=t@example.com GIT_CONFIG_NOSYSTEM=1 HOME="$tmp/home"
 mkdir -p "$HOME"
