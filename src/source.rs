@@ -122,20 +122,32 @@ pub fn open_no_follow(path: &std::path::Path) -> std::io::Result<std::fs::File> 
     options.open(path)
 }
 
+/// The first bytes of a regular file, and its size when it was opened.
+pub struct RegularFile {
+    pub bytes: Vec<u8>,
+    pub len: u64,
+}
+
 /// Reads at most `limit` bytes of a regular file, without following a link and without
-/// blocking on a FIFO, refusing anything else: a work-tree file can be swapped for a link to
-/// `/dev/zero` or a FIFO between the moment it was listed and the moment it is read. A
-/// caller that reads `limit` bytes knows the file is at least that large.
-pub fn read_regular_file(path: &std::path::Path, limit: u64) -> std::io::Result<Vec<u8>> {
+/// blocking on a FIFO: a file can be swapped for a link to `/dev/zero` or a FIFO between the
+/// moment it was listed and the moment it is read. `None` when it is not a regular file.
+pub fn read_regular_file(
+    path: &std::path::Path,
+    limit: u64,
+) -> std::io::Result<Option<RegularFile>> {
     use std::io::Read;
     let file = open_no_follow(path)?;
     let metadata = file.metadata()?;
     if !metadata.is_file() {
-        return Err(std::io::Error::other("it is not a regular file"));
+        return Ok(None);
     }
+    // Sized from the metadata as `fs::read` does (one allocation), capped by the limit.
     let mut bytes = Vec::with_capacity(metadata.len().min(limit) as usize);
     (&file).take(limit).read_to_end(&mut bytes)?;
-    Ok(bytes)
+    Ok(Some(RegularFile {
+        bytes,
+        len: metadata.len(),
+    }))
 }
 
 #[cfg(test)]

@@ -322,10 +322,10 @@ impl Repo {
                 // Not a rename of the unreadable file: every line of the new one is added.
                 old_content = None;
                 removed_lines.clear();
-                let lines = new_content.as_deref().map_or(0, |c| {
-                    memchr::memchr_iter(b'\n', c).count()
-                        + usize::from(!c.is_empty() && !c.ends_with(b"\n"))
-                });
+                let lines = new_content
+                    .as_deref()
+                    .filter(|c| !c.is_empty())
+                    .map_or(0, |c| crate::source::LineIndex::new(c).line_count());
                 added_lines = (1..=lines).collect();
             }
             files.push(ChangedFile {
@@ -397,8 +397,14 @@ impl Repo {
     pub(super) fn read_work_tree(&self, rel: Option<&[u8]>) -> Result<Vec<u8>> {
         let full = self.root.join(path_from_bytes(rel.unwrap_or_default()));
         // One byte over the limit is enough for the file to be listed as too large.
-        crate::source::read_regular_file(&full, crate::source::MAX_FILE_BYTES + 1)
-            .map_err(|e| errors::io(e, &full))
+        match crate::source::read_regular_file(&full, crate::source::MAX_FILE_BYTES + 1) {
+            Ok(Some(file)) => Ok(file.bytes),
+            Ok(None) => Err(errors::io(
+                std::io::Error::other("it is no longer a regular file"),
+                &full,
+            )),
+            Err(e) => Err(errors::io(e, &full)),
+        }
     }
 }
 

@@ -36,6 +36,20 @@ impl Repo {
                 }
             }
         }
+        if matches!(new, NewSide::WorkTree) {
+            // A sparse checkout leaves files out of the disk, not out of the repository: they
+            // are read from the index, once for every folder.
+            let in_scope = |rel: &str| match scope {
+                FileScope::Everywhere => true,
+                FileScope::Folders(dirs) => dirs.contains(&crate::walk::parent_dir(rel)),
+            };
+            let outside_cone: Vec<(String, Oid)> = self
+                .skip_worktree_entries()?
+                .into_iter()
+                .filter(|(rel, _)| in_scope(rel) && want_path(rel))
+                .collect();
+            files.extend(self.read_blobs(outside_cone, want_bytes, max_bytes)?);
+        }
         files.sort();
         Ok(files)
     }
@@ -86,26 +100,11 @@ impl Repo {
                     if entry.metadata().map_or(true, |m| m.len() > max_bytes) {
                         continue;
                     }
-                    if let Ok(bytes) = crate::source::read_regular_file(entry.path(), max_bytes) {
-                        if want_bytes(&bytes) {
-                            files.push((rel, bytes));
-                        }
-                    }
-                }
-                // A sparse checkout leaves files out of the disk, not out of the repository.
-                for (rel, id) in self.skip_worktree_entries()? {
-                    if !in_scope(&rel) || !want_path(&rel) {
-                        continue;
-                    }
-                    let small = self
-                        .repo
-                        .odb()
-                        .and_then(|odb| odb.read_header(id))
-                        .is_ok_and(|(size, _)| size as u64 <= max_bytes);
-                    if small {
-                        let bytes = self.blob(id, &rel)?;
-                        if want_bytes(&bytes) {
-                            files.push((rel, bytes));
+                    if let Ok(Some(file)) =
+                        crate::source::read_regular_file(entry.path(), max_bytes)
+                    {
+                        if want_bytes(&file.bytes) {
+                            files.push((rel, file.bytes));
                         }
                     }
                 }

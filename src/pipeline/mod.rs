@@ -205,9 +205,9 @@ pub fn index_inputs(
     let index = ProjectIndex::new(loaded.parsed, modules);
     let mut unparsed = loaded.unparsed;
     // Builder calls first: their arguments may name constants of other folders.
-    let (index, builder_errors) = with_builder_calls(index, settings, &mut unparsed);
+    let (index, builder_errors) = with_builder_calls(index, &prefilter, &mut unparsed);
     let (index, internal_errors) =
-        with_constant_folders(index, settings, &BTreeSet::new(), |dirs| {
+        with_constant_folders(index, &prefilter, &BTreeSet::new(), |dirs| {
             let (wanted, rest) = std::mem::take(&mut unparsed)
                 .into_iter()
                 .partition(|input| dirs.contains(walk::parent_dir(&input.rel)));
@@ -243,10 +243,9 @@ pub fn index_inputs(
 /// builder may call another).
 fn with_builder_calls(
     mut index: ProjectIndex,
-    settings: &Settings,
+    prefilter: &Prefilter,
     unparsed: &mut Vec<Input>,
 ) -> (ProjectIndex, usize) {
-    let prefilter = Prefilter::new(crate::data::RuleData::builtin(), settings);
     let mut internal_errors = 0;
     let mut asked = BTreeSet::new();
     for _ in 0..2 {
@@ -272,34 +271,47 @@ fn with_builder_calls(
         if wanted.is_empty() {
             continue;
         }
-        let wanted = wanted
-            .into_iter()
-            .map(|input| Input {
-                always_parse: true,
-                ..input
-            })
-            .collect();
-        let loaded = load::load(wanted, &prefilter, true);
-        internal_errors += loaded.internal_errors;
-        let mut parsed = loaded.parsed;
         // Relevant to the metric rules, whatever the prefilter said of their bytes.
+        let errors;
+        (index, errors) = parse_into(index, wanted, prefilter, true);
+        internal_errors += errors;
+    }
+    (index, internal_errors)
+}
+
+/// Parses `inputs` whatever the prefilter says of their bytes and adds them to `index`; with
+/// `relevant`, the per-file rules check them too. Returns the count of internal errors.
+fn parse_into(
+    index: ProjectIndex,
+    inputs: Vec<Input>,
+    prefilter: &Prefilter,
+    relevant: bool,
+) -> (ProjectIndex, usize) {
+    let inputs = inputs
+        .into_iter()
+        .map(|input| Input {
+            always_parse: true,
+            ..input
+        })
+        .collect();
+    let loaded = load::load(inputs, prefilter, true);
+    let mut parsed = loaded.parsed;
+    if relevant {
         for file in &mut parsed {
             file.relevant = true;
         }
-        index = index.with_files(parsed);
     }
-    (index, internal_errors)
+    (index.with_files(parsed), loaded.internal_errors)
 }
 
 /// Metric names use constants of packages that no rule needed parsed: parses the files of the
 /// folders the index asks for (and `seed`), twice, since a constant may name another package's.
 fn with_constant_folders(
     mut index: ProjectIndex,
-    settings: &Settings,
+    prefilter: &Prefilter,
     seed: &BTreeSet<String>,
     mut fetch: impl FnMut(&BTreeSet<String>) -> miette::Result<Vec<Input>>,
 ) -> miette::Result<(ProjectIndex, usize)> {
-    let prefilter = Prefilter::new(crate::data::RuleData::builtin(), settings);
     let mut internal_errors = 0;
     let mut asked = BTreeSet::new();
     for _ in 0..2 {
@@ -313,17 +325,13 @@ fn with_constant_folders(
         let more: Vec<Input> = fetch(&dirs)?
             .into_iter()
             .filter(|input| index.file(&input.rel).is_none())
-            .map(|input| Input {
-                always_parse: true,
-                ..input
-            })
             .collect();
         if more.is_empty() {
             continue;
         }
-        let loaded = load::load(more, &prefilter, true);
-        internal_errors += loaded.internal_errors;
-        index = index.with_files(loaded.parsed);
+        let errors;
+        (index, errors) = parse_into(index, more, prefilter, false);
+        internal_errors += errors;
     }
     Ok((index, internal_errors))
 }
@@ -514,7 +522,7 @@ fn check_change(
     outcome.internal_errors = internal_errors;
     let (index, internal_errors) = with_constant_folders(
         index,
-        settings,
+        &Prefilter::new(crate::data::RuleData::builtin(), settings),
         &change::metric_folders(&changed, &modules),
         |dirs| change::folder_inputs(&repo, request, dirs, &is_go_file),
     )?;

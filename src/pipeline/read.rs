@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use crate::index::Role;
 pub use crate::source::MAX_FILE_BYTES;
-use crate::source::{too_large, HEAD_BYTES};
+use crate::source::{too_large, RegularFile, HEAD_BYTES};
 use crate::walk;
 
 /// Where a file's bytes come from.
@@ -61,19 +61,15 @@ impl Input {
 /// handle, and read up to [`MAX_FILE_BYTES`]; a larger file is read only as far as its head
 /// (enough to see a generated-code header).
 pub fn read_source_file(abs: &Path) -> Result<Vec<u8>, String> {
-    use std::io::Read;
-    let cannot_read = |e: std::io::Error| format!("cannot read: {e}");
-    let file = crate::source::open_no_follow(abs).map_err(cannot_read)?;
-    let metadata = file.metadata().map_err(cannot_read)?;
-    if !metadata.is_file() {
+    let read = crate::source::read_regular_file(abs, MAX_FILE_BYTES + 1)
+        .map_err(|e| format!("cannot read: {e}"))?;
+    let Some(RegularFile {
+        bytes: mut src,
+        len,
+    }) = read
+    else {
         return Err(walk::NOT_REGULAR_SKIP_REASON.to_string());
-    }
-    // Sized from the metadata as `fs::read` does (one allocation), capped by the limit.
-    let mut src = Vec::with_capacity(metadata.len().min(MAX_FILE_BYTES + 1) as usize);
-    (&file)
-        .take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut src)
-        .map_err(cannot_read)?;
+    };
     if src.len() as u64 <= MAX_FILE_BYTES {
         return Ok(src);
     }
@@ -81,5 +77,5 @@ pub fn read_source_file(abs: &Path) -> Result<Vec<u8>, String> {
     if walk::is_generated(&src) {
         return Ok(src);
     }
-    Err(too_large(metadata.len()))
+    Err(too_large(len))
 }

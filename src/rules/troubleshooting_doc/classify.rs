@@ -12,6 +12,7 @@ use std::collections::{HashMap, HashSet};
 
 use crate::config::Settings;
 use crate::data::RuleData;
+use crate::go::tokens::Token;
 use crate::go::{Call, Expr, Facts, FuncKind, Span, TypeRef};
 use crate::index::ProjectIndex;
 use crate::source::LineIndex;
@@ -83,10 +84,7 @@ impl<'a> Classifier<'a> {
         let table = &self.data.troubleshooting;
         let matches = |entry: &String| {
             path == entry
-                || (entry
-                    .split('/')
-                    .next()
-                    .is_some_and(|first| first.contains('.'))
+                || (outside_standard_library(entry)
                     && path.starts_with(entry.as_str())
                     && path.as_bytes().get(entry.len()) == Some(&b'/'))
         };
@@ -127,15 +125,10 @@ impl<'a> Classifier<'a> {
             .any(|w| type_name.contains(w.as_str()))
     }
 
-    /// A method call that only logs, traces or counts (`logger.Info`, `span.End`).
     /// A request or response type of an API package outside the standard library, by the
     /// suffixes of generated message types (`WatchResponse`, `PushRequest`).
     fn is_wire_message(&self, path: &str, type_name: &str) -> bool {
-        let outside_std = path
-            .split('/')
-            .next()
-            .is_some_and(|first| first.contains('.'));
-        outside_std
+        outside_standard_library(path)
             && self
                 .data
                 .troubleshooting
@@ -144,6 +137,7 @@ impl<'a> Classifier<'a> {
                 .any(|suffix| type_name.ends_with(suffix.as_str()) && type_name != suffix)
     }
 
+    /// A method call that only logs, traces or counts (`logger.Info`, `span.End`).
     fn is_observability(&self, name: &str) -> bool {
         self.data
             .troubleshooting
@@ -231,10 +225,11 @@ impl<'a> Classifier<'a> {
             if let Some(signal) = self.typed_site(facts, row, &unchanged) {
                 return Some(signal);
             }
-            if let Some(signal) = self.status_handling(file, row) {
+            let row_tokens = super::hunks::line_tokens(file.lines.text(), file.lines, row + 1);
+            if let Some(signal) = self.status_handling(file, &row_tokens) {
                 return Some(signal);
             }
-            if let Some(signal) = self.block_header(file, dir, row) {
+            if let Some(signal) = self.block_header(file, dir, row, &row_tokens) {
                 return Some(signal);
             }
             if let Some(signal) = self.client_import(facts, row) {
@@ -298,8 +293,7 @@ impl<'a> Classifier<'a> {
             .imports
             .iter()
             .find(|i| i.span.start_row <= row && row <= i.span.end_row)?;
-        let first = import.path.split('/').next()?;
-        if !first.contains('.') {
+        if !outside_standard_library(&import.path) {
             return None;
         }
         let area = self.area_of(&import.path)?;
@@ -350,12 +344,9 @@ impl<'a> Classifier<'a> {
     /// A changed condition on a response's status (`if resp.StatusCode == http.StatusConflict`,
     /// `case codes.Unavailable:`): it changes how the program reacts to what a server answers
     /// (a retry, an error treated as success).
-    fn status_handling(&self, file: &FileView, row: usize) -> Option<Signal> {
+    fn status_handling(&self, file: &FileView, tokens: &[Token]) -> Option<Signal> {
         let facts = file.facts;
-        let start = file.lines.line_start(row + 1)?;
-        let end = start + file.lines.line_text(row + 1).len();
         let text = file.lines.text();
-        let tokens = crate::go::tokens::tokens(text, start, end);
         let word = |i: usize| tokens.get(i).map(|t| &text[t.start..t.end]);
         let header = matches!(word(0), Some(b"if" | b"case" | b"switch"))
             || (word(0) == Some(b"}") && word(1) == Some(b"else"));
@@ -392,13 +383,17 @@ impl<'a> Classifier<'a> {
 
     /// A changed `for`, `if`, `switch` or `select` header whose block does I/O: it changes how
     /// often or when the I/O happens (a retry loop, a new condition).
-    fn block_header(&self, file: &FileView, dir: &str, row: usize) -> Option<Signal> {
+    fn block_header(
+        &self,
+        file: &FileView,
+        dir: &str,
+        row: usize,
+        tokens: &[Token],
+    ) -> Option<Signal> {
         let facts = file.facts;
         let start = file.lines.line_start(row + 1)?;
         let text = file.lines.text();
         // The keyword is on the row itself: only a header row's block is read further.
-        let end = start + file.lines.line_text(row + 1).len();
-        let tokens = crate::go::tokens::tokens(text, start, end);
         let first = tokens.first()?;
         let keyword = &text[first.start..first.end];
         let what = match keyword {
@@ -819,8 +814,15 @@ impl<'a> Classifier<'a> {
     }
 }
 
+/// Whether an import path is outside the standard library: its first element is a domain.
+fn outside_standard_library(path: &str) -> bool {
+    path.split('/')
+        .next()
+        .is_some_and(|first| first.contains('.'))
+}
+
 /// Whether the first `{` of `tokens` has its matching `}` among them.
-fn block_closes(text: &[u8], tokens: &[crate::go::tokens::Token]) -> bool {
+fn block_closes(text: &[u8], tokens: &[Token]) -> bool {
     let mut depth = 0usize;
     for token in tokens {
         match &text[token.start..token.end] {
