@@ -16,7 +16,7 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use sre_policy::config::Settings;
 use sre_policy::index::{Modules, Role};
-use sre_policy::pipeline::read::{Content, Input};
+use sre_policy::pipeline::read::{Content, Input, Parse};
 use sre_policy::pipeline::{self, CheckOutcome};
 use sre_policy::report::{self, Format, Report};
 
@@ -150,7 +150,7 @@ fn pipeline(name: &str, bytes: &[u8]) -> Result<(), String> {
         rel: format!("pkg/{name}"),
         content: Content::Bytes(bytes.to_vec()),
         role: Role::Checked,
-        always_parse: true,
+        parse: Parse::Whole,
     }];
     let mut outcome = CheckOutcome::default();
     pipeline::check_inputs(inputs, &settings, false, Modules::default(), &mut outcome);

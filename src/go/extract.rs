@@ -7,6 +7,7 @@ use std::sync::OnceLock;
 use tree_sitter::{Node, TreeCursor};
 
 use super::facts::*;
+use super::fields::FIELD;
 
 /// Deeper nesting than this is not looked into (real Go code stays far below it); the file is
 /// then reported as only partly checked.
@@ -249,7 +250,7 @@ impl<'s> Extractor<'s> {
             Role::Assignment => self.assignment(node),
             Role::Spec => self.spec(node),
             Role::Selector => {
-                self.package_use(node, "operand");
+                self.package_use(node, FIELD.operand);
                 self.field_use(node);
             }
             Role::FieldDeclaration => {
@@ -259,7 +260,7 @@ impl<'s> Extractor<'s> {
             }
             Role::Parameter => self.typed_site(node),
             Role::Composite => self.composite_site(node),
-            Role::QualifiedType => self.package_use(node, "package"),
+            Role::QualifiedType => self.package_use(node, FIELD.package),
             Role::Range => self.range_clause(node),
             Role::Other => {}
         }
@@ -292,11 +293,11 @@ impl<'s> Extractor<'s> {
     }
 
     fn import_spec(&mut self, node: Node) {
-        let Some(path_node) = node.child_by_field_name("path") else {
+        let Some(path_node) = node.child_by_field_id(FIELD.path.get()) else {
             return;
         };
         let path = string_value(self.text(path_node), path_node.kind());
-        let name = match node.child_by_field_name("name") {
+        let name = match node.child_by_field_id(FIELD.name.get()) {
             None => ImportName::Default,
             Some(n) => match n.kind() {
                 "dot" => ImportName::Dot,
@@ -318,24 +319,24 @@ impl<'s> Extractor<'s> {
     fn func(&mut self, node: Node) {
         let kind = match node.kind() {
             "function_declaration" => FuncKind::Function {
-                name: self.field_text(node, "name"),
+                name: self.field_text(node, FIELD.name),
             },
             "method_declaration" => FuncKind::Method {
                 receiver: node
-                    .child_by_field_name("receiver")
+                    .child_by_field_id(FIELD.receiver.get())
                     .and_then(|r| named_child_of_kind(r, "parameter_declaration"))
-                    .and_then(|p| p.child_by_field_name("type"))
+                    .and_then(|p| p.child_by_field_id(FIELD.type_.get()))
                     .map(|t| self.base_type_name(t))
                     .unwrap_or_default(),
-                name: self.field_text(node, "name"),
+                name: self.field_text(node, FIELD.name),
             },
             _ => FuncKind::Literal,
         };
         if let (FuncKind::Method { receiver, .. }, Some(decl)) = (&kind, self.current_decl) {
             let name = node
-                .child_by_field_name("receiver")
+                .child_by_field_id(FIELD.receiver.get())
                 .and_then(|r| named_child_of_kind(r, "parameter_declaration"))
-                .and_then(|p| p.child_by_field_name("name"))
+                .and_then(|p| p.child_by_field_id(FIELD.name.get()))
                 .map(|n| self.text(n).to_string());
             if let Some(name) = name {
                 self.facts.decls[decl].receiver = Some((name, receiver.clone()));
@@ -347,14 +348,14 @@ impl<'s> Extractor<'s> {
             .map(span)
             .unwrap_or_else(|| span(node));
         let params = node
-            .child_by_field_name("parameters")
+            .child_by_field_id(FIELD.parameters.get())
             .map(|p| self.parameter_types(p))
             .unwrap_or_default();
         let param_names = node
-            .child_by_field_name("parameters")
+            .child_by_field_id(FIELD.parameters.get())
             .map(|p| self.parameter_names(p))
             .unwrap_or_default();
-        let results = match node.child_by_field_name("result") {
+        let results = match node.child_by_field_id(FIELD.result.get()) {
             None => Vec::new(),
             Some(r) if r.kind() == "parameter_list" => self.parameter_types(r),
             Some(r) => vec![self.type_ref(r)],
@@ -379,8 +380,8 @@ impl<'s> Extractor<'s> {
         self.func_stack.push(self.facts.funcs.len() - 1);
     }
 
-    fn field_text(&self, node: Node, field: &str) -> String {
-        node.child_by_field_name(field)
+    fn field_text(&self, node: Node, field: super::fields::FieldId) -> String {
+        node.child_by_field_id(field.get())
             .map(|n| self.text(n).to_string())
             .unwrap_or_default()
     }
@@ -392,7 +393,7 @@ impl<'s> Extractor<'s> {
             let next = match node.kind() {
                 "type_identifier" => return self.text(node).to_string(),
                 "pointer_type" | "parenthesized_type" => node.named_child(0),
-                "generic_type" => node.child_by_field_name("type"),
+                "generic_type" => node.child_by_field_id(FIELD.type_.get()),
                 _ => None,
             };
             match next {
@@ -412,13 +413,13 @@ impl<'s> Extractor<'s> {
             ) {
                 continue;
             }
-            let type_ref = match param.child_by_field_name("type") {
+            let type_ref = match param.child_by_field_id(FIELD.type_.get()) {
                 Some(t) if param.kind() == "parameter_declaration" => self.type_ref(t),
                 _ => TypeRef::Other,
             };
             let mut names_cursor = param.walk();
             let names = param
-                .children_by_field_name("name", &mut names_cursor)
+                .children_by_field_id(FIELD.name, &mut names_cursor)
                 .count()
                 .max(1);
             types.extend(std::iter::repeat_n(type_ref, names));
@@ -441,7 +442,7 @@ impl<'s> Extractor<'s> {
             let before = names.len();
             names.extend(
                 param
-                    .children_by_field_name("name", &mut names_cursor)
+                    .children_by_field_id(FIELD.name, &mut names_cursor)
                     .map(|n| self.text(n).to_string()),
             );
             if names.len() == before {
@@ -453,7 +454,7 @@ impl<'s> Extractor<'s> {
 
     /// A field or parameter typed by an imported package.
     fn typed_site(&mut self, node: Node) {
-        let Some(type_node) = node.child_by_field_name("type") else {
+        let Some(type_node) = node.child_by_field_id(FIELD.type_.get()) else {
             return;
         };
         let TypeRef::Named {
@@ -473,15 +474,15 @@ impl<'s> Extractor<'s> {
 
     fn composite_site(&mut self, node: Node) {
         let type_name = node
-            .child_by_field_name("type")
+            .child_by_field_id(FIELD.type_.get())
             .map(|t| self.expr(t, 0))
             .filter(|t| *t != Expr::Other);
         let mut keys = Vec::new();
-        if let Some(body) = node.child_by_field_name("body") {
+        if let Some(body) = node.child_by_field_id(FIELD.body.get()) {
             let mut cursor = body.walk();
             for element in body.named_children(&mut cursor) {
                 if element.kind() == "keyed_element" {
-                    if let Some(key) = element.child_by_field_name("key") {
+                    if let Some(key) = element.child_by_field_id(FIELD.key.get()) {
                         keys.push(self.text(key).trim().to_string());
                     }
                 }
@@ -527,8 +528,8 @@ impl<'s> Extractor<'s> {
         }
         let (package, name) = match node.kind() {
             "qualified_type" => (
-                Some(self.field_text(node, "package")),
-                self.field_text(node, "name"),
+                Some(self.field_text(node, FIELD.package)),
+                self.field_text(node, FIELD.name),
             ),
             "type_identifier" => (None, self.text(node).to_string()),
             _ => return TypeRef::Other,
@@ -544,7 +545,7 @@ impl<'s> Extractor<'s> {
     }
 
     fn type_spec(&mut self, node: Node) {
-        let name = self.field_text(node, "name");
+        let name = self.field_text(node, FIELD.name);
         let mut doc_rows = vec![node.start_position().row];
         if let Some(parent) = node.parent() {
             let declaration = if parent.kind() == "type_declaration" {
@@ -568,11 +569,11 @@ impl<'s> Extractor<'s> {
 
     fn call(&mut self, node: Node) {
         let callee = node
-            .child_by_field_name("function")
+            .child_by_field_id(FIELD.function.get())
             .map(|f| self.expr(f, 0))
             .unwrap_or(Expr::Other);
         let args = node
-            .child_by_field_name("arguments")
+            .child_by_field_id(FIELD.arguments.get())
             .map(|a| self.expr_list(a, 0))
             .unwrap_or_default();
         self.facts.calls.push(Call {
@@ -587,7 +588,7 @@ impl<'s> Extractor<'s> {
     /// a handler a router may be given as `s.health`.
     fn local_field(&mut self, node: Node) {
         let Some(type_name) = node
-            .child_by_field_name("type")
+            .child_by_field_id(FIELD.type_.get())
             .map(|t| self.type_ref(t))
             .and_then(|t| match t {
                 TypeRef::Named {
@@ -602,7 +603,7 @@ impl<'s> Extractor<'s> {
         };
         let mut cursor = node.walk();
         let names: Vec<String> = node
-            .children_by_field_name("name", &mut cursor)
+            .children_by_field_id(FIELD.name, &mut cursor)
             .map(|n| self.text(n).to_string())
             .collect();
         for field in names {
@@ -613,8 +614,8 @@ impl<'s> Extractor<'s> {
     /// `for k, v := range x`: the names and what they range over.
     fn range_clause(&mut self, node: Node) {
         let (Some(left), Some(right)) = (
-            node.child_by_field_name("left"),
-            node.child_by_field_name("right"),
+            node.child_by_field_id(FIELD.left.get()),
+            node.child_by_field_id(FIELD.right.get()),
         ) else {
             return;
         };
@@ -637,8 +638,8 @@ impl<'s> Extractor<'s> {
 
     fn assignment(&mut self, node: Node) {
         let (Some(left), Some(right)) = (
-            node.child_by_field_name("left"),
-            node.child_by_field_name("right"),
+            node.child_by_field_id(FIELD.left.get()),
+            node.child_by_field_id(FIELD.right.get()),
         ) else {
             return;
         };
@@ -671,7 +672,7 @@ impl<'s> Extractor<'s> {
                 }
                 "selector_expression" => {
                     if let Some(operand) = target
-                        .child_by_field_name("operand")
+                        .child_by_field_id(FIELD.operand.get())
                         .filter(|o| o.kind() == "identifier")
                     {
                         self.facts
@@ -687,12 +688,12 @@ impl<'s> Extractor<'s> {
     fn spec(&mut self, node: Node) {
         let mut cursor = node.walk();
         let names: Vec<String> = node
-            .children_by_field_name("name", &mut cursor)
+            .children_by_field_id(FIELD.name, &mut cursor)
             .filter(|n| n.kind() == "identifier")
             .map(|n| self.text(n).to_string())
             .collect();
         let values = node
-            .child_by_field_name("value")
+            .child_by_field_id(FIELD.value.get())
             .map(|v| self.expr_list(v, 0))
             .unwrap_or_default();
         let row = node.start_position().row;
@@ -711,11 +712,11 @@ impl<'s> Extractor<'s> {
         }
     }
 
-    fn package_use(&mut self, node: Node, field: &str) {
+    fn package_use(&mut self, node: Node, field: super::fields::FieldId) {
         let Some(decl) = self.current_decl else {
             return;
         };
-        let Some(package) = node.child_by_field_name(field) else {
+        let Some(package) = node.child_by_field_id(field.get()) else {
             return;
         };
         if !matches!(package.kind(), "identifier" | "package_identifier") {
@@ -739,16 +740,16 @@ impl<'s> Extractor<'s> {
             return;
         };
         let Some(inner) = node
-            .child_by_field_name("operand")
+            .child_by_field_id(FIELD.operand.get())
             .filter(|o| o.kind() == "selector_expression")
         else {
             return;
         };
         let (Some(variable), Some(field)) = (
             inner
-                .child_by_field_name("operand")
+                .child_by_field_id(FIELD.operand.get())
                 .filter(|o| o.kind() == "identifier"),
-            inner.child_by_field_name("field"),
+            inner.child_by_field_id(FIELD.field.get()),
         ) else {
             return;
         };
@@ -770,13 +771,18 @@ impl<'s> Extractor<'s> {
             .filter(|s| s.kind() == "struct_type")
             .and_then(|s| s.parent())
             .filter(|spec| spec.kind() == "type_spec")
-            .map(|spec| self.field_text(spec, "name"))
+            .map(|spec| self.field_text(spec, FIELD.name))
         else {
             return;
         };
-        let type_ref = node.child_by_field_name("type").map(|t| self.type_ref(t));
+        let type_ref = node
+            .child_by_field_id(FIELD.type_.get())
+            .map(|t| self.type_ref(t));
         // An imported type keeps its package's local name; a type of this package has none.
-        let package = match node.child_by_field_name("type").and_then(qualified_package) {
+        let package = match node
+            .child_by_field_id(FIELD.type_.get())
+            .and_then(qualified_package)
+        {
             Some(p) => self.text(p).to_string(),
             None if matches!(type_ref, Some(TypeRef::Named { package: None, .. })) => String::new(),
             None => return,
@@ -787,7 +793,7 @@ impl<'s> Extractor<'s> {
         };
         let mut cursor = node.walk();
         let names: Vec<String> = node
-            .children_by_field_name("name", &mut cursor)
+            .children_by_field_id(FIELD.name, &mut cursor)
             .map(|n| self.text(n).to_string())
             .collect();
         for field in names {
@@ -820,8 +826,8 @@ impl<'s> Extractor<'s> {
             // A predeclared identifier in Go.
             "nil" => Expr::Ident("nil".to_string()),
             "selector_expression" => match (
-                node.child_by_field_name("operand"),
-                node.child_by_field_name("field"),
+                node.child_by_field_id(FIELD.operand.get()),
+                node.child_by_field_id(FIELD.field.get()),
             ) {
                 (Some(operand), Some(field)) => Expr::Selector(
                     Box::new(self.expr(operand, depth + 1)),
@@ -830,25 +836,25 @@ impl<'s> Extractor<'s> {
                 _ => Expr::Other,
             },
             "qualified_type" => Expr::Selector(
-                Box::new(Expr::Ident(self.field_text(node, "package"))),
-                self.field_text(node, "name"),
+                Box::new(Expr::Ident(self.field_text(node, FIELD.package))),
+                self.field_text(node, FIELD.name),
             ),
             "call_expression" => Expr::Call {
                 callee: Box::new(
-                    node.child_by_field_name("function")
+                    node.child_by_field_id(FIELD.function.get())
                         .map(|f| self.expr(f, depth + 1))
                         .unwrap_or(Expr::Other),
                 ),
                 args: node
-                    .child_by_field_name("arguments")
+                    .child_by_field_id(FIELD.arguments.get())
                     .map(|a| self.expr_list(a, depth + 1))
                     .unwrap_or_default(),
             },
             "composite_literal" => {
                 let type_name = node
-                    .child_by_field_name("type")
+                    .child_by_field_id(FIELD.type_.get())
                     .map(|t| Box::new(self.expr(t, depth + 1)));
-                match node.child_by_field_name("body") {
+                match node.child_by_field_id(FIELD.body.get()) {
                     Some(body) => Expr::Composite(self.literal_value(body, type_name, depth)),
                     None => Expr::Other,
                 }
@@ -856,9 +862,9 @@ impl<'s> Extractor<'s> {
             "literal_value" => Expr::Composite(self.literal_value(node, None, depth)),
             "unary_expression" => {
                 let is_address = node
-                    .child_by_field_name("operator")
+                    .child_by_field_id(FIELD.operator.get())
                     .is_some_and(|op| self.text(op) == "&");
-                match node.child_by_field_name("operand") {
+                match node.child_by_field_id(FIELD.operand.get()) {
                     Some(operand) if is_address => {
                         Expr::AddrOf(Box::new(self.expr(operand, depth + 1)))
                     }
@@ -870,13 +876,13 @@ impl<'s> Extractor<'s> {
             }
             "binary_expression" => {
                 let is_plus = node
-                    .child_by_field_name("operator")
+                    .child_by_field_id(FIELD.operator.get())
                     .is_some_and(|op| self.text(op) == "+");
                 let left = node
-                    .child_by_field_name("left")
+                    .child_by_field_id(FIELD.left.get())
                     .map(|l| self.expr(l, depth + 1));
                 let right = node
-                    .child_by_field_name("right")
+                    .child_by_field_id(FIELD.right.get())
                     .map(|r| self.expr(r, depth + 1));
                 match (is_plus, left, right) {
                     (true, Some(Expr::Str(l)), Some(Expr::Str(r))) => Expr::Str(l + &r),
@@ -915,11 +921,11 @@ impl<'s> Extractor<'s> {
             match element.kind() {
                 "keyed_element" => {
                     let key = element
-                        .child_by_field_name("key")
+                        .child_by_field_id(FIELD.key.get())
                         .map(|k| self.text(k).trim().to_string())
                         .unwrap_or_default();
                     let value = element
-                        .child_by_field_name("value")
+                        .child_by_field_id(FIELD.value.get())
                         .map(|v| self.expr(v, depth + 1))
                         .unwrap_or(Expr::Other);
                     composite.fields.push((key, value));
@@ -968,12 +974,12 @@ fn qualified_package(node: Node) -> Option<Node> {
 fn qualified_package_within(node: Node, depth: usize) -> Option<Node> {
     let depth = depth.checked_sub(1)?;
     match node.kind() {
-        "qualified_type" => node.child_by_field_name("package"),
+        "qualified_type" => node.child_by_field_id(FIELD.package.get()),
         "generic_type" => node
-            .child_by_field_name("type")
+            .child_by_field_id(FIELD.type_.get())
             .and_then(|n| qualified_package_within(n, depth)),
         "map_type" => node
-            .child_by_field_name("value")
+            .child_by_field_id(FIELD.value.get())
             .and_then(|n| qualified_package_within(n, depth)),
         "pointer_type" | "slice_type" | "array_type" | "channel_type" | "parenthesized_type" => {
             let mut cursor = node.walk();

@@ -2,10 +2,12 @@
 
 pub mod extract;
 pub mod facts;
+mod fields;
 pub mod metric_decl;
 pub mod parse;
 pub mod prometheus;
 pub mod routes;
+mod skeleton;
 pub mod tokens;
 
 pub use facts::*;

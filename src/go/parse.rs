@@ -69,7 +69,32 @@ impl GoParser {
 
     /// Parses `src` once and extracts its facts; the tree is dropped before returning.
     pub fn parse(&mut self, src: &[u8]) -> Result<Parsed, ParseFailure> {
+        self.parse_ranges(src, &[])
+    }
+
+    /// Parses `src` without the bodies of its top-level functions: the facts of what the
+    /// package declares (imports, constants, variables, types, signatures) for a file no rule
+    /// reads further.
+    pub fn parse_declarations(&mut self, src: &[u8]) -> Result<Parsed, ParseFailure> {
+        let bodies = super::skeleton::function_bodies(src);
+        if bodies.is_empty() {
+            return self.parse(src);
+        }
+        self.parse_ranges(src, &outside(src, &bodies))
+    }
+
+    /// Parses the `ranges` of `src` (all of it when empty).
+    fn parse_ranges(
+        &mut self,
+        src: &[u8],
+        ranges: &[tree_sitter::Range],
+    ) -> Result<Parsed, ParseFailure> {
         check_shape(shape(src))?;
+        if !ranges.is_empty() {
+            self.parser
+                .set_included_ranges(ranges)
+                .map_err(|e| ParseFailure::Internal(format!("included ranges: {e}")))?;
+        }
         let started = Instant::now();
         let mut clock = ParseClock::new(src.len(), &SLOW_PARSES);
         let mut stopped = None;
@@ -88,6 +113,10 @@ impl GoParser {
             Some(options),
         );
         self.parser.reset();
+        if !ranges.is_empty() {
+            // An empty list is the whole document again: it cannot be out of order.
+            let _ = self.parser.set_included_ranges(&[]);
+        }
         let Some(tree) = tree else {
             return Err(match stopped {
                 Some(reason) => ParseFailure::Unchecked(reason),
@@ -96,6 +125,47 @@ impl GoParser {
         };
         let (facts, too_deep) = extract(tree.root_node(), src);
         Ok(Parsed { facts, too_deep })
+    }
+}
+
+/// The ranges of `src` around `holes` (sorted, non-overlapping byte ranges).
+fn outside(src: &[u8], holes: &[std::ops::Range<usize>]) -> Vec<tree_sitter::Range> {
+    let mut points = Points {
+        src,
+        at: 0,
+        row: 0,
+        line_start: 0,
+    };
+    let mut ranges = Vec::with_capacity(holes.len() + 1);
+    let mut start = 0;
+    for hole in holes.iter().chain(std::iter::once(&(src.len()..src.len()))) {
+        ranges.push(tree_sitter::Range {
+            start_byte: start,
+            end_byte: hole.start,
+            start_point: points.at(start),
+            end_point: points.at(hole.start),
+        });
+        start = hole.end;
+    }
+    ranges
+}
+
+/// Row and column of byte offsets asked in increasing order.
+struct Points<'a> {
+    src: &'a [u8],
+    at: usize,
+    row: usize,
+    line_start: usize,
+}
+
+impl Points<'_> {
+    fn at(&mut self, offset: usize) -> tree_sitter::Point {
+        for line_end in memchr::memchr_iter(b'\n', &self.src[self.at..offset]) {
+            self.row += 1;
+            self.line_start = self.at + line_end + 1;
+        }
+        self.at = offset;
+        tree_sitter::Point::new(self.row, offset - self.line_start)
     }
 }
 
@@ -282,6 +352,93 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What a package declares, as the project index reads it from a file.
+    fn declared(facts: &Facts) -> String {
+        // Types declared inside a function are the function's own.
+        let top_types: Vec<_> = facts.types.iter().filter(|t| t.scope.is_none()).collect();
+        let top_fields: Vec<_> = facts
+            .struct_fields
+            .iter()
+            .filter(|f| top_types.iter().any(|t| t.name == f.struct_name))
+            .collect();
+        let top_bindings: Vec<_> = facts.bindings.iter().filter(|b| b.func.is_none()).collect();
+        let funcs: Vec<_> = facts
+            .funcs
+            .iter()
+            .filter(|f| f.enclosing.is_none())
+            .map(|f| (&f.kind, f.span, &f.params, &f.results))
+            .collect();
+        format!(
+            "{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}",
+            facts.package,
+            facts.imports,
+            top_types,
+            top_fields,
+            facts.decls.iter().map(|d| d.span).collect::<Vec<_>>(),
+            top_bindings,
+            funcs
+        )
+    }
+
+    #[test]
+    fn a_declarations_parse_declares_what_the_full_parse_declares() {
+        let mut parser = GoParser::new().expect("the grammar loads");
+        let mut files = 0;
+        let mut with_bodies = 0;
+        for entry in walkdir(std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures"
+        ))) {
+            let src = std::fs::read(&entry).expect("fixture reads");
+            let Ok(full) = parser.parse(&src) else {
+                continue;
+            };
+            if !full.facts.syntax_errors.is_empty() {
+                continue;
+            }
+            let skeleton = parser.parse_declarations(&src).expect("parses");
+            assert!(
+                skeleton.facts.syntax_errors.is_empty(),
+                "{}: {:?}",
+                entry.display(),
+                skeleton.facts.syntax_errors
+            );
+            assert_eq!(
+                declared(&full.facts),
+                declared(&skeleton.facts),
+                "{}",
+                entry.display()
+            );
+            files += 1;
+            with_bodies += usize::from(!super::super::skeleton::function_bodies(&src).is_empty());
+            // The parser is whole-document again afterwards.
+            assert_eq!(
+                parser.parse(&src).map(|p| declared(&p.facts)).ok(),
+                Some(declared(&full.facts))
+            );
+        }
+        assert!(
+            files > 50 && with_bodies > 40,
+            "{files} files, {with_bodies} with bodies"
+        );
+    }
+
+    fn walkdir(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(dir).expect("fixtures list").flatten() {
+            let path = entry.path();
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            if kind.is_dir() {
+                out.extend(walkdir(&path));
+            } else if kind.is_file() && path.extension().is_some_and(|e| e == "go") {
+                out.push(path);
+            }
+        }
+        out
+    }
 
     #[test]
     fn shape_skips_comments_strings_and_runes() {

@@ -43,6 +43,8 @@ pub struct ParsedFile {
     pub relevant: bool,
     /// Nesting too deep to walk whole.
     pub too_deep: bool,
+    /// Parsed without its function bodies (read for what its package declares).
+    pub declarations_only: bool,
     /// Its Prometheus metric declarations.
     pub metrics: Vec<MetricDecl>,
 }
@@ -272,12 +274,27 @@ impl ProjectIndex {
             .flat_map(|p| p.files.iter().copied())
     }
 
-    /// The index of these files and `more` (files already present keep their first version).
+    /// The index of these files and `more`: a file already present keeps its first version,
+    /// unless that one was parsed without function bodies and `more` has it whole.
     pub fn with_files(self, more: Vec<ParsedFile>) -> ProjectIndex {
         let mut files = self.files;
-        let present: std::collections::HashSet<String> =
-            files.iter().map(|f| f.rel.clone()).collect();
-        files.extend(more.into_iter().filter(|f| !present.contains(&f.rel)));
+        let mut by_path: HashMap<String, usize> = files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.rel.clone(), i))
+            .collect();
+        for file in more {
+            match by_path.get(&file.rel) {
+                Some(&i) if files[i].declarations_only && !file.declarations_only => {
+                    files[i] = file;
+                }
+                Some(_) => {}
+                None => {
+                    by_path.insert(file.rel.clone(), files.len());
+                    files.push(file);
+                }
+            }
+        }
         ProjectIndex::new(files, self.modules)
     }
 
@@ -382,5 +399,46 @@ impl ProjectIndex {
             }
         }
         seen
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::go::parse::GoParser;
+
+    fn parsed(src: &str, declarations_only: bool) -> ParsedFile {
+        let mut parser = GoParser::new().expect("the grammar loads");
+        let parsed = if declarations_only {
+            parser.parse_declarations(src.as_bytes())
+        } else {
+            parser.parse(src.as_bytes())
+        }
+        .expect("parses");
+        ParsedFile {
+            rel: "store/store.go".to_string(),
+            facts: parsed.facts,
+            src: src.as_bytes().to_vec(),
+            role: Role::Context,
+            relevant: false,
+            too_deep: false,
+            declarations_only,
+            metrics: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_file_parsed_without_bodies_gives_way_to_its_whole_parse() {
+        let src = "package store\n\nconst Name = \"s\"\n\nfunc Open(p string) { os.Open(p) }\n";
+        let index = ProjectIndex::new(vec![parsed(src, true)], Modules::default());
+        assert!(index.file("store/store.go").unwrap().facts.calls.is_empty());
+        let index = index.with_files(vec![parsed(src, false)]);
+        let file = index.file("store/store.go").unwrap();
+        assert!(!file.declarations_only);
+        assert_eq!(file.facts.calls.len(), 1);
+        // A whole parse is never replaced.
+        let index = index.with_files(vec![parsed(src, true)]);
+        assert_eq!(index.file("store/store.go").unwrap().facts.calls.len(), 1);
+        assert_eq!(index.files.len(), 1);
     }
 }

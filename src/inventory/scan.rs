@@ -3,6 +3,7 @@
 
 use super::routes::{FuncId, Resolver};
 use super::*;
+use crate::pipeline::read::Parse;
 
 #[derive(Debug, Clone)]
 struct RawHandler {
@@ -22,7 +23,7 @@ pub(super) fn index(inputs: Vec<Input>, settings: &Settings, modules: Modules) -
         .into_iter()
         .map(|input| Input {
             role: Role::Checked,
-            always_parse: true,
+            parse: Parse::Whole,
             ..input
         })
         .collect();
@@ -43,6 +44,7 @@ pub(super) fn copy(file: &ParsedFile) -> ParsedFile {
         role: file.role,
         relevant: file.relevant,
         too_deep: file.too_deep,
+        declarations_only: file.declarations_only,
         metrics: file.metrics.clone(),
     }
 }

@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use aho_corasick::AhoCorasick;
 
-use super::read::{Content, Input, MAX_FILE_BYTES};
+use super::read::{Content, Input, Parse, MAX_FILE_BYTES};
 use crate::config::Settings;
 use crate::data::RuleData;
 use crate::git::{ChangeRequest, ChangeSet, ChangedFile, FileScope, Repo};
@@ -37,7 +37,7 @@ pub fn changed_inputs(changed: &[&ChangedFile], role: Role) -> Vec<Input> {
                 rel: file.path.clone(),
                 content: Content::Bytes(file.new_content.clone()?),
                 role,
-                always_parse: true,
+                parse: Parse::Whole,
             })
         })
         .collect()
@@ -316,7 +316,7 @@ pub fn imported_package_inputs(
     let files = repo.new_side_files(
         request,
         FileScope::Folders(&dirs),
-        &|rel| is_go_file(rel) && index.file(rel).is_none(),
+        &|rel| is_go_file(rel) && index.file(rel).is_none_or(|f| f.declarations_only),
         &|bytes| wanted.is_match(bytes),
         MAX_FILE_BYTES,
     )?;

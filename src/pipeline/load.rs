@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 
 use super::prefilter::Prefilter;
-use super::read::Input;
+use super::read::{Input, Parse};
 use crate::data::RuleData;
 use crate::finding::{PhaseTimes, SkippedFile};
 use crate::go::parse::{GoParser, ParseFailure};
@@ -124,9 +124,10 @@ fn load_one(
     }
     let relevant = !use_prefilter || prefilter.is_relevant(&src);
     times[1] = clock.elapsed();
-    if !relevant && !input.always_parse {
+    if !relevant && input.parse == Parse::IfRelevant {
         return Outcome::Read;
     }
+    let declarations_only = !relevant && input.parse == Parse::Declarations;
     let clock = Instant::now();
     let Some(parser) = parser.as_mut() else {
         return Outcome::Skipped {
@@ -134,7 +135,12 @@ fn load_one(
             internal: true,
         };
     };
-    let parsed = match parser.parse(&src) {
+    let parsed = if declarations_only {
+        parser.parse_declarations(&src)
+    } else {
+        parser.parse(&src)
+    };
+    let parsed = match parsed {
         Ok(parsed) => parsed,
         Err(ParseFailure::Unchecked(reason)) => {
             return Outcome::Skipped {
@@ -158,6 +164,7 @@ fn load_one(
         role: input.role,
         relevant,
         too_deep: parsed.too_deep,
+        declarations_only,
         metrics,
     }))
 }

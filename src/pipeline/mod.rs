@@ -24,7 +24,7 @@ use crate::walk::{self, WalkOptions};
 
 use load::ms;
 use prefilter::Prefilter;
-use read::Input;
+use read::{Input, Parse};
 
 /// What `check` is asked to do.
 #[derive(Debug, Clone, Default)]
@@ -280,19 +280,22 @@ fn with_builder_calls(
 }
 
 /// Parses `inputs` whatever the prefilter says of their bytes and adds them to `index`; with
-/// `relevant`, the per-file rules check them too. Returns the count of internal errors.
+/// `relevant`, the per-file rules check them too, and without, only what their packages
+/// declare is parsed. Returns the count of internal errors.
 fn parse_into(
     index: ProjectIndex,
     inputs: Vec<Input>,
     prefilter: &Prefilter,
     relevant: bool,
 ) -> (ProjectIndex, usize) {
+    let parse = if relevant {
+        Parse::Whole
+    } else {
+        Parse::Declarations
+    };
     let inputs = inputs
         .into_iter()
-        .map(|input| Input {
-            always_parse: true,
-            ..input
-        })
+        .map(|input| Input { parse, ..input })
         .collect();
     let loaded = load::load(inputs, prefilter, true);
     let mut parsed = loaded.parsed;
@@ -512,13 +515,28 @@ fn check_change(
     inputs.retain(|input| seen.insert(input.rel.clone()));
     let modules = Modules::new(&change::go_mods(&repo, request));
     outcome.stats.phases.git_ms += ms(git_started.elapsed());
-    let (index, internal_errors) = index_inputs(
-        inputs,
-        settings,
-        !options.no_prefilter,
-        modules.clone(),
-        &mut outcome.stats,
-    );
+    // The previous versions are parsed beside the index: a change of one big file then takes
+    // one parse's time on two cores, not two.
+    let old_sources = if needs.old_versions {
+        change::old_sources(&changed)
+    } else {
+        Vec::new()
+    };
+    let stats = &mut outcome.stats;
+    let ((index, internal_errors), old_versions) = load::on_worker_stack(|| {
+        rayon::join(
+            || {
+                index_inputs(
+                    inputs,
+                    settings,
+                    !options.no_prefilter,
+                    modules.clone(),
+                    stats,
+                )
+            },
+            || load::parse_versions(old_sources),
+        )
+    });
     outcome.internal_errors = internal_errors;
     let (index, internal_errors) = with_constant_folders(
         index,
@@ -565,24 +583,19 @@ fn check_change(
     let rules_started = Instant::now();
     let mut findings = run::file_rules(&index, settings);
     findings.extend(run::project_rules(&index, settings));
-    let old_facts: change::OldFacts = if needs.old_versions {
-        let mut old = change::OldFacts::new();
-        for (path, facts) in load::parse_versions(change::old_sources(&changed)) {
-            match facts {
-                Some(facts) => {
-                    old.insert(path, facts);
-                }
-                // The change is still checked; only the comparison with the old version is
-                // lost, so it is a note, not an unchecked file.
-                None => outcome.stats.notes.push(format!(
-                    "the previous version of {path} could not be parsed: the change rules compare it as if it were empty"
-                )),
+    let mut old_facts = change::OldFacts::new();
+    for (path, facts) in old_versions {
+        match facts {
+            Some(facts) => {
+                old_facts.insert(path, facts);
             }
+            // The change is still checked; only the comparison with the old version is lost,
+            // so it is a note, not an unchecked file.
+            None => outcome.stats.notes.push(format!(
+                "the previous version of {path} could not be parsed: the change rules compare it as if it were empty"
+            )),
         }
-        old
-    } else {
-        change::OldFacts::new()
-    };
+    }
     let files: Vec<ChangedGoFile> = changed
         .iter()
         .map(|file| ChangedGoFile {

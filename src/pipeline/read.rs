@@ -22,9 +22,20 @@ pub struct Input {
     pub rel: String,
     pub content: Content,
     pub role: Role,
-    /// Parse it even when no per-file rule could report on it (diff mode: change rules read
-    /// every changed Go file).
-    pub always_parse: bool,
+    pub parse: Parse,
+}
+
+/// How much of an input to parse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Parse {
+    /// All of it, when some per-file rule could report on it (its bytes hold the rule's
+    /// words); otherwise it is only read.
+    IfRelevant,
+    /// All of it, always (diff mode: change rules read every changed Go file).
+    Whole,
+    /// What its package declares, without function bodies, unless a per-file rule could
+    /// report on it: a file read for the index alone (constants of metric names).
+    Declarations,
 }
 
 impl Input {
@@ -33,7 +44,7 @@ impl Input {
             rel: file.rel,
             content: Content::Disk(file.abs),
             role: Role::Checked,
-            always_parse: false,
+            parse: Parse::IfRelevant,
         }
     }
 
@@ -42,7 +53,7 @@ impl Input {
             rel,
             content: Content::Bytes(bytes),
             role: Role::Context,
-            always_parse: true,
+            parse: Parse::Whole,
         }
     }
 

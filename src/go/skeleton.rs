@@ -1,0 +1,223 @@
+//! The bodies of a file's top-level functions, found from its tokens: a file read only for
+//! what its package declares (constants, variables, types, signatures) is parsed without
+//! them, which saves most of its parse.
+
+use std::ops::Range;
+
+/// The interiors (between `{` and `}`) of the bodies of the top-level function and method
+/// declarations of Go source, in order. A declaration whose body cannot be matched (unclosed
+/// brackets) ends the list: what follows is left to the parser.
+pub fn function_bodies(src: &[u8]) -> Vec<Range<usize>> {
+    let mut bodies = Vec::new();
+    let mut tokens = Tokens { src, at: 0 }.peekable();
+    let mut line_start = true;
+    while let Some(token) = tokens.next() {
+        match token.kind {
+            Kind::Newline => line_start = true,
+            Kind::Word if line_start && &src[token.range.clone()] == b"func" => {
+                line_start = false;
+                match body_of_declaration(src, &mut tokens) {
+                    Declaration::Body(body) => bodies.push(body),
+                    Declaration::NoBody => line_start = true,
+                    Declaration::Unmatched => break,
+                }
+            }
+            Kind::Open(_) => {
+                line_start = false;
+                if skip_group(&mut tokens).is_none() {
+                    break;
+                }
+            }
+            _ => line_start = false,
+        }
+    }
+    bodies
+}
+
+enum Declaration {
+    Body(Range<usize>),
+    /// A declaration without a body (implemented in assembly): it ends at its line's end.
+    NoBody,
+    Unmatched,
+}
+
+/// Reads a function declaration's signature after `func` up to its body's `{`, and the body.
+fn body_of_declaration(src: &[u8], tokens: &mut std::iter::Peekable<Tokens>) -> Declaration {
+    // Go ends a statement at a newline after these tokens: a signature that ends its line
+    // with one has no body.
+    let mut ends_statement = false;
+    let mut type_keyword = false;
+    while let Some(token) = tokens.next() {
+        match token.kind {
+            Kind::Newline if ends_statement => return Declaration::NoBody,
+            Kind::Newline | Kind::Comment => {}
+            // `struct {` and `interface {` in a signature open a type, not the body.
+            Kind::Open(b'{') if !type_keyword => {
+                return match skip_group(tokens) {
+                    Some(close) => Declaration::Body(token.range.end..close),
+                    None => Declaration::Unmatched,
+                };
+            }
+            Kind::Open(_) => {
+                if skip_group(tokens).is_none() {
+                    return Declaration::Unmatched;
+                }
+                type_keyword = false;
+                ends_statement = true;
+            }
+            Kind::Close(_) => return Declaration::Unmatched,
+            Kind::Word => {
+                let word = &src[token.range];
+                type_keyword = word == b"struct" || word == b"interface";
+                ends_statement = true;
+            }
+            Kind::Literal => ends_statement = true,
+            Kind::Other => {
+                type_keyword = false;
+                ends_statement = false;
+            }
+        }
+    }
+    Declaration::Unmatched
+}
+
+/// Skips to the bracket that closes the one just read; the offset of that closing bracket.
+fn skip_group(tokens: &mut impl Iterator<Item = Token>) -> Option<usize> {
+    let mut depth = 1usize;
+    for token in tokens {
+        match token.kind {
+            Kind::Open(_) => depth += 1,
+            Kind::Close(_) => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(token.range.start);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Word,
+    /// A string, raw string or rune literal.
+    Literal,
+    Comment,
+    Open(u8),
+    Close(u8),
+    /// A newline outside comments and literals (a block comment that spans lines counts as
+    /// one, as in Go).
+    Newline,
+    Other,
+}
+
+struct Token {
+    kind: Kind,
+    range: Range<usize>,
+}
+
+/// Go's tokens, coarsely: enough to tell brackets, words and line ends from the contents of
+/// comments and literals. Unterminated literals end at the end of their line (or the file).
+struct Tokens<'a> {
+    src: &'a [u8],
+    at: usize,
+}
+
+impl Iterator for Tokens<'_> {
+    type Item = Token;
+
+    fn next(&mut self) -> Option<Token> {
+        let src = self.src;
+        while self.at < src.len() && matches!(src[self.at], b' ' | b'\t' | b'\r') {
+            self.at += 1;
+        }
+        let start = self.at;
+        let byte = *src.get(start)?;
+        let after = |from: usize, byte: u8| {
+            memchr::memchr(byte, &src[from.min(src.len())..]).map_or(src.len(), |at| from + at + 1)
+        };
+        let (kind, end) = match byte {
+            b'\n' => (Kind::Newline, start + 1),
+            b'/' if src.get(start + 1) == Some(&b'/') => (
+                Kind::Comment,
+                memchr::memchr(b'\n', &src[start..]).map_or(src.len(), |at| start + at),
+            ),
+            b'/' if src.get(start + 1) == Some(&b'*') => {
+                let end = memchr::memmem::find(&src[start + 2..], b"*/")
+                    .map_or(src.len(), |at| start + 2 + at + 2);
+                let kind = if memchr::memchr(b'\n', &src[start..end]).is_some() {
+                    Kind::Newline
+                } else {
+                    Kind::Comment
+                };
+                (kind, end)
+            }
+            b'`' => (Kind::Literal, after(start + 1, b'`')),
+            b'"' | b'\'' => {
+                let mut end = start + 1;
+                while end < src.len() && src[end] != byte && src[end] != b'\n' {
+                    end += if src[end] == b'\\' { 2 } else { 1 };
+                }
+                let end = if src.get(end) == Some(&byte) {
+                    end + 1
+                } else {
+                    end
+                };
+                (Kind::Literal, end.min(src.len()))
+            }
+            b'(' | b'[' | b'{' => (Kind::Open(byte), start + 1),
+            b')' | b']' | b'}' => (Kind::Close(byte), start + 1),
+            _ if is_word_byte(byte) => {
+                let len = src[start..]
+                    .iter()
+                    .position(|&b| !is_word_byte(b) && b != b'.')
+                    .unwrap_or(src.len() - start);
+                (Kind::Word, start + len)
+            }
+            _ => (Kind::Other, start + 1),
+        };
+        self.at = end;
+        Some(Token {
+            kind,
+            range: start..end,
+        })
+    }
+}
+
+fn is_word_byte(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || byte == b'_' || byte >= 0x80
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bodies(src: &str) -> Vec<&str> {
+        function_bodies(src.as_bytes())
+            .into_iter()
+            .map(|r| &src[r])
+            .collect()
+    }
+
+    #[test]
+    fn finds_the_bodies_of_top_level_functions_and_methods() {
+        let src = "package p\n\nconst A = \"}\"\n\nfunc f() { a() }\n\nfunc (r *T) M(x struct{ a int }) interface{ N() } {\n\treturn `}`\n}\n\nfunc G[T any](v T) map[string]struct{} { return nil }\n";
+        assert_eq!(bodies(src), [" a() ", "\n\treturn `}`\n", " return nil "]);
+    }
+
+    #[test]
+    fn leaves_function_literals_of_variables_and_bodiless_declarations() {
+        let src = "package p\n\nvar f = func() { x() }\n\nfunc asm(x int) int\n\nfunc g(\n\ta int,\n) (\n\tint, error,\n) { /* } */ return 0, nil }\n";
+        assert_eq!(bodies(src), [" /* } */ return 0, nil "]);
+    }
+
+    #[test]
+    fn stops_at_a_body_that_is_never_closed() {
+        assert_eq!(
+            bodies("package p\nfunc f() {\n\tif x {\n"),
+            Vec::<&str>::new()
+        );
+    }
+}
