@@ -19,10 +19,12 @@ impl Repo {
         // The revisions are resolved once, whatever the number of folders.
         let new = self.plan(req)?.new;
         let mut files = Vec::new();
+        // The blobs of a commit, of every folder, are read in one parallel pass.
+        let mut blobs = Vec::new();
         match scope {
-            FileScope::Everywhere => {
-                self.files_on_side(&new, None, want_path, want_bytes, max_bytes, &mut files)?
-            }
+            FileScope::Everywhere => self.files_on_side(
+                &new, None, want_path, want_bytes, max_bytes, &mut files, &mut blobs,
+            )?,
             FileScope::Folders(dirs) => {
                 for dir in dirs {
                     self.files_on_side(
@@ -32,10 +34,12 @@ impl Repo {
                         want_bytes,
                         max_bytes,
                         &mut files,
+                        &mut blobs,
                     )?;
                 }
             }
         }
+        files.extend(self.read_blobs(blobs, want_bytes, max_bytes)?);
         if matches!(new, NewSide::WorkTree) {
             // A sparse checkout leaves files out of the disk, not out of the repository: they
             // are read from the index, once for every folder.
@@ -54,7 +58,9 @@ impl Repo {
         Ok(files)
     }
 
-    /// The files of one side, in one folder (`Some`) or everywhere (`None`), into `files`.
+    /// The files of one side, in one folder (`Some`) or everywhere (`None`), into `files`;
+    /// a commit's blobs are listed into `blobs`, to read.
+    #[allow(clippy::too_many_arguments)]
     fn files_on_side(
         &self,
         new: &NewSide<'_>,
@@ -63,6 +69,7 @@ impl Repo {
         want_bytes: &(dyn Fn(&[u8]) -> bool + Sync),
         max_bytes: u64,
         files: &mut Vec<(String, Vec<u8>)>,
+        blobs: &mut Vec<(String, Oid)>,
     ) -> Result<()> {
         let in_scope = |rel: &str| folder.is_none_or(|dir| crate::walk::parent_dir(rel) == dir);
         match new {
@@ -129,7 +136,6 @@ impl Repo {
                         prefix = format!("{dir}/");
                     }
                 }
-                let mut entries = Vec::new();
                 tree.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
                     if entry.filemode() == i32::from(FileMode::Blob)
                         || entry.filemode() == i32::from(FileMode::BlobExecutable)
@@ -137,7 +143,7 @@ impl Repo {
                         if let Some(name) = entry.name() {
                             let rel = format!("{prefix}{dir}{name}");
                             if in_scope(&rel) && want_path(&rel) {
-                                entries.push((rel, entry.id()));
+                                blobs.push((rel, entry.id()));
                             }
                         }
                     }
@@ -149,7 +155,6 @@ impl Repo {
                     }
                 })
                 .map_err(|e| errors::from_git(e, "walking a tree"))?;
-                files.extend(self.read_blobs(entries, want_bytes, max_bytes)?);
             }
             NewSide::Index => {
                 let index = self
@@ -204,22 +209,27 @@ impl Repo {
                 .map_err(|e| errors::from_git(e, &format!("reading the contents of `{rel}`")))?;
             Ok(want_bytes(blob.content()).then(|| blob.content().to_vec()))
         };
+        if entries.is_empty() {
+            return Ok(Vec::new());
+        }
+        // One share per thread: a handle opened per item (or per split) would load the pack
+        // indexes and inflate shared delta bases again each time.
+        let share = entries.len().div_ceil(rayon::current_num_threads().max(1));
         let found = entries
-            .into_par_iter()
-            .map_init(
-                || Repository::open_bare(&git_dir),
-                |repo, (rel, id)| {
-                    let repo = repo.as_ref().map_err(|e| {
-                        errors::from_git(
-                            git2::Error::new(e.code(), e.class(), e.message()),
-                            "opening the repository on a reading thread",
-                        )
-                    })?;
-                    Ok(read(repo, &rel, id)?.map(|bytes| (rel, bytes)))
-                },
-            )
+            .par_chunks(share)
+            .map(|chunk| -> Result<Vec<(String, Vec<u8>)>> {
+                let repo = Repository::open_bare(&git_dir).map_err(|e| {
+                    errors::from_git(e, "opening the repository on a reading thread")
+                })?;
+                let mut files = Vec::new();
+                for (rel, id) in chunk {
+                    if let Some(bytes) = read(&repo, rel, *id)? {
+                        files.push((rel.clone(), bytes));
+                    }
+                }
+                Ok(files)
+            })
             .collect::<Result<Vec<_>>>()?;
-        let files: Vec<(String, Vec<u8>)> = found.into_iter().flatten().collect();
-        Ok(files)
+        Ok(found.into_iter().flatten().collect())
     }
 }

@@ -24,6 +24,8 @@ pub fn needs(settings: &Settings) -> rules::Needs {
     {
         needs.old_versions |= rule.needs.old_versions;
         needs.repository_metrics |= rule.needs.repository_metrics;
+        needs.imported_packages |= rule.needs.imported_packages;
+        needs.called_functions = needs.called_functions.max(rule.needs.called_functions);
     }
     needs
 }
@@ -82,7 +84,7 @@ pub fn neighbour_inputs(
     )?;
     Ok(files
         .into_iter()
-        .map(|(rel, bytes)| Input::context(rel, bytes))
+        .map(|(rel, bytes)| Input::neighbour(rel, bytes))
         .collect())
 }
 
@@ -291,20 +293,18 @@ pub fn imported_package_inputs(
     repo: &Repo,
     request: &ChangeRequest,
     index: &ProjectIndex,
-    changed: &[&ChangedFile],
+    called: &Called,
     is_go_file: &dyn Fn(&str) -> bool,
     settings: &Settings,
 ) -> miette::Result<Vec<Input>> {
     let words = context_words(settings, |r| r.needs.imported_packages);
     let mut dirs = BTreeSet::new();
-    for file in changed {
-        let Some(parsed) = index.file(&file.path) else {
-            continue;
-        };
-        for import in &parsed.facts.imports {
-            if let Some(dir) = index.modules.folder_of(&import.path) {
-                dirs.insert(dir);
-            }
+    let mut definitions = Vec::new();
+    for (path, name) in &called.qualified {
+        if let Some(dir) = index.modules.folder_of(path) {
+            dirs.insert(dir);
+            // The file that defines it: `func Name(` or `func Name[T any](`.
+            definitions.extend([format!("func {name}("), format!("func {name}[")]);
         }
     }
     if dirs.is_empty() || words.is_empty() {
@@ -312,17 +312,18 @@ pub fn imported_package_inputs(
     }
     // Plain strings always build.
     let wanted = AhoCorasick::new(&words).unwrap_or_else(|_| unreachable!());
+    let defines = AhoCorasick::new(&definitions).unwrap_or_else(|_| unreachable!());
     let dirs: Vec<&str> = dirs.iter().map(String::as_str).collect();
     let files = repo.new_side_files(
         request,
         FileScope::Folders(&dirs),
         &|rel| is_go_file(rel) && index.file(rel).is_none_or(|f| f.declarations_only),
-        &|bytes| wanted.is_match(bytes),
+        &|bytes| wanted.is_match(bytes) && defines.is_match(bytes),
         MAX_FILE_BYTES,
     )?;
     Ok(files
         .into_iter()
-        .map(|(rel, bytes)| Input::context(rel, bytes))
+        .map(|(rel, bytes)| Input::neighbour(rel, bytes))
         .collect())
 }
 
@@ -392,6 +393,15 @@ pub fn old_sources<'a>(changed: &[&'a ChangedFile]) -> Vec<(&'a str, &'a [u8])> 
         .filter_map(|file| Some((file.path.as_str(), file.old_content.as_deref()?)))
         .filter(|(_, old)| !walk::is_generated(old))
         .collect()
+}
+
+/// What the declarations a change touches call.
+#[derive(Debug, Default)]
+pub struct Called {
+    /// The names of the functions and methods called.
+    pub names: HashSet<String>,
+    /// (import path, name) of the functions called through an imported package's name.
+    pub qualified: BTreeSet<(String, String)>,
 }
 
 /// Parsed previous versions by path.

@@ -273,26 +273,22 @@ fn with_builder_calls(
         }
         // Relevant to the metric rules, whatever the prefilter said of their bytes.
         let errors;
-        (index, errors) = parse_into(index, wanted, prefilter, true);
+        (index, errors) = parse_into(index, wanted, prefilter, Parse::Whole, true);
         internal_errors += errors;
     }
     (index, internal_errors)
 }
 
-/// Parses `inputs` whatever the prefilter says of their bytes and adds them to `index`; with
-/// `relevant`, the per-file rules check them too, and without, only what their packages
-/// declare is parsed. Returns the count of internal errors.
+/// Parses `inputs` as `parse` says, whatever the prefilter says of their bytes, and adds them
+/// to `index`; with `relevant`, the per-file rules check them too. Returns the count of
+/// internal errors.
 fn parse_into(
     index: ProjectIndex,
     inputs: Vec<Input>,
     prefilter: &Prefilter,
+    parse: Parse,
     relevant: bool,
 ) -> (ProjectIndex, usize) {
-    let parse = if relevant {
-        Parse::Whole
-    } else {
-        Parse::Declarations
-    };
     let inputs = inputs
         .into_iter()
         .map(|input| Input { parse, ..input })
@@ -333,10 +329,148 @@ fn with_constant_folders(
             continue;
         }
         let errors;
-        (index, errors) = parse_into(index, more, prefilter, false);
+        (index, errors) = parse_into(index, more, prefilter, Parse::Declarations, false);
         internal_errors += errors;
     }
     Ok((index, internal_errors))
+}
+
+/// The names of the functions and methods called in the declarations the change touches, in
+/// either version; with the import path of those called through an imported package's name.
+fn called_names(
+    index: &ProjectIndex,
+    changed: &[&ChangedFile],
+    old_facts: &change::OldFacts,
+) -> change::Called {
+    let mut called = change::Called::default();
+    for file in changed {
+        let versions = [
+            (
+                index.file(&file.path).map(|parsed| &parsed.facts),
+                &file.added_lines,
+            ),
+            (old_facts.get(file.path.as_str()), &file.removed_lines),
+        ];
+        for (facts, lines) in versions {
+            let Some(facts) = facts else { continue };
+            let touched: HashSet<usize> = lines
+                .iter()
+                .filter_map(|line| facts.decl_at(line.checked_sub(1)?))
+                .map(|(at, _)| at)
+                .collect();
+            let calls = facts.calls.iter().filter(|call| {
+                facts
+                    .decl_at(call.span.start_row)
+                    .is_some_and(|(at, _)| touched.contains(&at))
+            });
+            for call in calls {
+                let Some(name) = called_name(&call.callee) else {
+                    continue;
+                };
+                called.names.insert(name.to_string());
+                if let crate::go::Expr::Selector(base, _) = &call.callee {
+                    let package = base.as_ident().and_then(|local| {
+                        facts.imports.iter().find(|i| i.local_name() == Some(local))
+                    });
+                    if let Some(import) = package {
+                        called
+                            .qualified
+                            .insert((import.path.clone(), name.to_string()));
+                    }
+                }
+            }
+        }
+    }
+    called
+}
+
+/// The function bodies the change rules read: the files parsed for their declarations only
+/// that define a function or method of `names` (what the changed files call) are parsed
+/// whole, and so on, `levels` calls deep.
+fn with_called_functions(
+    mut index: ProjectIndex,
+    prefilter: &Prefilter,
+    mut names: HashSet<String>,
+    levels: usize,
+) -> (ProjectIndex, usize) {
+    let mut internal_errors = 0;
+    let mut followed = HashSet::new();
+    for _ in 0..levels {
+        names.retain(|name| !followed.contains(name));
+        if names.is_empty() {
+            break;
+        }
+        followed.extend(names.iter().cloned());
+        let defining: Vec<Input> = index
+            .files
+            .iter()
+            .filter(|file| file.declarations_only)
+            .filter(|file| {
+                file.facts
+                    .funcs
+                    .iter()
+                    .any(|f| declared_name(f).is_some_and(|n| names.contains(n)))
+            })
+            .map(|file| Input {
+                rel: file.rel.clone(),
+                content: read::Content::Bytes(file.src.clone()),
+                role: file.role,
+                parse: Parse::Whole,
+            })
+            .collect();
+        if !defining.is_empty() {
+            let errors;
+            (index, errors) = parse_into(index, defining, prefilter, Parse::Whole, false);
+            internal_errors += errors;
+        }
+        // What those functions call, wherever they are defined.
+        names = index
+            .files
+            .iter()
+            .filter(|file| !file.declarations_only)
+            .flat_map(|file| {
+                let facts = &file.facts;
+                facts.calls.iter().filter(|call| {
+                    top_function(facts, call.func)
+                        .and_then(declared_name)
+                        .is_some_and(|n| followed.contains(n))
+                })
+            })
+            .filter_map(|call| called_name(&call.callee))
+            .map(str::to_string)
+            .collect();
+    }
+    (index, internal_errors)
+}
+
+/// The name a call calls: `f` of `f(x)`, `pkg.f(x)` and `a.b.f(x)`.
+fn called_name(callee: &crate::go::Expr) -> Option<&str> {
+    match callee {
+        crate::go::Expr::Ident(name) | crate::go::Expr::Selector(_, name) => Some(name),
+        _ => None,
+    }
+}
+
+/// The name of a function or method declaration (`None` for a literal).
+fn declared_name(func: &crate::go::Func) -> Option<&str> {
+    match &func.kind {
+        crate::go::FuncKind::Function { name } | crate::go::FuncKind::Method { name, .. } => {
+            Some(name)
+        }
+        crate::go::FuncKind::Literal => None,
+    }
+}
+
+/// The top-level function declaration that holds function `func` (itself, or the one its
+/// literal is nested in).
+fn top_function(facts: &crate::go::Facts, mut func: Option<usize>) -> Option<&crate::go::Func> {
+    let mut top = None;
+    while let Some(i) = func {
+        let current = facts.funcs.get(i)?;
+        top = Some(current);
+        func = current.enclosing;
+    }
+    top
 }
 
 fn check_tree(options: &CheckOptions, prepared: &Prepared) -> miette::Result<CheckOutcome> {
@@ -538,9 +672,24 @@ fn check_change(
         )
     });
     outcome.internal_errors = internal_errors;
+    // The parses after the index's first load read the same trigger words.
+    let prefilter = Prefilter::new(crate::data::RuleData::builtin(), settings);
+    let mut old_facts = change::OldFacts::new();
+    for (path, facts) in old_versions {
+        match facts {
+            Some(facts) => {
+                old_facts.insert(path, facts);
+            }
+            // The change is still checked; only the comparison with the old version is lost,
+            // so it is a note, not an unchecked file.
+            None => outcome.stats.notes.push(format!(
+                "the previous version of {path} could not be parsed: the change rules compare it as if it were empty"
+            )),
+        }
+    }
     let (index, internal_errors) = with_constant_folders(
         index,
-        &Prefilter::new(crate::data::RuleData::builtin(), settings),
+        &prefilter,
         &change::metric_folders(&changed, &modules),
         |dirs| change::folder_inputs(&repo, request, dirs, &is_go_file),
     )?;
@@ -550,12 +699,13 @@ fn check_change(
         .iter()
         .filter(|f| f.status == FileStatus::Deleted)
         .count();
+    let called = called_names(&index, &changed, &old_facts);
     let index = if needs.imported_packages {
         let more = change::imported_package_inputs(
             &repo,
             request,
             &index,
-            &changed,
+            &called,
             &is_go_file,
             settings,
         )?;
@@ -572,8 +722,10 @@ fn check_change(
     } else {
         index
     };
+    let (mut index, internal_errors) =
+        with_called_functions(index, &prefilter, called.names, needs.called_functions);
+    outcome.internal_errors += internal_errors;
     // Which programs link which packages, when two packages declare one metric name.
-    let mut index = index;
     index.resolve_metrics();
     if index.needs_import_graph() {
         let headers = change::unparsed_go_files(&repo, request, &index, &is_go_file)?;
@@ -583,19 +735,6 @@ fn check_change(
     let rules_started = Instant::now();
     let mut findings = run::file_rules(&index, settings);
     findings.extend(run::project_rules(&index, settings));
-    let mut old_facts = change::OldFacts::new();
-    for (path, facts) in old_versions {
-        match facts {
-            Some(facts) => {
-                old_facts.insert(path, facts);
-            }
-            // The change is still checked; only the comparison with the old version is lost,
-            // so it is a note, not an unchecked file.
-            None => outcome.stats.notes.push(format!(
-                "the previous version of {path} could not be parsed: the change rules compare it as if it were empty"
-            )),
-        }
-    }
     let files: Vec<ChangedGoFile> = changed
         .iter()
         .map(|file| ChangedGoFile {

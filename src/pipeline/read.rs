@@ -57,6 +57,16 @@ impl Input {
         }
     }
 
+    /// An unchanged file read for what it declares: its function bodies are parsed only when
+    /// a rule could report on it, or reads a function it defines (see
+    /// [`crate::rules::Needs::called_functions`]).
+    pub fn neighbour(rel: String, bytes: Vec<u8>) -> Input {
+        Input {
+            parse: Parse::Declarations,
+            ..Input::context(rel, bytes)
+        }
+    }
+
     pub fn read(&self) -> Result<Vec<u8>, String> {
         match &self.content {
             // Bytes from git get the same cap as files read from disk.

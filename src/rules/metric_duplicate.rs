@@ -32,6 +32,7 @@ pub const RULE: RuleInfo = RuleInfo {
         old_versions: false,
         repository_metrics: true,
         imported_packages: false,
+        called_functions: 0,
     },
     warning_when_staged: false,
 };

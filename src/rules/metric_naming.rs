@@ -26,6 +26,7 @@ pub const RULE: RuleInfo = RuleInfo {
         old_versions: false,
         repository_metrics: false,
         imported_packages: false,
+        called_functions: 0,
     },
     warning_when_staged: false,
 };

@@ -116,9 +116,13 @@ pub struct Needs {
     /// The metric declarations of every file of the repository that could share a metric
     /// name with one the change adds or drops.
     pub repository_metrics: bool,
-    /// The files of the repository's own packages that the changed files import, when their
-    /// bytes hold one of the rule's context words.
+    /// The files of the repository's own packages that the changed files import, when they
+    /// define a function or method the changed files call and their bytes hold one of the
+    /// rule's context words.
     pub imported_packages: bool,
+    /// How many calls deep from the changed files the rule reads the bodies of the functions
+    /// and methods called (unchanged files are otherwise parsed for what they declare only).
+    pub called_functions: usize,
 }
 
 /// How a rule runs.

@@ -48,7 +48,7 @@ const HEADER_METHODS: &[&str] = &["Set", "Add", "Del"];
 type IoFunctions = HashMap<(String, usize), Option<Signal>>;
 
 /// How many levels of the repository's own functions a changed call is followed through.
-const FOLLOWED_CALLS: usize = 2;
+pub const FOLLOWED_CALLS: usize = 2;
 
 pub struct Classifier<'a> {
     data: &'a RuleData,
