@@ -898,3 +898,164 @@ fn default_registered<'v>(view: &View<'v>) -> HashSet<(&'v str, &'v str)> {
     }
     out
 }
+
+/// A list of metric groups the repository binds to a variable (`peerGroups =
+/// []*Group{storageMetrics(opts), ...}`): what one collector, and so one scrape endpoint,
+/// exposes. Keyed by its package folder and variable.
+pub type GroupKey = (String, String);
+
+/// The metrics a group list exposes, and where the list is bound.
+#[derive(Debug, Clone, Default)]
+pub struct Exposure {
+    pub file: usize,
+    pub row: usize,
+    /// The full names of the described metrics the list reaches.
+    pub names: BTreeSet<String>,
+}
+
+/// How many calls up from a description's function a group list is looked for.
+const MAX_GROUP_DEPTH: usize = 3;
+
+/// The group lists of `view` that reach described metrics (`decls` parallel to its files):
+/// a list's elements are calls of the package's functions, and a described metric belongs to
+/// each list that reaches the function its description is written in, within a few calls.
+/// Collectors built from such lists expose only the metrics of their own list, so a metric
+/// can leave one endpoint while another still serves it. The lists named in `keep` are
+/// returned even when they reach no described metric (a list emptied by a change).
+pub fn group_exposures(
+    view: &View,
+    decls: &[&[MetricDecl]],
+    keep: &HashSet<&GroupKey>,
+) -> HashMap<GroupKey, Exposure> {
+    let mut out: HashMap<GroupKey, Exposure> = HashMap::new();
+    let described: Vec<(usize, &MetricDecl)> = decls
+        .iter()
+        .enumerate()
+        .flat_map(|(file, list)| list.iter().map(move |d| (file, d)))
+        .filter(|(_, d)| d.origin == Origin::Described && d.full_name().is_some())
+        .collect();
+    if described.is_empty() {
+        return out;
+    }
+    // The lists by the function each element calls: (folder, function) -> (file, binding).
+    let mut lists: HashMap<(&str, &str), Vec<(usize, usize)>> = HashMap::new();
+    for (file, vf) in view.files.iter().enumerate() {
+        let dir = parent_dir(vf.rel);
+        for (b, binding) in vf.facts.bindings.iter().enumerate() {
+            let Expr::Composite(list) = &binding.value else {
+                continue;
+            };
+            let key = (dir.to_string(), binding.name.clone());
+            if keep.contains(&key) {
+                out.entry(key).or_insert_with(|| Exposure {
+                    file,
+                    row: binding.row,
+                    names: BTreeSet::new(),
+                });
+            }
+            for element in &list.elements {
+                let Expr::Call { callee, .. } = element else {
+                    continue;
+                };
+                if let Some(target) = callee_function(view, file, dir, callee) {
+                    lists.entry(target).or_default().push((file, b));
+                }
+            }
+        }
+    }
+    if lists.is_empty() {
+        return out;
+    }
+    // The functions the descriptions are written in, then their callers, level by level.
+    let mut reach: HashMap<(&str, &str), BTreeSet<&str>> = HashMap::new();
+    for (file, decl) in &described {
+        let facts = view.facts(*file);
+        let Some(func) = facts
+            .described_metrics
+            .iter()
+            .find(|d| d.span.start == decl.call.start_byte)
+            .and_then(|d| d.func)
+            .and_then(|f| view.top_level(*file, f))
+        else {
+            continue;
+        };
+        if let FuncKind::Function { name } = &facts.funcs[func].kind {
+            let dir = parent_dir(view.files[*file].rel);
+            if let Some(full) = decl.full_name() {
+                reach.entry((dir, name.as_str())).or_default().insert(full);
+            }
+        }
+    }
+    let mut frontier: HashMap<(&str, &str), BTreeSet<&str>> = reach.clone();
+    for _ in 0..MAX_GROUP_DEPTH {
+        let names: HashSet<&str> = frontier.keys().map(|(_, n)| *n).collect();
+        let mut next: HashMap<(&str, &str), BTreeSet<&str>> = HashMap::new();
+        for (name, calls) in calls_by_callee(view, names) {
+            for (file, call) in calls {
+                let dir = parent_dir(view.files[file].rel);
+                let Some(target) = callee_function(view, file, dir, &call.callee) else {
+                    continue;
+                };
+                let Some(metrics) = frontier.get(&target) else {
+                    continue;
+                };
+                let Some(top) = call.func.and_then(|f| view.top_level(file, f)) else {
+                    continue;
+                };
+                if let FuncKind::Function { name: caller } = &view.facts(file).funcs[top].kind {
+                    if caller != name && caller != "init" {
+                        next.entry((dir, caller.as_str()))
+                            .or_default()
+                            .extend(metrics.iter().copied());
+                    }
+                }
+            }
+        }
+        for (key, metrics) in &next {
+            reach
+                .entry(*key)
+                .or_default()
+                .extend(metrics.iter().copied());
+        }
+        frontier = next;
+        if frontier.is_empty() {
+            break;
+        }
+    }
+    for (function, metrics) in &reach {
+        for &(file, b) in lists.get(function).into_iter().flatten() {
+            let binding = &view.facts(file).bindings[b];
+            let key = (
+                parent_dir(view.files[file].rel).to_string(),
+                binding.name.clone(),
+            );
+            let exposure = out.entry(key).or_insert_with(|| Exposure {
+                file,
+                row: binding.row,
+                names: BTreeSet::new(),
+            });
+            exposure.names.extend(metrics.iter().map(|m| m.to_string()));
+        }
+    }
+    out
+}
+
+/// The package function a callee names: `f` in `dir`, `pkg.f` of an imported package of the
+/// repository.
+fn callee_function<'v>(
+    view: &View<'v>,
+    file: usize,
+    dir: &'v str,
+    callee: &'v Expr,
+) -> Option<(&'v str, &'v str)> {
+    match callee {
+        Expr::Ident(name) => Some((dir, name.as_str())),
+        Expr::Selector(operand, name) => {
+            let path = view.facts(file).import_path_of(operand.as_ident()?)?;
+            let folder = view.modules.folder_of(path)?;
+            let dir = view.by_dir.keys().copied().find(|d| *d == folder)?;
+            Some((dir, name.as_str()))
+        }
+        _ => None,
+    }
+}
