@@ -163,6 +163,7 @@ pub fn declarations(view: &View, sources: &[&[u8]], table: &MetricTable) -> Vec<
             template.call.span,
         ));
     }
+    prefixed(view, &templates, &mut position, &mut sites);
     described(view, table, &mut position, &mut sites);
     sites.sort_by_key(|(file, _, span)| (*file, span.start));
     let registered = default_registered(view);
@@ -183,6 +184,232 @@ pub fn declarations(view: &View, sources: &[&[u8]], table: &MetricTable) -> Vec<
         list.push(decl);
     }
     out
+}
+
+/// Metrics a function registers through a registerer it receives (`promauto.With(reg)`), at
+/// each call that passes a registerer wrapped with a constant prefix
+/// (`prometheus.WrapRegistererWithPrefix("thanos_query_", reg)`): the registry sees the
+/// prefixed name there.
+fn prefixed(
+    view: &View,
+    templates: &[Template],
+    position: &mut impl FnMut(usize, Span) -> Position,
+    sites: &mut Vec<(usize, MetricDecl, Span)>,
+) {
+    // (file, function, parameter index) -> the templates registered through that parameter.
+    let mut through: HashMap<(usize, usize, usize), Vec<usize>> = HashMap::new();
+    for (t, template) in templates.iter().enumerate() {
+        let Shape::Opts {
+            registerer: Some(Expr::Ident(reg)),
+            ..
+        } = &template.shape
+        else {
+            continue;
+        };
+        let Some(top) = template
+            .call
+            .func
+            .and_then(|f| view.top_level(template.file, f))
+        else {
+            continue;
+        };
+        let at = At::top(template.file, template.call.func);
+        let param = view.facts(template.file).funcs[top]
+            .param_names
+            .iter()
+            .position(|p| p == reg);
+        if let Some(param) =
+            param.filter(|_| view.denotes(at, &Expr::Ident(reg.clone()), 0).is_none())
+        {
+            through
+                .entry((template.file, top, param))
+                .or_default()
+                .push(t);
+        }
+    }
+    if through.is_empty() {
+        return;
+    }
+    let functions: Vec<(usize, usize, &str, bool)> = through
+        .keys()
+        .filter_map(
+            |&(file, func, _)| match &view.facts(file).funcs[func].kind {
+                FuncKind::Function { name } => Some((file, func, name.as_str(), false)),
+                FuncKind::Method { name, .. } => Some((file, func, name.as_str(), true)),
+                FuncKind::Literal => None,
+            },
+        )
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let by_callee = calls_by_callee(view, functions.iter().map(|f| f.2).collect());
+    for (file, func, name, method) in functions {
+        let builder = Builder {
+            file,
+            func,
+            name,
+            method,
+            inner: Vec::new(),
+        };
+        for (call_file, call) in calls_of(view, &by_callee, &builder) {
+            if view.files[call_file].rel.ends_with("_test.go") {
+                continue;
+            }
+            let caller = At::top(call_file, call.func);
+            for (&(_, _, param), list) in through
+                .iter()
+                .filter(|((f, g, _), _)| *f == file && *g == func)
+            {
+                let Some(prefix) = call
+                    .args
+                    .get(param)
+                    .and_then(|arg| wrapped_prefix(view, caller, arg))
+                else {
+                    continue;
+                };
+                for &t in list {
+                    let template = &templates[t];
+                    let mut evaluated =
+                        evaluate(view, template, At::top(template.file, template.call.func));
+                    let Some(name) = evaluated
+                        .name
+                        .as_ref()
+                        .filter(|n| evaluated.complete && !n.is_empty())
+                    else {
+                        continue;
+                    };
+                    match &prefix {
+                        Prefix::Constant(prefix) => {
+                            evaluated.name = Some(format!("{prefix}{name}"))
+                        }
+                        // Only the end of the name is known: it still matches the full names
+                        // that end with it.
+                        Prefix::Tail(tail) => {
+                            evaluated.name =
+                                Some(format!("{tail}{name}").trim_start_matches('_').to_string());
+                            evaluated.complete = false;
+                        }
+                    }
+                    evaluated.registry = Registry::Other;
+                    evaluated.name_span = None;
+                    // Help is judged where it is written.
+                    evaluated.help_missing = false;
+                    let call_at = position(call_file, call.span);
+                    let mut prefixed = decl(
+                        view,
+                        template,
+                        evaluated,
+                        Some(name_of(view, file, func)),
+                        call_at,
+                        call_at,
+                    );
+                    prefixed.origin = Origin::Prefixed;
+                    sites.push((call_file, prefixed, call.span));
+                }
+            }
+        }
+    }
+}
+
+fn name_of<'v>(view: &View<'v>, file: usize, func: usize) -> &'v str {
+    match &view.facts(file).funcs[func].kind {
+        FuncKind::Function { name } | FuncKind::Method { name, .. } => name,
+        FuncKind::Literal => "func literal",
+    }
+}
+
+/// `prometheus.WrapRegistererWithPrefix`, or a repository package's function of that name (a
+/// wrapper such as one that passes nil through): the prefix is the first argument.
+fn is_prefix_wrap(view: &View, file: usize, callee: &Expr) -> bool {
+    match callee {
+        Expr::Selector(operand, name) if name == "WrapRegistererWithPrefix" => {
+            operand.as_ident().is_some_and(|p| {
+                view.facts(file).import_path_of(p).is_some_and(|path| {
+                    path == view.prometheus_import || view.modules.folder_of(path).is_some()
+                })
+            })
+        }
+        _ => false,
+    }
+}
+
+/// The folders of the functions a file calls with a registerer wrapped with a prefix
+/// (`dns.NewProvider(logger, extprom.WrapRegistererWithPrefix("thanos_query_", reg))`): their
+/// metrics are declared at those calls, under the prefix.
+pub fn prefixed_callee_folders(facts: &Facts, dir: &str, modules: &Modules) -> Vec<String> {
+    let wraps = |expr: &Expr| {
+        matches!(expr, Expr::Call { callee, .. }
+            if matches!(callee.as_ref(), Expr::Selector(_, n) if n == "WrapRegistererWithPrefix"))
+    };
+    let mut out = Vec::new();
+    for call in &facts.calls {
+        let prefixed = call.args.iter().any(|arg| match arg {
+            Expr::Ident(name) => facts
+                .bindings
+                .iter()
+                .any(|b| b.name == *name && b.func == call.func && wraps(&b.value)),
+            _ => wraps(arg),
+        });
+        if !prefixed {
+            continue;
+        }
+        match &call.callee {
+            Expr::Ident(_) => out.push(dir.to_string()),
+            Expr::Selector(operand, _) => {
+                if let Some(folder) = operand
+                    .as_ident()
+                    .and_then(|p| facts.import_path_of(p))
+                    .and_then(|path| modules.folder_of(path))
+                {
+                    out.push(folder);
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// What a registerer's prefix is known to be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Prefix {
+    Constant(String),
+    /// The constant end of a prefix formatted at run time (`fmt.Sprintf("thanos_%s_endpoints_",
+    /// comp)` ends with `_endpoints_`).
+    Tail(String),
+}
+
+/// The prefix of a registerer expression: a prefix wrapper's call, or a variable bound to one.
+fn wrapped_prefix(view: &View, at: At, expr: &Expr) -> Option<Prefix> {
+    let (at, expr) = match expr {
+        Expr::Ident(_) => view.denotes(at, expr, 0)?,
+        _ => (at, expr),
+    };
+    let Expr::Call { callee, args } = expr else {
+        return None;
+    };
+    if !is_prefix_wrap(view, at.file, callee) {
+        return None;
+    }
+    let prefix = args.first()?;
+    if let Some(constant) = view.string(at, prefix) {
+        return Some(Prefix::Constant(constant));
+    }
+    let Expr::Call { callee, args } = prefix else {
+        return None;
+    };
+    let is_sprintf = matches!(callee.as_ref(), Expr::Selector(operand, name)
+        if name == "Sprintf"
+            && operand
+                .as_ident()
+                .is_some_and(|p| view.facts(at.file).import_path_of(p) == Some("fmt")));
+    if !is_sprintf {
+        return None;
+    }
+    let format = view.string(at, args.first()?)?;
+    let verb = format.rfind('%')?;
+    let tail = format.get(verb + 2..)?;
+    (!tail.is_empty() && !tail.contains('%')).then(|| Prefix::Tail(tail.to_string()))
 }
 
 /// Literals of the repository's own metric description types (`MetricDescription{Namespace:
