@@ -65,6 +65,9 @@ pub enum Origin {
     Builder,
     /// `prometheus.NewDesc(...)` of a custom collector.
     Desc,
+    /// A function's metric registered through a registerer its caller wrapped with a prefix
+    /// (`prometheus.WrapRegistererWithPrefix`): the name the registry sees at that call.
+    Prefixed,
     /// A literal of the repository's own metric description type (`MetricDescription{Name:
     /// ..., Help: ...}`) that a collector turns into a `Desc` at run time.
     Described,

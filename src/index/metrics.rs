@@ -163,6 +163,7 @@ pub fn declarations(view: &View, sources: &[&[u8]], table: &MetricTable) -> Vec<
             template.call.span,
         ));
     }
+    prefixed(view, &templates, &mut position, &mut sites);
     described(view, table, &mut position, &mut sites);
     sites.sort_by_key(|(file, _, span)| (*file, span.start));
     let registered = default_registered(view);
@@ -183,6 +184,232 @@ pub fn declarations(view: &View, sources: &[&[u8]], table: &MetricTable) -> Vec<
         list.push(decl);
     }
     out
+}
+
+/// Metrics a function registers through a registerer it receives (`promauto.With(reg)`), at
+/// each call that passes a registerer wrapped with a constant prefix
+/// (`prometheus.WrapRegistererWithPrefix("thanos_query_", reg)`): the registry sees the
+/// prefixed name there.
+fn prefixed(
+    view: &View,
+    templates: &[Template],
+    position: &mut impl FnMut(usize, Span) -> Position,
+    sites: &mut Vec<(usize, MetricDecl, Span)>,
+) {
+    // (file, function, parameter index) -> the templates registered through that parameter.
+    let mut through: HashMap<(usize, usize, usize), Vec<usize>> = HashMap::new();
+    for (t, template) in templates.iter().enumerate() {
+        let Shape::Opts {
+            registerer: Some(Expr::Ident(reg)),
+            ..
+        } = &template.shape
+        else {
+            continue;
+        };
+        let Some(top) = template
+            .call
+            .func
+            .and_then(|f| view.top_level(template.file, f))
+        else {
+            continue;
+        };
+        let at = At::top(template.file, template.call.func);
+        let param = view.facts(template.file).funcs[top]
+            .param_names
+            .iter()
+            .position(|p| p == reg);
+        if let Some(param) =
+            param.filter(|_| view.denotes(at, &Expr::Ident(reg.clone()), 0).is_none())
+        {
+            through
+                .entry((template.file, top, param))
+                .or_default()
+                .push(t);
+        }
+    }
+    if through.is_empty() {
+        return;
+    }
+    let functions: Vec<(usize, usize, &str, bool)> = through
+        .keys()
+        .filter_map(
+            |&(file, func, _)| match &view.facts(file).funcs[func].kind {
+                FuncKind::Function { name } => Some((file, func, name.as_str(), false)),
+                FuncKind::Method { name, .. } => Some((file, func, name.as_str(), true)),
+                FuncKind::Literal => None,
+            },
+        )
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let by_callee = calls_by_callee(view, functions.iter().map(|f| f.2).collect());
+    for (file, func, name, method) in functions {
+        let builder = Builder {
+            file,
+            func,
+            name,
+            method,
+            inner: Vec::new(),
+        };
+        for (call_file, call) in calls_of(view, &by_callee, &builder) {
+            if view.files[call_file].rel.ends_with("_test.go") {
+                continue;
+            }
+            let caller = At::top(call_file, call.func);
+            for (&(_, _, param), list) in through
+                .iter()
+                .filter(|((f, g, _), _)| *f == file && *g == func)
+            {
+                let Some(prefix) = call
+                    .args
+                    .get(param)
+                    .and_then(|arg| wrapped_prefix(view, caller, arg))
+                else {
+                    continue;
+                };
+                for &t in list {
+                    let template = &templates[t];
+                    let mut evaluated =
+                        evaluate(view, template, At::top(template.file, template.call.func));
+                    let Some(name) = evaluated
+                        .name
+                        .as_ref()
+                        .filter(|n| evaluated.complete && !n.is_empty())
+                    else {
+                        continue;
+                    };
+                    match &prefix {
+                        Prefix::Constant(prefix) => {
+                            evaluated.name = Some(format!("{prefix}{name}"))
+                        }
+                        // Only the end of the name is known: it still matches the full names
+                        // that end with it.
+                        Prefix::Tail(tail) => {
+                            evaluated.name =
+                                Some(format!("{tail}{name}").trim_start_matches('_').to_string());
+                            evaluated.complete = false;
+                        }
+                    }
+                    evaluated.registry = Registry::Other;
+                    evaluated.name_span = None;
+                    // Help is judged where it is written.
+                    evaluated.help_missing = false;
+                    let call_at = position(call_file, call.span);
+                    let mut prefixed = decl(
+                        view,
+                        template,
+                        evaluated,
+                        Some(name_of(view, file, func)),
+                        call_at,
+                        call_at,
+                    );
+                    prefixed.origin = Origin::Prefixed;
+                    sites.push((call_file, prefixed, call.span));
+                }
+            }
+        }
+    }
+}
+
+fn name_of<'v>(view: &View<'v>, file: usize, func: usize) -> &'v str {
+    match &view.facts(file).funcs[func].kind {
+        FuncKind::Function { name } | FuncKind::Method { name, .. } => name,
+        FuncKind::Literal => "func literal",
+    }
+}
+
+/// `prometheus.WrapRegistererWithPrefix`, or a repository package's function of that name (a
+/// wrapper such as one that passes nil through): the prefix is the first argument.
+fn is_prefix_wrap(view: &View, file: usize, callee: &Expr) -> bool {
+    match callee {
+        Expr::Selector(operand, name) if name == "WrapRegistererWithPrefix" => {
+            operand.as_ident().is_some_and(|p| {
+                view.facts(file).import_path_of(p).is_some_and(|path| {
+                    path == view.prometheus_import || view.modules.folder_of(path).is_some()
+                })
+            })
+        }
+        _ => false,
+    }
+}
+
+/// The folders of the functions a file calls with a registerer wrapped with a prefix
+/// (`dns.NewProvider(logger, extprom.WrapRegistererWithPrefix("thanos_query_", reg))`): their
+/// metrics are declared at those calls, under the prefix.
+pub fn prefixed_callee_folders(facts: &Facts, dir: &str, modules: &Modules) -> Vec<String> {
+    let wraps = |expr: &Expr| {
+        matches!(expr, Expr::Call { callee, .. }
+            if matches!(callee.as_ref(), Expr::Selector(_, n) if n == "WrapRegistererWithPrefix"))
+    };
+    let mut out = Vec::new();
+    for call in &facts.calls {
+        let prefixed = call.args.iter().any(|arg| match arg {
+            Expr::Ident(name) => facts
+                .bindings
+                .iter()
+                .any(|b| b.name == *name && b.func == call.func && wraps(&b.value)),
+            _ => wraps(arg),
+        });
+        if !prefixed {
+            continue;
+        }
+        match &call.callee {
+            Expr::Ident(_) => out.push(dir.to_string()),
+            Expr::Selector(operand, _) => {
+                if let Some(folder) = operand
+                    .as_ident()
+                    .and_then(|p| facts.import_path_of(p))
+                    .and_then(|path| modules.folder_of(path))
+                {
+                    out.push(folder);
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// What a registerer's prefix is known to be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Prefix {
+    Constant(String),
+    /// The constant end of a prefix formatted at run time (`fmt.Sprintf("thanos_%s_endpoints_",
+    /// comp)` ends with `_endpoints_`).
+    Tail(String),
+}
+
+/// The prefix of a registerer expression: a prefix wrapper's call, or a variable bound to one.
+fn wrapped_prefix(view: &View, at: At, expr: &Expr) -> Option<Prefix> {
+    let (at, expr) = match expr {
+        Expr::Ident(_) => view.denotes(at, expr, 0)?,
+        _ => (at, expr),
+    };
+    let Expr::Call { callee, args } = expr else {
+        return None;
+    };
+    if !is_prefix_wrap(view, at.file, callee) {
+        return None;
+    }
+    let prefix = args.first()?;
+    if let Some(constant) = view.string(at, prefix) {
+        return Some(Prefix::Constant(constant));
+    }
+    let Expr::Call { callee, args } = prefix else {
+        return None;
+    };
+    let is_sprintf = matches!(callee.as_ref(), Expr::Selector(operand, name)
+        if name == "Sprintf"
+            && operand
+                .as_ident()
+                .is_some_and(|p| view.facts(at.file).import_path_of(p) == Some("fmt")));
+    if !is_sprintf {
+        return None;
+    }
+    let format = view.string(at, args.first()?)?;
+    let verb = format.rfind('%')?;
+    let tail = format.get(verb + 2..)?;
+    (!tail.is_empty() && !tail.contains('%')).then(|| Prefix::Tail(tail.to_string()))
 }
 
 /// Literals of the repository's own metric description types (`MetricDescription{Namespace:
@@ -897,4 +1124,165 @@ fn default_registered<'v>(view: &View<'v>) -> HashSet<(&'v str, &'v str)> {
         }
     }
     out
+}
+
+/// A list of metric groups the repository binds to a variable (`peerGroups =
+/// []*Group{storageMetrics(opts), ...}`): what one collector, and so one scrape endpoint,
+/// exposes. Keyed by its package folder and variable.
+pub type GroupKey = (String, String);
+
+/// The metrics a group list exposes, and where the list is bound.
+#[derive(Debug, Clone, Default)]
+pub struct Exposure {
+    pub file: usize,
+    pub row: usize,
+    /// The full names of the described metrics the list reaches.
+    pub names: BTreeSet<String>,
+}
+
+/// How many calls up from a description's function a group list is looked for.
+const MAX_GROUP_DEPTH: usize = 3;
+
+/// The group lists of `view` that reach described metrics (`decls` parallel to its files):
+/// a list's elements are calls of the package's functions, and a described metric belongs to
+/// each list that reaches the function its description is written in, within a few calls.
+/// Collectors built from such lists expose only the metrics of their own list, so a metric
+/// can leave one endpoint while another still serves it. The lists named in `keep` are
+/// returned even when they reach no described metric (a list emptied by a change).
+pub fn group_exposures(
+    view: &View,
+    decls: &[&[MetricDecl]],
+    keep: &HashSet<&GroupKey>,
+) -> HashMap<GroupKey, Exposure> {
+    let mut out: HashMap<GroupKey, Exposure> = HashMap::new();
+    let described: Vec<(usize, &MetricDecl)> = decls
+        .iter()
+        .enumerate()
+        .flat_map(|(file, list)| list.iter().map(move |d| (file, d)))
+        .filter(|(_, d)| d.origin == Origin::Described && d.full_name().is_some())
+        .collect();
+    if described.is_empty() {
+        return out;
+    }
+    // The lists by the function each element calls: (folder, function) -> (file, binding).
+    let mut lists: HashMap<(&str, &str), Vec<(usize, usize)>> = HashMap::new();
+    for (file, vf) in view.files.iter().enumerate() {
+        let dir = parent_dir(vf.rel);
+        for (b, binding) in vf.facts.bindings.iter().enumerate() {
+            let Expr::Composite(list) = &binding.value else {
+                continue;
+            };
+            let key = (dir.to_string(), binding.name.clone());
+            if keep.contains(&key) {
+                out.entry(key).or_insert_with(|| Exposure {
+                    file,
+                    row: binding.row,
+                    names: BTreeSet::new(),
+                });
+            }
+            for element in &list.elements {
+                let Expr::Call { callee, .. } = element else {
+                    continue;
+                };
+                if let Some(target) = callee_function(view, file, dir, callee) {
+                    lists.entry(target).or_default().push((file, b));
+                }
+            }
+        }
+    }
+    if lists.is_empty() {
+        return out;
+    }
+    // The functions the descriptions are written in, then their callers, level by level.
+    let mut reach: HashMap<(&str, &str), BTreeSet<&str>> = HashMap::new();
+    for (file, decl) in &described {
+        let facts = view.facts(*file);
+        let Some(func) = facts
+            .described_metrics
+            .iter()
+            .find(|d| d.span.start == decl.call.start_byte)
+            .and_then(|d| d.func)
+            .and_then(|f| view.top_level(*file, f))
+        else {
+            continue;
+        };
+        if let FuncKind::Function { name } = &facts.funcs[func].kind {
+            let dir = parent_dir(view.files[*file].rel);
+            if let Some(full) = decl.full_name() {
+                reach.entry((dir, name.as_str())).or_default().insert(full);
+            }
+        }
+    }
+    let mut frontier: HashMap<(&str, &str), BTreeSet<&str>> = reach.clone();
+    for _ in 0..MAX_GROUP_DEPTH {
+        let names: HashSet<&str> = frontier.keys().map(|(_, n)| *n).collect();
+        let mut next: HashMap<(&str, &str), BTreeSet<&str>> = HashMap::new();
+        for (name, calls) in calls_by_callee(view, names) {
+            for (file, call) in calls {
+                let dir = parent_dir(view.files[file].rel);
+                let Some(target) = callee_function(view, file, dir, &call.callee) else {
+                    continue;
+                };
+                let Some(metrics) = frontier.get(&target) else {
+                    continue;
+                };
+                let Some(top) = call.func.and_then(|f| view.top_level(file, f)) else {
+                    continue;
+                };
+                if let FuncKind::Function { name: caller } = &view.facts(file).funcs[top].kind {
+                    if caller != name && caller != "init" {
+                        next.entry((dir, caller.as_str()))
+                            .or_default()
+                            .extend(metrics.iter().copied());
+                    }
+                }
+            }
+        }
+        for (key, metrics) in &next {
+            reach
+                .entry(*key)
+                .or_default()
+                .extend(metrics.iter().copied());
+        }
+        frontier = next;
+        if frontier.is_empty() {
+            break;
+        }
+    }
+    for (function, metrics) in &reach {
+        for &(file, b) in lists.get(function).into_iter().flatten() {
+            let binding = &view.facts(file).bindings[b];
+            let key = (
+                parent_dir(view.files[file].rel).to_string(),
+                binding.name.clone(),
+            );
+            let exposure = out.entry(key).or_insert_with(|| Exposure {
+                file,
+                row: binding.row,
+                names: BTreeSet::new(),
+            });
+            exposure.names.extend(metrics.iter().map(|m| m.to_string()));
+        }
+    }
+    out
+}
+
+/// The package function a callee names: `f` in `dir`, `pkg.f` of an imported package of the
+/// repository.
+fn callee_function<'v>(
+    view: &View<'v>,
+    file: usize,
+    dir: &'v str,
+    callee: &'v Expr,
+) -> Option<(&'v str, &'v str)> {
+    match callee {
+        Expr::Ident(name) => Some((dir, name.as_str())),
+        Expr::Selector(operand, name) => {
+            let path = view.facts(file).import_path_of(operand.as_ident()?)?;
+            let folder = view.modules.folder_of(path)?;
+            let dir = view.by_dir.keys().copied().find(|d| *d == folder)?;
+            Some((dir, name.as_str()))
+        }
+        _ => None,
+    }
 }

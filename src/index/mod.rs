@@ -163,11 +163,17 @@ impl ProjectIndex {
     /// The folders whose constants the metric declarations of the index need and that the
     /// index may not hold yet: the folder of a file whose metric names an identifier bound in
     /// none of its files read so far, and the repository package of each `pkg.Member` it
-    /// names; identifiers bound in files already read are followed into their values.
+    /// names; identifiers bound in files already read are followed into their values. Also
+    /// the folders of the functions called with a prefixed registerer.
     pub fn constant_folders(&self) -> BTreeSet<String> {
         let table = &crate::data::RuleData::builtin().metrics;
         let mut out = BTreeSet::new();
         for (i, file) in self.files.iter().enumerate() {
+            out.extend(metrics::prefixed_callee_folders(
+                &file.facts,
+                parent_dir(&file.rel),
+                &self.modules,
+            ));
             if file
                 .metrics
                 .iter()

@@ -19,7 +19,7 @@ use crate::git::FileStatus;
 use crate::go::metric_decl::{MetricDecl, Origin, Position};
 use crate::go::prometheus::MetricType;
 use crate::index::constants::{View, ViewFile};
-use crate::index::metrics::declarations;
+use crate::index::metrics::{declarations, group_exposures, Exposure, GroupKey};
 
 pub const ID: &str = "metric-breaking";
 
@@ -121,7 +121,34 @@ fn run(ctx: &ChangeContext) -> RuleOutput {
             decls: &f.metrics,
         })
         .collect();
-    let compared = compare(&base, &head);
+    let mut compared = compare(&base, &head);
+    // Metrics that leave one group list (one collector, one endpoint) while another keeps them.
+    let base_lists: Vec<&[MetricDecl]> = base_decls.iter().map(Vec::as_slice).collect();
+    let base_groups = group_exposures(&view, &base_lists, &HashSet::new());
+    if !base_groups.is_empty() {
+        let head_view = View::new(
+            ctx.index
+                .files
+                .iter()
+                .map(|f| ViewFile {
+                    rel: &f.rel,
+                    facts: &f.facts,
+                })
+                .collect(),
+            &ctx.index.modules,
+            &table.prometheus_import,
+        );
+        let head_lists: Vec<&[MetricDecl]> = ctx
+            .index
+            .files
+            .iter()
+            .map(|f| f.metrics.as_slice())
+            .collect();
+        let head_groups = group_exposures(&head_view, &head_lists, &base_groups.keys().collect());
+        compared
+            .breaks
+            .extend(left_groups(&base_groups, &head_groups, &head));
+    }
     let mut notes: Vec<String> = compared
         .added_labels
         .iter()
@@ -247,9 +274,23 @@ fn key(decl: &MetricDecl) -> Option<Key> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum What {
     Removed,
-    Renamed { to: String },
-    TypeChanged { from: MetricType, to: MetricType },
-    LabelsChanged { from: Vec<String>, to: Vec<String> },
+    Renamed {
+        to: String,
+    },
+    TypeChanged {
+        from: MetricType,
+        to: MetricType,
+    },
+    LabelsChanged {
+        from: Vec<String>,
+        to: Vec<String>,
+    },
+    /// Still declared, but no longer reached by the group list `group`; `kept` are the lists
+    /// that still expose it.
+    LeftGroup {
+        group: String,
+        kept: Vec<String>,
+    },
 }
 
 /// One breaking change.
@@ -364,6 +405,63 @@ pub fn compare(base: &[Side], head: &[Side]) -> Compared {
         (&a.path, a.at.map(|p| p.line), &a.name).cmp(&(&b.path, b.at.map(|p| p.line), &b.name))
     });
     out.added_labels.sort();
+    out
+}
+
+/// The metrics that a group list exposes in the base and no longer in the head, while the head
+/// still declares them (a metric declared nowhere is already reported as removed). Lists that
+/// exist on one side only are not compared. `head_sides` are parallel to the head's files.
+pub fn left_groups(
+    base: &HashMap<GroupKey, Exposure>,
+    head: &HashMap<GroupKey, Exposure>,
+    head_sides: &[Side],
+) -> Vec<Break> {
+    let declared: HashMap<&str, MetricType> = head_sides
+        .iter()
+        .flat_map(|s| s.decls.iter())
+        .filter_map(|d| Some((d.full_name()?, d.kind)))
+        .collect();
+    let mut out = Vec::new();
+    let mut keys: Vec<&GroupKey> = base.keys().collect();
+    keys.sort();
+    for key in keys {
+        let (Some(old), Some(new)) = (base.get(key), head.get(key)) else {
+            continue;
+        };
+        for name in old.names.difference(&new.names) {
+            let Some(kind) = declared.get(name.as_str()) else {
+                continue;
+            };
+            let kept: Vec<String> = head
+                .iter()
+                .filter(|(k, e)| k.0 == key.0 && e.names.contains(name))
+                .map(|(k, _)| k.1.clone())
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            let line = new.row + 1;
+            out.push(Break {
+                name: name.clone(),
+                complete: true,
+                kind: *kind,
+                what: What::LeftGroup {
+                    group: key.1.clone(),
+                    kept,
+                },
+                path: head_sides[new.file].path.to_string(),
+                at: Some(Position {
+                    line,
+                    column: 1,
+                    end_line: line,
+                    end_column: 1,
+                    start_byte: 0,
+                    end_byte: 0,
+                }),
+                old_line: old.row + 1,
+                deleted_file: false,
+            });
+        }
+    }
     out
 }
 
@@ -493,6 +591,23 @@ fn finding(b: &Break, refs: &[Reference], severity: Severity) -> Finding {
             b.old_line
         ),
         What::Renamed { to } => format!("{subject} is renamed to `{to}`"),
+        What::LeftGroup { group, kept } => {
+            let mut text = format!(
+                "{subject} is no longer in the metric group list `{group}`, so the collector \
+                 built from it stops exposing it"
+            );
+            if !kept.is_empty() {
+                text.push_str(&format!(
+                    " (only {} still expose{} it)",
+                    kept.iter()
+                        .map(|k| format!("`{k}`"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    if kept.len() == 1 { "s" } else { "" }
+                ));
+            }
+            text
+        }
         What::TypeChanged { from, to } => format!(
             "{subject} changes type from {} to {}",
             from.as_str(),
@@ -539,6 +654,11 @@ fn finding(b: &Break, refs: &[Reference], severity: Severity) -> Finding {
         What::LabelsChanged { .. } => {
             "queries that match, group or aggregate on a dropped label return nothing; update \
              the dashboards, alerts and recording rules in the same change"
+        }
+        What::LeftGroup { .. } => {
+            "scrapes of the endpoint that serves this group lose the metric, and the \
+             dashboards, alerts and recording rules that read it there go silent; update them \
+             in the same change, or keep the metric in the group"
         }
         What::Removed | What::Renamed { .. } => {
             "dashboards, alerts and recording rules that query the old name go silent; update \

@@ -43,12 +43,13 @@ pub struct Verdict {
 pub fn check(ctx: &FileContext, out: &mut FileOutput) {
     let units = &ctx.data.units;
     // A repository's own description literals are recognised by their shape only: they feed
-    // metric-breaking and the inventory, not naming advice.
+    // metric-breaking and the inventory, not naming advice. A prefixed registration is advised
+    // on where its name is written.
     let decls: Vec<_> = ctx
         .file
         .metrics
         .iter()
-        .filter(|d| d.exposed() && d.origin != Origin::Described)
+        .filter(|d| d.exposed() && !matches!(d.origin, Origin::Described | Origin::Prefixed))
         .collect();
     for decl in &decls {
         let Some(name) = &decl.name else {

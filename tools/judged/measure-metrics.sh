@@ -7,15 +7,17 @@
 #   tools/judged/measure-metrics.sh BINARY REPOS_DIR [TSV]
 #
 # REPOS_DIR holds bare clones named <repo>.git (e.g. loki.git). A run that checked no Go file
-# of a change that has Go files is an error, not a pass.
+# of a change that has Go files is an error, not a pass. References are counted twice: over the
+# breaks whose old names some file used before the change (the references column), and over
+# those whose old names the head of the change still uses (what a finding can name).
 set -euo pipefail
 binary=$1
 repos=$2
 tsv=${3:-$(dirname "$0")/metric-breaking.tsv}
-tp=0 fp=0 fn=0 tn=0 errors=0 referenced=0 named=0
+tp=0 fp=0 fn=0 tn=0 errors=0 referenced=0 named=0 used=0 used_named=0
 err=$(mktemp)
 trap 'rm -f "$err"' EXIT
-while IFS=$'\t' read -r repo commit verdict _broken references _reason how; do
+while IFS=$'\t' read -r repo commit verdict broken references _reason how; do
   [[ $repo == repo || $repo == \#* || -z $repo ]] && continue
   git_dir=$repos/$repo.git
   start=$(date +%s%N)
@@ -39,19 +41,30 @@ while IFS=$'\t' read -r repo commit verdict _broken references _reason how; do
   if [[ ${how:-sample} == sample ]]; then
     case $mark in TP) tp=$((tp + 1)) ;; FP) fp=$((fp + 1)) ;; FN) fn=$((fn + 1)) ;; TN) tn=$((tn + 1)) ;; esac
   fi
-  # A broken metric whose old name the repository still uses: the finding must name the files.
+  # A broken metric whose old name the repository used before the change (the references
+  # column); of those, the ones whose old names the head of the change still uses (a change that
+  # also updates its dashboards leaves nothing to name): the finding must name the files.
   if [[ $verdict == break && ${references:--} != - ]]; then
     referenced=$((referenced + 1))
     [[ $with_refs -gt 0 ]] && named=$((named + 1))
+    old_names=$(tr ',' '\n' <<<"$broken" | sed -E 's/^[a-z-]+://; s/->.*//; s/\{.*//' | sort -u)
+    patterns=()
+    for name in $old_names; do patterns+=(-e "$name"); done
+    if git --git-dir="$git_dir" grep -q -w "${patterns[@]}" "$commit" -- \
+      '*.yml' '*.yaml' '*.json' '*.libsonnet' '*.jsonnet' '*.rules' ':!vendor/**' 2>/dev/null; then
+      used=$((used + 1))
+      [[ $with_refs -gt 0 ]] && used_named=$((used_named + 1))
+    fi
   fi
   printf '%s\t%s\t%s\t%s\t%s ms\t%s\n' "$mark" "${how:-sample}" "$repo" "${commit:0:10}" "$ms" "$messages"
 done <"$tsv"
-python3 - "$tp" "$fp" "$fn" "$tn" "$errors" "$referenced" "$named" <<'PY'
+python3 - "$tp" "$fp" "$fn" "$tn" "$errors" "$referenced" "$named" "$used" "$used_named" <<'PY'
 import sys
-tp, fp, fn, tn, errors, referenced, named = map(int, sys.argv[1:])
+tp, fp, fn, tn, errors, referenced, named, used, used_named = map(int, sys.argv[1:])
 precision = tp / (tp + fp) if tp + fp else float("nan")
 recall = tp / (tp + fn) if tp + fn else float("nan")
 print(f"sampled: TP {tp}  FP {fp}  FN {fn}  TN {tn}  errors {errors}")
 print(f"precision {precision:.2f}  recall {recall:.2f}")
-print(f"references named in {named} of {referenced} judged breaks whose old names are still used")
+print(f"references named in {named} of {referenced} judged breaks whose old names were used before the change")
+print(f"references named in {used_named} of {used} judged breaks whose old names the head still uses")
 PY
