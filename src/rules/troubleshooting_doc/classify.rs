@@ -82,11 +82,13 @@ impl<'a> Classifier<'a> {
     pub fn area_of(&self, path: &str) -> Option<Area> {
         let config = &self.settings.troubleshooting;
         let table = &self.data.troubleshooting;
+        // A library's command-line programs (`go.etcd.io/bbolt/cmd/bbolt`) are not its client.
         let matches = |entry: &String| {
             path == entry
                 || (outside_standard_library(entry)
                     && path.starts_with(entry.as_str())
-                    && path.as_bytes().get(entry.len()) == Some(&b'/'))
+                    && path.as_bytes().get(entry.len()) == Some(&b'/')
+                    && !path[entry.len()..].split('/').any(|part| part == "cmd"))
         };
         if table
             .storage_imports
@@ -135,6 +137,18 @@ impl<'a> Classifier<'a> {
                 .message_type_suffixes
                 .iter()
                 .any(|suffix| type_name.ends_with(suffix.as_str()) && type_name != suffix)
+    }
+
+    /// A query type of the repository's own storage layer (`tracestore.TraceQueryParams`): a
+    /// type named for a query, in a package of the repository whose path names a store.
+    fn is_storage_query(&self, path: &str, type_name: &str) -> bool {
+        type_name.contains("Query")
+            && self.index.modules.folder_of(path).is_some_and(|folder| {
+                folder.split('/').any(|part| {
+                    let part = part.to_ascii_lowercase();
+                    part.contains("store") || part.contains("storage")
+                })
+            })
     }
 
     /// A method call that only logs, traces or counts (`logger.Info`, `span.End`).
@@ -208,6 +222,18 @@ impl<'a> Classifier<'a> {
                         ),
                     });
                 }
+                if !text_only
+                    && !unchanged(composite.span)
+                    && self.is_storage_query(path, type_name)
+                {
+                    return Some(Signal {
+                        area: Area::Storage,
+                        what: format!(
+                            "changes the `{}.{type_name}` query it hands to the storage layer",
+                            short(path)
+                        ),
+                    });
+                }
                 continue;
             };
             if Self::listed(&self.data.troubleshooting.value_types, path, type_name) {
@@ -241,6 +267,17 @@ impl<'a> Classifier<'a> {
         }
         if text_only || self.only_observes(facts, covering, &literals, row) {
             return None;
+        }
+        let row_tokens = super::hunks::line_tokens(file.lines.text(), file.lines, row + 1);
+        let composite = covering.composites.last().map(|&i| {
+            facts.composites[i]
+                .type_name
+                .as_ref()
+                .map(written)
+                .filter(|t| !t.contains('…'))
+        });
+        if let Some(signal) = super::settings::setting(file.lines.text(), &row_tokens, composite) {
+            return Some(signal);
         }
         self.inside_io_function(facts, dir, row)
     }
