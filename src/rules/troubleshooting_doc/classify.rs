@@ -43,6 +43,9 @@ pub struct Signal {
 /// What a handler calls on its ResponseWriter to write the response.
 const WRITER_METHODS: &[&str] = &["Write", "WriteHeader", "WriteString", "Flush", "Hijack"];
 const HEADER_METHODS: &[&str] = &["Set", "Add", "Del"];
+/// Reads of an opened file at a position: how a storage engine reads its segments and indexes
+/// (reading a whole small file goes through `os.ReadFile` instead).
+const FILE_HANDLE_READS: &[&str] = &["ReadAt", "Seek"];
 
 /// Of one package: whether a function does I/O, by its name and the search depth.
 type IoFunctions = HashMap<(String, usize), Option<Signal>>;
@@ -709,6 +712,14 @@ impl<'a> Classifier<'a> {
                         what: format!("writes a file (`{variable}.{field}.{name}`)"),
                     });
                 }
+                if path == "os" && type_name == "File" && FILE_HANDLE_READS.contains(&name) {
+                    return Some(Signal {
+                        area: Area::Storage,
+                        what: format!(
+                            "reads a file it keeps open at an offset (`{variable}.{field}.{name}`)"
+                        ),
+                    });
+                }
                 // A field of a type of this package or of another package of the repository:
                 // I/O when that method does I/O (`p.reader.ReadAt` of the repository's own
                 // file reader).
@@ -774,6 +785,15 @@ impl<'a> Classifier<'a> {
                     return Some(Signal {
                         area: Area::Storage,
                         what: format!("writes a file (`{variable}.{name}`)"),
+                    });
+                }
+                if path == "os"
+                    && matches!(constructor.as_str(), "Open" | "OpenFile")
+                    && FILE_HANDLE_READS.contains(&name)
+                {
+                    return Some(Signal {
+                        area: Area::Storage,
+                        what: format!("reads a file at an offset (`{variable}.{name}`)"),
                     });
                 }
                 let area = self.area_of(path)?;

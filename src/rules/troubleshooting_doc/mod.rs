@@ -9,22 +9,22 @@
 //! that is not blank and not an HTML comment.
 
 mod classify;
+mod dead;
 mod hunks;
 mod settings;
 
 use std::collections::BTreeMap;
-
-use aho_corasick::AhoCorasick;
 
 use super::{ChangeContext, ChangedGoFile, Kind, Needs, RuleInfo, RuleOutput};
 use crate::config::{DocSetting, Settings};
 use crate::data::RuleData;
 use crate::finding::{Finding, Related, Severity};
 use crate::git::FileStatus;
-use crate::go::{FuncKind, Span};
+use crate::go::Span;
 use crate::rules::make_finding;
 use crate::source::LineIndex;
 use classify::{covering, Area, Classifier, FileView, HunkContext, Signal};
+use dead::DeadCode;
 use hunks::{HunkKind, Moves};
 
 pub const ID: &str = "troubleshooting-doc";
@@ -128,10 +128,11 @@ fn run(ctx: &ChangeContext) -> RuleOutput {
     }
     let classifier = Classifier::new(ctx.data, ctx.settings, ctx.index);
     let moves = moves(&files);
+    let dead = DeadCode::find(ctx, &files);
     let mut by_doc: BTreeMap<String, Vec<Hit>> = BTreeMap::new();
     for file in &files {
         let doc = doc_for(file.path, &ctx.settings.troubleshooting.doc);
-        let mut hit = first_hit(file, &classifier, &moves, ctx.settings);
+        let mut hit = first_hit(file, &classifier, &moves, &dead, ctx.settings);
         if let (Some(lines), Some(found)) = (&later_lines, &hit) {
             let later = lines
                 .get(file.path)
@@ -139,9 +140,6 @@ fn run(ctx: &ChangeContext) -> RuleOutput {
             if !later {
                 hit = None;
             }
-        }
-        if hit.is_some() && file.status == FileStatus::Deleted && deleted_code_is_dead(ctx, file) {
-            hit = None;
         }
         if let Some(hit) = hit {
             by_doc.entry(doc).or_default().push(hit);
@@ -248,6 +246,7 @@ fn first_hit(
     file: &ChangedGoFile,
     classifier: &Classifier,
     moves: &Moves,
+    dead: &DeadCode,
     settings: &Settings,
 ) -> Option<Hit> {
     let dir = crate::walk::parent_dir(file.path);
@@ -256,6 +255,9 @@ fn first_hit(
     let old_lines = file.old.map(|v| LineIndex::new(v.src));
     let new_lines = file.new.map(|v| LineIndex::new(v.src));
     if file.status == FileStatus::Deleted {
+        if dead.is_dead_file(file.path) {
+            return None;
+        }
         let old = file.old?;
         let signal = match path_area {
             Some((area, glob)) => Signal {
@@ -341,7 +343,10 @@ fn first_hit(
         // A text-only edit is judged on its new version alone.
         for &line in hunk.removed.iter().filter(|_| !text_only) {
             let text = hunks::normalized(old_src, old_index, line);
-            if !text.is_empty() && !moves.is_moved(&text, false) {
+            if !text.is_empty()
+                && !moves.is_moved(&text, false)
+                && !dead.is_dead_row(file.path, line - 1)
+            {
                 removed_rows.push((line - 1, old_context, hunk.new_start));
             }
         }
@@ -403,68 +408,6 @@ fn first_hit(
         }
     }
     None
-}
-
-/// The largest Go file searched for the names a deleted file declares.
-const MAX_SEARCHED_FILE_BYTES: u64 = 4 * 1024 * 1024;
-
-/// Whether no function or method that a deleted file declared is named by any Go file of the
-/// head (tests, vendored and generated code aside) nor by a line the change removes elsewhere:
-/// the file was dead code, and deleting it changes nothing that runs. A file that declares
-/// none, or `init` or `main`, is live.
-fn deleted_code_is_dead(ctx: &ChangeContext, file: &ChangedGoFile) -> bool {
-    let Some(old) = file.old else {
-        return false;
-    };
-    let names: Vec<&str> = old
-        .facts
-        .funcs
-        .iter()
-        .filter_map(|f| match &f.kind {
-            FuncKind::Function { name } | FuncKind::Method { name, .. } => Some(name.as_str()),
-            FuncKind::Literal => None,
-        })
-        .collect();
-    if names.is_empty() || names.iter().any(|n| matches!(*n, "init" | "main")) {
-        return false;
-    }
-    // Plain strings always build.
-    let matcher = AhoCorasick::new(&names).unwrap_or_else(|_| unreachable!());
-    let is_ident = |b: u8| b == b'_' || b.is_ascii_alphanumeric();
-    let mentions = |bytes: &[u8]| {
-        matcher.find_overlapping_iter(bytes).any(|m| {
-            let before = m.start().checked_sub(1).map(|i| bytes[i]);
-            !before.is_some_and(is_ident) && !bytes.get(m.end()).copied().is_some_and(is_ident)
-        })
-    };
-    // Callers removed by the same change: the code ran before it.
-    let callers_removed = ctx
-        .files
-        .iter()
-        .filter(|f| f.path != file.path && !f.path.ends_with("_test.go"))
-        .any(|f| {
-            f.old.is_some_and(|old| {
-                let lines = LineIndex::new(old.src);
-                f.removed_lines
-                    .iter()
-                    .any(|&line| mentions(lines.line_text(line)))
-            })
-        });
-    if callers_removed {
-        return false;
-    }
-    let names_one = |bytes: &[u8]| !crate::walk::is_generated(bytes) && mentions(bytes);
-    let want_path = |rel: &str| {
-        rel.ends_with(".go")
-            && !rel.ends_with("_test.go")
-            && !rel
-                .split('/')
-                .any(|part| matches!(part, "vendor" | "testdata"))
-    };
-    matches!(
-        ctx.head.find(&want_path, &names_one, MAX_SEARCHED_FILE_BYTES),
-        Ok(files) if files.is_empty()
-    )
 }
 
 /// The phrase for a removed line: "calls X" becomes "no longer calls X".

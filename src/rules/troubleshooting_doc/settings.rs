@@ -74,6 +74,28 @@ const TLS_LAST_WORDS: &[&str] = &[
     "verify",
 ];
 
+/// Words before `URL` that make it a link to show, not an address to reach (`SchemaURL`,
+/// `DocsURL`, `IconURL`).
+const METADATA_URL_WORDS: &[&str] = &[
+    "schema",
+    "doc",
+    "docs",
+    "documentation",
+    "help",
+    "icon",
+    "image",
+    "logo",
+    "avatar",
+    "homepage",
+    "home",
+    "source",
+    "repo",
+    "repository",
+    "reference",
+    "license",
+    "support",
+];
+
 /// Words that make a size or count a network limit (`ProxyBodySize`, `ProxyBuffersNumber`).
 const SIZED_WORDS: &[&str] = &[
     "body", "buffer", "buffers", "header", "headers", "conn", "conns", "request", "response",
@@ -121,7 +143,11 @@ fn setting_kind(name: &str, declared: bool) -> Option<(&'static str, Area)> {
         .iter()
         .chain(DECLARED_LAST_WORDS.iter().filter(|_| declared));
     if let Some(&(_, kind, area)) = table.clone().find(|(w, _, _)| w == last) {
-        return Some((kind, area));
+        let metadata = kind == "URL"
+            && words[..words.len() - 1]
+                .iter()
+                .any(|w| METADATA_URL_WORDS.contains(&w.as_str()));
+        return (!metadata).then_some((kind, area));
     }
     if words.iter().any(|w| w == "tls") && TLS_LAST_WORDS.contains(&last.as_str()) {
         return Some(("TLS configuration", Area::Network));
@@ -269,5 +295,7 @@ mod tests {
         assert_eq!(check("cmd.Dir = root", false), None);
         assert_eq!(check("Dir: root,", true), None);
         assert_eq!(check("h.tlsManager = m", false), None);
+        // A link shown to people is not an address the program reaches.
+        assert_eq!(check("SchemaURL: semconv.SchemaURL,", true), None);
     }
 }
