@@ -43,6 +43,9 @@ pub struct Signal {
 /// What a handler calls on its ResponseWriter to write the response.
 const WRITER_METHODS: &[&str] = &["Write", "WriteHeader", "WriteString", "Flush", "Hijack"];
 const HEADER_METHODS: &[&str] = &["Set", "Add", "Del"];
+/// Reads of an opened file at a position: how a storage engine reads its segments and indexes
+/// (reading a whole small file goes through `os.ReadFile` instead).
+const FILE_HANDLE_READS: &[&str] = &["ReadAt", "Seek"];
 
 /// Of one package: whether a function does I/O, by its name and the search depth.
 type IoFunctions = HashMap<(String, usize), Option<Signal>>;
@@ -82,11 +85,13 @@ impl<'a> Classifier<'a> {
     pub fn area_of(&self, path: &str) -> Option<Area> {
         let config = &self.settings.troubleshooting;
         let table = &self.data.troubleshooting;
+        // A library's command-line programs (`go.etcd.io/bbolt/cmd/bbolt`) are not its client.
         let matches = |entry: &String| {
             path == entry
                 || (outside_standard_library(entry)
                     && path.starts_with(entry.as_str())
-                    && path.as_bytes().get(entry.len()) == Some(&b'/'))
+                    && path.as_bytes().get(entry.len()) == Some(&b'/')
+                    && !path[entry.len()..].split('/').any(|part| part == "cmd"))
         };
         if table
             .storage_imports
@@ -135,6 +140,18 @@ impl<'a> Classifier<'a> {
                 .message_type_suffixes
                 .iter()
                 .any(|suffix| type_name.ends_with(suffix.as_str()) && type_name != suffix)
+    }
+
+    /// A query type of the repository's own storage layer (`tracestore.TraceQueryParams`): a
+    /// type named for a query, in a package of the repository whose path names a store.
+    fn is_storage_query(&self, path: &str, type_name: &str) -> bool {
+        type_name.contains("Query")
+            && self.index.modules.folder_of(path).is_some_and(|folder| {
+                folder.split('/').any(|part| {
+                    let part = part.to_ascii_lowercase();
+                    part.contains("store") || part.contains("storage")
+                })
+            })
     }
 
     /// A method call that only logs, traces or counts (`logger.Info`, `span.End`).
@@ -208,6 +225,18 @@ impl<'a> Classifier<'a> {
                         ),
                     });
                 }
+                if !text_only
+                    && !unchanged(composite.span)
+                    && self.is_storage_query(path, type_name)
+                {
+                    return Some(Signal {
+                        area: Area::Storage,
+                        what: format!(
+                            "changes the `{}.{type_name}` query it hands to the storage layer",
+                            short(path)
+                        ),
+                    });
+                }
                 continue;
             };
             if Self::listed(&self.data.troubleshooting.value_types, path, type_name) {
@@ -241,6 +270,17 @@ impl<'a> Classifier<'a> {
         }
         if text_only || self.only_observes(facts, covering, &literals, row) {
             return None;
+        }
+        let row_tokens = super::hunks::line_tokens(file.lines.text(), file.lines, row + 1);
+        let composite = covering.composites.last().map(|&i| {
+            facts.composites[i]
+                .type_name
+                .as_ref()
+                .map(written)
+                .filter(|t| !t.contains('…'))
+        });
+        if let Some(signal) = super::settings::setting(file.lines.text(), &row_tokens, composite) {
+            return Some(signal);
         }
         self.inside_io_function(facts, dir, row)
     }
@@ -672,6 +712,14 @@ impl<'a> Classifier<'a> {
                         what: format!("writes a file (`{variable}.{field}.{name}`)"),
                     });
                 }
+                if path == "os" && type_name == "File" && FILE_HANDLE_READS.contains(&name) {
+                    return Some(Signal {
+                        area: Area::Storage,
+                        what: format!(
+                            "reads a file it keeps open at an offset (`{variable}.{field}.{name}`)"
+                        ),
+                    });
+                }
                 // A field of a type of this package or of another package of the repository:
                 // I/O when that method does I/O (`p.reader.ReadAt` of the repository's own
                 // file reader).
@@ -737,6 +785,15 @@ impl<'a> Classifier<'a> {
                     return Some(Signal {
                         area: Area::Storage,
                         what: format!("writes a file (`{variable}.{name}`)"),
+                    });
+                }
+                if path == "os"
+                    && matches!(constructor.as_str(), "Open" | "OpenFile")
+                    && FILE_HANDLE_READS.contains(&name)
+                {
+                    return Some(Signal {
+                        area: Area::Storage,
+                        what: format!("reads a file at an offset (`{variable}.{name}`)"),
                     });
                 }
                 let area = self.area_of(path)?;

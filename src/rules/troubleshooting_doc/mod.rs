@@ -9,7 +9,9 @@
 //! that is not blank and not an HTML comment.
 
 mod classify;
+mod dead;
 mod hunks;
+mod settings;
 
 use std::collections::BTreeMap;
 
@@ -22,6 +24,7 @@ use crate::go::Span;
 use crate::rules::make_finding;
 use crate::source::LineIndex;
 use classify::{covering, Area, Classifier, FileView, HunkContext, Signal};
+use dead::DeadCode;
 use hunks::{HunkKind, Moves};
 
 pub const ID: &str = "troubleshooting-doc";
@@ -126,10 +129,11 @@ fn run(ctx: &ChangeContext) -> RuleOutput {
     }
     let classifier = Classifier::new(ctx.data, ctx.settings, ctx.index);
     let moves = moves(&files);
+    let dead = DeadCode::find(ctx, &files);
     let mut by_doc: BTreeMap<String, Vec<Hit>> = BTreeMap::new();
     for file in &files {
         let doc = doc_for(file.path, &ctx.settings.troubleshooting.doc);
-        let mut hit = first_hit(file, &classifier, &moves, ctx.settings);
+        let mut hit = first_hit(file, &classifier, &moves, &dead, ctx.settings);
         if let (Some(lines), Some(found)) = (&later_lines, &hit) {
             let later = lines
                 .get(file.path)
@@ -243,6 +247,7 @@ fn first_hit(
     file: &ChangedGoFile,
     classifier: &Classifier,
     moves: &Moves,
+    dead: &DeadCode,
     settings: &Settings,
 ) -> Option<Hit> {
     let dir = crate::walk::parent_dir(file.path);
@@ -251,6 +256,9 @@ fn first_hit(
     let old_lines = file.old.map(|v| LineIndex::new(v.src));
     let new_lines = file.new.map(|v| LineIndex::new(v.src));
     if file.status == FileStatus::Deleted {
+        if dead.is_dead_file(file.path) {
+            return None;
+        }
         let old = file.old?;
         let signal = match path_area {
             Some((area, glob)) => Signal {
@@ -336,7 +344,10 @@ fn first_hit(
         // A text-only edit is judged on its new version alone.
         for &line in hunk.removed.iter().filter(|_| !text_only) {
             let text = hunks::normalized(old_src, old_index, line);
-            if !text.is_empty() && !moves.is_moved(&text, false) {
+            if !text.is_empty()
+                && !moves.is_moved(&text, false)
+                && !dead.is_dead_row(file.path, line - 1)
+            {
                 removed_rows.push((line - 1, old_context, hunk.new_start));
             }
         }

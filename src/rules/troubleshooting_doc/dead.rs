@@ -1,0 +1,192 @@
+//! Dead code: a deleted file, or a removed function, that nothing names any more. Removing it
+//! changes nothing that runs, whatever I/O it did.
+//!
+//! A function is dead when no Go file of the head (tests, vendored, test-data and generated
+//! code aside) names it, nor does a line that the change removes elsewhere (a caller removed
+//! with it: the code ran before the change). `init` and `main` always run.
+
+use std::collections::{HashMap, HashSet};
+
+use aho_corasick::AhoCorasick;
+
+use super::{ChangeContext, ChangedGoFile};
+use crate::git::FileStatus;
+use crate::go::{Facts, FuncKind};
+use crate::source::LineIndex;
+
+/// The largest Go file searched for the names of removed code.
+const MAX_SEARCHED_FILE_BYTES: u64 = 4 * 1024 * 1024;
+
+#[derive(Default)]
+pub struct DeadCode {
+    /// Deleted files whose every function is dead.
+    files: HashSet<String>,
+    /// Per path, the old-side rows (0-based, inclusive) of removed functions that are dead.
+    rows: HashMap<String, Vec<(usize, usize)>>,
+}
+
+/// A removed function: its file, name and old-side rows.
+struct Removed<'a> {
+    path: &'a str,
+    name: &'a str,
+    rows: (usize, usize),
+}
+
+impl DeadCode {
+    pub fn find(ctx: &ChangeContext, files: &[&ChangedGoFile]) -> DeadCode {
+        let mut removed: Vec<Removed> = Vec::new();
+        // Deleted files that declare `init` or `main`, or no function at all, are live.
+        let mut live_files: HashSet<&str> = HashSet::new();
+        for file in files {
+            let Some(old) = file.old else {
+                continue;
+            };
+            let declared_now: HashSet<(Option<&str>, &str)> = file
+                .new
+                .map(|new| declarations(new.facts).map(|(r, n, _)| (r, n)).collect())
+                .unwrap_or_default();
+            let before: Vec<_> = declarations(old.facts).collect();
+            if file.status == FileStatus::Deleted
+                && (before.is_empty() || before.iter().any(|(_, n, _)| is_entry(n)))
+            {
+                live_files.insert(file.path);
+            }
+            for (receiver, name, rows) in before {
+                if is_entry(name) || declared_now.contains(&(receiver, name)) {
+                    continue;
+                }
+                removed.push(Removed {
+                    path: file.path,
+                    name,
+                    rows,
+                });
+            }
+        }
+        if removed.is_empty() {
+            return DeadCode::default();
+        }
+        let mut names: Vec<&str> = removed.iter().map(|r| r.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        // Plain strings always build.
+        let matcher = AhoCorasick::new(&names).unwrap_or_else(|_| unreachable!());
+        let mut live: HashSet<&str> = HashSet::new();
+        // Callers removed by the same change, outside the removed functions themselves.
+        for file in files.iter().filter(|f| !f.path.ends_with("_test.go")) {
+            let Some(old) = file.old else {
+                continue;
+            };
+            let lines = LineIndex::new(old.src);
+            let own: Vec<(usize, usize)> = removed
+                .iter()
+                .filter(|r| r.path == file.path)
+                .map(|r| r.rows)
+                .collect();
+            for &line in file.removed_lines {
+                let row = line - 1;
+                if own.iter().any(|&(a, b)| a <= row && row <= b) {
+                    continue;
+                }
+                // Code only: a comment that names the function does not call it.
+                let code = super::hunks::normalized(old.src, &lines, line);
+                live.extend(mentioned(&matcher, code.as_bytes()).map(|i| names[i]));
+            }
+        }
+        let unknown: Vec<&str> = names
+            .iter()
+            .copied()
+            .filter(|n| !live.contains(n))
+            .collect();
+        if !unknown.is_empty() {
+            let matcher = AhoCorasick::new(&unknown).unwrap_or_else(|_| unreachable!());
+            let want_path = |rel: &str| {
+                rel.ends_with(".go")
+                    && !rel.ends_with("_test.go")
+                    && !rel
+                        .split('/')
+                        .any(|part| matches!(part, "vendor" | "testdata"))
+            };
+            let names_one = |bytes: &[u8]| {
+                !crate::walk::is_generated(bytes) && mentioned(&matcher, bytes).next().is_some()
+            };
+            match ctx
+                .head
+                .find(&want_path, &names_one, MAX_SEARCHED_FILE_BYTES)
+            {
+                Ok(found) => {
+                    for (_, bytes) in found {
+                        live.extend(mentioned(&matcher, &bytes).map(|i| unknown[i]));
+                    }
+                }
+                // Without the search nothing is known to be dead.
+                Err(_) => return DeadCode::default(),
+            }
+        }
+        let mut dead = DeadCode::default();
+        let mut deleted_live: HashSet<&str> = live_files;
+        for r in &removed {
+            if live.contains(r.name) {
+                deleted_live.insert(r.path);
+            } else {
+                dead.rows
+                    .entry(r.path.to_string())
+                    .or_default()
+                    .push(r.rows);
+            }
+        }
+        dead.files = files
+            .iter()
+            .filter(|f| f.status == FileStatus::Deleted && !deleted_live.contains(f.path))
+            .map(|f| f.path.to_string())
+            .collect();
+        dead
+    }
+
+    /// Whether `path` is a deleted file of dead code.
+    pub fn is_dead_file(&self, path: &str) -> bool {
+        self.files.contains(path)
+    }
+
+    /// Whether old-side `row` of `path` lies in a removed function that is dead.
+    pub fn is_dead_row(&self, path: &str, row: usize) -> bool {
+        self.rows
+            .get(path)
+            .is_some_and(|ranges| ranges.iter().any(|&(a, b)| a <= row && row <= b))
+    }
+}
+
+/// `init` and `main` run without being named.
+fn is_entry(name: &str) -> bool {
+    matches!(name, "init" | "main")
+}
+
+/// The top-level functions and methods of a file: receiver type, name and rows.
+fn declarations(facts: &Facts) -> impl Iterator<Item = (Option<&str>, &str, (usize, usize))> {
+    facts.funcs.iter().filter_map(|f| {
+        let (receiver, name) = match &f.kind {
+            FuncKind::Function { name } => (None, name.as_str()),
+            FuncKind::Method { receiver, name } => (Some(receiver.as_str()), name.as_str()),
+            FuncKind::Literal => return None,
+        };
+        let rows = (
+            f.context_rows
+                .first()
+                .copied()
+                .unwrap_or(f.span.start_row)
+                .min(f.span.start_row),
+            f.span.end_row,
+        );
+        (f.enclosing.is_none() && name != "_").then_some((receiver, name, rows))
+    })
+}
+
+/// The indices of the names `matcher` finds in `bytes` as whole identifiers.
+fn mentioned<'m>(matcher: &'m AhoCorasick, bytes: &'m [u8]) -> impl Iterator<Item = usize> + 'm {
+    let is_ident = |b: u8| b == b'_' || b.is_ascii_alphanumeric();
+    matcher.find_overlapping_iter(bytes).filter_map(move |m| {
+        let before = m.start().checked_sub(1).map(|i| bytes[i]);
+        let whole =
+            !before.is_some_and(is_ident) && !bytes.get(m.end()).copied().is_some_and(is_ident);
+        whole.then(|| m.pattern().as_usize())
+    })
+}

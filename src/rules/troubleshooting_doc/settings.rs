@@ -1,0 +1,301 @@
+//! Settings that on-call tunes: a changed line that declares, sets or fills in a timeout, an
+//! address, a body or buffer size, a retry policy, a TLS or proxy setting, a data directory or
+//! an encoding, judged by the name of what it sets.
+//!
+//! Three shapes of line count: a struct field with a configuration tag (`json:`, `yaml:`,
+//! `toml:`, `mapstructure:`, an annotation key), a keyed element of a composite literal
+//! (`Timeout: 5 * time.Second,`) and an assignment (`ipAddr = n.GlobalIPv6Address.String()`).
+
+use super::classify::{Area, Signal};
+use crate::go::tokens::{Token, TokenKind};
+
+/// Struct tag keys that make a field a configuration setting read from a file, flags or
+/// annotations.
+const TAG_KEYS: &[&str] = &[
+    "json",
+    "yaml",
+    "toml",
+    "mapstructure",
+    "annotation",
+    "description",
+    "koanf",
+    "env",
+    "flag",
+];
+
+/// The last word of a setting's name → what it is and its area.
+const LAST_WORDS: &[(&str, &str, Area)] = &[
+    ("timeout", "timeout", Area::Network),
+    ("timeouts", "timeout", Area::Network),
+    ("deadline", "deadline", Area::Network),
+    ("keepalive", "keep-alive", Area::Network),
+    ("addr", "address", Area::Network),
+    ("addrs", "address", Area::Network),
+    ("address", "address", Area::Network),
+    ("addresses", "address", Area::Network),
+    ("url", "URL", Area::Network),
+    ("urls", "URL", Area::Network),
+    ("endpoint", "endpoint", Area::Network),
+    ("endpoints", "endpoint", Area::Network),
+    ("port", "port", Area::Network),
+    ("ports", "port", Area::Network),
+    ("proxy", "proxy", Area::Network),
+    ("buffer", "buffering", Area::Network),
+    ("buffering", "buffering", Area::Network),
+    ("retries", "retry", Area::Network),
+    ("backoff", "retry", Area::Network),
+    ("conns", "connection limit", Area::Network),
+    ("connections", "connection limit", Area::Network),
+    ("encoding", "encoding", Area::Storage),
+];
+
+/// Last words that name a setting only where it is declared as one (a tagged field): a
+/// process's working `Dir` or a local `dir` is not a data directory.
+const DECLARED_LAST_WORDS: &[(&str, &str, Area)] = &[
+    ("dir", "directory", Area::Storage),
+    ("directory", "directory", Area::Storage),
+];
+
+/// Last words of TLS settings (`TLSConfig`, `tlsOptionsForHostSNI`), as opposed to the
+/// objects that hold them (`tlsManager`).
+const TLS_LAST_WORDS: &[&str] = &[
+    "config",
+    "configs",
+    "options",
+    "opts",
+    "sni",
+    "version",
+    "cert",
+    "certs",
+    "certificate",
+    "certificates",
+    "ciphers",
+    "insecure",
+    "verify",
+];
+
+/// Words before `URL` that make it a link to show, not an address to reach (`SchemaURL`,
+/// `DocsURL`, `IconURL`).
+const METADATA_URL_WORDS: &[&str] = &[
+    "schema",
+    "doc",
+    "docs",
+    "documentation",
+    "help",
+    "icon",
+    "image",
+    "logo",
+    "avatar",
+    "homepage",
+    "home",
+    "source",
+    "repo",
+    "repository",
+    "reference",
+    "license",
+    "support",
+];
+
+/// Words that make a size or count a network limit (`ProxyBodySize`, `ProxyBuffersNumber`).
+const SIZED_WORDS: &[&str] = &[
+    "body", "buffer", "buffers", "header", "headers", "conn", "conns", "request", "response",
+    "message", "msg", "frame", "window",
+];
+const SIZE_WORDS: &[&str] = &["size", "bytes", "number", "count", "len", "length"];
+
+/// The words of an identifier: `ProxyBodySize` → proxy, body, size; `read_timeout` → read,
+/// timeout; `AuthSigninURL` → auth, signin, url.
+fn words(name: &str) -> Vec<String> {
+    let chars: Vec<char> = name.chars().collect();
+    let mut out = Vec::new();
+    let mut word = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        if c == '_' || c == '-' {
+            if !word.is_empty() {
+                out.push(std::mem::take(&mut word));
+            }
+            continue;
+        }
+        let prev = i.checked_sub(1).map(|p| chars[p]);
+        let next = chars.get(i + 1);
+        let boundary = c.is_ascii_uppercase()
+            && prev.is_some_and(|p| {
+                p.is_ascii_lowercase()
+                    || p.is_ascii_digit()
+                    || (p.is_ascii_uppercase() && next.is_some_and(|n| n.is_ascii_lowercase()))
+            });
+        if boundary && !word.is_empty() {
+            out.push(std::mem::take(&mut word));
+        }
+        word.push(c.to_ascii_lowercase());
+    }
+    if !word.is_empty() {
+        out.push(word);
+    }
+    out
+}
+
+/// What kind of setting `name` names, if any; `declared` when it is a tagged struct field.
+fn setting_kind(name: &str, declared: bool) -> Option<(&'static str, Area)> {
+    let words = words(name);
+    let last = words.last()?;
+    let table = LAST_WORDS
+        .iter()
+        .chain(DECLARED_LAST_WORDS.iter().filter(|_| declared));
+    if let Some(&(_, kind, area)) = table.clone().find(|(w, _, _)| w == last) {
+        let metadata = kind == "URL"
+            && words[..words.len() - 1]
+                .iter()
+                .any(|w| METADATA_URL_WORDS.contains(&w.as_str()));
+        return (!metadata).then_some((kind, area));
+    }
+    if words.iter().any(|w| w == "tls") && TLS_LAST_WORDS.contains(&last.as_str()) {
+        return Some(("TLS configuration", Area::Network));
+    }
+    if SIZE_WORDS.contains(&last.as_str())
+        && words[..words.len() - 1]
+            .iter()
+            .any(|w| SIZED_WORDS.contains(&w.as_str()))
+    {
+        return Some(("size limit", Area::Network));
+    }
+    None
+}
+
+/// What a changed line sets, when it names a setting. `tokens` are the row's tokens,
+/// `composite` is the innermost composite literal covering the row, by its type as written
+/// when it has one (so `Key: value` is a keyed element, not a label or a case).
+pub fn setting(text: &[u8], tokens: &[Token], composite: Option<Option<String>>) -> Option<Signal> {
+    let in_composite = composite.is_some();
+    let composite = composite.flatten();
+    let word = |i: usize| -> Option<&str> {
+        let t = tokens.get(i)?;
+        std::str::from_utf8(&text[t.start..t.end]).ok()
+    };
+    let kind = |i: usize| tokens.get(i).map(|t| t.kind);
+    let first = word(0)?;
+    if kind(0) != Some(TokenKind::Ident) || crate::go::tokens::is_keyword(first.as_bytes()) {
+        return None;
+    }
+    // A struct field with a configuration tag: `Name Type `json:"name"``.
+    if let (Some(TokenKind::Text), Some(tag)) = (kind(tokens.len() - 1), word(tokens.len() - 1)) {
+        let tagged = tag.starts_with('`')
+            && TAG_KEYS
+                .iter()
+                .any(|key| tag.contains(&format!("{key}:\"")));
+        if tokens.len() >= 3 && tagged {
+            let (what, area) = setting_kind(first, true)?;
+            return Some(Signal {
+                area,
+                what: format!("declares the {what} setting `{first}`"),
+            });
+        }
+    }
+    // A keyed element: `Key: value,`.
+    if in_composite && word(1) == Some(":") && word(2).is_some_and(|w| w != "=") {
+        let (what, area) = setting_kind(first, false)?;
+        return Some(Signal {
+            area,
+            what: match composite {
+                Some(type_name) => format!("sets the {what} `{first}` of a `{type_name}`"),
+                None => format!("sets the {what} `{first}`"),
+            },
+        });
+    }
+    // An assignment: `a.b.Name = value`, `name := value`, `x, name := value`.
+    // The lexer's operators are single characters: `:=` is `:` `=`, `==` is `=` `=`.
+    let equals = (1..tokens.len()).find(|&i| {
+        word(i) == Some("=")
+            && word(i + 1).is_some_and(|w| w != "=")
+            && !matches!(word(i - 1), Some("=" | "!" | "<" | ">"))
+    })?;
+    let assign = if word(equals - 1) == Some(":") {
+        equals - 1
+    } else {
+        equals
+    };
+    let targets: Vec<&str> = (0..assign)
+        .filter(|&i| kind(i) == Some(TokenKind::Ident) && word(i + 1) != Some("."))
+        .filter_map(word)
+        .collect();
+    // Only a plain target list: no index expressions or calls on the left.
+    let plain = (0..assign)
+        .all(|i| kind(i) == Some(TokenKind::Ident) || matches!(word(i), Some("." | ",")));
+    if !plain {
+        return None;
+    }
+    let written: String = (0..assign).filter_map(word).collect::<Vec<_>>().join("");
+    targets.iter().find_map(|target| {
+        let (what, area) = setting_kind(target, false)?;
+        Some(Signal {
+            area,
+            what: format!("sets the {what} `{}`", written.replace(',', ", ")),
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(line: &str, in_composite: bool) -> Option<String> {
+        let text = line.as_bytes();
+        let tokens = crate::go::tokens::tokens(text, 0, text.len());
+        setting(text, &tokens, in_composite.then_some(None)).map(|s| s.what)
+    }
+
+    #[test]
+    fn words_split_camel_and_snake_case() {
+        assert_eq!(words("ProxyBodySize"), ["proxy", "body", "size"]);
+        assert_eq!(words("AuthSigninURL"), ["auth", "signin", "url"]);
+        assert_eq!(words("ipAddr"), ["ip", "addr"]);
+        assert_eq!(words("TLSConfig"), ["tls", "config"]);
+        assert_eq!(words("read_timeout"), ["read", "timeout"]);
+    }
+
+    #[test]
+    fn settings_by_their_names() {
+        assert_eq!(
+            check(
+                "ProxyBodySize int64 `json:\"proxyBodySize,omitempty\"`",
+                false
+            )
+            .as_deref(),
+            Some("declares the size limit setting `ProxyBodySize`")
+        );
+        assert_eq!(
+            check("AuthSigninURL: ptr.Deref(cfg.AuthSignin, \"\"),", true).as_deref(),
+            Some("sets the URL `AuthSigninURL`")
+        );
+        assert_eq!(
+            check("ipAddr = n.GlobalIPv6Address.String()", false).as_deref(),
+            Some("sets the address `ipAddr`")
+        );
+        assert_eq!(
+            check("SkillsDir string `mapstructure:\"skills_dir\"`", false).as_deref(),
+            Some("declares the directory setting `SkillsDir`")
+        );
+        assert_eq!(
+            check("tlsOptionsForHostSNI := map[string]string{}", false).as_deref(),
+            Some("sets the TLS configuration `tlsOptionsForHostSNI`")
+        );
+    }
+
+    #[test]
+    fn other_lines_are_not_settings() {
+        // A field without a configuration tag, a label, a comparison, a name that only
+        // contains a word.
+        assert_eq!(check("Timeout time.Duration", false), None);
+        assert_eq!(check("Timeout: 5,", false), None);
+        assert_eq!(check("if addr == \"\" {", false), None);
+        assert_eq!(check("report := build()", false), None);
+        assert_eq!(check("Size int `json:\"size\"`", false), None);
+        assert_eq!(check("m[addr] = x", false), None);
+        // A working directory and an object that holds TLS settings are not settings.
+        assert_eq!(check("cmd.Dir = root", false), None);
+        assert_eq!(check("Dir: root,", true), None);
+        assert_eq!(check("h.tlsManager = m", false), None);
+        // A link shown to people is not an address the program reaches.
+        assert_eq!(check("SchemaURL: semconv.SchemaURL,", true), None);
+    }
+}
