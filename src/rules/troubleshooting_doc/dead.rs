@@ -99,12 +99,27 @@ impl DeadCode {
             .collect();
         if !unknown.is_empty() {
             let matcher = AhoCorasick::new(&unknown).unwrap_or_else(|_| unreachable!());
+            // Only its own package can name an unexported function: when every name is
+            // unexported, the search reads those packages, not the whole head.
+            let folders: Option<HashSet<&str>> = unknown
+                .iter()
+                .all(|name| !name.starts_with(|c: char| c.is_uppercase()))
+                .then(|| {
+                    removed
+                        .iter()
+                        .filter(|r| unknown.contains(&r.name))
+                        .map(|r| crate::walk::parent_dir(r.path))
+                        .collect()
+                });
             let want_path = |rel: &str| {
                 rel.ends_with(".go")
                     && !rel.ends_with("_test.go")
                     && !rel
                         .split('/')
                         .any(|part| matches!(part, "vendor" | "testdata"))
+                    && folders
+                        .as_ref()
+                        .is_none_or(|dirs| dirs.contains(crate::walk::parent_dir(rel)))
             };
             let names_one = |bytes: &[u8]| {
                 !crate::walk::is_generated(bytes) && mentioned(&matcher, bytes).next().is_some()
