@@ -72,15 +72,23 @@ impl GoParser {
         self.parse_ranges(src, &[])
     }
 
-    /// Parses `src` without the bodies of its top-level functions: the facts of what the
-    /// package declares (imports, constants, variables, types, signatures) for a file no rule
-    /// reads further.
-    pub fn parse_declarations(&mut self, src: &[u8]) -> Result<Parsed, ParseFailure> {
-        let bodies = super::skeleton::function_bodies(src);
-        if bodies.is_empty() {
+    /// Parses `src` without the bodies of its top-level functions, but for those `keep`
+    /// names: the facts of what the package declares (imports, constants, variables, types,
+    /// signatures), and of the functions a rule reads.
+    pub fn parse_declarations(
+        &mut self,
+        src: &[u8],
+        keep: &std::collections::BTreeSet<String>,
+    ) -> Result<Parsed, ParseFailure> {
+        let left_out: Vec<std::ops::Range<usize>> = super::skeleton::function_bodies(src)
+            .into_iter()
+            .filter(|body| !keep.contains(&body.name))
+            .map(|body| body.interior)
+            .collect();
+        if left_out.is_empty() {
             return self.parse(src);
         }
-        self.parse_ranges(src, &outside(src, &bodies))
+        self.parse_ranges(src, &outside(src, &left_out))
     }
 
     /// Parses the `ranges` of `src` (all of it when empty).
@@ -397,7 +405,9 @@ mod tests {
             if !full.facts.syntax_errors.is_empty() {
                 continue;
             }
-            let skeleton = parser.parse_declarations(&src).expect("parses");
+            let skeleton = parser
+                .parse_declarations(&src, &Default::default())
+                .expect("parses");
             assert!(
                 skeleton.facts.syntax_errors.is_empty(),
                 "{}: {:?}",

@@ -4,10 +4,19 @@
 
 use std::ops::Range;
 
-/// The interiors (between `{` and `}`) of the bodies of the top-level function and method
-/// declarations of Go source, in order. A declaration whose body cannot be matched (unclosed
-/// brackets) ends the list: what follows is left to the parser.
-pub fn function_bodies(src: &[u8]) -> Vec<Range<usize>> {
+/// The body of a top-level function or method declaration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FunctionBody {
+    /// The function's or method's name.
+    pub name: String,
+    /// Between its `{` and `}`.
+    pub interior: Range<usize>,
+}
+
+/// The bodies of the top-level function and method declarations of Go source, in order. A
+/// declaration whose body cannot be matched (unclosed brackets) ends the list: what follows
+/// is left to the parser.
+pub fn function_bodies(src: &[u8]) -> Vec<FunctionBody> {
     let mut bodies = Vec::new();
     let mut tokens = Tokens { src, at: 0 }.peekable();
     let mut line_start = true;
@@ -17,7 +26,10 @@ pub fn function_bodies(src: &[u8]) -> Vec<Range<usize>> {
             Kind::Word if line_start && &src[token.range.clone()] == b"func" => {
                 line_start = false;
                 match body_of_declaration(src, &mut tokens) {
-                    Declaration::Body(body) => bodies.push(body),
+                    Declaration::Body { name, interior } => bodies.push(FunctionBody {
+                        name: String::from_utf8_lossy(&src[name]).into_owned(),
+                        interior,
+                    }),
                     Declaration::NoBody => line_start = true,
                     Declaration::Unmatched => break,
                 }
@@ -35,7 +47,10 @@ pub fn function_bodies(src: &[u8]) -> Vec<Range<usize>> {
 }
 
 enum Declaration {
-    Body(Range<usize>),
+    Body {
+        name: Range<usize>,
+        interior: Range<usize>,
+    },
     /// A declaration without a body (implemented in assembly): it ends at its line's end.
     NoBody,
     Unmatched,
@@ -47,6 +62,8 @@ fn body_of_declaration(src: &[u8], tokens: &mut std::iter::Peekable<Tokens>) -> 
     // with one has no body.
     let mut ends_statement = false;
     let mut type_keyword = false;
+    // The first word after `func` and its receiver.
+    let mut name: Option<Range<usize>> = None;
     while let Some(token) = tokens.next() {
         match token.kind {
             Kind::Newline if ends_statement => return Declaration::NoBody,
@@ -54,7 +71,10 @@ fn body_of_declaration(src: &[u8], tokens: &mut std::iter::Peekable<Tokens>) -> 
             // `struct {` and `interface {` in a signature open a type, not the body.
             Kind::Open(b'{') if !type_keyword => {
                 return match skip_group(tokens) {
-                    Some(close) => Declaration::Body(token.range.end..close),
+                    Some(close) => Declaration::Body {
+                        name: name.unwrap_or(token.range.start..token.range.start),
+                        interior: token.range.end..close,
+                    },
                     None => Declaration::Unmatched,
                 };
             }
@@ -67,6 +87,9 @@ fn body_of_declaration(src: &[u8], tokens: &mut std::iter::Peekable<Tokens>) -> 
             }
             Kind::Close(_) => return Declaration::Unmatched,
             Kind::Word => {
+                if name.is_none() {
+                    name = Some(token.range.clone());
+                }
                 let word = &src[token.range];
                 type_keyword = word == b"struct" || word == b"interface";
                 ends_statement = true;
@@ -197,8 +220,18 @@ mod tests {
     fn bodies(src: &str) -> Vec<&str> {
         function_bodies(src.as_bytes())
             .into_iter()
-            .map(|r| &src[r])
+            .map(|b| &src[b.interior])
             .collect()
+    }
+
+    #[test]
+    fn names_each_body() {
+        let src = "package p\n\nfunc f() {}\n\nfunc (r *T[K]) Get(k K) V { return r.m[k] }\n\nfunc G[T any]() {}\n";
+        let names: Vec<String> = function_bodies(src.as_bytes())
+            .into_iter()
+            .map(|b| b.name)
+            .collect();
+        assert_eq!(names, ["f", "Get", "G"]);
     }
 
     #[test]

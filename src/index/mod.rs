@@ -43,10 +43,37 @@ pub struct ParsedFile {
     pub relevant: bool,
     /// Nesting too deep to walk whole.
     pub too_deep: bool,
-    /// Parsed without its function bodies (read for what its package declares).
-    pub declarations_only: bool,
+    /// The function bodies parsed (a file read for what its package declares has few).
+    pub bodies: Bodies,
     /// Its Prometheus metric declarations.
     pub metrics: Vec<MetricDecl>,
+}
+
+/// Which function bodies of a file were parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Bodies {
+    All,
+    /// Those of the functions and methods of these names (none: what the file declares).
+    Of(BTreeSet<String>),
+}
+
+impl Bodies {
+    /// Whether the body of a function or method `name` was parsed.
+    pub fn has(&self, name: &str) -> bool {
+        match self {
+            Bodies::All => true,
+            Bodies::Of(names) => names.contains(name),
+        }
+    }
+
+    /// Whether these bodies include every one of `other`'s.
+    pub fn covers(&self, other: &Bodies) -> bool {
+        match (self, other) {
+            (Bodies::All, _) => true,
+            (Bodies::Of(_), Bodies::All) => false,
+            (Bodies::Of(mine), Bodies::Of(theirs)) => theirs.is_subset(mine),
+        }
+    }
 }
 
 /// Struct fields typed by imported packages: (folder, struct) → (field, import path, type name).
@@ -281,7 +308,7 @@ impl ProjectIndex {
     }
 
     /// The index of these files and `more`: a file already present keeps its first version,
-    /// unless that one was parsed without function bodies and `more` has it whole.
+    /// unless `more` has it with more function bodies.
     pub fn with_files(self, more: Vec<ParsedFile>) -> ProjectIndex {
         let mut files = self.files;
         let mut by_path: HashMap<String, usize> = files
@@ -291,7 +318,10 @@ impl ProjectIndex {
             .collect();
         for file in more {
             match by_path.get(&file.rel) {
-                Some(&i) if files[i].declarations_only && !file.declarations_only => {
+                Some(&i)
+                    if file.bodies.covers(&files[i].bodies)
+                        && !files[i].bodies.covers(&file.bodies) =>
+                {
                     files[i] = file;
                 }
                 Some(_) => {}
@@ -413,12 +443,11 @@ mod tests {
     use super::*;
     use crate::go::parse::GoParser;
 
-    fn parsed(src: &str, declarations_only: bool) -> ParsedFile {
+    fn parsed(src: &str, bodies: Bodies) -> ParsedFile {
         let mut parser = GoParser::new().expect("the grammar loads");
-        let parsed = if declarations_only {
-            parser.parse_declarations(src.as_bytes())
-        } else {
-            parser.parse(src.as_bytes())
+        let parsed = match &bodies {
+            Bodies::Of(names) => parser.parse_declarations(src.as_bytes(), names),
+            Bodies::All => parser.parse(src.as_bytes()),
         }
         .expect("parses");
         ParsedFile {
@@ -428,23 +457,30 @@ mod tests {
             role: Role::Context,
             relevant: false,
             too_deep: false,
-            declarations_only,
+            bodies,
             metrics: Vec::new(),
         }
     }
 
+    fn of(names: &[&str]) -> Bodies {
+        Bodies::Of(names.iter().map(|n| n.to_string()).collect())
+    }
+
     #[test]
-    fn a_file_parsed_without_bodies_gives_way_to_its_whole_parse() {
-        let src = "package store\n\nconst Name = \"s\"\n\nfunc Open(p string) { os.Open(p) }\n";
-        let index = ProjectIndex::new(vec![parsed(src, true)], Modules::default());
-        assert!(index.file("store/store.go").unwrap().facts.calls.is_empty());
-        let index = index.with_files(vec![parsed(src, false)]);
-        let file = index.file("store/store.go").unwrap();
-        assert!(!file.declarations_only);
-        assert_eq!(file.facts.calls.len(), 1);
-        // A whole parse is never replaced.
-        let index = index.with_files(vec![parsed(src, true)]);
-        assert_eq!(index.file("store/store.go").unwrap().facts.calls.len(), 1);
+    fn a_file_gives_way_to_a_parse_with_more_function_bodies() {
+        let src = "package store\n\nconst Name = \"s\"\n\nfunc Open(p string) { os.Open(p) }\n\nfunc Sync(p string) { os.Sync(p) }\n";
+        let calls = |index: &ProjectIndex| index.file("store/store.go").unwrap().facts.calls.len();
+        let index = ProjectIndex::new(vec![parsed(src, of(&[]))], Modules::default());
+        assert_eq!(calls(&index), 0);
+        let index = index.with_files(vec![parsed(src, of(&["Open"]))]);
+        assert_eq!(calls(&index), 1);
+        // Fewer bodies never replace more.
+        let index = index.with_files(vec![parsed(src, of(&[]))]);
+        assert_eq!(calls(&index), 1);
+        let index = index.with_files(vec![parsed(src, Bodies::All)]);
+        assert_eq!(calls(&index), 2);
+        let index = index.with_files(vec![parsed(src, of(&["Open", "Sync"]))]);
+        assert_eq!(index.file("store/store.go").unwrap().bodies, Bodies::All);
         assert_eq!(index.files.len(), 1);
     }
 }

@@ -44,7 +44,7 @@ pub(super) fn copy(file: &ParsedFile) -> ParsedFile {
         role: file.role,
         relevant: file.relevant,
         too_deep: file.too_deep,
-        declarations_only: file.declarations_only,
+        bodies: file.bodies.clone(),
         metrics: file.metrics.clone(),
     }
 }

@@ -11,7 +11,7 @@ use crate::config::Settings;
 use crate::data::RuleData;
 use crate::git::{ChangeRequest, ChangeSet, ChangedFile, FileScope, Repo};
 use crate::go::prometheus::IMPORT_NEEDLE;
-use crate::index::{ProjectIndex, Role};
+use crate::index::{Bodies, ProjectIndex, Role};
 use crate::rules::{self, HeadFiles};
 use crate::walk;
 
@@ -317,7 +317,7 @@ pub fn imported_package_inputs(
     let files = repo.new_side_files(
         request,
         FileScope::Folders(&dirs),
-        &|rel| is_go_file(rel) && index.file(rel).is_none_or(|f| f.declarations_only),
+        &|rel| is_go_file(rel) && index.file(rel).is_none_or(|f| f.bodies != Bodies::All),
         &|bytes| wanted.is_match(bytes) && defines.is_match(bytes),
         MAX_FILE_BYTES,
     )?;

@@ -11,7 +11,7 @@ use crate::data::RuleData;
 use crate::finding::{PhaseTimes, SkippedFile};
 use crate::go::parse::{GoParser, ParseFailure};
 use crate::index::metrics::file_declarations;
-use crate::index::{ParsedFile, Role};
+use crate::index::{Bodies, ParsedFile, Role};
 use crate::walk;
 
 /// What loading the inputs yields.
@@ -127,7 +127,10 @@ fn load_one(
     if !relevant && input.parse == Parse::IfRelevant {
         return Outcome::Read;
     }
-    let declarations_only = !relevant && input.parse == Parse::Declarations;
+    let bodies = match &input.parse {
+        Parse::Declarations(names) if !relevant => Bodies::Of(names.clone()),
+        _ => Bodies::All,
+    };
     let clock = Instant::now();
     let Some(parser) = parser.as_mut() else {
         return Outcome::Skipped {
@@ -135,10 +138,9 @@ fn load_one(
             internal: true,
         };
     };
-    let parsed = if declarations_only {
-        parser.parse_declarations(&src)
-    } else {
-        parser.parse(&src)
+    let parsed = match &bodies {
+        Bodies::Of(names) => parser.parse_declarations(&src, names),
+        Bodies::All => parser.parse(&src),
     };
     let parsed = match parsed {
         Ok(parsed) => parsed,
@@ -164,7 +166,7 @@ fn load_one(
         role: input.role,
         relevant,
         too_deep: parsed.too_deep,
-        declarations_only,
+        bodies,
         metrics,
     }))
 }

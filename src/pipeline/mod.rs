@@ -18,7 +18,7 @@ use std::time::Instant;
 use crate::config::Settings;
 use crate::finding::{Finding, SkippedFile, Stats};
 use crate::git::{ChangeRequest, ChangedFile, FileStatus, Repo, Unchecked};
-use crate::index::{Modules, ProjectIndex, Role};
+use crate::index::{Bodies, Modules, ProjectIndex, Role};
 use crate::rules::{self, ChangeContext, ChangedGoFile, Version};
 use crate::walk::{self, WalkOptions};
 
@@ -291,7 +291,10 @@ fn parse_into(
 ) -> (ProjectIndex, usize) {
     let inputs = inputs
         .into_iter()
-        .map(|input| Input { parse, ..input })
+        .map(|input| Input {
+            parse: parse.clone(),
+            ..input
+        })
         .collect();
     let loaded = load::load(inputs, prefilter, true);
     let mut parsed = loaded.parsed;
@@ -329,7 +332,13 @@ fn with_constant_folders(
             continue;
         }
         let errors;
-        (index, errors) = parse_into(index, more, prefilter, Parse::Declarations, false);
+        (index, errors) = parse_into(
+            index,
+            more,
+            prefilter,
+            Parse::Declarations(BTreeSet::new()),
+            false,
+        );
         internal_errors += errors;
     }
     Ok((index, internal_errors))
@@ -384,9 +393,9 @@ fn called_names(
     called
 }
 
-/// The function bodies the change rules read: the files parsed for their declarations only
-/// that define a function or method of `names` (what the changed files call) are parsed
-/// whole, and so on, `levels` calls deep.
+/// The function bodies the change rules read: the files parsed for their declarations that
+/// define a function or method of `names` (what the changed files call) are parsed again with
+/// its body, and so on, `levels` calls deep.
 fn with_called_functions(
     mut index: ProjectIndex,
     prefilter: &Prefilter,
@@ -404,30 +413,36 @@ fn with_called_functions(
         let defining: Vec<Input> = index
             .files
             .iter()
-            .filter(|file| file.declarations_only)
-            .filter(|file| {
-                file.facts
+            .filter_map(|file| {
+                let Bodies::Of(parsed) = &file.bodies else {
+                    return None;
+                };
+                let wanted: BTreeSet<String> = file
+                    .facts
                     .funcs
                     .iter()
-                    .any(|f| declared_name(f).is_some_and(|n| names.contains(n)))
-            })
-            .map(|file| Input {
-                rel: file.rel.clone(),
-                content: read::Content::Bytes(file.src.clone()),
-                role: file.role,
-                parse: Parse::Whole,
+                    .filter_map(declared_name)
+                    .filter(|name| names.contains(*name) && !parsed.contains(*name))
+                    .map(str::to_string)
+                    .collect();
+                (!wanted.is_empty()).then(|| Input {
+                    rel: file.rel.clone(),
+                    content: read::Content::Bytes(file.src.clone()),
+                    role: file.role,
+                    parse: Parse::Declarations(parsed.union(&wanted).cloned().collect()),
+                })
             })
             .collect();
         if !defining.is_empty() {
+            // Each input carries the bodies it needs.
             let errors;
-            (index, errors) = parse_into(index, defining, prefilter, Parse::Whole, false);
+            (index, errors) = parse_each_into(index, defining, prefilter);
             internal_errors += errors;
         }
         // What those functions call, wherever they are defined.
         names = index
             .files
             .iter()
-            .filter(|file| !file.declarations_only)
             .flat_map(|file| {
                 let facts = &file.facts;
                 facts.calls.iter().filter(|call| {
@@ -441,6 +456,17 @@ fn with_called_functions(
             .collect();
     }
     (index, internal_errors)
+}
+
+/// Parses `inputs`, each as its own `parse` says, and adds them to `index`. Returns the count
+/// of internal errors.
+fn parse_each_into(
+    index: ProjectIndex,
+    inputs: Vec<Input>,
+    prefilter: &Prefilter,
+) -> (ProjectIndex, usize) {
+    let loaded = load::load(inputs, prefilter, true);
+    (index.with_files(loaded.parsed), loaded.internal_errors)
 }
 
 /// The name a call calls: `f` of `f(x)`, `pkg.f(x)` and `a.b.f(x)`.

@@ -1,5 +1,6 @@
 //! Reading source files defensively, and where an input's bytes come from.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use crate::index::Role;
@@ -26,16 +27,17 @@ pub struct Input {
 }
 
 /// How much of an input to parse.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Parse {
     /// All of it, when some per-file rule could report on it (its bytes hold the rule's
     /// words); otherwise it is only read.
     IfRelevant,
     /// All of it, always (diff mode: change rules read every changed Go file).
     Whole,
-    /// What its package declares, without function bodies, unless a per-file rule could
-    /// report on it: a file read for the index alone (constants of metric names).
-    Declarations,
+    /// What its package declares, with the bodies of the functions and methods of these names
+    /// only, unless a per-file rule could report on it: a file read for the index alone
+    /// (constants of metric names, functions a change calls).
+    Declarations(BTreeSet<String>),
 }
 
 impl Input {
@@ -62,7 +64,7 @@ impl Input {
     /// [`crate::rules::Needs::called_functions`]).
     pub fn neighbour(rel: String, bytes: Vec<u8>) -> Input {
         Input {
-            parse: Parse::Declarations,
+            parse: Parse::Declarations(BTreeSet::new()),
             ..Input::context(rel, bytes)
         }
     }
