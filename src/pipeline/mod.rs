@@ -727,6 +727,7 @@ fn check_change(
         .count();
     let called = called_names(&index, &changed, &old_facts);
     let index = if needs.imported_packages {
+        let git_started = Instant::now();
         let more = change::imported_package_inputs(
             &repo,
             request,
@@ -735,6 +736,8 @@ fn check_change(
             &is_go_file,
             settings,
         )?;
+        outcome.stats.phases.git_ms += ms(git_started.elapsed());
+        // Read for what they declare: not checked, but their time counts.
         let mut stats = Stats::default();
         let (extra, internal_errors) = index_inputs(
             more,
@@ -743,13 +746,17 @@ fn check_change(
             Modules::default(),
             &mut stats,
         );
+        outcome.stats.phases.read_ms += stats.phases.read_ms;
+        outcome.stats.phases.parse_ms += stats.phases.parse_ms;
         outcome.internal_errors += internal_errors;
         index.with_files(extra.files)
     } else {
         index
     };
+    let parse_started = Instant::now();
     let (mut index, internal_errors) =
         with_called_functions(index, &prefilter, called.names, needs.called_functions);
+    outcome.stats.phases.parse_ms += ms(parse_started.elapsed());
     outcome.internal_errors += internal_errors;
     // Which programs link which packages, when two packages declare one metric name.
     index.resolve_metrics();
