@@ -17,28 +17,7 @@ use crate::go::{Call, Expr, Facts, FuncKind, Span, TypeRef};
 use crate::index::ProjectIndex;
 use crate::source::LineIndex;
 
-/// Network or storage.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Area {
-    Network,
-    Storage,
-}
-
-impl Area {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Area::Network => "network",
-            Area::Storage => "storage",
-        }
-    }
-}
-
-/// Why a line counts: its area and a phrase a reviewer reads after "it".
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Signal {
-    pub area: Area,
-    pub what: String,
-}
+use super::signal::{Area, Signal};
 
 /// What a handler calls on its ResponseWriter to write the response.
 const WRITER_METHODS: &[&str] = &["Write", "WriteHeader", "WriteString", "Flush", "Hijack"];

@@ -12,6 +12,7 @@ mod classify;
 mod dead;
 mod hunks;
 mod settings;
+mod signal;
 
 use std::collections::BTreeMap;
 
@@ -23,9 +24,10 @@ use crate::git::FileStatus;
 use crate::go::Span;
 use crate::rules::make_finding;
 use crate::source::LineIndex;
-use classify::{covering, Area, Classifier, FileView, HunkContext, Signal};
+use classify::{covering, Classifier, FileView, HunkContext};
 use dead::DeadCode;
 use hunks::{HunkKind, Moves};
+use signal::{Area, Signal};
 
 pub const ID: &str = "troubleshooting-doc";
 

@@ -6,7 +6,7 @@
 //! `toml:`, `mapstructure:`, an annotation key), a keyed element of a composite literal
 //! (`Timeout: 5 * time.Second,`) and an assignment (`ipAddr = n.GlobalIPv6Address.String()`).
 
-use super::classify::{Area, Signal};
+use super::signal::{Area, Signal};
 use crate::go::tokens::{Token, TokenKind};
 
 /// Struct tag keys that make a field a configuration setting read from a file, flags or
