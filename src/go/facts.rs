@@ -110,6 +110,14 @@ pub struct Func {
 }
 
 impl Func {
+    /// The declared name of a function or method; `None` for a literal.
+    pub fn name(&self) -> Option<&str> {
+        match &self.kind {
+            FuncKind::Function { name } | FuncKind::Method { name, .. } => Some(name),
+            FuncKind::Literal => None,
+        }
+    }
+
     /// A readable name for messages: `Name`, `Type.Method` or `func literal`.
     pub fn display_name(&self) -> String {
         match &self.kind {
@@ -398,6 +406,18 @@ impl Facts {
             .iter()
             .take_while(move |c| c.span.start_row == row)
             .filter(|c| !c.own_line)
+    }
+
+    /// The top-level function declaration that holds function `func`: itself, or the one its
+    /// literal is nested in.
+    pub fn top_function(&self, func: Option<usize>) -> Option<usize> {
+        let mut top = None;
+        let mut scope = func;
+        while let Some(i) = scope {
+            top = Some(i);
+            scope = self.funcs.get(i)?.enclosing;
+        }
+        top
     }
 
     /// Whether a type named `name` is declared where `func`'s signature can see it: at package

@@ -312,10 +312,9 @@ fn prefixed(
 }
 
 fn name_of<'v>(view: &View<'v>, file: usize, func: usize) -> &'v str {
-    match &view.facts(file).funcs[func].kind {
-        FuncKind::Function { name } | FuncKind::Method { name, .. } => name,
-        FuncKind::Literal => "func literal",
-    }
+    view.facts(file).funcs[func]
+        .name()
+        .unwrap_or("func literal")
 }
 
 /// `prometheus.WrapRegistererWithPrefix`, or a repository package's function of that name (a

@@ -224,9 +224,8 @@ impl<'a> Resolver<'a> {
                     .push((fi, binding));
             }
             for (i, func) in file.facts.funcs.iter().enumerate() {
-                let name = match &func.kind {
-                    FuncKind::Function { name } | FuncKind::Method { name, .. } => name.as_str(),
-                    FuncKind::Literal => continue,
+                let Some(name) = func.name() else {
+                    continue;
                 };
                 resolver
                     .funcs_by_name

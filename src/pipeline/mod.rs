@@ -189,13 +189,12 @@ pub fn disk_modules(root: &Path) -> Modules {
 /// Loads inputs into the project index, counting into `stats`.
 pub fn index_inputs(
     inputs: Vec<Input>,
-    settings: &Settings,
+    prefilter: &Prefilter,
     use_prefilter: bool,
     modules: Modules,
     stats: &mut Stats,
 ) -> (ProjectIndex, usize) {
-    let prefilter = Prefilter::new(crate::data::RuleData::builtin(), settings);
-    let loaded = load::load(inputs, &prefilter, use_prefilter);
+    let loaded = load::load(inputs, prefilter, use_prefilter);
     stats.files_checked += loaded.files_checked;
     stats.files_skipped += loaded.skipped.len();
     stats.skipped.extend(loaded.skipped);
@@ -205,9 +204,9 @@ pub fn index_inputs(
     let index = ProjectIndex::new(loaded.parsed, modules);
     let mut unparsed = loaded.unparsed;
     // Builder calls first: their arguments may name constants of other folders.
-    let (index, builder_errors) = with_builder_calls(index, &prefilter, &mut unparsed);
+    let (index, builder_errors) = with_builder_calls(index, prefilter, &mut unparsed);
     let (index, internal_errors) =
-        with_constant_folders(index, &prefilter, &BTreeSet::new(), |dirs| {
+        with_constant_folders(index, prefilter, &BTreeSet::new(), |dirs| {
             let (wanted, rest) = std::mem::take(&mut unparsed)
                 .into_iter()
                 .partition(|input| dirs.contains(walk::parent_dir(&input.rel)));
@@ -296,6 +295,17 @@ fn parse_into(
             ..input
         })
         .collect();
+    load_into(index, inputs, prefilter, relevant)
+}
+
+/// Parses `inputs`, each as its own `parse` says, and adds them to `index`; with `relevant`,
+/// the per-file rules check them too. Returns the count of internal errors.
+fn load_into(
+    index: ProjectIndex,
+    inputs: Vec<Input>,
+    prefilter: &Prefilter,
+    relevant: bool,
+) -> (ProjectIndex, usize) {
     let loaded = load::load(inputs, prefilter, true);
     let mut parsed = loaded.parsed;
     if relevant {
@@ -421,7 +431,7 @@ fn with_called_functions(
                     .facts
                     .funcs
                     .iter()
-                    .filter_map(declared_name)
+                    .filter_map(crate::go::Func::name)
                     .filter(|name| names.contains(*name) && !parsed.contains(*name))
                     .map(str::to_string)
                     .collect();
@@ -436,7 +446,7 @@ fn with_called_functions(
         if !defining.is_empty() {
             // Each input carries the bodies it needs.
             let errors;
-            (index, errors) = parse_each_into(index, defining, prefilter);
+            (index, errors) = load_into(index, defining, prefilter, false);
             internal_errors += errors;
         }
         // What those functions call, wherever they are defined.
@@ -446,8 +456,9 @@ fn with_called_functions(
             .flat_map(|file| {
                 let facts = &file.facts;
                 facts.calls.iter().filter(|call| {
-                    top_function(facts, call.func)
-                        .and_then(declared_name)
+                    facts
+                        .top_function(call.func)
+                        .and_then(|top| facts.funcs[top].name())
                         .is_some_and(|n| followed.contains(n))
                 })
             })
@@ -458,45 +469,12 @@ fn with_called_functions(
     (index, internal_errors)
 }
 
-/// Parses `inputs`, each as its own `parse` says, and adds them to `index`. Returns the count
-/// of internal errors.
-fn parse_each_into(
-    index: ProjectIndex,
-    inputs: Vec<Input>,
-    prefilter: &Prefilter,
-) -> (ProjectIndex, usize) {
-    let loaded = load::load(inputs, prefilter, true);
-    (index.with_files(loaded.parsed), loaded.internal_errors)
-}
-
 /// The name a call calls: `f` of `f(x)`, `pkg.f(x)` and `a.b.f(x)`.
 fn called_name(callee: &crate::go::Expr) -> Option<&str> {
     match callee {
         crate::go::Expr::Ident(name) | crate::go::Expr::Selector(_, name) => Some(name),
         _ => None,
     }
-}
-
-/// The name of a function or method declaration (`None` for a literal).
-fn declared_name(func: &crate::go::Func) -> Option<&str> {
-    match &func.kind {
-        crate::go::FuncKind::Function { name } | crate::go::FuncKind::Method { name, .. } => {
-            Some(name)
-        }
-        crate::go::FuncKind::Literal => None,
-    }
-}
-
-/// The top-level function declaration that holds function `func` (itself, or the one its
-/// literal is nested in).
-fn top_function(facts: &crate::go::Facts, mut func: Option<usize>) -> Option<&crate::go::Func> {
-    let mut top = None;
-    while let Some(i) = func {
-        let current = facts.funcs.get(i)?;
-        top = Some(current);
-        func = current.enclosing;
-    }
-    top
 }
 
 fn check_tree(options: &CheckOptions, prepared: &Prepared) -> miette::Result<CheckOutcome> {
@@ -549,8 +527,14 @@ pub fn check_inputs(
     modules: Modules,
     outcome: &mut CheckOutcome,
 ) {
-    let (index, internal_errors) =
-        index_inputs(inputs, settings, use_prefilter, modules, &mut outcome.stats);
+    let prefilter = Prefilter::new(crate::data::RuleData::builtin(), settings);
+    let (index, internal_errors) = index_inputs(
+        inputs,
+        &prefilter,
+        use_prefilter,
+        modules,
+        &mut outcome.stats,
+    );
     outcome.internal_errors += internal_errors;
     let rules_started = Instant::now();
     let mut findings = run::file_rules(&index, settings);
@@ -682,13 +666,15 @@ fn check_change(
     } else {
         Vec::new()
     };
+    // One prefilter for every parse of the run: they read the same trigger words.
+    let prefilter = Prefilter::new(crate::data::RuleData::builtin(), settings);
     let stats = &mut outcome.stats;
     let ((index, internal_errors), old_versions) = load::on_worker_stack(|| {
         rayon::join(
             || {
                 index_inputs(
                     inputs,
-                    settings,
+                    &prefilter,
                     !options.no_prefilter,
                     modules.clone(),
                     stats,
@@ -698,8 +684,6 @@ fn check_change(
         )
     });
     outcome.internal_errors = internal_errors;
-    // The parses after the index's first load read the same trigger words.
-    let prefilter = Prefilter::new(crate::data::RuleData::builtin(), settings);
     let mut old_facts = change::OldFacts::new();
     for (path, facts) in old_versions {
         match facts {
@@ -741,7 +725,7 @@ fn check_change(
         let mut stats = Stats::default();
         let (extra, internal_errors) = index_inputs(
             more,
-            settings,
+            &prefilter,
             !options.no_prefilter,
             Modules::default(),
             &mut stats,

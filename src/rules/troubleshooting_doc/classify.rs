@@ -815,11 +815,7 @@ impl<'a> Classifier<'a> {
         'files: for file in self.index.package_files(dir) {
             let facts = &file.facts;
             for (index, func) in facts.funcs.iter().enumerate() {
-                let declared = match &func.kind {
-                    FuncKind::Function { name: n } | FuncKind::Method { name: n, .. } => n,
-                    FuncKind::Literal => continue,
-                };
-                if declared != name || !seen.insert((file.rel.as_str(), index)) {
+                if func.name() != Some(name) || !seen.insert((file.rel.as_str(), index)) {
                     continue;
                 }
                 let in_body = |call: &&Call| {
@@ -962,13 +958,7 @@ fn parameter_type(facts: &Facts, func: Option<usize>, variable: &str) -> Option<
 
 /// The type of the method receiver `variable` of the method enclosing `func`, if it is one.
 fn receiver_type_of(facts: &Facts, func: Option<usize>, variable: &str) -> Option<String> {
-    let mut scope = func;
-    let mut outermost = None;
-    while let Some(i) = scope {
-        outermost = Some(i);
-        scope = facts.funcs.get(i).and_then(|f| f.enclosing);
-    }
-    let method = facts.funcs.get(outermost?)?;
+    let method = facts.funcs.get(facts.top_function(func)?)?;
     let FuncKind::Method { receiver, .. } = &method.kind else {
         return None;
     };
