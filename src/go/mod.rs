@@ -7,7 +7,7 @@ pub mod metric_decl;
 pub mod parse;
 pub mod prometheus;
 pub mod routes;
-mod skeleton;
+pub mod skeleton;
 pub mod tokens;
 
 pub use facts::*;

@@ -20,7 +20,7 @@ pub struct Loaded {
     pub parsed: Vec<ParsedFile>,
     /// Inputs read but not parsed (no rule could report on them): a later step may still
     /// need what they declare.
-    pub unparsed: Vec<Input>,
+    pub unparsed: Vec<Unparsed>,
     pub skipped: Vec<SkippedFile>,
     /// Checked inputs that were read (parsed or not).
     pub files_checked: usize,
@@ -29,10 +29,21 @@ pub struct Loaded {
     pub times: PhaseTimes,
 }
 
+/// An input read but not parsed.
+#[derive(Debug)]
+pub struct Unparsed {
+    pub input: Input,
+    /// Its bytes import the Prometheus client: it may call one of the repository's metric
+    /// builders, which only the index knows (so later steps re-read only these).
+    pub imports_metrics_client: bool,
+}
+
 enum Outcome {
     Parsed(Box<ParsedFile>),
-    /// Read; no rule could report on it, or it is generated.
-    Read,
+    /// Read; no rule could report on it.
+    Read {
+        imports_metrics_client: bool,
+    },
     Generated,
     Skipped {
         reason: String,
@@ -80,9 +91,14 @@ pub fn load(inputs: Vec<Input>, prefilter: &Prefilter, use_prefilter: bool) -> L
                 loaded.files_checked += usize::from(checked);
                 loaded.parsed.push(*file);
             }
-            Outcome::Read => {
+            Outcome::Read {
+                imports_metrics_client,
+            } => {
                 loaded.files_checked += usize::from(checked);
-                loaded.unparsed.push(input);
+                loaded.unparsed.push(Unparsed {
+                    input,
+                    imports_metrics_client,
+                });
             }
             Outcome::Generated => {}
             Outcome::Skipped { reason, internal } => {
@@ -125,7 +141,10 @@ fn load_one(
     let relevant = !use_prefilter || prefilter.is_relevant(&src);
     times[1] = clock.elapsed();
     if !relevant && input.parse == Parse::IfRelevant {
-        return Outcome::Read;
+        let import = crate::go::prometheus::IMPORT_NEEDLE.as_bytes();
+        return Outcome::Read {
+            imports_metrics_client: memchr::memmem::find(&src, import).is_some(),
+        };
     }
     let bodies = match &input.parse {
         Parse::Declarations(names) if !relevant => Bodies::Of(names.clone()),
@@ -221,7 +240,7 @@ fn with_parser<R>(f: impl FnOnce(&mut Option<GoParser>) -> R) -> R {
 /// Stack size of the checking threads: tree-sitter's trees of deeply nested code are walked
 /// recursively (down to `extract::MAX_DEPTH`), which needs more than the default 2 MiB in
 /// debug builds. Only the pages used are ever committed.
-const WORKER_STACK_BYTES: usize = 64 * 1024 * 1024;
+pub(super) const WORKER_STACK_BYTES: usize = 64 * 1024 * 1024;
 
 /// Runs `f` inside a rayon pool whose threads have [`WORKER_STACK_BYTES`] of stack (so both
 /// its parallel iterators and `f` itself run there); falls back to the global pool if such a

@@ -23,8 +23,9 @@ use crate::rules::{self, ChangeContext, ChangedGoFile, Version};
 use crate::walk::{self, WalkOptions};
 
 use load::ms;
+use load::Unparsed;
 use prefilter::Prefilter;
-use read::{Input, Parse};
+use read::{Content, Input, Parse};
 
 /// What `check` is asked to do.
 #[derive(Debug, Clone, Default)]
@@ -207,11 +208,11 @@ pub fn index_inputs(
     let (index, builder_errors) = with_builder_calls(index, prefilter, &mut unparsed);
     let (index, internal_errors) =
         with_constant_folders(index, prefilter, &BTreeSet::new(), |dirs| {
-            let (wanted, rest) = std::mem::take(&mut unparsed)
+            let (wanted, rest): (Vec<Unparsed>, Vec<Unparsed>) = std::mem::take(&mut unparsed)
                 .into_iter()
-                .partition(|input| dirs.contains(walk::parent_dir(&input.rel)));
+                .partition(|file| dirs.contains(walk::parent_dir(&file.input.rel)));
             unparsed = rest;
-            Ok(wanted)
+            Ok(wanted.into_iter().map(|file| file.input).collect())
         })
         .unwrap_or_else(|_| unreachable!("reading inputs already listed does not fail"));
     let mut index = index;
@@ -220,6 +221,7 @@ pub fn index_inputs(
         index.add_headers(
             unparsed
                 .iter()
+                .map(|file| &file.input)
                 .filter(|input| !input.rel.ends_with("_test.go"))
                 .filter_map(|input| Some((input.rel.clone(), input.read().ok()?))),
         );
@@ -239,11 +241,12 @@ pub fn index_inputs(
 /// The files that call one of the repository's metric builders declare metrics where the
 /// call is written, with no constructor of their own for the prefilter to see: parses the
 /// unparsed files that import the Prometheus client and name a builder, in two rounds (a
-/// builder may call another).
+/// builder may call another). Only the bodies that name a builder are parsed: the per-file
+/// rules found nothing else to read in these files.
 fn with_builder_calls(
     mut index: ProjectIndex,
     prefilter: &Prefilter,
-    unparsed: &mut Vec<Input>,
+    unparsed: &mut Vec<Unparsed>,
 ) -> (ProjectIndex, usize) {
     let mut internal_errors = 0;
     let mut asked = BTreeSet::new();
@@ -254,25 +257,40 @@ fn with_builder_calls(
             .filter(|name| asked.insert(name.clone()))
             .map(|name| format!("{name}("))
             .collect();
-        if names.is_empty() || unparsed.is_empty() {
+        if names.is_empty() {
             break;
         }
         // Plain strings always build.
         let calls = aho_corasick::AhoCorasick::new(&names).unwrap_or_else(|_| unreachable!());
-        let import = crate::go::prometheus::IMPORT_NEEDLE.as_bytes();
-        let (wanted, rest): (Vec<Input>, Vec<Input>) =
-            std::mem::take(unparsed).into_iter().partition(|input| {
-                input.read().is_ok_and(|bytes| {
-                    memchr::memmem::find(&bytes, import).is_some() && calls.is_match(&bytes)
-                })
+        let mut wanted = Vec::new();
+        unparsed.retain(|file| {
+            if !file.imports_metrics_client {
+                return true;
+            }
+            let Ok(bytes) = file.input.read() else {
+                return true;
+            };
+            let callers: BTreeSet<String> = crate::go::skeleton::function_bodies(&bytes)
+                .into_iter()
+                .filter(|body| calls.is_match(&bytes[body.interior.clone()]))
+                .map(|body| body.name)
+                .collect();
+            if callers.is_empty() && !calls.is_match(&bytes) {
+                return true;
+            }
+            wanted.push(Input {
+                content: Content::Bytes(bytes),
+                parse: Parse::Declarations(callers),
+                ..file.input.clone()
             });
-        *unparsed = rest;
+            false
+        });
         if wanted.is_empty() {
             continue;
         }
         // Relevant to the metric rules, whatever the prefilter said of their bytes.
         let errors;
-        (index, errors) = parse_into(index, wanted, prefilter, Parse::Whole, true);
+        (index, errors) = load_into(index, wanted, prefilter, true);
         internal_errors += errors;
     }
     (index, internal_errors)
@@ -813,11 +831,15 @@ fn check_change(
     Ok(outcome)
 }
 
-/// Frees the index on the checking threads: its many small allocations take a noticeable
-/// share of a whole-tree run when freed on one thread.
+/// Frees the index on a thread of its own, beside the report: its many small allocations take
+/// a noticeable share of a whole-tree run, and a process that exits first need not free them.
+/// Its stack is as large as a checking thread's: deeply nested expressions are freed
+/// recursively. If no thread can be started, the index is freed here.
 fn release(index: ProjectIndex) {
-    use rayon::prelude::*;
-    load::on_worker_stack(|| index.files.into_par_iter().for_each(drop));
+    let _freed = std::thread::Builder::new()
+        .name("sre-policy-release".to_string())
+        .stack_size(load::WORKER_STACK_BYTES)
+        .spawn(move || drop(index));
 }
 
 /// The text of every parsed file that has a finding, for snippets.
