@@ -106,7 +106,9 @@ pub fn repository_metric_inputs(
     let names = AhoCorasick::new(&quoted)
         .map_err(|e| miette::miette!("internal error building a search for metric names: {e}"))?;
     let wanted_bytes = |bytes: &[u8]| mentions_prometheus(bytes) && names.is_match(bytes);
-    let want_path = |rel: &str| is_go_file(rel) && !present.contains(rel);
+    // Tests are linked into no program: a metric they declare is never exposed.
+    let want_path =
+        |rel: &str| is_go_file(rel) && !rel.ends_with("_test.go") && !present.contains(rel);
     let files = repo.new_side_files(
         request,
         FileScope::Everywhere,
