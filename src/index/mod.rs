@@ -49,6 +49,71 @@ pub struct ParsedFile {
     pub metrics: Vec<MetricDecl>,
 }
 
+/// The files of folders the index may not hold yet that its metric names need.
+#[derive(Debug, Default)]
+pub struct Needed {
+    /// Folders all of whose files are needed.
+    pub whole: BTreeSet<String>,
+    /// Folders and the package-level names needed from them: only their files that spell
+    /// one of the names can bind it.
+    pub names: BTreeMap<String, BTreeSet<String>>,
+}
+
+impl Needed {
+    fn name(&mut self, dir: &str, name: &str) {
+        self.names
+            .entry(dir.to_string())
+            .or_default()
+            .insert(name.to_string());
+    }
+
+    /// Whether nothing is needed.
+    pub fn is_empty(&self) -> bool {
+        self.whole.is_empty() && self.names.is_empty()
+    }
+
+    /// The folders of the needed files.
+    pub fn dirs(&self) -> BTreeSet<String> {
+        self.whole
+            .iter()
+            .chain(self.names.keys())
+            .cloned()
+            .collect()
+    }
+
+    /// Whether the file at `rel`, with these bytes, is needed.
+    pub fn wants(&self, rel: &str, bytes: &[u8]) -> bool {
+        let dir = parent_dir(rel);
+        self.whole.contains(dir)
+            || self.names.get(dir).is_some_and(|names| {
+                names
+                    .iter()
+                    .any(|name| memchr::memmem::find(bytes, name.as_bytes()).is_some())
+            })
+    }
+
+    /// Leaves out what `asked` already holds, and adds the rest to it.
+    pub fn not_asked(mut self, asked: &mut Needed) -> Needed {
+        self.whole.retain(|dir| !asked.whole.contains(dir));
+        for (dir, names) in &mut self.names {
+            let already = asked.names.get(dir);
+            names.retain(|name| {
+                !asked.whole.contains(dir) && !already.is_some_and(|seen| seen.contains(name))
+            });
+        }
+        self.names.retain(|_, names| !names.is_empty());
+        asked.whole.extend(self.whole.iter().cloned());
+        for (dir, names) in &self.names {
+            asked
+                .names
+                .entry(dir.clone())
+                .or_default()
+                .extend(names.iter().cloned());
+        }
+        self
+    }
+}
+
 /// Which function bodies of a file were parsed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Bodies {
@@ -187,16 +252,16 @@ impl ProjectIndex {
         }
     }
 
-    /// The folders whose constants the metric declarations of the index need and that the
-    /// index may not hold yet: the folder of a file whose metric names an identifier bound in
-    /// none of its files read so far, and the repository package of each `pkg.Member` it
-    /// names; identifiers bound in files already read are followed into their values. Also
-    /// the folders of the functions called with a prefixed registerer.
-    pub fn constant_folders(&self) -> BTreeSet<String> {
+    /// What the metric declarations of the index need from files it may not hold yet: in the
+    /// folder of a file whose metric names an identifier bound in none of its files read so
+    /// far, that identifier, and in the repository package of each `pkg.Member` it names, that
+    /// member; identifiers bound in files already read are followed into their values. Also
+    /// every file of the folders of the functions called with a prefixed registerer.
+    pub fn constant_folders(&self) -> Needed {
         let table = &crate::data::RuleData::builtin().metrics;
-        let mut out = BTreeSet::new();
+        let mut out = Needed::default();
         for (i, file) in self.files.iter().enumerate() {
-            out.extend(metrics::prefixed_callee_folders(
+            out.whole.extend(metrics::prefixed_callee_folders(
                 &file.facts,
                 parent_dir(&file.rel),
                 &self.modules,
@@ -217,7 +282,7 @@ impl ProjectIndex {
         out
     }
 
-    fn needed_folders(&self, file: usize, expr: &Expr, depth: usize, out: &mut BTreeSet<String>) {
+    fn needed_folders(&self, file: usize, expr: &Expr, depth: usize, out: &mut Needed) {
         if depth > 8 {
             return;
         }
@@ -242,9 +307,7 @@ impl ProjectIndex {
                 });
                 match bound {
                     Some((f, value)) => self.needed_folders(f, value, depth + 1, out),
-                    None => {
-                        out.insert(dir.to_string());
-                    }
+                    None => out.name(dir, name),
                 }
             }
             Expr::Selector(operand, member) => {
@@ -266,9 +329,7 @@ impl ProjectIndex {
                 });
                 match bound {
                     Some((f, value)) => self.needed_folders(f, value, depth + 1, out),
-                    None => {
-                        out.insert(target);
-                    }
+                    None => out.name(&target, member),
                 }
             }
             Expr::Concat(parts) => {
@@ -482,5 +543,36 @@ mod tests {
         let index = index.with_files(vec![parsed(src, of(&["Open", "Sync"]))]);
         assert_eq!(index.file("store/store.go").unwrap().bodies, Bodies::All);
         assert_eq!(index.files.len(), 1);
+    }
+
+    #[test]
+    fn needed_files_spell_a_needed_name_or_lie_in_a_whole_folder() {
+        let mut needed = Needed::default();
+        needed.name("pkg/constants", "Loki");
+        needed.whole.insert("pkg/prefixed".to_string());
+        assert!(needed.wants("pkg/constants/ns.go", b"const Loki = \"loki\""));
+        assert!(!needed.wants("pkg/constants/levels.go", b"const Debug = 1"));
+        assert!(needed.wants("pkg/prefixed/any.go", b"package prefixed"));
+        assert!(!needed.wants("pkg/other/ns.go", b"const Loki = \"loki\""));
+        let dirs: Vec<String> = needed.dirs().into_iter().collect();
+        assert_eq!(dirs, ["pkg/constants", "pkg/prefixed"]);
+    }
+
+    #[test]
+    fn a_need_is_asked_once() {
+        let mut asked = Needed::default();
+        let mut first = Needed::default();
+        first.name("a", "X");
+        first.whole.insert("b".to_string());
+        let first = first.not_asked(&mut asked);
+        assert!(!first.is_empty());
+        let mut again = Needed::default();
+        again.name("a", "X");
+        again.name("a", "Y");
+        again.name("b", "Z");
+        let again = again.not_asked(&mut asked);
+        // Only the new name of `a`: `b` was read whole already.
+        assert_eq!(again.dirs().into_iter().collect::<Vec<_>>(), ["a"]);
+        assert!(again.wants("a/y.go", b"Y") && !again.wants("a/x.go", b"X"));
     }
 }

@@ -18,7 +18,7 @@ use std::time::Instant;
 use crate::config::Settings;
 use crate::finding::{Finding, SkippedFile, Stats};
 use crate::git::{ChangeRequest, ChangedFile, FileStatus, Repo, Unchecked};
-use crate::index::{Bodies, Modules, ProjectIndex, Role};
+use crate::index::{Bodies, Modules, Needed, ProjectIndex, Role};
 use crate::rules::{self, ChangeContext, ChangedGoFile, Version};
 use crate::walk::{self, WalkOptions};
 
@@ -207,10 +207,16 @@ pub fn index_inputs(
     // Builder calls first: their arguments may name constants of other folders.
     let (index, builder_errors) = with_builder_calls(index, prefilter, &mut unparsed);
     let (index, internal_errors) =
-        with_constant_folders(index, prefilter, &BTreeSet::new(), |dirs| {
-            let (wanted, rest): (Vec<Unparsed>, Vec<Unparsed>) = std::mem::take(&mut unparsed)
-                .into_iter()
-                .partition(|file| dirs.contains(walk::parent_dir(&file.input.rel)));
+        with_constant_folders(index, prefilter, &BTreeSet::new(), |needed| {
+            let dirs = needed.dirs();
+            let (wanted, rest): (Vec<Unparsed>, Vec<Unparsed>) =
+                std::mem::take(&mut unparsed).into_iter().partition(|file| {
+                    let input = &file.input;
+                    dirs.contains(walk::parent_dir(&input.rel))
+                        && input
+                            .read()
+                            .is_ok_and(|bytes| needed.wants(&input.rel, &bytes))
+                });
             unparsed = rest;
             Ok(wanted.into_iter().map(|file| file.input).collect())
         })
@@ -334,25 +340,25 @@ fn load_into(
     (index.with_files(parsed), loaded.internal_errors)
 }
 
-/// Metric names use constants of packages that no rule needed parsed: parses the files of the
-/// folders the index asks for (and `seed`), twice, since a constant may name another package's.
+/// Metric names use constants of packages that no rule needed parsed: parses the files the
+/// index asks for (those of `seed` folders too), twice, since a constant may name another
+/// package's. `fetch` gives the files of the folders that the needs accept.
 fn with_constant_folders(
     mut index: ProjectIndex,
     prefilter: &Prefilter,
     seed: &BTreeSet<String>,
-    mut fetch: impl FnMut(&BTreeSet<String>) -> miette::Result<Vec<Input>>,
+    mut fetch: impl FnMut(&Needed) -> miette::Result<Vec<Input>>,
 ) -> miette::Result<(ProjectIndex, usize)> {
     let mut internal_errors = 0;
-    let mut asked = BTreeSet::new();
+    let mut asked = Needed::default();
     for _ in 0..2 {
-        let mut dirs = index.constant_folders();
-        dirs.extend(seed.iter().cloned());
-        dirs.retain(|d| !asked.contains(d));
-        if dirs.is_empty() {
+        let mut needed = index.constant_folders();
+        needed.whole.extend(seed.iter().cloned());
+        let needed = needed.not_asked(&mut asked);
+        if needed.is_empty() {
             break;
         }
-        asked.extend(dirs.iter().cloned());
-        let more: Vec<Input> = fetch(&dirs)?
+        let more: Vec<Input> = fetch(&needed)?
             .into_iter()
             .filter(|input| index.file(&input.rel).is_none())
             .collect();
@@ -719,7 +725,17 @@ fn check_change(
         index,
         &prefilter,
         &change::metric_folders(&changed, &modules),
-        |dirs| change::folder_inputs(&repo, request, dirs, &is_go_file),
+        |needed| {
+            let files = change::folder_inputs(&repo, request, &needed.dirs(), &is_go_file)?;
+            Ok(files
+                .into_iter()
+                .filter(|input| {
+                    input
+                        .read()
+                        .is_ok_and(|bytes| needed.wants(&input.rel, &bytes))
+                })
+                .collect())
+        },
     )?;
     outcome.internal_errors += internal_errors;
     // A deleted Go file is checked too: the change rules read its previous version.
