@@ -55,14 +55,27 @@ struct Builder<'f> {
     inner: Vec<Inner<'f>>,
 }
 
-/// The names of the metric builders of `view` (functions and methods): a call of one declares
-/// a metric where it is written.
-pub fn builder_names(view: &View, table: &MetricTable) -> BTreeSet<String> {
+/// The metric builders of `view` (functions and methods): a call of one declares a metric
+/// where it is written.
+pub fn builder_names(view: &View, table: &MetricTable) -> BTreeSet<BuilderName> {
     let templates = templates(view, table);
     builders(view, &templates)
         .iter()
-        .map(|b| b.name.to_string())
+        .map(|b| BuilderName {
+            dir: crate::walk::parent_dir(view.files[b.file].rel).to_string(),
+            name: b.name.to_string(),
+            method: b.method,
+        })
         .collect()
+}
+
+/// A metric builder: its name and where it is declared.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct BuilderName {
+    /// The folder of its package.
+    pub dir: String,
+    pub name: String,
+    pub method: bool,
 }
 
 /// The declarations of every file of `view`, parallel to its files; `sources` are the files'

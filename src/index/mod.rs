@@ -211,7 +211,7 @@ impl ProjectIndex {
 
     /// The names of the repository's metric builders among the indexed files: the files that
     /// call one declare metrics too, and need parsing.
-    pub fn metric_builder_names(&self) -> BTreeSet<String> {
+    pub fn metric_builder_names(&self) -> BTreeSet<metrics::BuilderName> {
         let table = &crate::data::RuleData::builtin().metrics;
         let view = constants::View::new(
             self.files

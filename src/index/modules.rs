@@ -41,6 +41,30 @@ impl Modules {
         })
     }
 
+    /// The import path of the repository's package in folder `dir`, when a module holds it.
+    pub fn import_path_of(&self, dir: &str) -> Option<String> {
+        self.modules
+            .iter()
+            .filter_map(|(module, root)| {
+                let rest = if root.is_empty() {
+                    dir
+                } else if dir == root {
+                    ""
+                } else {
+                    dir.strip_prefix(root.as_str())?.strip_prefix('/')?
+                };
+                Some((root.len(), module, rest))
+            })
+            .max_by_key(|(depth, _, _)| *depth)
+            .map(|(_, module, rest)| {
+                if rest.is_empty() {
+                    module.clone()
+                } else {
+                    format!("{module}/{rest}")
+                }
+            })
+    }
+
     pub fn is_empty(&self) -> bool {
         self.modules.is_empty()
     }

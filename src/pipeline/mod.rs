@@ -4,6 +4,7 @@
 //! project index → rules of the registry by kind (per file, per project, per change) → the
 //! one filter stage → sorted findings.
 
+mod builder_calls;
 mod change;
 pub mod filter;
 pub mod load;
@@ -246,8 +247,8 @@ pub fn index_inputs(
 
 /// The files that call one of the repository's metric builders declare metrics where the
 /// call is written, with no constructor of their own for the prefilter to see: parses the
-/// unparsed files that import the Prometheus client and name a builder, in two rounds (a
-/// builder may call another). Only the bodies that name a builder are parsed: the per-file
+/// unparsed files that import the Prometheus client and call a builder, in two rounds (a
+/// builder may call another). Only the bodies that call a builder are parsed: the per-file
 /// rules found nothing else to read in these files.
 fn with_builder_calls(
     mut index: ProjectIndex,
@@ -257,17 +258,11 @@ fn with_builder_calls(
     let mut internal_errors = 0;
     let mut asked = BTreeSet::new();
     for _ in 0..2 {
-        let names: Vec<String> = index
-            .metric_builder_names()
-            .into_iter()
-            .filter(|name| asked.insert(name.clone()))
-            .map(|name| format!("{name}("))
-            .collect();
-        if names.is_empty() {
+        let mut builders = index.metric_builder_names();
+        builders.retain(|builder| asked.insert(builder.clone()));
+        let Some(calls) = builder_calls::BuilderCalls::new(&builders, &index.modules) else {
             break;
-        }
-        // Plain strings always build.
-        let calls = aho_corasick::AhoCorasick::new(&names).unwrap_or_else(|_| unreachable!());
+        };
         let mut wanted = Vec::new();
         unparsed.retain(|file| {
             if !file.imports_metrics_client {
@@ -276,14 +271,15 @@ fn with_builder_calls(
             let Ok(bytes) = file.input.read() else {
                 return true;
             };
-            let callers: BTreeSet<String> = crate::go::skeleton::function_bodies(&bytes)
-                .into_iter()
-                .filter(|body| calls.is_match(&bytes[body.interior.clone()]))
-                .map(|body| body.name)
-                .collect();
-            if callers.is_empty() && !calls.is_match(&bytes) {
+            let found = calls.in_file(&file.input.rel, &bytes);
+            if found.is_empty() {
                 return true;
             }
+            let callers: BTreeSet<String> = crate::go::skeleton::function_bodies(&bytes)
+                .into_iter()
+                .filter(|body| found.iter().any(|at| body.interior.contains(at)))
+                .map(|body| body.name)
+                .collect();
             wanted.push(Input {
                 content: Content::Bytes(bytes),
                 parse: Parse::Declarations(callers),

@@ -1,0 +1,125 @@
+//! Where a file calls one of the repository's metric builders, found from its bytes: such a
+//! file declares metrics with no constructor of its own for the prefilter to see.
+
+use std::collections::{BTreeSet, HashMap};
+
+use aho_corasick::AhoCorasick;
+
+use crate::index::metrics::BuilderName;
+use crate::index::Modules;
+use crate::walk::parent_dir;
+
+/// A search for calls of some metric builders.
+pub struct BuilderCalls {
+    /// `Name(` of each builder.
+    calls: AhoCorasick,
+    /// By pattern: the builders of that name.
+    builders: Vec<Vec<Callee>>,
+}
+
+struct Callee {
+    dir: String,
+    method: bool,
+    /// `"import/path"` of a function's package, when a module of the repository holds it.
+    quoted_import: Option<String>,
+}
+
+impl BuilderCalls {
+    /// A search for calls of `builders`; `None` when there are none.
+    pub fn new(builders: &BTreeSet<BuilderName>, modules: &Modules) -> Option<BuilderCalls> {
+        let mut by_name: HashMap<&str, Vec<Callee>> = HashMap::new();
+        for builder in builders {
+            by_name.entry(&builder.name).or_default().push(Callee {
+                dir: builder.dir.clone(),
+                method: builder.method,
+                quoted_import: modules
+                    .import_path_of(&builder.dir)
+                    .map(|path| format!("\"{path}\"")),
+            });
+        }
+        if by_name.is_empty() {
+            return None;
+        }
+        let (names, builders): (Vec<String>, Vec<Vec<Callee>>) = by_name
+            .into_iter()
+            .map(|(name, callees)| (format!("{name}("), callees))
+            .unzip();
+        // Plain strings always build.
+        let calls = AhoCorasick::new(&names).unwrap_or_else(|_| unreachable!());
+        Some(BuilderCalls { calls, builders })
+    }
+
+    /// The byte offsets in `src` (the file at `rel`) of calls that can reach a builder: a
+    /// method's by selector, a function's by its bare name in its own package and through a
+    /// selector elsewhere, in a file that imports its package.
+    pub fn in_file(&self, rel: &str, src: &[u8]) -> Vec<usize> {
+        let dir = parent_dir(rel);
+        let mut imports: HashMap<&str, bool> = HashMap::new();
+        let mut found = Vec::new();
+        for call in self.calls.find_iter(src) {
+            let at = call.start();
+            let before = at.checked_sub(1).map(|i| src[i]);
+            let selected = before == Some(b'.');
+            let bare = !selected && !before.is_some_and(is_identifier_byte);
+            let reaches = self.builders[call.pattern().as_usize()]
+                .iter()
+                .any(|callee| match (callee.method, &callee.quoted_import) {
+                    (true, _) => selected,
+                    (false, _) if callee.dir == dir => bare,
+                    (false, None) => selected,
+                    (false, Some(quoted)) => {
+                        selected
+                            && *imports.entry(quoted).or_insert_with(|| {
+                                memchr::memmem::find(src, quoted.as_bytes()).is_some()
+                            })
+                    }
+                });
+            if reaches {
+                found.push(at);
+            }
+        }
+        found
+    }
+}
+
+fn is_identifier_byte(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || byte == b'_' || byte >= 0x80
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn builder(dir: &str, name: &str, method: bool) -> BuilderName {
+        BuilderName {
+            dir: dir.to_string(),
+            name: name.to_string(),
+            method,
+        }
+    }
+
+    fn search(builders: &[BuilderName]) -> BuilderCalls {
+        let modules = Modules::new(&[(String::new(), "module example.com/app\n".to_string())]);
+        BuilderCalls::new(&builders.iter().cloned().collect(), &modules).expect("builders")
+    }
+
+    #[test]
+    fn a_function_is_called_bare_in_its_package_and_through_its_import_elsewhere() {
+        let calls = search(&[builder("pkg/metrics", "New", false)]);
+        let own = b"package metrics\nfunc f() { c := New(reg, \"x\"); e := errors.New(\"y\") }";
+        assert_eq!(calls.in_file("pkg/metrics/a.go", own).len(), 1);
+        let importer =
+            b"import \"example.com/app/pkg/metrics\"\nfunc f() { metrics.New(reg, \"x\") }";
+        assert_eq!(calls.in_file("pkg/server/s.go", importer).len(), 1);
+        // errors.New and a bare New of another package reach no builder.
+        let other = b"import \"errors\"\nfunc f() { errors.New(\"x\"); New() }";
+        assert!(calls.in_file("pkg/server/s.go", other).is_empty());
+    }
+
+    #[test]
+    fn a_method_is_called_through_a_selector_anywhere() {
+        let calls = search(&[builder("pkg/metrics", "Counter", true)]);
+        let user = b"func f(f *metrics.Factory) { f.Counter(\"x\"); NewCounter(); Counter() }";
+        assert_eq!(calls.in_file("cmd/app/main.go", user).len(), 1);
+    }
+}
