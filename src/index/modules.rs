@@ -153,6 +153,17 @@ mod tests {
         );
         assert_eq!(modules.folder_of("github.com/acme/shopping"), None);
         assert_eq!(modules.folder_of("net/http"), None);
+        // And back: the nested module owns its folders.
+        for (dir, path) in [
+            ("internal/store", "github.com/acme/shop/internal/store"),
+            ("", "github.com/acme/shop"),
+            ("tools/gen", "github.com/acme/shop/tools/gen"),
+            ("tools/gen/x", "github.com/acme/shop/tools/gen/x"),
+            ("tools/generator", "github.com/acme/shop/tools/generator"),
+        ] {
+            assert_eq!(modules.import_path_of(dir).as_deref(), Some(path), "{dir}");
+        }
+        assert_eq!(Modules::default().import_path_of("x"), None);
     }
 
     #[test]
