@@ -26,8 +26,9 @@ const HEADER_METHODS: &[&str] = &["Set", "Add", "Del"];
 /// (reading a whole small file goes through `os.ReadFile` instead).
 const FILE_HANDLE_READS: &[&str] = &["ReadAt", "Seek"];
 
-/// Of one package: whether a function does I/O, by its name and the search depth.
-type IoFunctions = HashMap<(String, usize), Option<Signal>>;
+/// Of one package: whether a function does I/O, by its name, whether it is a method, and the
+/// search depth.
+type IoFunctions = HashMap<(String, bool, usize), Option<Signal>>;
 
 /// How many levels of the repository's own functions a changed call is followed through.
 pub const FOLLOWED_CALLS: usize = 2;
@@ -240,17 +241,28 @@ impl<'a> Classifier<'a> {
             if let Some(signal) = self.block_header(file, dir, row, &row_tokens) {
                 return Some(signal);
             }
-            if let Some(signal) = self.client_import(facts, row) {
+            if let Some(signal) = self.client_import(file, row) {
                 return Some(signal);
             }
+        }
+        let row_tokens = super::hunks::line_tokens(file.lines.text(), file.lines, row + 1);
+        // A tag edit is an edit of string text, and still changes the stored schema.
+        if let Some(signal) =
+            super::settings::storage_mapping(file.lines.text(), &row_tokens, hunk.other_side)
+        {
+            return Some(signal);
         }
         if let Some(signal) = self.field_assignment(file, row) {
             return Some(signal);
         }
+        if !text_only {
+            if let Some(signal) = self.message_field_assignment(file, row, &row_tokens) {
+                return Some(signal);
+            }
+        }
         if text_only || self.only_observes(facts, covering, &literals, row) {
             return None;
         }
-        let row_tokens = super::hunks::line_tokens(file.lines.text(), file.lines, row + 1);
         let composite = covering.composites.last().map(|&i| {
             facts.composites[i]
                 .type_name
@@ -262,6 +274,77 @@ impl<'a> Classifier<'a> {
             return Some(signal);
         }
         self.inside_io_function(facts, dir, row)
+    }
+
+    /// `req.StartTime = start`: a field set on a request or response message of an API package
+    /// that the function builds: what goes over the wire changes.
+    fn message_field_assignment(
+        &self,
+        file: &FileView,
+        row: usize,
+        tokens: &[Token],
+    ) -> Option<Signal> {
+        let facts = file.facts;
+        let text = file.lines.text();
+        let word = |i: usize| tokens.get(i).map(|t| &text[t.start..t.end]);
+        // `x.A = ...` or `x.A.B = ...`: identifiers and dots, then `=` (not `==`).
+        let equals = tokens.iter().position(|t| &text[t.start..t.end] == b"=")?;
+        if equals < 3 || word(equals + 1) == Some(b"=") || word(1) != Some(b".") {
+            return None;
+        }
+        let plain = tokens[..equals]
+            .iter()
+            .enumerate()
+            .all(|(i, t)| match i % 2 {
+                0 => t.kind == crate::go::tokens::TokenKind::Ident,
+                _ => &text[t.start..t.end] == b".",
+            });
+        if !plain {
+            return None;
+        }
+        let variable = std::str::from_utf8(word(0)?).ok()?;
+        // A message the function builds, not one it was handed (a server's incoming request).
+        let binding = facts.unique_binding(variable, innermost_function(facts, row))?;
+        let composite = match &binding.value {
+            Expr::Composite(c) => c,
+            Expr::AddrOf(inner) => match inner.as_ref() {
+                Expr::Composite(c) => c,
+                _ => return None,
+            },
+            _ => return None,
+        };
+        let Some(Expr::Selector(package, type_name)) = composite.type_name.as_deref() else {
+            return None;
+        };
+        let path = facts.import_path_of(package.as_ident()?)?;
+        if self.area_of(path).is_some() || !self.is_wire_message(path, type_name) {
+            return None;
+        }
+        let target = tokens[..equals]
+            .iter()
+            .map(|t| String::from_utf8_lossy(&text[t.start..t.end]))
+            .collect::<String>();
+        Some(Signal {
+            area: Area::Network,
+            what: format!(
+                "sets `{target}` of the `{}.{type_name}` message it builds",
+                short(path)
+            ),
+        })
+    }
+
+    /// A type of the repository named for a database or store (`UserDatabase`,
+    /// `storage.Store`) that declares no method `name` in the loaded files: an interface over
+    /// the storage layer, whose implementations are not followed.
+    fn is_store_interface(&self, dir: &str, type_name: &str, name: &str) -> bool {
+        let named_for_store = super::settings::last_word(type_name)
+            .is_some_and(|w| STORE_TYPE_WORDS.contains(&w.as_str()));
+        named_for_store
+            && !self.index.package_files(dir).any(|file| {
+                file.facts.funcs.iter().any(|f| {
+                    matches!(&f.kind, FuncKind::Method { receiver, name: n } if receiver == type_name && n == name)
+                })
+            })
     }
 
     /// Whether every call written on the row logs, traces, counts or reads the clock: such a
@@ -297,18 +380,26 @@ impl<'a> Classifier<'a> {
                 let package = receiver.as_ident().and_then(|p| facts.import_path_of(p));
                 match package {
                     Some("time") => matches!(name.as_str(), "Now" | "Since" | "Until"),
-                    Some(path) => table.observability_packages.iter().any(|o| o == path),
-                    None => self.is_observability(name),
+                    Some(path) => {
+                        table.observability_packages.iter().any(|o| o == path)
+                            || configures_observability(name)
+                    }
+                    None => self.is_observability(name) || configures_observability(name),
                 }
             }
             _ => false,
         })
     }
 
-    /// An import of a client library (outside the standard library): switching a store's or
-    /// service's client is a change of how it is reached.
-    fn client_import(&self, facts: &Facts, row: usize) -> Option<Signal> {
-        let import = facts
+    /// An import of a client library (outside the standard library) added to or removed from
+    /// an existing file: switching a store's or service's client is a change of how it is
+    /// reached. A new file's imports serve its code (often moved there), judged line by line.
+    fn client_import(&self, file: &FileView, row: usize) -> Option<Signal> {
+        if file.added {
+            return None;
+        }
+        let import = file
+            .facts
             .imports
             .iter()
             .find(|i| i.span.start_row <= row && row <= i.span.end_row)?;
@@ -546,6 +637,7 @@ impl<'a> Classifier<'a> {
                     if let Some(area) = self.area_of(path) {
                         if Self::listed(&table.pure_functions, path, name)
                             || (io_only && builds_message(call))
+                            || configures_observability(name)
                         {
                             return None;
                         }
@@ -561,9 +653,15 @@ impl<'a> Classifier<'a> {
                         });
                     }
                     if let Some(target) = self.index.modules.folder_of(path) {
-                        return self.repository_function(&target, name).map(|inner| Signal {
-                            area: inner.area,
-                            what: format!("calls `{}.{name}`, which {}", short(path), inner.what),
+                        return self.repository_function(&target, name, false).map(|inner| {
+                            Signal {
+                                area: inner.area,
+                                what: format!(
+                                    "calls `{}.{name}`, which {}",
+                                    short(path),
+                                    inner.what
+                                ),
+                            }
                         });
                     }
                     return None;
@@ -589,7 +687,7 @@ impl<'a> Classifier<'a> {
             }
             Expr::Ident(name) => {
                 // A function of this package.
-                let signal = self.repository_function(dir, name)?;
+                let signal = self.repository_function(dir, name, false)?;
                 Some(Signal {
                     area: signal.area,
                     what: format!("calls `{name}`, which {}", signal.what),
@@ -708,11 +806,24 @@ impl<'a> Classifier<'a> {
                     _ => None,
                 };
                 if let Some(target) = own_package {
-                    let inner = self.repository_function(&target, name)?;
-                    return Some(Signal {
-                        area: inner.area,
-                        what: format!("calls `{variable}.{field}.{name}`, which {}", inner.what),
-                    });
+                    if let Some(inner) = self.repository_function(&target, name, true) {
+                        return Some(Signal {
+                            area: inner.area,
+                            what: format!(
+                                "calls `{variable}.{field}.{name}`, which {}",
+                                inner.what
+                            ),
+                        });
+                    }
+                    if !io_only && self.is_store_interface(&target, type_name, name) {
+                        return Some(Signal {
+                            area: Area::Storage,
+                            what: format!(
+                                "calls `{variable}.{field}.{name}` of the store `{type_name}`"
+                            ),
+                        });
+                    }
+                    return None;
                 }
                 let area = self.area_of(path)?;
                 if !self.is_client_type(type_name) {
@@ -744,13 +855,29 @@ impl<'a> Classifier<'a> {
                 }
                 if receiver_type_of(facts, call.func, variable).is_some() {
                     // A method of this package's type: I/O when that method does I/O.
-                    let signal = self.repository_function(dir, name)?;
+                    let signal = self.repository_function(dir, name, true)?;
                     return Some(Signal {
                         area: signal.area,
                         what: format!("calls `{variable}.{name}`, which {}", signal.what),
                     });
                 }
                 let binding = facts.unique_binding(variable, call.func)?;
+                let built = match &binding.value {
+                    Expr::AddrOf(inner) => inner.as_ref(),
+                    value => value,
+                };
+                if let Expr::Composite(composite) = built {
+                    // A value of this package's type (`o := &consumer{...}`): its method, when
+                    // that does I/O.
+                    if let Some(Expr::Ident(_)) = composite.type_name.as_deref() {
+                        let signal = self.repository_function(dir, name, true)?;
+                        return Some(Signal {
+                            area: signal.area,
+                            what: format!("calls `{variable}.{name}`, which {}", signal.what),
+                        });
+                    }
+                    return None;
+                }
                 let Expr::Call { callee, .. } = &binding.value else {
                     return None;
                 };
@@ -790,11 +917,11 @@ impl<'a> Classifier<'a> {
 
     /// Whether the function or method `name` of the repository package in `dir` does I/O,
     /// directly or through other functions of loaded packages; memoized, cycles cut.
-    fn repository_function(&self, dir: &str, name: &str) -> Option<Signal> {
+    fn repository_function(&self, dir: &str, name: &str, method: bool) -> Option<Signal> {
         if self.depth.get() >= FOLLOWED_CALLS {
             return None;
         }
-        let key = (name.to_string(), self.depth.get());
+        let key = (name.to_string(), method, self.depth.get());
         if let Some(known) = self
             .io_functions
             .borrow()
@@ -815,7 +942,12 @@ impl<'a> Classifier<'a> {
         'files: for file in self.index.package_files(dir) {
             let facts = &file.facts;
             for (index, func) in facts.funcs.iter().enumerate() {
-                if func.name() != Some(name) || !seen.insert((file.rel.as_str(), index)) {
+                // A plain call names a function (or a builtin such as `delete`), never a method.
+                let kind_matches = matches!(func.kind, FuncKind::Method { .. }) == method;
+                if func.name() != Some(name)
+                    || !kind_matches
+                    || !seen.insert((file.rel.as_str(), index))
+                {
                     continue;
                 }
                 let in_body = |call: &&Call| {
@@ -844,6 +976,43 @@ impl<'a> Classifier<'a> {
             .insert(key, found.clone());
         found
     }
+}
+
+/// Last words of the names of the repository's types that front a database or store.
+const STORE_TYPE_WORDS: &[&str] = &[
+    "store",
+    "storage",
+    "database",
+    "db",
+    "repository",
+    "repo",
+    "dao",
+];
+
+/// Words of an option that hands a client a logger, tracer or meter (`rp.WithLogger(l)`,
+/// `otelhttp.WithTracerProvider(tp)`): what is observed changes, not what is done.
+const OBSERVABILITY_WORDS: &[&str] = &[
+    "logger", "log", "logging", "tracer", "tracing", "trace", "meter", "metrics", "stats",
+];
+
+/// `WithLogger`, `SetTracerProvider` and the like.
+fn configures_observability(name: &str) -> bool {
+    let words = super::settings::words(name);
+    matches!(words.first().map(String::as_str), Some("with" | "set"))
+        && words[1..]
+            .iter()
+            .any(|w| OBSERVABILITY_WORDS.contains(&w.as_str()))
+}
+
+/// The innermost function (declaration or literal) whose body holds 0-based `row`.
+fn innermost_function(facts: &Facts, row: usize) -> Option<usize> {
+    facts
+        .funcs
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.span.start_row < row && row <= f.span.end_row)
+        .min_by_key(|(_, f)| f.span.end - f.span.start)
+        .map(|(i, _)| i)
 }
 
 /// Whether an import path is outside the standard library: its first element is a domain.
@@ -1006,6 +1175,8 @@ fn span_text(file: &FileView, span: Span) -> String {
 pub struct FileView<'a> {
     pub facts: &'a Facts,
     pub lines: &'a LineIndex<'a>,
+    /// The file is new in the change: its imports serve its code, which is judged itself.
+    pub added: bool,
 }
 
 /// The text of 0-based `row`, when it is UTF-8.
