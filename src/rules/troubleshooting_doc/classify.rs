@@ -238,6 +238,9 @@ impl<'a> Classifier<'a> {
             if let Some(signal) = self.status_handling(file, &row_tokens) {
                 return Some(signal);
             }
+            if let Some(signal) = self.error_handling(file, &row_tokens, hunk.other_side) {
+                return Some(signal);
+            }
             if let Some(signal) = self.block_header(file, dir, row, &row_tokens) {
                 return Some(signal);
             }
@@ -334,17 +337,24 @@ impl<'a> Classifier<'a> {
     }
 
     /// A type of the repository named for a database or store (`UserDatabase`,
-    /// `storage.Store`) that declares no method `name` in the loaded files: an interface over
-    /// the storage layer, whose implementations are not followed.
-    fn is_store_interface(&self, dir: &str, type_name: &str, name: &str) -> bool {
-        let named_for_store = super::settings::last_word(type_name)
-            .is_some_and(|w| STORE_TYPE_WORDS.contains(&w.as_str()));
-        named_for_store
-            && !self.index.package_files(dir).any(|file| {
-                file.facts.funcs.iter().any(|f| {
-                    matches!(&f.kind, FuncKind::Method { receiver, name: n } if receiver == type_name && n == name)
-                })
+    /// `storage.Store`), or for a client or server (a generated gRPC `IngesterClient`), that
+    /// declares no method `name` in the loaded files: an interface over the storage layer or
+    /// a remote service, whose implementations are not followed.
+    fn io_interface(&self, dir: &str, type_name: &str, name: &str) -> Option<Area> {
+        let last = super::settings::last_word(type_name)?;
+        let area = if STORE_TYPE_WORDS.contains(&last.as_str()) {
+            Area::Storage
+        } else if matches!(last.as_str(), "client" | "server") {
+            Area::Network
+        } else {
+            return None;
+        };
+        let declared = self.index.package_files(dir).any(|file| {
+            file.facts.funcs.iter().any(|f| {
+                matches!(&f.kind, FuncKind::Method { receiver, name: n } if receiver == type_name && n == name)
             })
+        });
+        (!declared).then_some(area)
     }
 
     /// Whether every call written on the row logs, traces, counts or reads the clock: such a
@@ -487,6 +497,43 @@ impl<'a> Classifier<'a> {
                     "changes how it handles a `{}.{constant}` answer",
                     short(path)
                 ),
+            })
+        })
+    }
+
+    /// A newly written error of a network or storage package (`sql.ErrNoRows`,
+    /// `*types.ConditionalCheckFailedException`, `*pgconn.PgError`): how the program tells a
+    /// store's or server's failures apart changes (a retry, a conflict taken as success).
+    fn error_handling(
+        &self,
+        file: &FileView,
+        tokens: &[Token],
+        other_side: &str,
+    ) -> Option<Signal> {
+        let text = file.lines.text();
+        let word = |i: usize| {
+            tokens
+                .get(i)
+                .and_then(|t| std::str::from_utf8(&text[t.start..t.end]).ok())
+        };
+        (2..tokens.len()).find_map(|i| {
+            if word(i - 1) != Some(".") {
+                return None;
+            }
+            let (package, name) = (word(i - 2)?, word(i)?);
+            let is_error = name.ends_with("Error")
+                || name.ends_with("Exception")
+                || name
+                    .strip_prefix("Err")
+                    .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_uppercase()));
+            if !is_error || other_side.contains(&format!(" {package} . {name} ")) {
+                return None;
+            }
+            let path = file.facts.import_path_of(package)?;
+            let area = self.area_of(path)?;
+            Some(Signal {
+                area,
+                what: format!("changes how it handles the `{package}.{name}` error"),
             })
         })
     }
@@ -729,6 +776,19 @@ impl<'a> Classifier<'a> {
                 Expr::Selector(w, header) if header == "Header" => w.as_ident()?,
                 _ => return None,
             },
+            // A wrapper of the response (`w.ResponseWriter.WriteHeader(code)` in a type that
+            // embeds `http.ResponseWriter`) writes the response too.
+            Expr::Selector(base, field)
+                if field == "ResponseWriter"
+                    && WRITER_METHODS.contains(&name)
+                    && facts.imports.iter().any(|i| i.path == "net/http") =>
+            {
+                return Some(Signal {
+                    area: Area::Network,
+                    what: format!("writes the response through `{}.{name}`", written(receiver)),
+                })
+                .filter(|_| base.as_ident().is_some());
+            }
             _ => return None,
         };
         let mut scope = call.func;
@@ -815,11 +875,18 @@ impl<'a> Classifier<'a> {
                             ),
                         });
                     }
-                    if !io_only && self.is_store_interface(&target, type_name, name) {
+                    if let Some(area) = self
+                        .io_interface(&target, type_name, name)
+                        .filter(|_| !io_only)
+                    {
+                        let what = match area {
+                            Area::Storage => "store",
+                            Area::Network => "client",
+                        };
                         return Some(Signal {
-                            area: Area::Storage,
+                            area,
                             what: format!(
-                                "calls `{variable}.{field}.{name}` of the store `{type_name}`"
+                                "calls `{variable}.{field}.{name}` of the {what} `{type_name}`"
                             ),
                         });
                     }

@@ -117,11 +117,13 @@ pub fn renames(
     out
 }
 
-/// Of the renamings of a file's rename hunks, those that are not one to one across the file:
-/// two old names that become one (`UpdateUser(internal)` → `UpdateUser(dbUser)` beside
-/// `oldUser` → `dbUser`) or one that becomes two. A hunk that holds one hands a call another
-/// value; it is not a rename.
-pub fn not_one_to_one(renames: &[(String, String)]) -> HashSet<(String, String)> {
+/// Of the renamings of a file's rename hunks, those that are not renames: a predeclared
+/// value replaced or put in (`f(nil)` → `f(args)`), or a renaming that is not one to one
+/// across the file: two old names that become one (`UpdateUser(internal)` →
+/// `UpdateUser(dbUser)` beside `oldUser` → `dbUser`) or one that becomes two. A hunk that
+/// holds one hands a call another value.
+pub fn false_renames(renames: &[(String, String)]) -> HashSet<(String, String)> {
+    const PREDECLARED: &[&str] = &["nil", "true", "false", "iota"];
     let mut targets: HashMap<&str, HashSet<&str>> = HashMap::new();
     let mut sources: HashMap<&str, HashSet<&str>> = HashMap::new();
     for (a, b) in renames {
@@ -130,7 +132,12 @@ pub fn not_one_to_one(renames: &[(String, String)]) -> HashSet<(String, String)>
     }
     renames
         .iter()
-        .filter(|(a, b)| targets[a.as_str()].len() > 1 || sources[b.as_str()].len() > 1)
+        .filter(|(a, b)| {
+            targets[a.as_str()].len() > 1
+                || sources[b.as_str()].len() > 1
+                || PREDECLARED.contains(&a.as_str())
+                || PREDECLARED.contains(&b.as_str())
+        })
         .cloned()
         .collect()
 }
@@ -213,16 +220,18 @@ mod tests {
     }
 
     #[test]
-    fn renamings_that_merge_names_are_not_one_to_one() {
+    fn renamings_that_merge_names_or_replace_nil_are_not_renames() {
         let pair = |a: &str, b: &str| (a.to_string(), b.to_string());
         let all = [
             pair("oldUser", "dbUser"),
             pair("internal", "dbUser"),
             pair("user", "updatedUser"),
         ];
-        let odd = not_one_to_one(&all);
+        let odd = false_renames(&all);
         assert!(odd.contains(&pair("internal", "dbUser")));
         assert!(odd.contains(&pair("oldUser", "dbUser")));
         assert!(!odd.contains(&pair("user", "updatedUser")));
+        // A value handed instead of nil is not a new name for nil.
+        assert!(false_renames(&[pair("nil", "args")]).contains(&pair("nil", "args")));
     }
 }

@@ -321,7 +321,7 @@ fn first_hit(
             _ => Vec::new(),
         })
         .collect();
-    let odd = hunks::not_one_to_one(&renames.concat());
+    let odd = hunks::false_renames(&renames.concat());
     for ((hunk, kind), renamed) in all_hunks.into_iter().zip(kinds).zip(&renames) {
         let text_only = match kind {
             HunkKind::Rename if renamed.iter().any(|pair| odd.contains(pair)) => false,
