@@ -40,8 +40,9 @@ pub struct Classifier<'a> {
     /// Repository folders of packages known to do I/O, by function or method name and the
     /// depth it was searched from (a search cut short deeper says less).
     io_functions: RefCell<HashMap<String, IoFunctions>>,
-    /// Whether a function's body does I/O, by (facts address, function index).
-    io_bodies: RefCell<HashMap<(usize, usize), Option<Signal>>>,
+    /// Whether a function's body does I/O, by (facts address, function index, whether calls
+    /// were followed).
+    io_bodies: RefCell<HashMap<(usize, usize, bool), Option<Signal>>>,
     /// How many repository functions deep the current search is: calls are followed
     /// [`FOLLOWED_CALLS`] levels (a changed call of a store method that calls a helper that
     /// writes the file), and not at all while the enclosing function's own body is searched.
@@ -162,6 +163,25 @@ impl<'a> Classifier<'a> {
                 && span.end_row <= hunk.rows.1
                 && hunk.other_side.contains(&span_text(file, span))
         };
+        // Header names are case-insensitive: `Set("Www-Authenticate", v)` for
+        // `Set("WWW-Authenticate", v)` sets the same header.
+        let same_header_key = |call: &Call| {
+            let header_call = match &call.callee {
+                Expr::Selector(receiver, name) => {
+                    matches!(name.as_str(), "Set" | "Add" | "Del" | "Get" | "Values")
+                        && matches!(receiver.as_ref(),
+                            Expr::Selector(_, field) if field == "Header")
+                        || matches!(receiver.as_ref(), Expr::Call { callee, .. }
+                            if matches!(callee.as_ref(), Expr::Selector(_, h) if h == "Header"))
+                }
+                _ => false,
+            };
+            header_call
+                && hunk
+                    .other_side
+                    .to_ascii_lowercase()
+                    .contains(&span_text(file, call.span).to_ascii_lowercase())
+        };
         let literals: Vec<Span> = covering
             .literals
             .iter()
@@ -174,7 +194,9 @@ impl<'a> Classifier<'a> {
             if inside_literal(&literals, call.span, row) {
                 continue;
             }
-            if (text_only && builds_message(call)) || unchanged(call.span) {
+            if (text_only && (builds_message(call) || same_header_key(call)))
+                || unchanged(call.span)
+            {
                 continue;
             }
             if let Some(signal) = self.call(facts, dir, call) {
@@ -231,6 +253,15 @@ impl<'a> Classifier<'a> {
             });
         }
         if !text_only {
+            let calls: Vec<&Call> = covering
+                .calls
+                .iter()
+                .map(|&i| &facts.calls[i])
+                .filter(|c| !inside_literal(&literals, c.span, row))
+                .collect();
+            if let Some(signal) = self.deadline(facts, dir, row, &calls, &unchanged) {
+                return Some(signal);
+            }
             if let Some(signal) = self.typed_site(facts, row, &unchanged) {
                 return Some(signal);
             }
@@ -426,13 +457,17 @@ impl<'a> Classifier<'a> {
     /// A changed line of code in a function that itself does network or storage I/O: what
     /// it computes reaches the I/O (a request's parameters, what a write stores).
     fn inside_io_function(&self, facts: &Facts, dir: &str, row: usize) -> Option<Signal> {
-        let (index, func) = facts.funcs.iter().enumerate().find(|(_, f)| {
-            f.enclosing.is_none()
-                && !matches!(f.kind, FuncKind::Literal)
-                && f.span.start_row < row
-                && row < f.span.end_row
-        })?;
-        let key = (facts as *const Facts as usize, index);
+        let (index, func) = enclosing_declaration(facts, row)?;
+        self.body_io(facts, dir, index, false).map(|inner| Signal {
+            area: inner.area,
+            what: format!("changes `{}`, which {}", func.display_name(), inner.what),
+        })
+    }
+
+    /// The first I/O of the body of function `index`: written in it, or with `follow` also
+    /// through the repository's functions it calls.
+    fn body_io(&self, facts: &Facts, dir: &str, index: usize, follow: bool) -> Option<Signal> {
+        let key = (facts as *const Facts as usize, index, follow);
         if let Some(known) = self.io_bodies.borrow().get(&key) {
             return known.clone();
         }
@@ -446,19 +481,52 @@ impl<'a> Classifier<'a> {
             }
             false
         };
-        let depth = self.depth.replace(FOLLOWED_CALLS);
+        let depth = match follow {
+            true => self.depth.get(),
+            false => self.depth.replace(FOLLOWED_CALLS),
+        };
         let found = facts
             .calls
             .iter()
             .filter(in_body)
             .find_map(|call| self.call_of(facts, dir, call, true));
         self.depth.set(depth);
-        let found = found.map(|inner| Signal {
-            area: inner.area,
-            what: format!("changes `{}`, which {}", func.display_name(), inner.what),
-        });
         self.io_bodies.borrow_mut().insert(key, found.clone());
         found
+    }
+
+    /// A changed deadline (`context.WithTimeout(ctx, 2*time.Second)`) in a function that does
+    /// I/O, itself or through the repository's functions it calls: how long the I/O may take.
+    fn deadline(
+        &self,
+        facts: &Facts,
+        dir: &str,
+        row: usize,
+        calls: &[&Call],
+        unchanged: &dyn Fn(Span) -> bool,
+    ) -> Option<Signal> {
+        let call = calls.iter().find(|call| {
+            let Expr::Selector(package, name) = &call.callee else {
+                return false;
+            };
+            DEADLINE_FUNCTIONS.contains(&name.as_str())
+                && package
+                    .as_ident()
+                    .and_then(|p| package_path(facts, p, call))
+                    == Some("context")
+                && !unchanged(call.span)
+        })?;
+        let (index, func) = enclosing_declaration(facts, row)?;
+        let inner = self.body_io(facts, dir, index, true)?;
+        Some(Signal {
+            area: inner.area,
+            what: format!(
+                "changes a deadline (`{}`) of `{}`, which {}",
+                written(&call.callee),
+                func.display_name(),
+                inner.what
+            ),
+        })
     }
 
     /// A changed condition on a response's status (`if resp.StatusCode == http.StatusConflict`,
@@ -596,14 +664,24 @@ impl<'a> Classifier<'a> {
         }
         let (open, close) = (open?, close?);
         let from = facts.calls.partition_point(|c| c.span.start < open);
-        facts.calls[from..]
+        let inner = facts.calls[from..]
             .iter()
             .take_while(|c| c.span.start < close)
             .find_map(|call| self.call(facts, dir, call))
-            .map(|inner| Signal {
-                area: inner.area,
-                what: format!("{what} {}", inner.what),
-            })
+            .or_else(|| {
+                // A block that sets an address, a timeout or another setting on-call tunes:
+                // the condition decides which value is used.
+                let lines = file.lines;
+                let (first, last) = (lines.position(open).0 - 1, lines.position(close).0 - 1);
+                (first + 1..last).find_map(|row| {
+                    let tokens = super::hunks::line_tokens(text, lines, row + 1);
+                    super::settings::assigned_setting(text, &tokens)
+                })
+            })?;
+        Some(Signal {
+            area: inner.area,
+            what: format!("{what} {}", inner.what),
+        })
     }
 
     /// A field or parameter declared on `row` whose type is a client, server or store.
@@ -713,6 +791,25 @@ impl<'a> Classifier<'a> {
                     }
                     return None;
                 }
+                // Before the log and metric names: a header `Set` or `Add` is not a gauge's.
+                if !io_only {
+                    if let Some(signal) = self.route(call, name) {
+                        return Some(signal);
+                    }
+                    if let Some(signal) = self.handler_write(facts, call, receiver, name) {
+                        return Some(signal);
+                    }
+                }
+                if let Expr::Selector(base, field) = receiver.as_ref() {
+                    let variable = base
+                        .as_ident()
+                        .filter(|_| field == "Header" && HEADER_METHODS.contains(&name.as_str()));
+                    if let Some(signal) =
+                        variable.and_then(|v| self.request_header(facts, call, v, name))
+                    {
+                        return Some(signal);
+                    }
+                }
                 if self.is_observability(name) {
                     return None;
                 }
@@ -721,14 +818,6 @@ impl<'a> Classifier<'a> {
                         area: Area::Network,
                         what: format!("serves requests through `{}`", written(&call.callee)),
                     });
-                }
-                if !io_only {
-                    if let Some(signal) = self.route(call, name) {
-                        return Some(signal);
-                    }
-                    if let Some(signal) = self.handler_write(facts, call, receiver, name) {
-                        return Some(signal);
-                    }
                 }
                 self.method_on_typed_value(facts, dir, call, receiver, name, io_only)
             }
@@ -807,8 +896,13 @@ impl<'a> Classifier<'a> {
                 return Some(Signal {
                     area: Area::Network,
                     what: format!(
-                        "changes what `{}` writes (`{writer}.{name}`)",
-                        func.display_name()
+                        "changes what `{}` writes (`{writer}.{}{name}`)",
+                        func.display_name(),
+                        if matches!(receiver, Expr::Call { .. }) {
+                            "Header()."
+                        } else {
+                            ""
+                        }
                     ),
                 });
             }
@@ -982,6 +1076,31 @@ impl<'a> Classifier<'a> {
         }
     }
 
+    /// `req.Header.Set(...)` on a request the function builds with `http.NewRequest...`: what
+    /// it sends changes (authentication, content type, tracing of the call).
+    fn request_header(
+        &self,
+        facts: &Facts,
+        call: &Call,
+        variable: &str,
+        name: &str,
+    ) -> Option<Signal> {
+        let binding = facts.unique_binding(variable, call.func)?;
+        let Expr::Call { callee, .. } = &binding.value else {
+            return None;
+        };
+        let Expr::Selector(package, constructor) = callee.as_ref() else {
+            return None;
+        };
+        let path = package_path(facts, package.as_ident()?, call)?;
+        (path == "net/http" && constructor.starts_with("NewRequest")).then(|| Signal {
+            area: Area::Network,
+            what: format!(
+                "changes the headers of the request it sends (`{variable}.Header.{name}`)"
+            ),
+        })
+    }
+
     /// Whether the function or method `name` of the repository package in `dir` does I/O,
     /// directly or through other functions of loaded packages; memoized, cycles cut.
     fn repository_function(&self, dir: &str, name: &str, method: bool) -> Option<Signal> {
@@ -1043,6 +1162,24 @@ impl<'a> Classifier<'a> {
             .insert(key, found.clone());
         found
     }
+}
+
+/// Functions of `context` that set a deadline.
+const DEADLINE_FUNCTIONS: &[&str] = &[
+    "WithTimeout",
+    "WithDeadline",
+    "WithTimeoutCause",
+    "WithDeadlineCause",
+];
+
+/// The top-level function or method declaration whose body holds 0-based `row`.
+fn enclosing_declaration(facts: &Facts, row: usize) -> Option<(usize, &crate::go::Func)> {
+    facts.funcs.iter().enumerate().find(|(_, f)| {
+        f.enclosing.is_none()
+            && !matches!(f.kind, FuncKind::Literal)
+            && f.span.start_row < row
+            && row < f.span.end_row
+    })
 }
 
 /// Last words of the names of the repository's types that front a database or store.

@@ -261,7 +261,20 @@ pub fn setting(text: &[u8], tokens: &[Token], composite: Option<Option<String>>)
             },
         });
     }
-    // An assignment: `a.b.Name = value`, `name := value`, `x, name := value`.
+    assigned_setting(text, tokens)
+}
+
+/// An assignment that sets a setting: `a.b.Name = value`, `name := value`, `x, name := value`.
+pub fn assigned_setting(text: &[u8], tokens: &[Token]) -> Option<Signal> {
+    let word = |i: usize| -> Option<&str> {
+        let t = tokens.get(i)?;
+        std::str::from_utf8(&text[t.start..t.end]).ok()
+    };
+    let kind = |i: usize| tokens.get(i).map(|t| t.kind);
+    let first = word(0)?;
+    if kind(0) != Some(TokenKind::Ident) || crate::go::tokens::is_keyword(first.as_bytes()) {
+        return None;
+    }
     // The lexer's operators are single characters: `:=` is `:` `=`, `==` is `=` `=`.
     let equals = (1..tokens.len()).find(|&i| {
         word(i) == Some("=")
