@@ -26,8 +26,9 @@ const HEADER_METHODS: &[&str] = &["Set", "Add", "Del"];
 /// (reading a whole small file goes through `os.ReadFile` instead).
 const FILE_HANDLE_READS: &[&str] = &["ReadAt", "Seek"];
 
-/// Of one package: whether a function does I/O, by its name and the search depth.
-type IoFunctions = HashMap<(String, usize), Option<Signal>>;
+/// Of one package: whether a function does I/O, by its name, whether it is a method, and the
+/// search depth.
+type IoFunctions = HashMap<(String, bool, usize), Option<Signal>>;
 
 /// How many levels of the repository's own functions a changed call is followed through.
 pub const FOLLOWED_CALLS: usize = 2;
@@ -39,8 +40,9 @@ pub struct Classifier<'a> {
     /// Repository folders of packages known to do I/O, by function or method name and the
     /// depth it was searched from (a search cut short deeper says less).
     io_functions: RefCell<HashMap<String, IoFunctions>>,
-    /// Whether a function's body does I/O, by (facts address, function index).
-    io_bodies: RefCell<HashMap<(usize, usize), Option<Signal>>>,
+    /// Whether a function's body does I/O, by (facts address, function index, whether calls
+    /// were followed).
+    io_bodies: RefCell<HashMap<(usize, usize, bool), Option<Signal>>>,
     /// How many repository functions deep the current search is: calls are followed
     /// [`FOLLOWED_CALLS`] levels (a changed call of a store method that calls a helper that
     /// writes the file), and not at all while the enclosing function's own body is searched.
@@ -161,6 +163,25 @@ impl<'a> Classifier<'a> {
                 && span.end_row <= hunk.rows.1
                 && hunk.other_side.contains(&span_text(file, span))
         };
+        // Header names are case-insensitive: `Set("Www-Authenticate", v)` for
+        // `Set("WWW-Authenticate", v)` sets the same header.
+        let same_header_key = |call: &Call| {
+            let header_call = match &call.callee {
+                Expr::Selector(receiver, name) => {
+                    matches!(name.as_str(), "Set" | "Add" | "Del" | "Get" | "Values")
+                        && matches!(receiver.as_ref(),
+                            Expr::Selector(_, field) if field == "Header")
+                        || matches!(receiver.as_ref(), Expr::Call { callee, .. }
+                            if matches!(callee.as_ref(), Expr::Selector(_, h) if h == "Header"))
+                }
+                _ => false,
+            };
+            header_call
+                && hunk
+                    .other_side
+                    .to_ascii_lowercase()
+                    .contains(&span_text(file, call.span).to_ascii_lowercase())
+        };
         let literals: Vec<Span> = covering
             .literals
             .iter()
@@ -173,7 +194,9 @@ impl<'a> Classifier<'a> {
             if inside_literal(&literals, call.span, row) {
                 continue;
             }
-            if (text_only && builds_message(call)) || unchanged(call.span) {
+            if (text_only && (builds_message(call) || same_header_key(call)))
+                || unchanged(call.span)
+            {
                 continue;
             }
             if let Some(signal) = self.call(facts, dir, call) {
@@ -230,6 +253,15 @@ impl<'a> Classifier<'a> {
             });
         }
         if !text_only {
+            let calls: Vec<&Call> = covering
+                .calls
+                .iter()
+                .map(|&i| &facts.calls[i])
+                .filter(|c| !inside_literal(&literals, c.span, row))
+                .collect();
+            if let Some(signal) = self.deadline(facts, dir, row, &calls, &unchanged) {
+                return Some(signal);
+            }
             if let Some(signal) = self.typed_site(facts, row, &unchanged) {
                 return Some(signal);
             }
@@ -237,20 +269,34 @@ impl<'a> Classifier<'a> {
             if let Some(signal) = self.status_handling(file, &row_tokens) {
                 return Some(signal);
             }
+            if let Some(signal) = self.error_handling(file, &row_tokens, hunk.other_side) {
+                return Some(signal);
+            }
             if let Some(signal) = self.block_header(file, dir, row, &row_tokens) {
                 return Some(signal);
             }
-            if let Some(signal) = self.client_import(facts, row) {
+            if let Some(signal) = self.client_import(file, row) {
                 return Some(signal);
             }
+        }
+        let row_tokens = super::hunks::line_tokens(file.lines.text(), file.lines, row + 1);
+        // A tag edit is an edit of string text, and still changes the stored schema.
+        if let Some(signal) =
+            super::settings::storage_mapping(file.lines.text(), &row_tokens, hunk.other_side)
+        {
+            return Some(signal);
         }
         if let Some(signal) = self.field_assignment(file, row) {
             return Some(signal);
         }
+        if !text_only {
+            if let Some(signal) = self.message_field_assignment(file, row, &row_tokens) {
+                return Some(signal);
+            }
+        }
         if text_only || self.only_observes(facts, covering, &literals, row) {
             return None;
         }
-        let row_tokens = super::hunks::line_tokens(file.lines.text(), file.lines, row + 1);
         let composite = covering.composites.last().map(|&i| {
             facts.composites[i]
                 .type_name
@@ -262,6 +308,84 @@ impl<'a> Classifier<'a> {
             return Some(signal);
         }
         self.inside_io_function(facts, dir, row)
+    }
+
+    /// `req.StartTime = start`: a field set on a request or response message of an API package
+    /// that the function builds: what goes over the wire changes.
+    fn message_field_assignment(
+        &self,
+        file: &FileView,
+        row: usize,
+        tokens: &[Token],
+    ) -> Option<Signal> {
+        let facts = file.facts;
+        let text = file.lines.text();
+        let word = |i: usize| tokens.get(i).map(|t| &text[t.start..t.end]);
+        // `x.A = ...` or `x.A.B = ...`: identifiers and dots, then `=` (not `==`).
+        let equals = tokens.iter().position(|t| &text[t.start..t.end] == b"=")?;
+        if equals < 3 || word(equals + 1) == Some(b"=") || word(1) != Some(b".") {
+            return None;
+        }
+        let plain = tokens[..equals]
+            .iter()
+            .enumerate()
+            .all(|(i, t)| match i % 2 {
+                0 => t.kind == crate::go::tokens::TokenKind::Ident,
+                _ => &text[t.start..t.end] == b".",
+            });
+        if !plain {
+            return None;
+        }
+        let variable = std::str::from_utf8(word(0)?).ok()?;
+        // A message the function builds, not one it was handed (a server's incoming request).
+        let binding = facts.unique_binding(variable, innermost_function(facts, row))?;
+        let composite = match &binding.value {
+            Expr::Composite(c) => c,
+            Expr::AddrOf(inner) => match inner.as_ref() {
+                Expr::Composite(c) => c,
+                _ => return None,
+            },
+            _ => return None,
+        };
+        let Some(Expr::Selector(package, type_name)) = composite.type_name.as_deref() else {
+            return None;
+        };
+        let path = facts.import_path_of(package.as_ident()?)?;
+        if self.area_of(path).is_some() || !self.is_wire_message(path, type_name) {
+            return None;
+        }
+        let target = tokens[..equals]
+            .iter()
+            .map(|t| String::from_utf8_lossy(&text[t.start..t.end]))
+            .collect::<String>();
+        Some(Signal {
+            area: Area::Network,
+            what: format!(
+                "sets `{target}` of the `{}.{type_name}` message it builds",
+                short(path)
+            ),
+        })
+    }
+
+    /// A type of the repository named for a database or store (`UserDatabase`,
+    /// `storage.Store`), or for a client or server (a generated gRPC `IngesterClient`), that
+    /// declares no method `name` in the loaded files: an interface over the storage layer or
+    /// a remote service, whose implementations are not followed.
+    fn io_interface(&self, dir: &str, type_name: &str, name: &str) -> Option<Area> {
+        let last = super::settings::last_word(type_name)?;
+        let area = if STORE_TYPE_WORDS.contains(&last.as_str()) {
+            Area::Storage
+        } else if matches!(last.as_str(), "client" | "server") {
+            Area::Network
+        } else {
+            return None;
+        };
+        let declared = self.index.package_files(dir).any(|file| {
+            file.facts.funcs.iter().any(|f| {
+                matches!(&f.kind, FuncKind::Method { receiver, name: n } if receiver == type_name && n == name)
+            })
+        });
+        (!declared).then_some(area)
     }
 
     /// Whether every call written on the row logs, traces, counts or reads the clock: such a
@@ -297,18 +421,26 @@ impl<'a> Classifier<'a> {
                 let package = receiver.as_ident().and_then(|p| facts.import_path_of(p));
                 match package {
                     Some("time") => matches!(name.as_str(), "Now" | "Since" | "Until"),
-                    Some(path) => table.observability_packages.iter().any(|o| o == path),
-                    None => self.is_observability(name),
+                    Some(path) => {
+                        table.observability_packages.iter().any(|o| o == path)
+                            || configures_observability(name)
+                    }
+                    None => self.is_observability(name) || configures_observability(name),
                 }
             }
             _ => false,
         })
     }
 
-    /// An import of a client library (outside the standard library): switching a store's or
-    /// service's client is a change of how it is reached.
-    fn client_import(&self, facts: &Facts, row: usize) -> Option<Signal> {
-        let import = facts
+    /// An import of a client library (outside the standard library) added to or removed from
+    /// an existing file: switching a store's or service's client is a change of how it is
+    /// reached. A new file's imports serve its code (often moved there), judged line by line.
+    fn client_import(&self, file: &FileView, row: usize) -> Option<Signal> {
+        if file.added {
+            return None;
+        }
+        let import = file
+            .facts
             .imports
             .iter()
             .find(|i| i.span.start_row <= row && row <= i.span.end_row)?;
@@ -325,13 +457,17 @@ impl<'a> Classifier<'a> {
     /// A changed line of code in a function that itself does network or storage I/O: what
     /// it computes reaches the I/O (a request's parameters, what a write stores).
     fn inside_io_function(&self, facts: &Facts, dir: &str, row: usize) -> Option<Signal> {
-        let (index, func) = facts.funcs.iter().enumerate().find(|(_, f)| {
-            f.enclosing.is_none()
-                && !matches!(f.kind, FuncKind::Literal)
-                && f.span.start_row < row
-                && row < f.span.end_row
-        })?;
-        let key = (facts as *const Facts as usize, index);
+        let (index, func) = enclosing_declaration(facts, row)?;
+        self.body_io(facts, dir, index, false).map(|inner| Signal {
+            area: inner.area,
+            what: format!("changes `{}`, which {}", func.display_name(), inner.what),
+        })
+    }
+
+    /// The first I/O of the body of function `index`: written in it, or with `follow` also
+    /// through the repository's functions it calls.
+    fn body_io(&self, facts: &Facts, dir: &str, index: usize, follow: bool) -> Option<Signal> {
+        let key = (facts as *const Facts as usize, index, follow);
         if let Some(known) = self.io_bodies.borrow().get(&key) {
             return known.clone();
         }
@@ -345,19 +481,52 @@ impl<'a> Classifier<'a> {
             }
             false
         };
-        let depth = self.depth.replace(FOLLOWED_CALLS);
+        let depth = match follow {
+            true => self.depth.get(),
+            false => self.depth.replace(FOLLOWED_CALLS),
+        };
         let found = facts
             .calls
             .iter()
             .filter(in_body)
             .find_map(|call| self.call_of(facts, dir, call, true));
         self.depth.set(depth);
-        let found = found.map(|inner| Signal {
-            area: inner.area,
-            what: format!("changes `{}`, which {}", func.display_name(), inner.what),
-        });
         self.io_bodies.borrow_mut().insert(key, found.clone());
         found
+    }
+
+    /// A changed deadline (`context.WithTimeout(ctx, 2*time.Second)`) in a function that does
+    /// I/O, itself or through the repository's functions it calls: how long the I/O may take.
+    fn deadline(
+        &self,
+        facts: &Facts,
+        dir: &str,
+        row: usize,
+        calls: &[&Call],
+        unchanged: &dyn Fn(Span) -> bool,
+    ) -> Option<Signal> {
+        let call = calls.iter().find(|call| {
+            let Expr::Selector(package, name) = &call.callee else {
+                return false;
+            };
+            DEADLINE_FUNCTIONS.contains(&name.as_str())
+                && package
+                    .as_ident()
+                    .and_then(|p| package_path(facts, p, call))
+                    == Some("context")
+                && !unchanged(call.span)
+        })?;
+        let (index, func) = enclosing_declaration(facts, row)?;
+        let inner = self.body_io(facts, dir, index, true)?;
+        Some(Signal {
+            area: inner.area,
+            what: format!(
+                "changes a deadline (`{}`) of `{}`, which {}",
+                written(&call.callee),
+                func.display_name(),
+                inner.what
+            ),
+        })
     }
 
     /// A changed condition on a response's status (`if resp.StatusCode == http.StatusConflict`,
@@ -396,6 +565,43 @@ impl<'a> Classifier<'a> {
                     "changes how it handles a `{}.{constant}` answer",
                     short(path)
                 ),
+            })
+        })
+    }
+
+    /// A newly written error of a network or storage package (`sql.ErrNoRows`,
+    /// `*types.ConditionalCheckFailedException`, `*pgconn.PgError`): how the program tells a
+    /// store's or server's failures apart changes (a retry, a conflict taken as success).
+    fn error_handling(
+        &self,
+        file: &FileView,
+        tokens: &[Token],
+        other_side: &str,
+    ) -> Option<Signal> {
+        let text = file.lines.text();
+        let word = |i: usize| {
+            tokens
+                .get(i)
+                .and_then(|t| std::str::from_utf8(&text[t.start..t.end]).ok())
+        };
+        (2..tokens.len()).find_map(|i| {
+            if word(i - 1) != Some(".") {
+                return None;
+            }
+            let (package, name) = (word(i - 2)?, word(i)?);
+            let is_error = name.ends_with("Error")
+                || name.ends_with("Exception")
+                || name
+                    .strip_prefix("Err")
+                    .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_uppercase()));
+            if !is_error || other_side.contains(&format!(" {package} . {name} ")) {
+                return None;
+            }
+            let path = file.facts.import_path_of(package)?;
+            let area = self.area_of(path)?;
+            Some(Signal {
+                area,
+                what: format!("changes how it handles the `{package}.{name}` error"),
             })
         })
     }
@@ -458,14 +664,24 @@ impl<'a> Classifier<'a> {
         }
         let (open, close) = (open?, close?);
         let from = facts.calls.partition_point(|c| c.span.start < open);
-        facts.calls[from..]
+        let inner = facts.calls[from..]
             .iter()
             .take_while(|c| c.span.start < close)
             .find_map(|call| self.call(facts, dir, call))
-            .map(|inner| Signal {
-                area: inner.area,
-                what: format!("{what} {}", inner.what),
-            })
+            .or_else(|| {
+                // A block that sets an address, a timeout or another setting on-call tunes:
+                // the condition decides which value is used.
+                let lines = file.lines;
+                let (first, last) = (lines.position(open).0 - 1, lines.position(close).0 - 1);
+                (first + 1..last).find_map(|row| {
+                    let tokens = super::hunks::line_tokens(text, lines, row + 1);
+                    super::settings::assigned_setting(text, &tokens)
+                })
+            })?;
+        Some(Signal {
+            area: inner.area,
+            what: format!("{what} {}", inner.what),
+        })
     }
 
     /// A field or parameter declared on `row` whose type is a client, server or store.
@@ -546,6 +762,7 @@ impl<'a> Classifier<'a> {
                     if let Some(area) = self.area_of(path) {
                         if Self::listed(&table.pure_functions, path, name)
                             || (io_only && builds_message(call))
+                            || configures_observability(name)
                         {
                             return None;
                         }
@@ -561,12 +778,37 @@ impl<'a> Classifier<'a> {
                         });
                     }
                     if let Some(target) = self.index.modules.folder_of(path) {
-                        return self.repository_function(&target, name).map(|inner| Signal {
-                            area: inner.area,
-                            what: format!("calls `{}.{name}`, which {}", short(path), inner.what),
+                        return self.repository_function(&target, name, false).map(|inner| {
+                            Signal {
+                                area: inner.area,
+                                what: format!(
+                                    "calls `{}.{name}`, which {}",
+                                    short(path),
+                                    inner.what
+                                ),
+                            }
                         });
                     }
                     return None;
+                }
+                // Before the log and metric names: a header `Set` or `Add` is not a gauge's.
+                if !io_only {
+                    if let Some(signal) = self.route(call, name) {
+                        return Some(signal);
+                    }
+                    if let Some(signal) = self.handler_write(facts, call, receiver, name) {
+                        return Some(signal);
+                    }
+                }
+                if let Expr::Selector(base, field) = receiver.as_ref() {
+                    let variable = base
+                        .as_ident()
+                        .filter(|_| field == "Header" && HEADER_METHODS.contains(&name.as_str()));
+                    if let Some(signal) =
+                        variable.and_then(|v| self.request_header(facts, call, v, name))
+                    {
+                        return Some(signal);
+                    }
                 }
                 if self.is_observability(name) {
                     return None;
@@ -577,19 +819,11 @@ impl<'a> Classifier<'a> {
                         what: format!("serves requests through `{}`", written(&call.callee)),
                     });
                 }
-                if !io_only {
-                    if let Some(signal) = self.route(call, name) {
-                        return Some(signal);
-                    }
-                    if let Some(signal) = self.handler_write(facts, call, receiver, name) {
-                        return Some(signal);
-                    }
-                }
                 self.method_on_typed_value(facts, dir, call, receiver, name, io_only)
             }
             Expr::Ident(name) => {
                 // A function of this package.
-                let signal = self.repository_function(dir, name)?;
+                let signal = self.repository_function(dir, name, false)?;
                 Some(Signal {
                     area: signal.area,
                     what: format!("calls `{name}`, which {}", signal.what),
@@ -631,6 +865,19 @@ impl<'a> Classifier<'a> {
                 Expr::Selector(w, header) if header == "Header" => w.as_ident()?,
                 _ => return None,
             },
+            // A wrapper of the response (`w.ResponseWriter.WriteHeader(code)` in a type that
+            // embeds `http.ResponseWriter`) writes the response too.
+            Expr::Selector(base, field)
+                if field == "ResponseWriter"
+                    && WRITER_METHODS.contains(&name)
+                    && facts.imports.iter().any(|i| i.path == "net/http") =>
+            {
+                return Some(Signal {
+                    area: Area::Network,
+                    what: format!("writes the response through `{}.{name}`", written(receiver)),
+                })
+                .filter(|_| base.as_ident().is_some());
+            }
             _ => return None,
         };
         let mut scope = call.func;
@@ -649,8 +896,13 @@ impl<'a> Classifier<'a> {
                 return Some(Signal {
                     area: Area::Network,
                     what: format!(
-                        "changes what `{}` writes (`{writer}.{name}`)",
-                        func.display_name()
+                        "changes what `{}` writes (`{writer}.{}{name}`)",
+                        func.display_name(),
+                        if matches!(receiver, Expr::Call { .. }) {
+                            "Header()."
+                        } else {
+                            ""
+                        }
                     ),
                 });
             }
@@ -708,11 +960,31 @@ impl<'a> Classifier<'a> {
                     _ => None,
                 };
                 if let Some(target) = own_package {
-                    let inner = self.repository_function(&target, name)?;
-                    return Some(Signal {
-                        area: inner.area,
-                        what: format!("calls `{variable}.{field}.{name}`, which {}", inner.what),
-                    });
+                    if let Some(inner) = self.repository_function(&target, name, true) {
+                        return Some(Signal {
+                            area: inner.area,
+                            what: format!(
+                                "calls `{variable}.{field}.{name}`, which {}",
+                                inner.what
+                            ),
+                        });
+                    }
+                    if let Some(area) = self
+                        .io_interface(&target, type_name, name)
+                        .filter(|_| !io_only)
+                    {
+                        let what = match area {
+                            Area::Storage => "store",
+                            Area::Network => "client",
+                        };
+                        return Some(Signal {
+                            area,
+                            what: format!(
+                                "calls `{variable}.{field}.{name}` of the {what} `{type_name}`"
+                            ),
+                        });
+                    }
+                    return None;
                 }
                 let area = self.area_of(path)?;
                 if !self.is_client_type(type_name) {
@@ -744,13 +1016,29 @@ impl<'a> Classifier<'a> {
                 }
                 if receiver_type_of(facts, call.func, variable).is_some() {
                     // A method of this package's type: I/O when that method does I/O.
-                    let signal = self.repository_function(dir, name)?;
+                    let signal = self.repository_function(dir, name, true)?;
                     return Some(Signal {
                         area: signal.area,
                         what: format!("calls `{variable}.{name}`, which {}", signal.what),
                     });
                 }
                 let binding = facts.unique_binding(variable, call.func)?;
+                let built = match &binding.value {
+                    Expr::AddrOf(inner) => inner.as_ref(),
+                    value => value,
+                };
+                if let Expr::Composite(composite) = built {
+                    // A value of this package's type (`o := &consumer{...}`): its method, when
+                    // that does I/O.
+                    if let Some(Expr::Ident(_)) = composite.type_name.as_deref() {
+                        let signal = self.repository_function(dir, name, true)?;
+                        return Some(Signal {
+                            area: signal.area,
+                            what: format!("calls `{variable}.{name}`, which {}", signal.what),
+                        });
+                    }
+                    return None;
+                }
                 let Expr::Call { callee, .. } = &binding.value else {
                     return None;
                 };
@@ -788,13 +1076,38 @@ impl<'a> Classifier<'a> {
         }
     }
 
+    /// `req.Header.Set(...)` on a request the function builds with `http.NewRequest...`: what
+    /// it sends changes (authentication, content type, tracing of the call).
+    fn request_header(
+        &self,
+        facts: &Facts,
+        call: &Call,
+        variable: &str,
+        name: &str,
+    ) -> Option<Signal> {
+        let binding = facts.unique_binding(variable, call.func)?;
+        let Expr::Call { callee, .. } = &binding.value else {
+            return None;
+        };
+        let Expr::Selector(package, constructor) = callee.as_ref() else {
+            return None;
+        };
+        let path = package_path(facts, package.as_ident()?, call)?;
+        (path == "net/http" && constructor.starts_with("NewRequest")).then(|| Signal {
+            area: Area::Network,
+            what: format!(
+                "changes the headers of the request it sends (`{variable}.Header.{name}`)"
+            ),
+        })
+    }
+
     /// Whether the function or method `name` of the repository package in `dir` does I/O,
     /// directly or through other functions of loaded packages; memoized, cycles cut.
-    fn repository_function(&self, dir: &str, name: &str) -> Option<Signal> {
+    fn repository_function(&self, dir: &str, name: &str, method: bool) -> Option<Signal> {
         if self.depth.get() >= FOLLOWED_CALLS {
             return None;
         }
-        let key = (name.to_string(), self.depth.get());
+        let key = (name.to_string(), method, self.depth.get());
         if let Some(known) = self
             .io_functions
             .borrow()
@@ -815,7 +1128,12 @@ impl<'a> Classifier<'a> {
         'files: for file in self.index.package_files(dir) {
             let facts = &file.facts;
             for (index, func) in facts.funcs.iter().enumerate() {
-                if func.name() != Some(name) || !seen.insert((file.rel.as_str(), index)) {
+                // A plain call names a function (or a builtin such as `delete`), never a method.
+                let kind_matches = matches!(func.kind, FuncKind::Method { .. }) == method;
+                if func.name() != Some(name)
+                    || !kind_matches
+                    || !seen.insert((file.rel.as_str(), index))
+                {
                     continue;
                 }
                 let in_body = |call: &&Call| {
@@ -844,6 +1162,61 @@ impl<'a> Classifier<'a> {
             .insert(key, found.clone());
         found
     }
+}
+
+/// Functions of `context` that set a deadline.
+const DEADLINE_FUNCTIONS: &[&str] = &[
+    "WithTimeout",
+    "WithDeadline",
+    "WithTimeoutCause",
+    "WithDeadlineCause",
+];
+
+/// The top-level function or method declaration whose body holds 0-based `row`.
+fn enclosing_declaration(facts: &Facts, row: usize) -> Option<(usize, &crate::go::Func)> {
+    facts.funcs.iter().enumerate().find(|(_, f)| {
+        f.enclosing.is_none()
+            && !matches!(f.kind, FuncKind::Literal)
+            && f.span.start_row < row
+            && row < f.span.end_row
+    })
+}
+
+/// Last words of the names of the repository's types that front a database or store.
+const STORE_TYPE_WORDS: &[&str] = &[
+    "store",
+    "storage",
+    "database",
+    "db",
+    "repository",
+    "repo",
+    "dao",
+];
+
+/// Words of an option that hands a client a logger, tracer or meter (`rp.WithLogger(l)`,
+/// `otelhttp.WithTracerProvider(tp)`): what is observed changes, not what is done.
+const OBSERVABILITY_WORDS: &[&str] = &[
+    "logger", "log", "logging", "tracer", "tracing", "trace", "meter", "metrics", "stats",
+];
+
+/// `WithLogger`, `SetTracerProvider` and the like.
+fn configures_observability(name: &str) -> bool {
+    let words = super::settings::words(name);
+    matches!(words.first().map(String::as_str), Some("with" | "set"))
+        && words[1..]
+            .iter()
+            .any(|w| OBSERVABILITY_WORDS.contains(&w.as_str()))
+}
+
+/// The innermost function (declaration or literal) whose body holds 0-based `row`.
+fn innermost_function(facts: &Facts, row: usize) -> Option<usize> {
+    facts
+        .funcs
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.span.start_row < row && row <= f.span.end_row)
+        .min_by_key(|(_, f)| f.span.end - f.span.start)
+        .map(|(i, _)| i)
 }
 
 /// Whether an import path is outside the standard library: its first element is a domain.
@@ -1006,6 +1379,8 @@ fn span_text(file: &FileView, span: Span) -> String {
 pub struct FileView<'a> {
     pub facts: &'a Facts,
     pub lines: &'a LineIndex<'a>,
+    /// The file is new in the change: its imports serve its code, which is judged itself.
+    pub added: bool,
 }
 
 /// The text of 0-based `row`, when it is UTF-8.

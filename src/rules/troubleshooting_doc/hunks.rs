@@ -2,7 +2,7 @@
 //! rename (the same tokens up to a consistent renaming of identifiers), not a move (the same
 //! line removed elsewhere in the change), not only the text of a string.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 pub use crate::git::{hunks, Hunk};
 use crate::go::tokens::{same_up_to_renaming, tokens, Token, TokenKind};
@@ -92,6 +92,56 @@ pub fn kind(old: (&[u8], &LineIndex), new: (&[u8], &LineIndex), hunk: &Hunk) -> 
     HunkKind::Code
 }
 
+/// The identifiers a rename hunk renames, old name → new name (only those that differ).
+pub fn renames(
+    old: (&[u8], &LineIndex),
+    new: (&[u8], &LineIndex),
+    hunk: &Hunk,
+) -> Vec<(String, String)> {
+    let before = lines_tokens(old.0, old.1, &hunk.removed);
+    let after = lines_tokens(new.0, new.1, &hunk.added);
+    let mut out: Vec<(String, String)> = before
+        .iter()
+        .zip(&after)
+        .filter(|(x, _)| x.kind == TokenKind::Ident)
+        .map(|(x, y)| {
+            (
+                String::from_utf8_lossy(&old.0[x.start..x.end]).into_owned(),
+                String::from_utf8_lossy(&new.0[y.start..y.end]).into_owned(),
+            )
+        })
+        .filter(|(a, b)| a != b)
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Of the renamings of a file's rename hunks, those that are not renames: a predeclared
+/// value replaced or put in (`f(nil)` → `f(args)`), or a renaming that is not one to one
+/// across the file: two old names that become one (`UpdateUser(internal)` →
+/// `UpdateUser(dbUser)` beside `oldUser` → `dbUser`) or one that becomes two. A hunk that
+/// holds one hands a call another value.
+pub fn false_renames(renames: &[(String, String)]) -> HashSet<(String, String)> {
+    const PREDECLARED: &[&str] = &["nil", "true", "false", "iota"];
+    let mut targets: HashMap<&str, HashSet<&str>> = HashMap::new();
+    let mut sources: HashMap<&str, HashSet<&str>> = HashMap::new();
+    for (a, b) in renames {
+        targets.entry(a).or_default().insert(b);
+        sources.entry(b).or_default().insert(a);
+    }
+    renames
+        .iter()
+        .filter(|(a, b)| {
+            targets[a.as_str()].len() > 1
+                || sources[b.as_str()].len() > 1
+                || PREDECLARED.contains(&a.as_str())
+                || PREDECLARED.contains(&b.as_str())
+        })
+        .cloned()
+        .collect()
+}
+
 /// Lines removed in one place and added in another, anywhere in the change: moved code.
 #[derive(Debug, Default)]
 pub struct Moves {
@@ -167,5 +217,21 @@ mod tests {
             HunkKind::Code
         );
         assert_eq!(check("x := 1 // a", "x  :=  1 // b"), HunkKind::Nothing);
+    }
+
+    #[test]
+    fn renamings_that_merge_names_or_replace_nil_are_not_renames() {
+        let pair = |a: &str, b: &str| (a.to_string(), b.to_string());
+        let all = [
+            pair("oldUser", "dbUser"),
+            pair("internal", "dbUser"),
+            pair("user", "updatedUser"),
+        ];
+        let odd = false_renames(&all);
+        assert!(odd.contains(&pair("internal", "dbUser")));
+        assert!(odd.contains(&pair("oldUser", "dbUser")));
+        assert!(!odd.contains(&pair("user", "updatedUser")));
+        // A value handed instead of nil is not a new name for nil.
+        assert!(false_renames(&[pair("nil", "args")]).contains(&pair("nil", "args")));
     }
 }

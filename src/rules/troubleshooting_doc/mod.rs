@@ -273,6 +273,7 @@ fn first_hit(
                 let view = FileView {
                     facts: old.facts,
                     lines,
+                    added: false,
                 };
                 let covered = covering(old.facts, &rows);
                 let whole = HunkContext {
@@ -307,8 +308,23 @@ fn first_hit(
     // (0-based row, hunk context, new-side line to report at).
     let mut added_rows: Vec<(usize, usize, usize)> = Vec::new();
     let mut removed_rows: Vec<(usize, usize, usize)> = Vec::new();
-    for hunk in hunks::hunks(file.added_lines, file.removed_lines) {
-        let text_only = match hunks::kind((old_src, old_index), (new_src, new_index), &hunk) {
+    let all_hunks = hunks::hunks(file.added_lines, file.removed_lines);
+    let kinds: Vec<HunkKind> = all_hunks
+        .iter()
+        .map(|hunk| hunks::kind((old_src, old_index), (new_src, new_index), hunk))
+        .collect();
+    let renames: Vec<Vec<(String, String)>> = all_hunks
+        .iter()
+        .zip(&kinds)
+        .map(|(hunk, kind)| match kind {
+            HunkKind::Rename => hunks::renames((old_src, old_index), (new_src, new_index), hunk),
+            _ => Vec::new(),
+        })
+        .collect();
+    let odd = hunks::false_renames(&renames.concat());
+    for ((hunk, kind), renamed) in all_hunks.into_iter().zip(kinds).zip(&renames) {
+        let text_only = match kind {
+            HunkKind::Rename if renamed.iter().any(|pair| odd.contains(pair)) => false,
             HunkKind::Nothing | HunkKind::Rename => continue,
             HunkKind::TextOnly => true,
             HunkKind::Code => false,
@@ -383,6 +399,7 @@ fn first_hit(
         let view = FileView {
             facts: version.facts,
             lines,
+            added: file.status == FileStatus::Added,
         };
         let numbers: Vec<usize> = rows.iter().map(|&(row, _, _)| row).collect();
         let covered = covering(version.facts, &numbers);

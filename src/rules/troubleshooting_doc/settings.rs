@@ -23,6 +23,60 @@ const TAG_KEYS: &[&str] = &[
     "flag",
 ];
 
+/// Struct tag keys that map a field to a database column, document attribute or file column
+/// (gorm, bun, go-pg, sqlx, MongoDB, DynamoDB, Firestore, Datastore, Spanner, parquet): a
+/// changed value changes what is stored or how (a column type, an index, a key name).
+const STORAGE_TAG_KEYS: &[&str] = &[
+    "gorm",
+    "bun",
+    "pg",
+    "db",
+    "sql",
+    "xorm",
+    "bson",
+    "dynamodbav",
+    "firestore",
+    "datastore",
+    "spanner",
+    "parquet",
+];
+
+/// A struct field whose storage mapping is new or changed: a tag key of
+/// [`STORAGE_TAG_KEYS`] whose `key:"value"` the other side of the hunk does not have.
+pub fn storage_mapping(text: &[u8], tokens: &[Token], other_side: &str) -> Option<Signal> {
+    let word = |i: usize| -> Option<&str> {
+        let t = tokens.get(i)?;
+        std::str::from_utf8(&text[t.start..t.end]).ok()
+    };
+    let last = tokens.len().checked_sub(1)?;
+    let tag = word(last).filter(|tag| {
+        tokens[last].kind == TokenKind::Text && tag.starts_with('`') && tokens.len() >= 3
+    })?;
+    let field = word(0).filter(|_| tokens[0].kind == TokenKind::Ident)?;
+    let changed = tag_pairs(tag.trim_matches('`')).find(|(key, value)| {
+        STORAGE_TAG_KEYS.contains(key) && !other_side.contains(&format!("{key}:\"{value}\""))
+    })?;
+    Some(Signal {
+        area: Area::Storage,
+        what: format!(
+            "changes how the field `{field}` is stored (`{}:\"{}\"`)",
+            changed.0, changed.1
+        ),
+    })
+}
+
+/// The `key:"value"` pairs of a struct tag, by Go's convention.
+fn tag_pairs(tag: &str) -> impl Iterator<Item = (&str, &str)> {
+    let mut rest = tag;
+    std::iter::from_fn(move || {
+        rest = rest.trim_start();
+        let (key, after) = rest.split_once(":\"")?;
+        let end = after.find('"')?;
+        rest = &after[end + 1..];
+        Some((key, &after[..end]))
+    })
+}
+
 /// The last word of a setting's name → what it is and its area.
 const LAST_WORDS: &[(&str, &str, Area)] = &[
     ("timeout", "timeout", Area::Network),
@@ -105,7 +159,7 @@ const SIZE_WORDS: &[&str] = &["size", "bytes", "number", "count", "len", "length
 
 /// The words of an identifier: `ProxyBodySize` → proxy, body, size; `read_timeout` → read,
 /// timeout; `AuthSigninURL` → auth, signin, url.
-fn words(name: &str) -> Vec<String> {
+pub fn words(name: &str) -> Vec<String> {
     let chars: Vec<char> = name.chars().collect();
     let mut out = Vec::new();
     let mut word = String::new();
@@ -133,6 +187,11 @@ fn words(name: &str) -> Vec<String> {
         out.push(word);
     }
     out
+}
+
+/// The last word of an identifier, lower-cased (`UserDatabase` → `database`).
+pub fn last_word(name: &str) -> Option<String> {
+    words(name).pop()
 }
 
 /// What kind of setting `name` names, if any; `declared` when it is a tagged struct field.
@@ -202,7 +261,20 @@ pub fn setting(text: &[u8], tokens: &[Token], composite: Option<Option<String>>)
             },
         });
     }
-    // An assignment: `a.b.Name = value`, `name := value`, `x, name := value`.
+    assigned_setting(text, tokens)
+}
+
+/// An assignment that sets a setting: `a.b.Name = value`, `name := value`, `x, name := value`.
+pub fn assigned_setting(text: &[u8], tokens: &[Token]) -> Option<Signal> {
+    let word = |i: usize| -> Option<&str> {
+        let t = tokens.get(i)?;
+        std::str::from_utf8(&text[t.start..t.end]).ok()
+    };
+    let kind = |i: usize| tokens.get(i).map(|t| t.kind);
+    let first = word(0)?;
+    if kind(0) != Some(TokenKind::Ident) || crate::go::tokens::is_keyword(first.as_bytes()) {
+        return None;
+    }
     // The lexer's operators are single characters: `:=` is `:` `=`, `==` is `=` `=`.
     let equals = (1..tokens.len()).find(|&i| {
         word(i) == Some("=")
@@ -222,6 +294,10 @@ pub fn setting(text: &[u8], tokens: &[Token], composite: Option<Option<String>>)
     let plain = (0..assign)
         .all(|i| kind(i) == Some(TokenKind::Ident) || matches!(word(i), Some("." | ",")));
     if !plain {
+        return None;
+    }
+    // Allocating an empty container (`addrs = make([]Addr, 0, n)`) sets no value yet.
+    if matches!(word(equals + 1), Some("make" | "new")) {
         return None;
     }
     let written: String = (0..assign).filter_map(word).collect::<Vec<_>>().join("");
@@ -282,6 +358,35 @@ mod tests {
     }
 
     #[test]
+    fn storage_mappings_by_their_tags() {
+        let check = |line: &str, other: &str| {
+            let text = line.as_bytes();
+            let tokens = crate::go::tokens::tokens(text, 0, text.len());
+            storage_mapping(text, &tokens, other).map(|s| s.what)
+        };
+        let before = " SortKey string `gorm:\"uniqueIndex:uix\" json:\"sortKey\"` ";
+        assert_eq!(
+            check(
+                "SortKey string `gorm:\"type:bytes;uniqueIndex:uix\" json:\"sortKey\"`",
+                before
+            )
+            .as_deref(),
+            Some(
+                "changes how the field `SortKey` is stored (`gorm:\"type:bytes;uniqueIndex:uix\"`)"
+            )
+        );
+        // Only the JSON name changed: the column is the same.
+        assert_eq!(
+            check(
+                "SortKey string `gorm:\"uniqueIndex:uix\" json:\"sort_key\"`",
+                before
+            ),
+            None
+        );
+        assert_eq!(check("Name string `json:\"name\" yaml:\"name\"`", ""), None);
+    }
+
+    #[test]
     fn other_lines_are_not_settings() {
         // A field without a configuration tag, a label, a comparison, a name that only
         // contains a word.
@@ -297,5 +402,11 @@ mod tests {
         assert_eq!(check("h.tlsManager = m", false), None);
         // A link shown to people is not an address the program reaches.
         assert_eq!(check("SchemaURL: semconv.SchemaURL,", true), None);
+        // Allocating the container the addresses go into sets none of them.
+        assert_eq!(
+            check("u.netAddrs = make([]Addr, 0, len(u.Addresses))", false),
+            None
+        );
+        assert_eq!(check("addrs := make([]string, 0, 4)", false), None);
     }
 }
