@@ -15,6 +15,9 @@ pub enum Via {
     Promauto,
     /// `promauto.With(reg).NewX` or a factory variable bound to `promauto.With(reg)`.
     PromautoWith,
+    /// go-kit's adapter, `kitprometheus.NewCounterFrom(opts, labelNames)`: a client_golang
+    /// `*Vec` registered with the default registry at construction.
+    GoKit,
 }
 
 /// What the opts argument of a constructor is, as far as this file tells.
@@ -37,12 +40,7 @@ pub struct MetricCall<'f> {
 impl MetricCall<'_> {
     /// The constructor as a reader would name it: `prometheus.NewCounter`.
     pub fn written(&self) -> String {
-        let package = match self.via {
-            Via::Prometheus => "prometheus",
-            Via::Promauto => "promauto",
-            Via::PromautoWith => "promauto.With(…)",
-        };
-        format!("{package}.{}", self.constructor)
+        written(self.call, self.via, self.constructor)
     }
 
     /// `prometheus.NewCounter(prometheus.CounterOpts{})`: opts without a name on a constructor
@@ -63,19 +61,44 @@ impl MetricCall<'_> {
     }
 }
 
+/// A constructor as a reader would name it: `prometheus.NewCounter`, `promauto.With(…).NewGauge`,
+/// and go-kit's under the file's own name for the package (`kitprometheus.NewCounterFrom`).
+pub fn written(call: &Call, via: Via, constructor: &str) -> String {
+    let package = match via {
+        Via::Prometheus => "prometheus",
+        Via::Promauto => "promauto",
+        Via::PromautoWith => "promauto.With(…)",
+        Via::GoKit => match &call.callee {
+            Expr::Selector(operand, _) => operand.as_ident().unwrap_or("prometheus"),
+            _ => return constructor.to_string(),
+        },
+    };
+    format!("{package}.{constructor}")
+}
+
+/// Whether the constructor's second argument is the variable label names: the `*Vec`
+/// constructors, and go-kit's, which always build a `*Vec`.
+pub fn takes_label_names(constructor: &str) -> bool {
+    constructor.ends_with("Vec") || constructor.ends_with("From")
+}
+
+/// Whether the file imports a package whose constructors declare metrics.
+pub fn imports_metric_package(facts: &Facts, table: &MetricTable) -> bool {
+    facts.imports.iter().any(|i| {
+        i.path == table.prometheus_import
+            || i.path == table.promauto_import
+            || i.path == table.gokit_import
+    })
+}
+
 /// Every metric constructor call in `facts`.
 pub fn metric_calls<'f>(facts: &'f Facts, table: &MetricTable) -> Vec<MetricCall<'f>> {
-    let prometheus_dot = facts.dot_imports(&table.prometheus_import);
-    let promauto_dot = facts.dot_imports(&table.promauto_import);
-    let has_any = prometheus_dot
-        || promauto_dot
-        || facts
-            .imports
-            .iter()
-            .any(|i| i.path == table.prometheus_import || i.path == table.promauto_import);
-    if !has_any {
+    if !imports_metric_package(facts, table) {
         return Vec::new();
     }
+    let prometheus_dot = facts.dot_imports(&table.prometheus_import);
+    let promauto_dot = facts.dot_imports(&table.promauto_import);
+    let gokit_dot = facts.dot_imports(&table.gokit_import);
     let is_package = |name: &str, path: &str| facts.local_names(path).any(|local| local == name);
     let is_promauto_with = |expr: &Expr| match expr {
         Expr::Call { callee, .. } => match callee.as_ref() {
@@ -90,6 +113,15 @@ pub fn metric_calls<'f>(facts: &'f Facts, table: &MetricTable) -> Vec<MetricCall
     let mut found = Vec::new();
     for call in &facts.calls {
         let (via, constructor) = match &call.callee {
+            Expr::Selector(operand, name) if is_gokit_constructor(table, name) => {
+                match operand.as_ident() {
+                    Some(p) if is_package(p, &table.gokit_import) => (Via::GoKit, name.as_str()),
+                    _ => continue,
+                }
+            }
+            Expr::Ident(name) if gokit_dot && is_gokit_constructor(table, name) => {
+                (Via::GoKit, name.as_str())
+            }
             Expr::Selector(operand, name) if is_constructor(table, name) => {
                 let via = match operand.as_ref() {
                     Expr::Ident(p) if is_package(p, &table.prometheus_import) => Via::Prometheus,
@@ -126,6 +158,10 @@ pub fn metric_calls<'f>(facts: &'f Facts, table: &MetricTable) -> Vec<MetricCall
 
 fn is_constructor(table: &MetricTable, name: &str) -> bool {
     table.constructors.iter().any(|c| c == name)
+}
+
+fn is_gokit_constructor(table: &MetricTable, name: &str) -> bool {
+    table.gokit_constructors.iter().any(|c| c == name)
 }
 
 /// The opts literal of a constructor call: written in place, taken by address, or an
@@ -247,7 +283,7 @@ impl MetricCall<'_> {
         let func = self.call.func;
         let literal = |expr| bound_literal(facts, expr, func);
         let mut labels = Vec::new();
-        if self.constructor.ends_with("Vec") {
+        if takes_label_names(self.constructor) {
             if let Some(list) = self.call.args.get(1).and_then(literal) {
                 for (i, element) in list.elements.iter().enumerate() {
                     if let Some(name) = resolve_string(facts, element, func) {

@@ -697,12 +697,19 @@ fn check_change(
             )),
         }
     }
-    let (index, internal_errors) = with_constant_folders(
-        index,
-        &prefilter,
-        &change::metric_folders(&changed, &modules),
-        |dirs| change::folder_inputs(&repo, request, dirs, &is_go_file),
-    )?;
+    let mut metric_folders = change::metric_folders(&changed, &modules);
+    for (path, facts) in &old_facts {
+        metric_folders.extend(crate::index::metrics::previous_version_folders(
+            facts,
+            walk::parent_dir(path),
+            &modules,
+            &crate::data::RuleData::builtin().metrics,
+        ));
+    }
+    let (index, internal_errors) =
+        with_constant_folders(index, &prefilter, &metric_folders, |dirs| {
+            change::folder_inputs(&repo, request, dirs, &is_go_file)
+        })?;
     outcome.internal_errors += internal_errors;
     // A deleted Go file is checked too: the change rules read its previous version.
     outcome.stats.files_checked += changed
