@@ -35,6 +35,8 @@ pub struct MetricCall<'f> {
     pub constructor: &'f str,
     pub via: Via,
     pub opts: Opts<'f>,
+    /// Built through `promauto.With(nil)`, in place or through a factory variable.
+    nowhere: bool,
 }
 
 impl MetricCall<'_> {
@@ -110,6 +112,20 @@ pub fn metric_calls<'f>(facts: &'f Facts, table: &MetricTable) -> Vec<MetricCall
         },
         _ => false,
     };
+    // The registerer of `promauto.With(reg)`, written in place or bound to a factory variable.
+    let with_registerer = |call: &'f Call| -> Option<&'f Expr> {
+        let Expr::Selector(operand, _) = &call.callee else {
+            return None;
+        };
+        let with = match operand.as_ref() {
+            Expr::Ident(factory) => &facts.unique_binding(factory, call.func)?.value,
+            other => other,
+        };
+        match with {
+            Expr::Call { args, .. } if is_promauto_with(with) => args.first(),
+            _ => None,
+        }
+    };
     let mut found = Vec::new();
     for call in &facts.calls {
         let (via, constructor) = match &call.callee {
@@ -146,11 +162,14 @@ pub fn metric_calls<'f>(facts: &'f Facts, table: &MetricTable) -> Vec<MetricCall
             }
             _ => continue,
         };
+        let nowhere = via == Via::PromautoWith
+            && matches!(with_registerer(call), Some(Expr::Ident(reg)) if reg == "nil");
         found.push(MetricCall {
             call,
             constructor,
             via,
             opts: resolve_opts(facts, call),
+            nowhere,
         });
     }
     found
@@ -264,16 +283,10 @@ impl MetricCall<'_> {
         }
     }
 
-    /// True for `promauto.With(nil).NewX(...)`: a metric registered nowhere (a stub passed
-    /// where a counter is required), never exposed.
+    /// True for `promauto.With(nil).NewX(...)`, or `f.NewX(...)` with `f := promauto.With(nil)`:
+    /// a metric registered nowhere (a stub passed where a counter is required), never exposed.
     pub fn registered_nowhere(&self) -> bool {
-        match &self.call.callee {
-            Expr::Selector(operand, _) => matches!(
-                operand.as_ref(),
-                Expr::Call { args, .. } if matches!(args.as_slice(), [Expr::Ident(n)] if n == "nil")
-            ),
-            _ => false,
-        }
+        self.nowhere
     }
 
     /// The label names this file tells: the `[]string{...}` of a `*Vec` constructor (written
