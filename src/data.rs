@@ -31,6 +31,9 @@ pub struct MetricTable {
     pub prometheus_import: String,
     pub promauto_import: String,
     pub constructors: Vec<String>,
+    /// go-kit's Prometheus adapter and its constructors that declare a metric from opts.
+    pub gokit_import: String,
+    pub gokit_constructors: Vec<String>,
 }
 
 /// Import paths that make code network or storage code.

@@ -319,6 +319,28 @@ fn repository_text_never_renders_as_markdown_or_html() {
     );
 }
 
+#[test]
+fn go_kit_declarations_are_in_the_metrics_catalogue() {
+    let dir = support::scratch_dir();
+    std::fs::write(
+        dir.path().join("metrics.go"),
+        "package web\n\nimport (\n\tkitprometheus \"github.com/go-kit/kit/metrics/prometheus\"\n\tstdprometheus \"github.com/prometheus/client_golang/prometheus\"\n)\n\nconst namespace = \"web\"\n\nvar latency = kitprometheus.NewHistogramFrom(stdprometheus.HistogramOpts{\n\tNamespace: namespace,\n\tName:      \"request_duration_seconds\",\n\tHelp:      \"Time to serve a request.\",\n}, []string{\"method\", \"code\"})\n\nfunc wrap(cv *stdprometheus.CounterVec) *kitprometheus.Counter { return kitprometheus.NewCounter(cv) }\n",
+    )
+    .unwrap();
+    let json: Value =
+        serde_json::from_str(&inventory(dir.path(), &["--format", "json"])).expect("JSON");
+    let metrics = json["metrics"].as_array().expect("metrics");
+    // The declaration, not go-kit's wrapper of a vector declared elsewhere.
+    assert_eq!(metrics.len(), 1, "{metrics:?}");
+    let metric = &metrics[0];
+    assert_eq!(metric["name"], "web_request_duration_seconds");
+    assert_eq!(metric["type"], "histogram");
+    assert_eq!(metric["labels"], serde_json::json!(["method", "code"]));
+    assert_eq!(metric["help"], "Time to serve a request.");
+    assert_eq!(metric["constructor"], "kitprometheus.NewHistogramFrom");
+    assert_eq!(metric["line"], 10);
+}
+
 /// (name, routes, middleware) of each handler of the fixture tree `fixtures/inventory/<case>`,
 /// and the routes served by no handler of the repository (`METHOD route <- target`).
 fn router_case(case: &str) -> (Vec<(String, String, bool)>, Vec<String>) {

@@ -15,6 +15,9 @@ pub enum Via {
     Promauto,
     /// `promauto.With(reg).NewX` or a factory variable bound to `promauto.With(reg)`.
     PromautoWith,
+    /// go-kit's adapter, `kitprometheus.NewCounterFrom(opts, labelNames)`: a client_golang
+    /// `*Vec` registered with the default registry at construction.
+    GoKit,
 }
 
 /// What the opts argument of a constructor is, as far as this file tells.
@@ -32,17 +35,14 @@ pub struct MetricCall<'f> {
     pub constructor: &'f str,
     pub via: Via,
     pub opts: Opts<'f>,
+    /// Built through `promauto.With(nil)`, in place or through a factory variable.
+    nowhere: bool,
 }
 
 impl MetricCall<'_> {
     /// The constructor as a reader would name it: `prometheus.NewCounter`.
     pub fn written(&self) -> String {
-        let package = match self.via {
-            Via::Prometheus => "prometheus",
-            Via::Promauto => "promauto",
-            Via::PromautoWith => "promauto.With(…)",
-        };
-        format!("{package}.{}", self.constructor)
+        written(self.call, self.via, self.constructor)
     }
 
     /// `prometheus.NewCounter(prometheus.CounterOpts{})`: opts without a name on a constructor
@@ -63,19 +63,44 @@ impl MetricCall<'_> {
     }
 }
 
+/// A constructor as a reader would name it: `prometheus.NewCounter`, `promauto.With(…).NewGauge`,
+/// and go-kit's under the file's own name for the package (`kitprometheus.NewCounterFrom`).
+pub fn written(call: &Call, via: Via, constructor: &str) -> String {
+    let package = match via {
+        Via::Prometheus => "prometheus",
+        Via::Promauto => "promauto",
+        Via::PromautoWith => "promauto.With(…)",
+        Via::GoKit => match &call.callee {
+            Expr::Selector(operand, _) => operand.as_ident().unwrap_or("prometheus"),
+            _ => return constructor.to_string(),
+        },
+    };
+    format!("{package}.{constructor}")
+}
+
+/// Whether the constructor's second argument is the variable label names: the `*Vec`
+/// constructors, and go-kit's, which always build a `*Vec`.
+pub fn takes_label_names(constructor: &str) -> bool {
+    constructor.ends_with("Vec") || constructor.ends_with("From")
+}
+
+/// Whether the file imports a package whose constructors declare metrics.
+pub fn imports_metric_package(facts: &Facts, table: &MetricTable) -> bool {
+    facts.imports.iter().any(|i| {
+        i.path == table.prometheus_import
+            || i.path == table.promauto_import
+            || i.path == table.gokit_import
+    })
+}
+
 /// Every metric constructor call in `facts`.
 pub fn metric_calls<'f>(facts: &'f Facts, table: &MetricTable) -> Vec<MetricCall<'f>> {
-    let prometheus_dot = facts.dot_imports(&table.prometheus_import);
-    let promauto_dot = facts.dot_imports(&table.promauto_import);
-    let has_any = prometheus_dot
-        || promauto_dot
-        || facts
-            .imports
-            .iter()
-            .any(|i| i.path == table.prometheus_import || i.path == table.promauto_import);
-    if !has_any {
+    if !imports_metric_package(facts, table) {
         return Vec::new();
     }
+    let prometheus_dot = facts.dot_imports(&table.prometheus_import);
+    let promauto_dot = facts.dot_imports(&table.promauto_import);
+    let gokit_dot = facts.dot_imports(&table.gokit_import);
     let is_package = |name: &str, path: &str| facts.local_names(path).any(|local| local == name);
     let is_promauto_with = |expr: &Expr| match expr {
         Expr::Call { callee, .. } => match callee.as_ref() {
@@ -87,9 +112,32 @@ pub fn metric_calls<'f>(facts: &'f Facts, table: &MetricTable) -> Vec<MetricCall
         },
         _ => false,
     };
+    // The registerer of `promauto.With(reg)`, written in place or bound to a factory variable.
+    let with_registerer = |call: &'f Call| -> Option<&'f Expr> {
+        let Expr::Selector(operand, _) = &call.callee else {
+            return None;
+        };
+        let with = match operand.as_ref() {
+            Expr::Ident(factory) => &facts.unique_binding(factory, call.func)?.value,
+            other => other,
+        };
+        match with {
+            Expr::Call { args, .. } if is_promauto_with(with) => args.first(),
+            _ => None,
+        }
+    };
     let mut found = Vec::new();
     for call in &facts.calls {
         let (via, constructor) = match &call.callee {
+            Expr::Selector(operand, name) if is_gokit_constructor(table, name) => {
+                match operand.as_ident() {
+                    Some(p) if is_package(p, &table.gokit_import) => (Via::GoKit, name.as_str()),
+                    _ => continue,
+                }
+            }
+            Expr::Ident(name) if gokit_dot && is_gokit_constructor(table, name) => {
+                (Via::GoKit, name.as_str())
+            }
             Expr::Selector(operand, name) if is_constructor(table, name) => {
                 let via = match operand.as_ref() {
                     Expr::Ident(p) if is_package(p, &table.prometheus_import) => Via::Prometheus,
@@ -114,11 +162,14 @@ pub fn metric_calls<'f>(facts: &'f Facts, table: &MetricTable) -> Vec<MetricCall
             }
             _ => continue,
         };
+        let nowhere = via == Via::PromautoWith
+            && matches!(with_registerer(call), Some(Expr::Ident(reg)) if reg == "nil");
         found.push(MetricCall {
             call,
             constructor,
             via,
             opts: resolve_opts(facts, call),
+            nowhere,
         });
     }
     found
@@ -126,6 +177,10 @@ pub fn metric_calls<'f>(facts: &'f Facts, table: &MetricTable) -> Vec<MetricCall
 
 fn is_constructor(table: &MetricTable, name: &str) -> bool {
     table.constructors.iter().any(|c| c == name)
+}
+
+fn is_gokit_constructor(table: &MetricTable, name: &str) -> bool {
+    table.gokit_constructors.iter().any(|c| c == name)
 }
 
 /// The opts literal of a constructor call: written in place, taken by address, or an
@@ -228,16 +283,10 @@ impl MetricCall<'_> {
         }
     }
 
-    /// True for `promauto.With(nil).NewX(...)`: a metric registered nowhere (a stub passed
-    /// where a counter is required), never exposed.
+    /// True for `promauto.With(nil).NewX(...)`, or `f.NewX(...)` with `f := promauto.With(nil)`:
+    /// a metric registered nowhere (a stub passed where a counter is required), never exposed.
     pub fn registered_nowhere(&self) -> bool {
-        match &self.call.callee {
-            Expr::Selector(operand, _) => matches!(
-                operand.as_ref(),
-                Expr::Call { args, .. } if matches!(args.as_slice(), [Expr::Ident(n)] if n == "nil")
-            ),
-            _ => false,
-        }
+        self.nowhere
     }
 
     /// The label names this file tells: the `[]string{...}` of a `*Vec` constructor (written
@@ -247,7 +296,7 @@ impl MetricCall<'_> {
         let func = self.call.func;
         let literal = |expr| bound_literal(facts, expr, func);
         let mut labels = Vec::new();
-        if self.constructor.ends_with("Vec") {
+        if takes_label_names(self.constructor) {
             if let Some(list) = self.call.args.get(1).and_then(literal) {
                 for (i, element) in list.elements.iter().enumerate() {
                     if let Some(name) = resolve_string(facts, element, func) {

@@ -10,7 +10,9 @@ use super::constants::{At, Frame, View, ViewFile};
 use super::Modules;
 use crate::data::MetricTable;
 use crate::go::metric_decl::{MetricDecl, Origin, Position, Registry};
-use crate::go::prometheus::{metric_calls, MetricType, Via};
+use crate::go::prometheus::{
+    imports_metric_package, metric_calls, takes_label_names, MetricType, Via,
+};
 use crate::go::{Call, Expr, Facts, FuncKind, Span};
 use crate::source::LineIndex;
 use crate::walk::parent_dir;
@@ -382,6 +384,84 @@ pub fn prefixed_callee_folders(facts: &Facts, dir: &str, modules: &Modules) -> V
     out
 }
 
+/// The folders a previous version of a changed file needs for the names of the metrics it
+/// declared, which the head version may no longer name: the functions it called with a
+/// prefixed registerer, and the repository packages (or its own folder) whose constants its
+/// metric constructors and `NewDesc` calls name. Without them a metric the change stops
+/// exposing under those names has no name at the base, and its removal goes unseen.
+pub fn previous_version_folders(
+    facts: &Facts,
+    dir: &str,
+    modules: &Modules,
+    table: &MetricTable,
+) -> BTreeSet<String> {
+    let mut out: BTreeSet<String> = prefixed_callee_folders(facts, dir, modules)
+        .into_iter()
+        .collect();
+    let desc_calls = facts.calls.iter().filter(|call| {
+        matches!(&call.callee, Expr::Selector(operand, name) if name == "NewDesc"
+            && operand.as_ident().and_then(|p| facts.import_path_of(p))
+                == Some(table.prometheus_import.as_str()))
+    });
+    let metric_calls = metric_calls(facts, table);
+    for call in metric_calls.iter().map(|m| m.call).chain(desc_calls) {
+        for arg in &call.args {
+            named_folders(facts, dir, modules, arg, 0, &mut out);
+        }
+    }
+    out
+}
+
+/// The folders whose constants `expr` names: a repository package's `pkg.Member`, and `dir`
+/// for an identifier this file does not bind.
+fn named_folders(
+    facts: &Facts,
+    dir: &str,
+    modules: &Modules,
+    expr: &Expr,
+    depth: usize,
+    out: &mut BTreeSet<String>,
+) {
+    if depth > 8 {
+        return;
+    }
+    let mut follow = |expr: &Expr| named_folders(facts, dir, modules, expr, depth + 1, out);
+    match expr {
+        Expr::Ident(name) => match facts.bindings.iter().find(|b| b.name == *name) {
+            Some(binding) => follow(&binding.value),
+            None if !matches!(name.as_str(), "nil" | "true" | "false") => {
+                out.insert(dir.to_string());
+            }
+            None => {}
+        },
+        Expr::Selector(operand, _) => match operand.as_ident().map(|p| facts.import_path_of(p)) {
+            Some(Some(path)) => {
+                out.extend(modules.folder_of(path));
+            }
+            // A field of a value: the value may be a constant struct of the package.
+            _ => follow(operand),
+        },
+        Expr::Concat(parts) => parts.iter().for_each(follow),
+        Expr::Call { args, .. } => args.iter().for_each(follow),
+        Expr::AddrOf(inner) => follow(inner),
+        Expr::Composite(c) => {
+            // What names a metric, and map keys (const labels); other opts (buckets,
+            // objectives) do not.
+            c.fields
+                .iter()
+                .filter(|(key, _)| {
+                    matches!(
+                        key.as_str(),
+                        "Namespace" | "Subsystem" | "Name" | "ConstLabels"
+                    ) || !key.starts_with(|ch: char| ch.is_ascii_uppercase())
+                })
+                .for_each(|(_, value)| follow(value));
+            c.elements.iter().for_each(follow);
+        }
+        Expr::Str(_) | Expr::Other => {}
+    }
+}
+
 /// What a registerer's prefix is known to be.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Prefix {
@@ -672,7 +752,7 @@ fn evaluate(view: &View, template: &Template, at: At) -> Evaluated {
         } => {
             let mut out = Evaluated {
                 registry: registry(view, at, *via, *registerer),
-                labels: if constructor.ends_with("Vec") {
+                labels: if takes_label_names(constructor) {
                     args.get(1).and_then(|a| view.strings(at, a))
                 } else {
                     Some(Vec::new())
@@ -738,7 +818,8 @@ fn const_labels(view: &View, at: At, expr: Option<&Expr>, out: &mut Evaluated) {
 fn registry(view: &View, at: At, via: Via, registerer: Option<&Expr>) -> Registry {
     match via {
         Via::Prometheus => Registry::Unseen,
-        Via::Promauto => Registry::Default,
+        // go-kit's constructors call `prometheus.MustRegister`.
+        Via::Promauto | Via::GoKit => Registry::Default,
         Via::PromautoWith => {
             let Some(mut expr) = registerer else {
                 return Registry::Other;
@@ -814,14 +895,7 @@ fn written(template: &Template) -> String {
     match &template.shape {
         Shape::Opts {
             constructor, via, ..
-        } => {
-            let package = match via {
-                Via::Prometheus => "prometheus",
-                Via::Promauto => "promauto",
-                Via::PromautoWith => "promauto.With(…)",
-            };
-            format!("{package}.{constructor}")
-        }
+        } => crate::go::prometheus::written(template.call, *via, constructor),
         Shape::Desc => "prometheus.NewDesc".to_string(),
     }
 }
@@ -887,11 +961,7 @@ fn templates<'v>(view: &View<'v>, table: &MetricTable) -> Vec<Template<'v>> {
     let mut out = Vec::new();
     for (file, vf) in view.files.iter().enumerate() {
         let facts = vf.facts;
-        if !facts
-            .imports
-            .iter()
-            .any(|i| i.path == table.prometheus_import || i.path == table.promauto_import)
-        {
+        if !imports_metric_package(facts, table) {
             continue;
         }
         for metric in metric_calls(facts, table) {

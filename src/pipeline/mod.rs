@@ -717,11 +717,17 @@ fn check_change(
             )),
         }
     }
-    let (index, internal_errors) = with_constant_folders(
-        index,
-        &prefilter,
-        &change::metric_folders(&changed, &modules),
-        |needed| {
+    let mut metric_folders = change::metric_folders(&changed, &modules);
+    for (path, facts) in &old_facts {
+        metric_folders.extend(crate::index::metrics::previous_version_folders(
+            facts,
+            walk::parent_dir(path),
+            &modules,
+            &crate::data::RuleData::builtin().metrics,
+        ));
+    }
+    let (index, internal_errors) =
+        with_constant_folders(index, &prefilter, &metric_folders, |needed| {
             let files = change::folder_inputs(&repo, request, &needed.dirs(), &is_go_file)?;
             Ok(files
                 .into_iter()
@@ -731,8 +737,7 @@ fn check_change(
                         .is_ok_and(|bytes| needed.wants(&input.rel, &bytes))
                 })
                 .collect())
-        },
-    )?;
+        })?;
     outcome.internal_errors += internal_errors;
     // A deleted Go file is checked too: the change rules read its previous version.
     outcome.stats.files_checked += changed
