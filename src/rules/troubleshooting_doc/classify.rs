@@ -8,7 +8,7 @@
 //! parameter whose type is a client, server or store.
 
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use crate::config::Settings;
 use crate::data::RuleData;
@@ -50,6 +50,19 @@ pub struct Classifier<'a> {
 }
 
 impl<'a> Classifier<'a> {
+    /// The rows (0-based) of the head version of `path` where a metric is declared.
+    pub fn metric_rows(&self, path: &str) -> BTreeSet<usize> {
+        self.index
+            .file(path)
+            .map(|file| {
+                file.metrics
+                    .iter()
+                    .map(|m| m.call.line.saturating_sub(1))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     pub fn new(data: &'a RuleData, settings: &'a Settings, index: &'a ProjectIndex) -> Self {
         Classifier {
             data,
@@ -259,7 +272,8 @@ impl<'a> Classifier<'a> {
                 .map(|&i| &facts.calls[i])
                 .filter(|c| !inside_literal(&literals, c.span, row))
                 .collect();
-            if let Some(signal) = self.deadline(facts, dir, row, &calls, &unchanged) {
+            if let Some(signal) = self.deadline(file, dir, row, &calls, &unchanged, hunk.other_side)
+            {
                 return Some(signal);
             }
             if let Some(signal) = self.typed_site(facts, row, &unchanged) {
@@ -304,8 +318,12 @@ impl<'a> Classifier<'a> {
                 .map(written)
                 .filter(|t| !t.contains('…'))
         });
-        if let Some(signal) = super::settings::setting(file.lines.text(), &row_tokens, composite) {
-            return Some(signal);
+        if !file.metric_rows.contains(&row) {
+            if let Some(signal) =
+                super::settings::setting(file.lines.text(), &row_tokens, composite)
+            {
+                return Some(signal);
+            }
         }
         self.inside_io_function(facts, dir, row)
     }
@@ -497,14 +515,17 @@ impl<'a> Classifier<'a> {
 
     /// A changed deadline (`context.WithTimeout(ctx, 2*time.Second)`) in a function that does
     /// I/O, itself or through the repository's functions it calls: how long the I/O may take.
+    /// A new parent context with the same deadline (a tracing span) changes no deadline.
     fn deadline(
         &self,
-        facts: &Facts,
+        file: &FileView,
         dir: &str,
         row: usize,
         calls: &[&Call],
         unchanged: &dyn Fn(Span) -> bool,
+        other_side: &str,
     ) -> Option<Signal> {
+        let facts = file.facts;
         let call = calls.iter().find(|call| {
             let Expr::Selector(package, name) = &call.callee else {
                 return false;
@@ -515,6 +536,7 @@ impl<'a> Classifier<'a> {
                     .and_then(|p| package_path(facts, p, call))
                     == Some("context")
                 && !unchanged(call.span)
+                && !same_deadline(&span_text(file, call.span), name, other_side)
         })?;
         let (index, func) = enclosing_declaration(facts, row)?;
         let inner = self.body_io(facts, dir, index, true)?;
@@ -673,10 +695,12 @@ impl<'a> Classifier<'a> {
                 // the condition decides which value is used.
                 let lines = file.lines;
                 let (first, last) = (lines.position(open).0 - 1, lines.position(close).0 - 1);
-                (first + 1..last).find_map(|row| {
-                    let tokens = super::hunks::line_tokens(text, lines, row + 1);
-                    super::settings::assigned_setting(text, &tokens)
-                })
+                (first + 1..last)
+                    .filter(|row| !file.metric_rows.contains(row))
+                    .find_map(|row| {
+                        let tokens = super::hunks::line_tokens(text, lines, row + 1);
+                        super::settings::assigned_setting(text, &tokens)
+                    })
             })?;
         Some(Signal {
             area: inner.area,
@@ -1365,6 +1389,40 @@ pub struct HunkContext<'a> {
     pub other_side: &'a str,
 }
 
+/// Whether the other side of the hunk calls the deadline function `name` with the deadline
+/// (second argument) of `call`, the call's code as [`span_text`] writes it.
+fn same_deadline(call: &str, name: &str, other_side: &str) -> bool {
+    let Some(open) = call.find(&format!(" {name} ( ")) else {
+        return false;
+    };
+    let arguments = &call[open + name.len() + 4..];
+    let mut depth = 0usize;
+    let mut starts = vec![0];
+    let mut end = arguments.len();
+    for (at, token) in arguments.match_indices(|c| "()[]{},".contains(c)) {
+        match token {
+            "(" | "[" | "{" => depth += 1,
+            ")" | "]" | "}" if depth == 0 => {
+                end = at;
+                break;
+            }
+            ")" | "]" | "}" => depth -= 1,
+            _ if depth == 0 => starts.push(at + 1),
+            _ => {}
+        }
+    }
+    let Some(&start) = starts.get(1) else {
+        return false;
+    };
+    let stop = starts.get(2).map_or(end, |&next| next - 1);
+    let deadline = arguments[start..stop].trim();
+    !deadline.is_empty()
+        && other_side.contains(&format!(" {name} ( "))
+        && [")", ","]
+            .iter()
+            .any(|after| other_side.contains(&format!(", {deadline} {after}")))
+}
+
 /// The code of `span`, tokens joined by single spaces, padded like `HunkContext::other_side`.
 fn span_text(file: &FileView, span: Span) -> String {
     let text = file.lines.text();
@@ -1381,6 +1439,9 @@ pub struct FileView<'a> {
     pub lines: &'a LineIndex<'a>,
     /// The file is new in the change: its imports serve its code, which is judged itself.
     pub added: bool,
+    /// The rows (0-based) where a metric is declared (a constructor or a metric builder's
+    /// call): what such a row assigns is a metric, never a setting.
+    pub metric_rows: BTreeSet<usize>,
 }
 
 /// The text of 0-based `row`, when it is UTF-8.

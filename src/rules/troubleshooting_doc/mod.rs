@@ -274,6 +274,7 @@ fn first_hit(
                     facts: old.facts,
                     lines,
                     added: false,
+                    metric_rows: Default::default(),
                 };
                 let covered = covering(old.facts, &rows);
                 let whole = HunkContext {
@@ -400,6 +401,10 @@ fn first_hit(
             facts: version.facts,
             lines,
             added: file.status == FileStatus::Added,
+            metric_rows: match old {
+                true => Default::default(),
+                false => classifier.metric_rows(file.path),
+            },
         };
         let numbers: Vec<usize> = rows.iter().map(|&(row, _, _)| row).collect();
         let covered = covering(version.facts, &numbers);
