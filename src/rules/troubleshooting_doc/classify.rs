@@ -44,6 +44,8 @@ pub struct Classifier<'a> {
     /// Whether a function's body does I/O, by (facts address, function index, whether calls
     /// were followed).
     io_bodies: RefCell<HashMap<(usize, usize, bool), Option<Signal>>>,
+    /// The calls that do I/O in a function's body, by (facts address, function index).
+    io_sinks: RefCell<HashMap<(usize, usize), Vec<(usize, Signal)>>>,
     /// How many repository functions deep the current search is: calls are followed
     /// [`FOLLOWED_CALLS`] levels (a changed call of a store method that calls a helper that
     /// writes the file), and not at all while the enclosing function's own body is searched.
@@ -58,6 +60,7 @@ impl<'a> Classifier<'a> {
             index,
             io_functions: RefCell::new(HashMap::new()),
             io_bodies: RefCell::new(HashMap::new()),
+            io_sinks: RefCell::new(HashMap::new()),
             depth: std::cell::Cell::new(0),
         }
     }
@@ -575,9 +578,17 @@ impl<'a> Classifier<'a> {
         None
     }
 
-    /// The calls of the body of function `index` that do I/O themselves, in order.
+    /// The calls of the body of function `index` that do I/O themselves, in order; memoized
+    /// per function, as every changed line of a function asks.
     fn body_sinks<'f>(&self, facts: &'f Facts, dir: &str, index: usize) -> Vec<(&'f Call, Signal)> {
-        let in_body = |call: &&Call| {
+        let key = (facts as *const Facts as usize, index);
+        if let Some(known) = self.io_sinks.borrow().get(&key) {
+            return known
+                .iter()
+                .map(|(i, signal)| (&facts.calls[*i], signal.clone()))
+                .collect();
+        }
+        let in_body = |call: &Call| {
             let mut scope = call.func;
             while let Some(i) = scope {
                 if i == index {
@@ -588,15 +599,21 @@ impl<'a> Classifier<'a> {
             false
         };
         let depth = self.depth.replace(FOLLOWED_CALLS);
-        let mut sinks: Vec<(&Call, Signal)> = facts
+        let mut sinks: Vec<(usize, Signal)> = facts
             .calls
             .iter()
-            .filter(in_body)
-            .filter_map(|call| Some((call, self.call_of(facts, dir, call, true)?)))
+            .enumerate()
+            .filter(|(_, call)| in_body(call))
+            .filter_map(|(i, call)| Some((i, self.call_of(facts, dir, call, true)?)))
             .collect();
         self.depth.set(depth);
-        sinks.sort_by_key(|(call, _)| call.span.start);
-        sinks
+        sinks.sort_by_key(|(i, _)| facts.calls[*i].span.start);
+        let out = sinks
+            .iter()
+            .map(|(i, signal)| (&facts.calls[*i], signal.clone()))
+            .collect();
+        self.io_sinks.borrow_mut().insert(key, sinks);
+        out
     }
 
     /// The first I/O of the body of function `index`: written in it, or with `follow` also
