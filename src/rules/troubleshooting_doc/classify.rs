@@ -31,6 +31,9 @@ const FILE_HANDLE_READS: &[&str] = &["ReadAt", "Seek"];
 /// search depth.
 type IoFunctions = HashMap<(String, bool, usize), Option<Signal>>;
 
+/// The calls of a function's body that do I/O: their indices and what they do.
+type Sinks = Vec<(usize, Signal)>;
+
 /// How many levels of the repository's own functions a changed call is followed through.
 pub const FOLLOWED_CALLS: usize = 2;
 
@@ -45,7 +48,7 @@ pub struct Classifier<'a> {
     /// were followed).
     io_bodies: RefCell<HashMap<(usize, usize, bool), Option<Signal>>>,
     /// The calls that do I/O in a function's body, by (facts address, function index).
-    io_sinks: RefCell<HashMap<(usize, usize), Vec<(usize, Signal)>>>,
+    io_sinks: RefCell<HashMap<(usize, usize), Sinks>>,
     /// How many repository functions deep the current search is: calls are followed
     /// [`FOLLOWED_CALLS`] levels (a changed call of a store method that calls a helper that
     /// writes the file), and not at all while the enclosing function's own body is searched.
@@ -599,7 +602,7 @@ impl<'a> Classifier<'a> {
             false
         };
         let depth = self.depth.replace(FOLLOWED_CALLS);
-        let mut sinks: Vec<(usize, Signal)> = facts
+        let mut sinks: Sinks = facts
             .calls
             .iter()
             .enumerate()
