@@ -17,6 +17,7 @@ use crate::go::{Call, Expr, Facts, FuncKind, Span, TypeRef};
 use crate::index::ProjectIndex;
 use crate::source::LineIndex;
 
+use super::flow;
 use super::signal::{Area, Signal};
 
 /// What a handler calls on its ResponseWriter to write the response.
@@ -29,6 +30,9 @@ const FILE_HANDLE_READS: &[&str] = &["ReadAt", "Seek"];
 /// Of one package: whether a function does I/O, by its name, whether it is a method, and the
 /// search depth.
 type IoFunctions = HashMap<(String, bool, usize), Option<Signal>>;
+
+/// The calls of a function's body that do I/O: their indices and what they do.
+type Sinks = Vec<(usize, Signal)>;
 
 /// How many levels of the repository's own functions a changed call is followed through.
 pub const FOLLOWED_CALLS: usize = 2;
@@ -43,6 +47,8 @@ pub struct Classifier<'a> {
     /// Whether a function's body does I/O, by (facts address, function index, whether calls
     /// were followed).
     io_bodies: RefCell<HashMap<(usize, usize, bool), Option<Signal>>>,
+    /// The calls that do I/O in a function's body, by (facts address, function index).
+    io_sinks: RefCell<HashMap<(usize, usize), Sinks>>,
     /// How many repository functions deep the current search is: calls are followed
     /// [`FOLLOWED_CALLS`] levels (a changed call of a store method that calls a helper that
     /// writes the file), and not at all while the enclosing function's own body is searched.
@@ -70,6 +76,7 @@ impl<'a> Classifier<'a> {
             index,
             io_functions: RefCell::new(HashMap::new()),
             io_bodies: RefCell::new(HashMap::new()),
+            io_sinks: RefCell::new(HashMap::new()),
             depth: std::cell::Cell::new(0),
         }
     }
@@ -325,7 +332,7 @@ impl<'a> Classifier<'a> {
                 return Some(signal);
             }
         }
-        self.inside_io_function(facts, dir, row)
+        self.inside_io_function(file, dir, row, covering, &literals)
     }
 
     /// `req.StartTime = start`: a field set on a request or response message of an API package
@@ -472,14 +479,162 @@ impl<'a> Classifier<'a> {
         })
     }
 
-    /// A changed line of code in a function that itself does network or storage I/O: what
-    /// it computes reaches the I/O (a request's parameters, what a write stores).
-    fn inside_io_function(&self, facts: &Facts, dir: &str, row: usize) -> Option<Signal> {
+    /// A changed line of code in a function that itself does network or storage I/O, when
+    /// what it changes reaches that I/O: it sets a value that the I/O call, or a value
+    /// computed from it later in the function, reads (a request's parameters, what a write
+    /// stores), or it reads what the I/O call returned (its answer, not only its error). A
+    /// line that merely sits in the same function does not count.
+    fn inside_io_function(
+        &self,
+        file: &FileView,
+        dir: &str,
+        row: usize,
+        covering: &Covering,
+        literals: &[Span],
+    ) -> Option<Signal> {
+        let facts = file.facts;
         let (index, func) = enclosing_declaration(facts, row)?;
-        self.body_io(facts, dir, index, false).map(|inner| Signal {
-            area: inner.area,
-            what: format!("changes `{}`, which {}", func.display_name(), inner.what),
-        })
+        let sinks = self.body_sinks(facts, dir, index);
+        if sinks.is_empty() {
+            return None;
+        }
+        let text = file.lines.text();
+        let tokens_of = |row: usize| super::hunks::line_tokens(text, file.lines, row + 1);
+        // The statement's first line: where the outermost call or literal holding the row
+        // starts (`topic := Topic{` for a changed `Name: name,` under it).
+        let head = covering
+            .calls
+            .iter()
+            .map(|&i| facts.calls[i].span)
+            .chain(
+                covering
+                    .composites
+                    .iter()
+                    .map(|&i| facts.composites[i].span),
+            )
+            .filter(|&span| !inside_literal(literals, span, row))
+            .map(|span| span.start_row)
+            .filter(|&start| start > func.span.start_row)
+            .min()
+            .unwrap_or(row)
+            .min(row);
+        let head_tokens = tokens_of(head);
+        // What the function got from an earlier I/O call, other than its error.
+        for (call, inner) in sinks.iter().filter(|(c, _)| c.span.end_row < head) {
+            let results: Vec<flow::Path> = flow::statement(text, &tokens_of(call.span.start_row))
+                .defined
+                .into_iter()
+                .filter(|p| p.len() == 1 && p[0] != "err")
+                .collect();
+            if let Some(read) = flow::reads(text, &head_tokens, &results) {
+                return Some(Signal {
+                    area: inner.area,
+                    what: format!(
+                        "changes how `{}` handles `{}`, which it gets where it {}",
+                        func.display_name(),
+                        read.join("."),
+                        inner.what
+                    ),
+                });
+            }
+        }
+        // A condition whose block leaves early (`if tbf.err != nil { return ... }`) decides
+        // whether the I/O after it happens.
+        let word = |i: usize| head_tokens.get(i).map(|t| &text[t.start..t.end]);
+        let header = word(0) == Some(b"if") || (word(0) == Some(b"}") && word(1) == Some(b"else"));
+        if header {
+            let (open, close) = block_of(text, file.lines.line_start(head + 1)?)?;
+            let leaves = crate::go::tokens::tokens(text, open, close)
+                .iter()
+                .any(|t| matches!(&text[t.start..t.end], b"return" | b"goto" | b"panic"));
+            if let Some((_, inner)) = sinks
+                .iter()
+                .find(|(c, _)| c.span.start >= close)
+                .filter(|_| leaves)
+            {
+                return Some(Signal {
+                    area: inner.area,
+                    what: format!(
+                        "changes a condition under which `{}` stops before it {}",
+                        func.display_name(),
+                        inner.what
+                    ),
+                });
+            }
+        }
+        let statement = flow::statement(text, &head_tokens);
+        if statement.defined.is_empty() {
+            return None;
+        }
+        let changed = statement.defined;
+        let mut reached: Vec<flow::Path> = changed.clone();
+        let mut sinks = sinks
+            .iter()
+            .filter(|(c, _)| c.span.start_row > head)
+            .peekable();
+        for later in head + 1..=func.span.end_row {
+            while let Some((call, inner)) = sinks.next_if(|(c, _)| c.span.start_row <= later) {
+                let call_tokens = crate::go::tokens::tokens(text, call.span.start, call.span.end);
+                if flow::reads(text, &call_tokens, &reached).is_some() {
+                    let names: Vec<String> = changed.iter().map(|p| p.join(".")).collect();
+                    return Some(Signal {
+                        area: inner.area,
+                        what: format!(
+                            "changes `{}`, used where `{}` {}",
+                            names.join("`, `"),
+                            func.display_name(),
+                            inner.what
+                        ),
+                    });
+                }
+            }
+            let tokens = tokens_of(later);
+            let next = flow::statement(text, &tokens);
+            if !next.defined.is_empty()
+                && flow::reads(text, &tokens[next.value_from..], &reached).is_some()
+            {
+                reached.extend(next.defined);
+            }
+        }
+        None
+    }
+
+    /// The calls of the body of function `index` that do I/O themselves, in order; memoized
+    /// per function, as every changed line of a function asks.
+    fn body_sinks<'f>(&self, facts: &'f Facts, dir: &str, index: usize) -> Vec<(&'f Call, Signal)> {
+        let key = (facts as *const Facts as usize, index);
+        if let Some(known) = self.io_sinks.borrow().get(&key) {
+            return known
+                .iter()
+                .map(|(i, signal)| (&facts.calls[*i], signal.clone()))
+                .collect();
+        }
+        let in_body = |call: &Call| {
+            let mut scope = call.func;
+            while let Some(i) = scope {
+                if i == index {
+                    return true;
+                }
+                scope = facts.funcs.get(i).and_then(|f| f.enclosing);
+            }
+            false
+        };
+        let depth = self.depth.replace(FOLLOWED_CALLS);
+        let mut sinks: Sinks = facts
+            .calls
+            .iter()
+            .enumerate()
+            .filter(|(_, call)| in_body(call))
+            .filter_map(|(i, call)| Some((i, self.call_of(facts, dir, call, true)?)))
+            .collect();
+        self.depth.set(depth);
+        sinks.sort_by_key(|(i, _)| facts.calls[*i].span.start);
+        let out = sinks
+            .iter()
+            .map(|(i, signal)| (&facts.calls[*i], signal.clone()))
+            .collect();
+        self.io_sinks.borrow_mut().insert(key, sinks);
+        out
     }
 
     /// The first I/O of the body of function `index`: written in it, or with `follow` also
@@ -654,37 +809,7 @@ impl<'a> Classifier<'a> {
             }
             _ => return None,
         };
-        // The block: from the first `{` of the header to its matching `}`, read in growing
-        // steps so that the cost is the block's size, not the file's.
-        let mut step = 4 * 1024;
-        let tokens = loop {
-            let end = text.len().min(start + step);
-            let tokens = crate::go::tokens::tokens(text, start, end);
-            if end == text.len() || block_closes(text, &tokens) {
-                break tokens;
-            }
-            step *= 4;
-        };
-        let mut depth = 0usize;
-        let mut open = None;
-        let mut close = None;
-        for token in &tokens {
-            match &text[token.start..token.end] {
-                b"{" => {
-                    depth += 1;
-                    open.get_or_insert(token.start);
-                }
-                b"}" if open.is_some() => {
-                    depth = depth.saturating_sub(1);
-                    if depth == 0 {
-                        close = Some(token.end);
-                        break;
-                    }
-                }
-                _ => {}
-            }
-        }
-        let (open, close) = (open?, close?);
+        let (open, close) = block_of(text, start)?;
         let from = facts.calls.partition_point(|c| c.span.start < open);
         let inner = facts.calls[from..]
             .iter()
@@ -1248,6 +1373,41 @@ fn outside_standard_library(path: &str) -> bool {
     path.split('/')
         .next()
         .is_some_and(|first| first.contains('.'))
+}
+
+/// The block of the header that starts at byte `start`: the offsets of its first `{` and of
+/// the matching `}`, read in growing steps so that the cost is the block's size, not the
+/// file's.
+fn block_of(text: &[u8], start: usize) -> Option<(usize, usize)> {
+    let mut step = 4 * 1024;
+    let tokens = loop {
+        let end = text.len().min(start + step);
+        let tokens = crate::go::tokens::tokens(text, start, end);
+        if end == text.len() || block_closes(text, &tokens) {
+            break tokens;
+        }
+        step *= 4;
+    };
+    let mut depth = 0usize;
+    let mut open = None;
+    let mut close = None;
+    for token in &tokens {
+        match &text[token.start..token.end] {
+            b"{" => {
+                depth += 1;
+                open.get_or_insert(token.start);
+            }
+            b"}" if open.is_some() => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    close = Some(token.end);
+                    break;
+                }
+            }
+            _ => {}
+        }
+    }
+    Some((open?, close?))
 }
 
 /// Whether the first `{` of `tokens` has its matching `}` among them.

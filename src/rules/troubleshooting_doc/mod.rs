@@ -10,6 +10,7 @@
 
 mod classify;
 mod dead;
+mod flow;
 mod hunks;
 mod settings;
 mod signal;
