@@ -210,16 +210,25 @@ pub fn index_inputs(
     let (index, internal_errors) =
         with_constant_folders(index, prefilter, &BTreeSet::new(), |needed| {
             let dirs = needed.dirs();
-            let (wanted, rest): (Vec<Unparsed>, Vec<Unparsed>) =
-                std::mem::take(&mut unparsed).into_iter().partition(|file| {
-                    let input = &file.input;
-                    dirs.contains(walk::parent_dir(&input.rel))
-                        && input
-                            .read()
-                            .is_ok_and(|bytes| needed.wants(&input.rel, &bytes))
-                });
-            unparsed = rest;
-            Ok(wanted.into_iter().map(|file| file.input).collect())
+            let mut wanted = Vec::new();
+            // The bytes read to test a file are the ones parsed: it is not read twice.
+            unparsed.retain(|file| {
+                let input = &file.input;
+                if !dirs.contains(walk::parent_dir(&input.rel)) {
+                    return true;
+                }
+                match input.read() {
+                    Ok(bytes) if needed.wants(&input.rel, &bytes) => {
+                        wanted.push(Input {
+                            content: Content::Bytes(bytes),
+                            ..input.clone()
+                        });
+                        false
+                    }
+                    _ => true,
+                }
+            });
+            Ok(wanted)
         })
         .unwrap_or_else(|_| unreachable!("reading inputs already listed does not fail"));
     let mut index = index;
@@ -298,26 +307,6 @@ fn with_builder_calls(
     (index, internal_errors)
 }
 
-/// Parses `inputs` as `parse` says, whatever the prefilter says of their bytes, and adds them
-/// to `index`; with `relevant`, the per-file rules check them too. Returns the count of
-/// internal errors.
-fn parse_into(
-    index: ProjectIndex,
-    inputs: Vec<Input>,
-    prefilter: &Prefilter,
-    parse: Parse,
-    relevant: bool,
-) -> (ProjectIndex, usize) {
-    let inputs = inputs
-        .into_iter()
-        .map(|input| Input {
-            parse: parse.clone(),
-            ..input
-        })
-        .collect();
-    load_into(index, inputs, prefilter, relevant)
-}
-
 /// Parses `inputs`, each as its own `parse` says, and adds them to `index`; with `relevant`,
 /// the per-file rules check them too. Returns the count of internal errors.
 fn load_into(
@@ -354,21 +343,20 @@ fn with_constant_folders(
         if needed.is_empty() {
             break;
         }
+        // Read for what they declare, whatever the prefilter says of their bytes.
         let more: Vec<Input> = fetch(&needed)?
             .into_iter()
             .filter(|input| index.file(&input.rel).is_none())
+            .map(|input| Input {
+                parse: Parse::Declarations(BTreeSet::new()),
+                ..input
+            })
             .collect();
         if more.is_empty() {
             continue;
         }
         let errors;
-        (index, errors) = parse_into(
-            index,
-            more,
-            prefilter,
-            Parse::Declarations(BTreeSet::new()),
-            false,
-        );
+        (index, errors) = load_into(index, more, prefilter, false);
         internal_errors += errors;
     }
     Ok((index, internal_errors))
