@@ -209,7 +209,8 @@ impl Iterator for Tokens<'_> {
     }
 }
 
-fn is_word_byte(byte: u8) -> bool {
+/// Whether `byte` can be part of a Go identifier (any byte of a multi-byte UTF-8 letter).
+pub fn is_word_byte(byte: u8) -> bool {
     byte.is_ascii_alphanumeric() || byte == b'_' || byte >= 0x80
 }
 

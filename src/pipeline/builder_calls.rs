@@ -5,6 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use aho_corasick::AhoCorasick;
 
+use crate::go::skeleton::is_word_byte;
 use crate::index::metrics::BuilderName;
 use crate::index::Modules;
 use crate::walk::parent_dir;
@@ -60,7 +61,7 @@ impl BuilderCalls {
             let at = call.start();
             let before = at.checked_sub(1).map(|i| src[i]);
             let selected = before == Some(b'.');
-            let bare = !selected && !before.is_some_and(is_identifier_byte);
+            let bare = !selected && !before.is_some_and(is_word_byte);
             let reaches = self.builders[call.pattern().as_usize()]
                 .iter()
                 .any(|callee| match (callee.method, &callee.quoted_import) {
@@ -80,10 +81,6 @@ impl BuilderCalls {
         }
         found
     }
-}
-
-fn is_identifier_byte(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || byte == b'_' || byte >= 0x80
 }
 
 #[cfg(test)]
