@@ -123,14 +123,6 @@ pub enum Bodies {
 }
 
 impl Bodies {
-    /// Whether the body of a function or method `name` was parsed.
-    pub fn has(&self, name: &str) -> bool {
-        match self {
-            Bodies::All => true,
-            Bodies::Of(names) => names.contains(name),
-        }
-    }
-
     /// Whether these bodies include every one of `other`'s.
     pub fn covers(&self, other: &Bodies) -> bool {
         match (self, other) {
