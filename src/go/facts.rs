@@ -408,6 +408,19 @@ impl Facts {
             .filter(|c| !c.own_line)
     }
 
+    /// Whether function `inner` is function `outer` or nested in it (`inner` `None`: package
+    /// level, in no function).
+    pub fn is_within(&self, inner: Option<usize>, outer: usize) -> bool {
+        let mut scope = inner;
+        while let Some(i) = scope {
+            if i == outer {
+                return true;
+            }
+            scope = self.funcs.get(i).and_then(|f| f.enclosing);
+        }
+        false
+    }
+
     /// The top-level function declaration that holds function `func`: itself, or the one its
     /// literal is nested in.
     pub fn top_function(&self, func: Option<usize>) -> Option<usize> {

@@ -611,7 +611,7 @@ impl<'a> Resolver<'a> {
                         f == fi
                             && call.args.len() == arity
                             && matches!(&call.callee, Expr::Ident(n) if *n == binding.name)
-                            && within(&file.facts.funcs, call.func, func.enclosing)
+                            && within(&file.facts, call.func, func.enclosing)
                     })
                     .collect()
             }
@@ -1271,7 +1271,7 @@ impl<'a> Resolver<'a> {
         if found.is_empty() {
             for site in &file.facts.composites {
                 if let Some(Expr::Ident(t)) = &site.type_name {
-                    if within(&file.facts.funcs, site.func, Some(i)) {
+                    if within(&file.facts, site.func, Some(i)) {
                         found.extend(self.server_of(dir, t).handlers);
                     }
                 }
@@ -1284,7 +1284,7 @@ impl<'a> Resolver<'a> {
                 .facts
                 .calls
                 .iter()
-                .filter(|c| c.func.is_some() && within(&file.facts.funcs, c.func, Some(i)))
+                .filter(|c| c.func.is_some() && within(&file.facts, c.func, Some(i)))
             {
                 let at = At {
                     file: fi,
@@ -1454,10 +1454,11 @@ impl<'a> Resolver<'a> {
 
     /// The outermost handler literals written in `func`.
     fn returned_literals(&self, (fi, index): FuncId) -> Vec<FuncId> {
-        let funcs = &self.index.files[fi].facts.funcs;
+        let facts = &self.index.files[fi].facts;
+        let funcs = &facts.funcs;
         (0..funcs.len())
             .filter(|&i| i != index && self.handlers.contains(&(fi, i)))
-            .filter(|&i| within(funcs, funcs[i].enclosing, Some(index)))
+            .filter(|&i| within(facts, funcs[i].enclosing, Some(index)))
             .filter(|&i| {
                 let mut e = funcs[i].enclosing;
                 while let Some(outer) = e {
@@ -1630,18 +1631,8 @@ fn strip_prefix_of(arg: &Expr) -> Option<&Expr> {
 }
 
 /// Whether `inner` is `outer` or nested in it (`outer` `None`: any function).
-fn within(funcs: &[crate::go::Func], inner: Option<usize>, outer: Option<usize>) -> bool {
-    let Some(outer) = outer else {
-        return true;
-    };
-    let mut current = inner;
-    while let Some(i) = current {
-        if i == outer {
-            return true;
-        }
-        current = funcs.get(i).and_then(|f| f.enclosing);
-    }
-    false
+fn within(facts: &Facts, inner: Option<usize>, outer: Option<usize>) -> bool {
+    outer.is_none_or(|outer| facts.is_within(inner, outer))
 }
 
 /// Whether a pattern is a route: a path (`/x`), possibly after a host (`example.com/x`) or a

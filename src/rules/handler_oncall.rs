@@ -240,7 +240,7 @@ pub fn is_middleware(index: usize, facts: &Facts, frameworks: &[FrameworkHandler
             },
             _ => false,
         };
-        hands_over && is_within(call.func, index, facts)
+        hands_over && facts.is_within(call.func, index)
     })
 }
 
@@ -270,18 +270,6 @@ fn is_handler_type(
                 .filter(|(name, _)| *name == framework.name)
                 .any(|(_, type_name)| type_is(ty, func, facts, &framework.import, type_name))
         })
-}
-
-/// Whether the function `inner` is `outer` or nested in it.
-fn is_within(inner: Option<usize>, outer: usize, facts: &Facts) -> bool {
-    let mut current = inner;
-    while let Some(index) = current {
-        if index == outer {
-            return true;
-        }
-        current = facts.funcs.get(index).and_then(|f| f.enclosing);
-    }
-    false
 }
 
 pub fn check(ctx: &FileContext, out: &mut FileOutput) {

@@ -609,16 +609,7 @@ impl<'a> Classifier<'a> {
                 .map(|(i, signal)| (&facts.calls[*i], signal.clone()))
                 .collect();
         }
-        let in_body = |call: &Call| {
-            let mut scope = call.func;
-            while let Some(i) = scope {
-                if i == index {
-                    return true;
-                }
-                scope = facts.funcs.get(i).and_then(|f| f.enclosing);
-            }
-            false
-        };
+        let in_body = |call: &Call| facts.is_within(call.func, index);
         let depth = self.depth.replace(FOLLOWED_CALLS);
         let mut sinks: Sinks = facts
             .calls
@@ -644,16 +635,7 @@ impl<'a> Classifier<'a> {
         if let Some(known) = self.io_bodies.borrow().get(&key) {
             return known.clone();
         }
-        let in_body = |call: &&Call| {
-            let mut scope = call.func;
-            while let Some(i) = scope {
-                if i == index {
-                    return true;
-                }
-                scope = facts.funcs.get(i).and_then(|f| f.enclosing);
-            }
-            false
-        };
+        let in_body = |call: &&Call| facts.is_within(call.func, index);
         let depth = match follow {
             true => self.depth.get(),
             false => self.depth.replace(FOLLOWED_CALLS),
@@ -1285,16 +1267,7 @@ impl<'a> Classifier<'a> {
                 {
                     continue;
                 }
-                let in_body = |call: &&Call| {
-                    let mut scope = call.func;
-                    while let Some(i) = scope {
-                        if i == index {
-                            return true;
-                        }
-                        scope = facts.funcs.get(i).and_then(|f| f.enclosing);
-                    }
-                    false
-                };
+                let in_body = |call: &&Call| facts.is_within(call.func, index);
                 for call in facts.calls.iter().filter(in_body) {
                     if let Some(signal) = self.call_of(facts, dir, call, true) {
                         found = Some(signal);
