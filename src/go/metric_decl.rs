@@ -27,6 +27,19 @@ impl Position {
         }
     }
 
+    /// The start of 1-based `line`, for a finding about a line rather than a piece of code
+    /// (its byte offsets are not known).
+    pub fn line_start(line: usize) -> Position {
+        Position {
+            line,
+            column: 1,
+            end_line: line,
+            end_column: 1,
+            start_byte: 0,
+            end_byte: 0,
+        }
+    }
+
     pub fn of(lines: &LineIndex, span: Span) -> Position {
         let (line, column) = lines.position(span.start);
         let (end_line, end_column) = lines.position(span.end);

@@ -449,14 +449,7 @@ pub fn left_groups(
                     kept,
                 },
                 path: head_sides[new.file].path.to_string(),
-                at: Some(Position {
-                    line,
-                    column: 1,
-                    end_line: line,
-                    end_column: 1,
-                    start_byte: 0,
-                    end_byte: 0,
-                }),
+                at: Some(Position::line_start(line)),
                 old_line: old.row + 1,
                 deleted_file: false,
             });
@@ -669,17 +662,7 @@ fn finding(b: &Break, refs: &[Reference], severity: Severity) -> Finding {
         Some(at) => (b.path.clone(), at),
         None => {
             let line = if b.deleted_file { b.old_line.max(1) } else { 1 };
-            (
-                b.path.clone(),
-                Position {
-                    line,
-                    column: 1,
-                    end_line: line,
-                    end_column: 1,
-                    start_byte: 0,
-                    end_byte: 0,
-                },
-            )
+            (b.path.clone(), Position::line_start(line))
         }
     };
     Finding {
