@@ -192,6 +192,16 @@ fn deep_nesting_is_truncated_with_a_warning_not_a_stack_overflow() {
         dir.path(),
         "braces.go",
         format!(
+            "package x\nimport \"net/http\"\nfunc H(w http.ResponseWriter, r *http.Request) {{}}\nfunc f() {{\n\tvar _ http.ResponseWriter\n{}{}\n}}\n",
+            "{".repeat(deep),
+            "}".repeat(deep)
+        ),
+    );
+    // The same nesting in a body no rule reads is never parsed: nothing there goes unchecked.
+    write(
+        dir.path(),
+        "unread.go",
+        format!(
             "package x\nimport \"net/http\"\nfunc H(w http.ResponseWriter, r *http.Request) {{}}\nfunc f() {}{}\n",
             "{".repeat(deep),
             "}".repeat(deep)
@@ -211,6 +221,10 @@ fn deep_nesting_is_truncated_with_a_warning_not_a_stack_overflow() {
         let message = parse_error_message(&json, path);
         assert!(message.contains("nesting deeper than"), "{path}: {message}");
     }
+    assert_eq!(
+        rules_of(&json, "unread.go"),
+        [(3, "handler-oncall".to_string())]
+    );
     assert!(run.elapsed.as_secs() < 30, "{:?}", run.elapsed);
 }
 

@@ -85,10 +85,27 @@ impl GoParser {
             .filter(|body| !keep.contains(&body.name))
             .map(|body| body.interior)
             .collect();
+        self.parse_leaving_out(src, &left_out)
+    }
+
+    /// Parses `src` but for the byte ranges `left_out` (sorted, not overlapping: interiors of
+    /// function bodies).
+    pub fn parse_leaving_out(
+        &mut self,
+        src: &[u8],
+        left_out: &[std::ops::Range<usize>],
+    ) -> Result<Parsed, ParseFailure> {
         if left_out.is_empty() {
             return self.parse(src);
         }
-        self.parse_ranges(src, &outside(src, &left_out))
+        let mut parsed = self.parse_ranges(src, &outside(src, left_out))?;
+        // What the bodies left out assign still says which variables are not constants.
+        for body in left_out {
+            let assigned = super::skeleton::assignments(src, body.clone());
+            parsed.facts.reassigned.extend(assigned.identifiers);
+            parsed.facts.field_assigned.extend(assigned.fields_of);
+        }
+        Ok(parsed)
     }
 
     /// Parses the `ranges` of `src` (all of it when empty).

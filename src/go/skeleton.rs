@@ -46,6 +46,84 @@ pub fn function_bodies(src: &[u8]) -> Vec<FunctionBody> {
     bodies
 }
 
+/// What the statements in `range` of `src` assign with `=` or an operator-assignment (`+=`),
+/// read from their tokens: the identifiers assigned (`x = v`, `a, b = f()`), and those whose
+/// field is (`opts.Help = h`). A body left out of a parse still tells the index which package
+/// variables are not constants. `:=` declares (its names are local), `==`, `!=`, `<=` and
+/// `>=` compare.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Assigned {
+    pub identifiers: Vec<String>,
+    pub fields_of: Vec<String>,
+}
+
+pub fn assignments(src: &[u8], range: Range<usize>) -> Assigned {
+    let mut assigned = Assigned::default();
+    // The words of the statement so far, while it can still be an assignment's targets.
+    let mut targets: Vec<Range<usize>> = Vec::new();
+    // The statement assigns no identifier: it declares (`var x = v`) or assigns through a
+    // pointer (`*p = v`).
+    let mut skip = false;
+    let tokens = Tokens {
+        src: &src[..range.end],
+        at: range.start,
+    };
+    for token in tokens {
+        let byte = src[token.range.start];
+        match token.kind {
+            Kind::Word if targets.is_empty() && !skip => {
+                let word = &src[token.range.clone()];
+                skip = word == b"var" || word == b"const";
+                if !skip && !KEYWORDS.contains(&word) {
+                    targets.push(token.range);
+                }
+            }
+            Kind::Word => targets.push(token.range),
+            Kind::Other if byte == b',' => {}
+            Kind::Other if byte == b'*' && targets.is_empty() => skip = true,
+            // The first byte of an operator-assignment (`+=`, `<<=`).
+            Kind::Other if b"+-*/%&|^<>".contains(&byte) && !targets.is_empty() => {}
+            Kind::Other if byte == b'=' => {
+                let at = token.range.start;
+                let before = |back: usize| at.checked_sub(back).map(|i| src[i]);
+                let compares = src.get(at + 1) == Some(&b'=')
+                    || matches!(before(1), Some(b'=' | b'!' | b':'))
+                    || matches!(before(1), Some(b @ (b'<' | b'>')) if before(2) != Some(b));
+                if !compares && !skip {
+                    for target in &targets {
+                        let text = String::from_utf8_lossy(&src[target.clone()]).into_owned();
+                        match text.split_once('.') {
+                            None => assigned.identifiers.push(text),
+                            Some((operand, field)) if !field.contains('.') => {
+                                assigned.fields_of.push(operand.to_string());
+                            }
+                            Some(_) => {}
+                        }
+                    }
+                }
+                targets.clear();
+                skip = false;
+            }
+            // `a[i] = v` and `*p = v` assign no identifier; brackets, literals, comments and
+            // line ends end what can be a statement's targets.
+            _ => {
+                targets.clear();
+                if matches!(
+                    token.kind,
+                    Kind::Newline | Kind::Open(b'{') | Kind::Close(b'}')
+                ) || byte == b';'
+                {
+                    skip = false;
+                }
+            }
+        }
+    }
+    assigned
+}
+
+/// Go's keywords that can precede an assignment's targets on its line (`for i = 0; ...`).
+const KEYWORDS: &[&[u8]] = &[b"for", b"if", b"switch", b"else", b"case", b"select"];
+
 enum Declaration {
     Body {
         name: Range<usize>,
@@ -223,6 +301,14 @@ mod tests {
             .into_iter()
             .map(|b| &src[b.interior])
             .collect()
+    }
+
+    #[test]
+    fn finds_what_statements_assign() {
+        let src = "{\n\tx = 1\n\ta, b.c = f()\n\tn += 2; m <<= 1\n\tfor i = 0; i <= n; i++ {\n\t\tif p == q || r != s || t >= u { y = 3 }\n\t}\n\tv := 4\n\tvar w = 5\n\t*ptr = 6\n\tarr[k] = 7\n\td.e.f = 8\n}";
+        let assigned = assignments(src.as_bytes(), 1..src.len() - 1);
+        assert_eq!(assigned.identifiers, ["x", "a", "n", "m", "i", "y"]);
+        assert_eq!(assigned.fields_of, ["b"]);
     }
 
     #[test]

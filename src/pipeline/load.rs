@@ -1,10 +1,12 @@
 //! Read → prefilter → parse once, in parallel: the inputs become parsed files (facts and
 //! bytes) for the project index, or skipped files with a reason.
 
+use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
+use super::bodies;
 use super::prefilter::Prefilter;
 use super::read::{Input, Parse};
 use crate::data::RuleData;
@@ -146,9 +148,21 @@ fn load_one(
             imports_metrics_client: memchr::memmem::find(&src, import).is_some(),
         };
     }
-    let bodies = match &input.parse {
-        Parse::Declarations(names) if !relevant => Bodies::Of(names.clone()),
-        _ => Bodies::All,
+    let none = BTreeSet::new();
+    let (bodies, left_out) = match &input.parse {
+        Parse::Declarations(names) if !relevant => (Bodies::Of(names.clone()), None),
+        // A checked file, whole tree: the bodies a rule or the index reads.
+        Parse::IfRelevant | Parse::Declarations(_)
+            if use_prefilter && input.role == Role::Checked =>
+        {
+            let asked = match &input.parse {
+                Parse::Declarations(names) => names,
+                _ => &none,
+            };
+            let (bodies, left_out) = bodies::select(&src, prefilter, asked);
+            (bodies, Some(left_out))
+        }
+        _ => (Bodies::All, None),
     };
     let clock = Instant::now();
     let Some(parser) = parser.as_mut() else {
@@ -157,9 +171,10 @@ fn load_one(
             internal: true,
         };
     };
-    let parsed = match &bodies {
-        Bodies::Of(names) => parser.parse_declarations(&src, names),
-        Bodies::All => parser.parse(&src),
+    let parsed = match (&bodies, left_out) {
+        (_, Some(left_out)) => parser.parse_leaving_out(&src, &left_out),
+        (Bodies::Of(names), None) => parser.parse_declarations(&src, names),
+        (Bodies::All, None) => parser.parse(&src),
     };
     let parsed = match parsed {
         Ok(parsed) => parsed,

@@ -4,6 +4,7 @@
 //! project index → rules of the registry by kind (per file, per project, per change) → the
 //! one filter stage → sorted findings.
 
+mod bodies;
 mod builder_calls;
 mod change;
 pub mod filter;
@@ -280,15 +281,10 @@ fn with_builder_calls(
             let Ok(bytes) = file.input.read() else {
                 return true;
             };
-            let found = calls.in_file(&file.input.rel, &bytes);
-            if found.is_empty() {
+            let callers = calling_bodies(&calls, &file.input.rel, &bytes);
+            if callers.is_empty() {
                 return true;
             }
-            let callers: BTreeSet<String> = crate::go::skeleton::function_bodies(&bytes)
-                .into_iter()
-                .filter(|body| found.iter().any(|at| body.interior.contains(at)))
-                .map(|body| body.name)
-                .collect();
             wanted.push(Input {
                 content: Content::Bytes(bytes),
                 parse: Parse::Declarations(callers),
@@ -296,6 +292,23 @@ fn with_builder_calls(
             });
             false
         });
+        // Checked files parsed without some bodies: a body left out may call a builder.
+        for file in index.files.iter().filter(|file| file.relevant) {
+            let Bodies::Of(parsed) = &file.bodies else {
+                continue;
+            };
+            let mut callers = calling_bodies(&calls, &file.rel, &file.src);
+            callers.retain(|name| !parsed.contains(name));
+            if !callers.is_empty() {
+                callers.extend(parsed.iter().cloned());
+                wanted.push(Input {
+                    rel: file.rel.clone(),
+                    content: Content::Bytes(file.src.clone()),
+                    role: file.role,
+                    parse: Parse::Declarations(callers),
+                });
+            }
+        }
         if wanted.is_empty() {
             continue;
         }
@@ -305,6 +318,20 @@ fn with_builder_calls(
         internal_errors += errors;
     }
     (index, internal_errors)
+}
+
+/// The names of the top-level functions of `src` (the file at `rel`) whose bodies call a
+/// builder `calls` searches for.
+fn calling_bodies(calls: &builder_calls::BuilderCalls, rel: &str, src: &[u8]) -> BTreeSet<String> {
+    let found = calls.in_file(rel, src);
+    if found.is_empty() {
+        return BTreeSet::new();
+    }
+    crate::go::skeleton::function_bodies(src)
+        .into_iter()
+        .filter(|body| found.iter().any(|at| body.interior.contains(at)))
+        .map(|body| body.name)
+        .collect()
 }
 
 /// Parses `inputs`, each as its own `parse` says, and adds them to `index`; with `relevant`,

@@ -81,6 +81,11 @@ impl Prefilter {
         }
     }
 
+    /// Whether `text` holds a word of some enabled rule's triggers.
+    pub fn mentions_any(&self, text: &[u8]) -> bool {
+        self.needles.find(text).is_some()
+    }
+
     /// Whether `src` could produce a finding of a per-file rule.
     pub fn is_relevant(&self, src: &[u8]) -> bool {
         if self.triggers.is_empty() {

@@ -1,0 +1,144 @@
+//! Which function bodies of a checked file are parsed: those that hold a word of an enabled
+//! rule (a handler's `ResponseWriter`, a metric constructor, a suppression) or one the index
+//! reads there (a registration, a call into the Prometheus client's packages). The other
+//! bodies can hold nothing a rule reports or the index needs, and leaving them out is most of
+//! what a big file costs to parse.
+
+use std::collections::BTreeSet;
+use std::ops::Range;
+
+use super::prefilter::Prefilter;
+use crate::go::prometheus::IMPORT_NEEDLE;
+use crate::go::skeleton::{function_bodies, is_word_byte};
+use crate::index::Bodies;
+
+/// The words besides the rules' that put a body in: registering a metric (`MustRegister`,
+/// `Register`, on any registry) decides which registry serves it.
+const INDEX_WORDS: &[&[u8]] = &[b"Register"];
+
+/// The bodies of `src` to parse, with those named in `also`, and the byte ranges of the
+/// bodies left out (sorted).
+pub fn select(
+    src: &[u8],
+    prefilter: &Prefilter,
+    also: &BTreeSet<String>,
+) -> (Bodies, Vec<Range<usize>>) {
+    let selectors = client_selectors(src);
+    let mut kept = also.clone();
+    let mut left_out = Vec::new();
+    for body in function_bodies(src) {
+        let text = &src[body.interior.clone()];
+        let read = kept.contains(&body.name)
+            || prefilter.mentions_any(text)
+            || INDEX_WORDS
+                .iter()
+                .copied()
+                .chain(selectors.iter().map(Vec::as_slice))
+                .any(|word| memchr::memmem::find(text, word).is_some());
+        if read {
+            kept.insert(body.name);
+        } else {
+            left_out.push(body.interior);
+        }
+    }
+    if left_out.is_empty() {
+        return (Bodies::All, left_out);
+    }
+    (Bodies::Of(kept), left_out)
+}
+
+/// `name.` for each package of the Prometheus client that `src` imports, by the name the file
+/// gives it (`prometheus.`, `promauto.`, `promhttp.`, or an alias such as `prom.`).
+fn client_selectors(src: &[u8]) -> Vec<Vec<u8>> {
+    let mut selectors = Vec::new();
+    for at in memchr::memmem::find_iter(src, IMPORT_NEEDLE.as_bytes()) {
+        let line_start = memchr::memrchr(b'\n', &src[..at]).map_or(0, |i| i + 1);
+        let Some(quote) = memchr::memrchr(b'"', &src[line_start..at]).map(|i| line_start + i)
+        else {
+            continue;
+        };
+        let path_end = memchr::memchr(b'"', &src[at..]).map_or(src.len(), |i| at + i);
+        // `alias "path"`, `import alias "path"` or a bare `"path"`.
+        let alias = src[line_start..quote]
+            .split(|b| b.is_ascii_whitespace() || *b == b'(')
+            .rfind(|word| !word.is_empty())
+            .filter(|word| *word != b"import")
+            .unwrap_or_default();
+        let name = if alias.is_empty() {
+            let path = &src[quote + 1..path_end];
+            &path[memchr::memrchr(b'/', path).map_or(0, |i| i + 1)..]
+        } else {
+            alias
+        };
+        // A dot import's names are called bare (the rules' words find those), a blank one's
+        // never.
+        if !name.is_empty() && name != b"_" && name.iter().all(|&b| is_word_byte(b)) {
+            let mut selector = name.to_vec();
+            selector.push(b'.');
+            if !selectors.contains(&selector) {
+                selectors.push(selector);
+            }
+        }
+    }
+    selectors
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Settings;
+    use crate::data::RuleData;
+    use crate::rules;
+
+    fn kept(src: &str) -> Bodies {
+        let settings = Settings::builtin(&rules::defaults());
+        let prefilter = Prefilter::new(RuleData::builtin(), &settings);
+        select(src.as_bytes(), &prefilter, &BTreeSet::new()).0
+    }
+
+    fn names(list: &[&str]) -> Bodies {
+        Bodies::Of(list.iter().map(|s| s.to_string()).collect())
+    }
+
+    #[test]
+    fn keeps_the_bodies_with_rule_words_registrations_and_client_calls() {
+        let src = r#"package p
+
+import (
+	"net/http"
+
+	prom "github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+func metrics() { c := prom.NewCounter(prom.CounterOpts{Name: "x"}) }
+func register(r Registry) { r.MustRegister(c) }
+func serve() { http.Handle("/metrics", promhttp.HandlerFor(reg, opts)) }
+func routes() { mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {}) }
+func unrelated() { return compute(1, 2) }
+func ignored() {
+	//sre-policy:ignore metric-help -- reason
+	x()
+}
+"#;
+        assert_eq!(
+            kept(src),
+            names(&["metrics", "register", "serve", "routes", "ignored"])
+        );
+    }
+
+    #[test]
+    fn a_file_whose_every_body_is_read_is_parsed_whole() {
+        let src = "package p\nimport \"github.com/prometheus/client_golang/prometheus\"\nfunc a() { prometheus.MustRegister(c) }\n";
+        assert_eq!(kept(src), Bodies::All);
+    }
+
+    #[test]
+    fn an_unaliased_or_dot_import_gives_its_package_name() {
+        let src = "import (\n\t. \"github.com/prometheus/client_golang/prometheus/promauto\"\n\t\"github.com/prometheus/client_golang/prometheus\"\n)\n";
+        assert_eq!(client_selectors(src.as_bytes()), [b"prometheus.".to_vec()]);
+        let single =
+            "import promauto \"github.com/prometheus/client_golang/prometheus/promauto\"\n";
+        assert_eq!(client_selectors(single.as_bytes()), [b"promauto.".to_vec()]);
+    }
+}
