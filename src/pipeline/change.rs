@@ -11,8 +11,10 @@ use crate::config::Settings;
 use crate::data::RuleData;
 use crate::git::{ChangeRequest, ChangeSet, ChangedFile, FileScope, Repo};
 use crate::go::prometheus::IMPORT_NEEDLE;
+use crate::go::skeleton;
 use crate::index::{Bodies, ProjectIndex, Role};
 use crate::rules::{self, HeadFiles};
+use crate::source::LineIndex;
 use crate::walk;
 
 /// What the enabled rules need prepared, merged.
@@ -55,8 +57,75 @@ fn context_words(settings: &Settings, wanted: impl Fn(&rules::RuleInfo) -> bool)
         .collect()
 }
 
+/// The names a change may call, `levels` calls deep, read from the tokens: those called in
+/// the function bodies that hold a changed line (either version) and on the changed lines
+/// themselves, then those called in the bodies of those names in `sources`. A superset of what
+/// the change rules follow, known before any parse, so that the files that define them are
+/// parsed once with those bodies.
+pub fn called_in_change(
+    changed: &[&ChangedFile],
+    sources: &[&[u8]],
+    levels: usize,
+) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    if levels == 0 {
+        return names;
+    }
+    for file in changed {
+        let versions = [
+            (&file.new_content, &file.added_lines),
+            (&file.old_content, &file.removed_lines),
+        ];
+        for (content, lines) in versions {
+            let Some(src) = content.as_deref() else {
+                continue;
+            };
+            let index = LineIndex::new(src);
+            let line_range = |line: usize| {
+                let start = index.line_start(line).unwrap_or(src.len());
+                start..index.line_start(line + 1).unwrap_or(src.len())
+            };
+            for line in lines {
+                skeleton::called_words(src, line_range(*line), &mut names);
+            }
+            for body in skeleton::function_bodies(src) {
+                let (first, _) = index.position(body.interior.start);
+                let (last, _) = index.position(body.interior.end);
+                if lines.iter().any(|line| (first..=last).contains(line)) {
+                    skeleton::called_words(src, body.interior, &mut names);
+                }
+            }
+        }
+    }
+    close_over(names, sources, levels)
+}
+
+/// `names` with the names called in the bodies of those names in `sources`, and so on, up to
+/// `levels` calls deep from `names`' callers.
+fn close_over(mut names: BTreeSet<String>, sources: &[&[u8]], levels: usize) -> BTreeSet<String> {
+    let mut frontier = names.clone();
+    for _ in 1..levels {
+        let mut next = BTreeSet::new();
+        for src in sources {
+            for body in skeleton::function_bodies(src) {
+                if frontier.contains(&body.name) {
+                    skeleton::called_words(src, body.interior, &mut next);
+                }
+            }
+        }
+        next.retain(|name| !names.contains(name));
+        if next.is_empty() {
+            break;
+        }
+        names.extend(next.iter().cloned());
+        frontier = next;
+    }
+    names
+}
+
 /// The unchanged Go files of the changed files' folders whose bytes hold a word some enabled
-/// rule asks for (a receiver type's annotation, an import whose types fields may use).
+/// rule asks for (a receiver type's annotation, an import whose types fields may use), each to
+/// be parsed with the bodies of the functions the change may call.
 pub fn neighbour_inputs(
     repo: &Repo,
     request: &ChangeRequest,
@@ -82,9 +151,15 @@ pub fn neighbour_inputs(
         &|bytes| wanted.is_match(bytes),
         MAX_FILE_BYTES,
     )?;
+    let mut sources: Vec<&[u8]> = files.iter().map(|(_, bytes)| bytes.as_slice()).collect();
+    sources.extend(changed.iter().filter_map(|f| f.new_content.as_deref()));
+    let called = called_in_change(changed, &sources, needs(settings).called_functions);
     Ok(files
         .into_iter()
-        .map(|(rel, bytes)| Input::neighbour(rel, bytes))
+        .map(|(rel, bytes)| Input {
+            parse: Parse::Declarations(called.clone()),
+            ..Input::neighbour(rel, bytes)
+        })
         .collect())
 }
 
@@ -323,9 +398,18 @@ pub fn imported_package_inputs(
         &|bytes| wanted.is_match(bytes) && defines.is_match(bytes),
         MAX_FILE_BYTES,
     )?;
+    let sources: Vec<&[u8]> = files.iter().map(|(_, bytes)| bytes.as_slice()).collect();
+    let called = close_over(
+        called.names.iter().cloned().collect(),
+        &sources,
+        needs(settings).called_functions,
+    );
     Ok(files
         .into_iter()
-        .map(|(rel, bytes)| Input::neighbour(rel, bytes))
+        .map(|(rel, bytes)| Input {
+            parse: Parse::Declarations(called.clone()),
+            ..Input::neighbour(rel, bytes)
+        })
         .collect())
 }
 

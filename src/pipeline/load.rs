@@ -151,10 +151,8 @@ fn load_one(
     let none = BTreeSet::new();
     let (bodies, left_out) = match &input.parse {
         Parse::Declarations(names) if !relevant => (Bodies::Of(names.clone()), None),
-        // A checked file, whole tree: the bodies a rule or the index reads.
-        Parse::IfRelevant | Parse::Declarations(_)
-            if use_prefilter && input.role == Role::Checked =>
-        {
+        // The bodies a rule or the index reads, and those asked for.
+        Parse::IfRelevant | Parse::Declarations(_) if use_prefilter => {
             let asked = match &input.parse {
                 Parse::Declarations(names) => names,
                 _ => &none,
