@@ -10,6 +10,8 @@ use std::ops::Range;
 pub struct FunctionBody {
     /// The function's or method's name.
     pub name: String,
+    /// Whether it is a method (it has a receiver).
+    pub method: bool,
     /// Between its `{` and `}`.
     pub interior: Range<usize>,
 }
@@ -27,8 +29,13 @@ pub fn function_bodies(src: &[u8]) -> Vec<FunctionBody> {
             Kind::Word if line_start && &src[token.range.clone()] == b"func" => {
                 line_start = false;
                 match body_of_declaration(src, &mut tokens) {
-                    Declaration::Body { name, interior } => bodies.push(FunctionBody {
+                    Declaration::Body {
+                        name,
+                        method,
+                        interior,
+                    } => bodies.push(FunctionBody {
                         name: String::from_utf8_lossy(&src[name]).into_owned(),
+                        method,
                         interior,
                     }),
                     Declaration::NoBody => line_start = true,
@@ -148,6 +155,7 @@ const KEYWORDS: &[&[u8]] = &[b"for", b"if", b"switch", b"else", b"case", b"selec
 enum Declaration {
     Body {
         name: Range<usize>,
+        method: bool,
         interior: Range<usize>,
     },
     /// A declaration without a body (implemented in assembly): it ends at its line's end.
@@ -163,6 +171,8 @@ fn body_of_declaration(src: &[u8], tokens: &mut std::iter::Peekable<Tokens>) -> 
     let mut type_keyword = false;
     // The first word after `func` and its receiver.
     let mut name: Option<Range<usize>> = None;
+    // A bracket before the name opens a receiver.
+    let mut method = false;
     while let Some(token) = tokens.next() {
         match token.kind {
             Kind::Newline if ends_statement => return Declaration::NoBody,
@@ -172,12 +182,14 @@ fn body_of_declaration(src: &[u8], tokens: &mut std::iter::Peekable<Tokens>) -> 
                 return match skip_group(tokens) {
                     Some(close) => Declaration::Body {
                         name: name.unwrap_or(token.range.start..token.range.start),
+                        method,
                         interior: token.range.end..close,
                     },
                     None => Declaration::Unmatched,
                 };
             }
             Kind::Open(_) => {
+                method |= name.is_none();
                 if skip_group(tokens).is_none() {
                     return Declaration::Unmatched;
                 }
@@ -346,11 +358,18 @@ mod tests {
     #[test]
     fn names_each_body() {
         let src = "package p\n\nfunc f() {}\n\nfunc (r *T[K]) Get(k K) V { return r.m[k] }\n\nfunc G[T any]() {}\n";
-        let names: Vec<String> = function_bodies(src.as_bytes())
+        let names: Vec<(String, bool)> = function_bodies(src.as_bytes())
             .into_iter()
-            .map(|b| b.name)
+            .map(|b| (b.name, b.method))
             .collect();
-        assert_eq!(names, ["f", "Get", "G"]);
+        assert_eq!(
+            names,
+            [
+                ("f".to_string(), false),
+                ("Get".to_string(), true),
+                ("G".to_string(), false)
+            ]
+        );
     }
 
     #[test]

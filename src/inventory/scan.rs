@@ -27,7 +27,7 @@ pub(super) fn index(inputs: Vec<Input>, settings: &Settings, modules: Modules) -
             ..input
         })
         .collect();
-    let loaded = pipeline::load::load(inputs, &prefilter, false);
+    let loaded = pipeline::load::load(inputs, &prefilter, false, &crate::index::Modules::default());
     let mut index = ProjectIndex::new(loaded.parsed, modules);
     // The catalogue names metrics as the registry sees them: constants of other files and
     // packages, builders, `NewDesc`.

@@ -7,6 +7,7 @@
 use std::collections::BTreeSet;
 use std::ops::Range;
 
+use super::builder_calls::BuilderCalls;
 use super::prefilter::Prefilter;
 use crate::go::prometheus::IMPORT_NEEDLE;
 use crate::go::skeleton::{function_bodies, is_word_byte};
@@ -16,19 +17,24 @@ use crate::index::Bodies;
 /// `Register`, on any registry) decides which registry serves it.
 const INDEX_WORDS: &[&[u8]] = &[b"Register"];
 
-/// The bodies of `src` to parse, with those named in `also`, and the byte ranges of the
-/// bodies left out (sorted).
+/// The bodies of `src` (the file at `rel`) to parse, with those named in `also` and those
+/// that call a builder `builder_calls` searches for, and the byte ranges of the bodies left
+/// out (sorted).
 pub fn select(
     src: &[u8],
     prefilter: &Prefilter,
     also: &BTreeSet<String>,
+    builder_calls: Option<&BuilderCalls>,
+    rel: &str,
 ) -> (Bodies, Vec<Range<usize>>) {
     let selectors = client_selectors(src);
+    let calls = builder_calls.map_or_else(Vec::new, |calls| calls.in_file(rel, src));
     let mut kept = also.clone();
     let mut left_out = Vec::new();
     for body in function_bodies(src) {
         let text = &src[body.interior.clone()];
         let read = kept.contains(&body.name)
+            || calls.iter().any(|at| body.interior.contains(at))
             || prefilter.mentions_any(text)
             || INDEX_WORDS
                 .iter()
@@ -93,7 +99,7 @@ mod tests {
     fn kept(src: &str) -> Bodies {
         let settings = Settings::builtin(&rules::defaults());
         let prefilter = Prefilter::new(RuleData::builtin(), &settings);
-        select(src.as_bytes(), &prefilter, &BTreeSet::new()).0
+        select(src.as_bytes(), &prefilter, &BTreeSet::new(), None, "p/p.go").0
     }
 
     fn names(list: &[&str]) -> Bodies {

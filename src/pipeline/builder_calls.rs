@@ -5,7 +5,8 @@ use std::collections::{BTreeSet, HashMap};
 
 use aho_corasick::AhoCorasick;
 
-use crate::go::skeleton::is_word_byte;
+use crate::data::MetricTable;
+use crate::go::skeleton::{function_bodies, is_word_byte};
 use crate::index::metrics::BuilderName;
 use crate::index::Modules;
 use crate::walk::parent_dir;
@@ -23,6 +24,41 @@ struct Callee {
     method: bool,
     /// `"import/path"` of a function's package, when a module of the repository holds it.
     quoted_import: Option<String>,
+}
+
+/// The functions of `files` (path, bytes) that may be metric builders, read from their bytes:
+/// those whose bodies hold a constructor of `table`. A superset of the builders the index finds
+/// once they are parsed (a builder passes its parameters into a constructor), known before any
+/// parse, so that the bodies that call one are parsed the first time.
+pub fn candidates<'a>(
+    files: impl Iterator<Item = (&'a str, &'a [u8])>,
+    table: &MetricTable,
+) -> BTreeSet<BuilderName> {
+    let mut words: Vec<&str> = table
+        .constructors
+        .iter()
+        .chain(&table.gokit_constructors)
+        .map(String::as_str)
+        .collect();
+    words.push("NewDesc");
+    // Plain strings always build.
+    let constructors = AhoCorasick::new(&words).unwrap_or_else(|_| unreachable!());
+    let mut found = BTreeSet::new();
+    for (rel, src) in files {
+        if !constructors.is_match(src) {
+            continue;
+        }
+        for body in function_bodies(src) {
+            if constructors.is_match(&src[body.interior.clone()]) {
+                found.insert(BuilderName {
+                    dir: parent_dir(rel).to_string(),
+                    name: body.name,
+                    method: body.method,
+                });
+            }
+        }
+    }
+    found
 }
 
 impl BuilderCalls {
@@ -111,6 +147,22 @@ mod tests {
         // errors.New and a bare New of another package reach no builder.
         let other = b"import \"errors\"\nfunc f() { errors.New(\"x\"); New() }";
         assert!(calls.in_file("pkg/server/s.go", other).is_empty());
+    }
+
+    #[test]
+    fn candidates_are_the_functions_whose_bodies_hold_a_constructor() {
+        let src = b"package m\nfunc newCounter(name string) prometheus.Counter { return promauto.NewCounter(opts(name)) }\nfunc (f *Factory) Desc(n string) *prometheus.Desc { return prometheus.NewDesc(n, \"h\", nil, nil) }\nfunc other() { run() }\n";
+        let found = candidates(
+            [("pkg/m/m.go", src.as_slice())].into_iter(),
+            &crate::data::RuleData::builtin().metrics,
+        );
+        assert_eq!(
+            found.into_iter().collect::<Vec<_>>(),
+            [
+                builder("pkg/m", "Desc", true),
+                builder("pkg/m", "newCounter", false)
+            ]
+        );
     }
 
     #[test]

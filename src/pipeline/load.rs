@@ -7,13 +7,14 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 
 use super::bodies;
+use super::builder_calls::{candidates, BuilderCalls};
 use super::prefilter::Prefilter;
 use super::read::{Input, Parse};
 use crate::data::RuleData;
 use crate::finding::{PhaseTimes, SkippedFile};
 use crate::go::parse::{GoParser, ParseFailure};
 use crate::index::metrics::file_declarations;
-use crate::index::{Bodies, ParsedFile, Role};
+use crate::index::{Bodies, Modules, ParsedFile, Role};
 use crate::walk;
 
 /// What loading the inputs yields.
@@ -53,19 +54,60 @@ enum Outcome {
     },
 }
 
+/// An input read, to parse.
+struct ToParse {
+    src: Vec<u8>,
+    relevant: bool,
+}
+
 /// Loads `inputs` in parallel; `prefilter` off parses every input (tests use it to show the
-/// prefilter changes nothing).
-pub fn load(inputs: Vec<Input>, prefilter: &Prefilter, use_prefilter: bool) -> Loaded {
+/// prefilter changes nothing). First every input is read and prefiltered, then the files to
+/// parse are parsed, each with the bodies its rules read and those that may call a metric
+/// builder of `modules`' packages (the candidates among the files read: a call of one
+/// declares a metric where it is written).
+pub fn load(
+    inputs: Vec<Input>,
+    prefilter: &Prefilter,
+    use_prefilter: bool,
+    modules: &Modules,
+) -> Loaded {
     let data = RuleData::builtin();
-    let results: Vec<(Input, Outcome, [Duration; 3])> = on_worker_stack(|| {
+    let read: Vec<(Input, Result<ToParse, Outcome>, [Duration; 3])> = on_worker_stack(|| {
         inputs
             .into_par_iter()
             .map(|input| {
+                let mut times = [Duration::ZERO; 3];
+                let read = read_one(&input, prefilter, use_prefilter, &mut times);
+                (input, read, times)
+            })
+            .collect()
+    });
+    let candidates = if use_prefilter {
+        let relevant = read.iter().filter_map(|(input, read, _)| match read {
+            Ok(file) if file.relevant => Some((input.rel.as_str(), file.src.as_slice())),
+            _ => None,
+        });
+        BuilderCalls::new(&candidates(relevant, &data.metrics), modules)
+    } else {
+        None
+    };
+    let how = HowToParse {
+        data,
+        prefilter,
+        use_prefilter,
+        builder_calls: candidates.as_ref(),
+    };
+    let results: Vec<(Input, Outcome, [Duration; 3])> = on_worker_stack(|| {
+        read.into_par_iter()
+            .map(|(input, read, mut times)| {
+                let file = match read {
+                    Ok(file) => file,
+                    Err(outcome) => return (input, outcome, times),
+                };
                 with_parser(|parser| {
-                    let mut times = [Duration::ZERO; 3];
                     let loaded = crate::guard::catch(|| {
                         crate::guard::test_panic_point(&input.rel);
-                        load_one(&input, parser, data, prefilter, use_prefilter, &mut times)
+                        parse_one(&input, file, parser, &how, &mut times)
                     });
                     let outcome = loaded.unwrap_or_else(|message| {
                         // The parser may be left mid-parse: start a fresh one.
@@ -117,37 +159,56 @@ pub fn load(inputs: Vec<Input>, prefilter: &Prefilter, use_prefilter: bool) -> L
     loaded
 }
 
-fn load_one(
+/// Reads and prefilters one input: the bytes to parse, or what became of it.
+fn read_one(
     input: &Input,
-    parser: &mut Option<GoParser>,
-    data: &RuleData,
     prefilter: &Prefilter,
     use_prefilter: bool,
     times: &mut [Duration; 3],
-) -> Outcome {
+) -> Result<ToParse, Outcome> {
     let clock = Instant::now();
-    let src = match input.read() {
-        Ok(src) => src,
-        Err(reason) => {
-            return Outcome::Skipped {
-                reason,
-                internal: false,
-            }
-        }
-    };
+    let src = input.read().map_err(|reason| Outcome::Skipped {
+        reason,
+        internal: false,
+    })?;
     times[0] = clock.elapsed();
     let clock = Instant::now();
     if walk::is_generated(&src) {
-        return Outcome::Generated;
+        return Err(Outcome::Generated);
     }
     let relevant = !use_prefilter || prefilter.is_relevant(&src);
     times[1] = clock.elapsed();
     if !relevant && input.parse == Parse::IfRelevant {
         let import = crate::go::prometheus::IMPORT_NEEDLE.as_bytes();
-        return Outcome::Read {
+        return Err(Outcome::Read {
             imports_metrics_client: memchr::memmem::find(&src, import).is_some(),
-        };
+        });
     }
+    Ok(ToParse { src, relevant })
+}
+
+/// What decides how much of a file to parse.
+struct HowToParse<'a> {
+    data: &'a RuleData,
+    prefilter: &'a Prefilter,
+    use_prefilter: bool,
+    builder_calls: Option<&'a BuilderCalls>,
+}
+
+fn parse_one(
+    input: &Input,
+    file: ToParse,
+    parser: &mut Option<GoParser>,
+    how: &HowToParse,
+    times: &mut [Duration; 3],
+) -> Outcome {
+    let ToParse { src, relevant } = file;
+    let HowToParse {
+        data,
+        prefilter,
+        use_prefilter,
+        builder_calls,
+    } = *how;
     let none = BTreeSet::new();
     let (bodies, left_out) = match &input.parse {
         Parse::Declarations(names) if !relevant => (Bodies::Of(names.clone()), None),
@@ -157,7 +218,8 @@ fn load_one(
                 Parse::Declarations(names) => names,
                 _ => &none,
             };
-            let (bodies, left_out) = bodies::select(&src, prefilter, asked);
+            let (bodies, left_out) =
+                bodies::select(&src, prefilter, asked, builder_calls, &input.rel);
             (bodies, Some(left_out))
         }
         _ => (Bodies::All, None),

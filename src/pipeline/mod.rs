@@ -197,7 +197,7 @@ pub fn index_inputs(
     modules: Modules,
     stats: &mut Stats,
 ) -> (ProjectIndex, usize) {
-    let loaded = load::load(inputs, prefilter, use_prefilter);
+    let loaded = load::load(inputs, prefilter, use_prefilter, &modules);
     stats.files_checked += loaded.files_checked;
     stats.files_skipped += loaded.skipped.len();
     stats.skipped.extend(loaded.skipped);
@@ -342,7 +342,7 @@ fn load_into(
     prefilter: &Prefilter,
     relevant: bool,
 ) -> (ProjectIndex, usize) {
-    let loaded = load::load(inputs, prefilter, true);
+    let loaded = load::load(inputs, prefilter, true, &index.modules);
     let mut parsed = loaded.parsed;
     if relevant {
         for file in &mut parsed {
