@@ -355,15 +355,23 @@ fn first_hit(
     let mut added_rows: Vec<(usize, usize, usize)> = Vec::new();
     let mut removed_rows: Vec<(usize, usize, usize)> = Vec::new();
     let all_hunks = hunks::hunks(file.added_lines, file.removed_lines);
-    // The packages the file imports in either version: whether each is the repository's own.
-    let packages: HashMap<&str, bool> = [file.old, file.new]
+    // The packages the file imports in either version, by local name.
+    let packages: HashMap<&str, Imported> = [file.old, file.new]
         .into_iter()
         .flatten()
         .flat_map(|version| &version.facts.imports)
-        .filter_map(|i| Some((i.local_name()?, classifier.is_repository_package(&i.path))))
+        .filter_map(|i| {
+            let imported = match classifier.is_repository_package(&i.path) {
+                true => Imported::Own,
+                false if classifier.area_of(&i.path).is_some() => Imported::Client,
+                false => Imported::Library,
+            };
+            Some((i.local_name()?, imported))
+        })
         .collect();
-    let own =
-        |name: &[u8]| std::str::from_utf8(name).is_ok_and(|name| packages.get(name) == Some(&true));
+    let own = |name: &[u8]| {
+        std::str::from_utf8(name).is_ok_and(|name| packages.get(name) == Some(&Imported::Own))
+    };
     let kinds: Vec<HunkKind> = all_hunks
         .iter()
         .map(|hunk| hunks::kind((old_src, old_index), (new_src, new_index), hunk, &own))
@@ -491,23 +499,38 @@ fn first_hit(
     None
 }
 
+/// What an imported package is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Imported {
+    /// A package of the repository.
+    Own,
+    /// A network or storage library.
+    Client,
+    /// Another library.
+    Library,
+}
+
 /// Of a file's renamings, those that change what the code does ([`hunks::false_renames`]),
-/// told with the packages the file imports (local name → whether it is the repository's
-/// own): a library's qualifier for another (`net.Dial` → `tls.Dial`) reaches other code,
-/// while one package of the repository for another (`server.X` → `connectors.X` beside
-/// `server.Y` → `tokens.Y`) names code moved there, judged where it now is.
+/// told with the packages the file imports: a network or storage library's qualifier
+/// swapped for another package (`net.Dial` → `tls.Dial`) reaches other code, while one
+/// package of the repository for another (`server.X` → `connectors.X` beside `server.Y` →
+/// `tokens.Y`) names code moved there, judged where it now is, and one library for another
+/// (`ioutil.ReadAll` → `io.ReadAll`) follows a deprecation.
 fn odd_renames(
     renames: &[(String, String)],
-    packages: &HashMap<&str, bool>,
+    packages: &HashMap<&str, Imported>,
 ) -> HashSet<(String, String)> {
     let mut odd = hunks::false_renames(renames);
-    let own = |name: &str| packages.get(name) == Some(&true);
-    let library = |name: &str| packages.get(name) == Some(&false);
-    odd.retain(|(a, b)| !(own(a) && own(b)));
+    let is = |name: &str, kind: Imported| packages.get(name) == Some(&kind);
+    odd.retain(|(a, b)| !(is(a, Imported::Own) && is(b, Imported::Own)));
     odd.extend(
         renames
             .iter()
-            .filter(|(a, b)| (library(a) && (own(b) || library(b))) || (library(b) && own(a)))
+            .filter(|(a, b)| {
+                packages.contains_key(a.as_str())
+                    && packages.contains_key(b.as_str())
+                    && (is(a, Imported::Client) || is(b, Imported::Client))
+            })
             .cloned(),
     );
     odd
