@@ -227,6 +227,9 @@ impl<'a> Classifier<'a> {
             if let Some(signal) = self.call(facts, dir, call) {
                 return Some(signal);
             }
+            if let Some(signal) = self.wrapped_io(facts, dir, call).filter(|_| !text_only) {
+                return Some(signal);
+            }
         }
         for &i in covering.composites.iter().rev() {
             let composite = &facts.composites[i];
@@ -339,6 +342,40 @@ impl<'a> Classifier<'a> {
             }
         }
         self.inside_io_function(file, dir, row, covering, &literals)
+    }
+
+    /// A named call handed a func literal that does I/O (`retry.Do(ctx, func() error { return
+    /// client.Do(req) })`, `wg.Go(func() { fd.Sync() })`, `d.RunHook(func() error { return
+    /// fs.MkdirAll(p) }, ...)`): how often, when or beside what the I/O runs changes, even
+    /// where the I/O's own line only moved into the literal.
+    fn wrapped_io(&self, facts: &Facts, dir: &str, call: &Call) -> Option<Signal> {
+        if !matches!(call.callee, Expr::Selector(..) | Expr::Ident(_)) {
+            return None;
+        }
+        let literals = facts.funcs.iter().enumerate().filter(|(_, f)| {
+            matches!(f.kind, FuncKind::Literal)
+                && f.enclosing == call.func
+                && call.span.start < f.span.start
+                && f.span.end <= call.span.end
+        });
+        for (index, _) in literals {
+            let inner = facts
+                .calls
+                .iter()
+                .filter(|c| facts.is_within(c.func, index))
+                .find_map(|c| self.call_of(facts, dir, c, true));
+            if let Some(inner) = inner {
+                return Some(Signal {
+                    area: inner.area,
+                    what: format!(
+                        "hands `{}` a function that {}",
+                        written(&call.callee),
+                        inner.what
+                    ),
+                });
+            }
+        }
+        None
     }
 
     /// `req.StartTime = start`: a field set on a request or response message of an API package
