@@ -62,6 +62,8 @@ pub struct TroubleshootingTable {
     pub message_type_suffixes: Vec<String>,
     /// Folders of tests, examples and tools: changes there never count.
     pub non_service_dirs: Vec<String>,
+    /// Endings of the names of such folders (`raftexample`).
+    pub non_service_dir_endings: Vec<String>,
 }
 
 /// Metric naming conventions (`rules/metric-units.toml`).

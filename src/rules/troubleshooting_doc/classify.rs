@@ -23,8 +23,8 @@ use super::signal::{Area, Signal};
 /// What a handler calls on its ResponseWriter to write the response.
 const WRITER_METHODS: &[&str] = &["Write", "WriteHeader", "WriteString", "Flush", "Hijack"];
 const HEADER_METHODS: &[&str] = &["Set", "Add", "Del"];
-/// Reads of an opened file at a position: how a storage engine reads its segments and indexes
-/// (reading a whole small file goes through `os.ReadFile` instead).
+/// Reads of a file kept open at a position: how a storage engine reads its segments and
+/// indexes (a file opened and read once, such as a configuration read at start-up, is not).
 const FILE_HANDLE_READS: &[&str] = &["ReadAt", "Seek"];
 
 /// Of one package: whether a function does I/O, by its name, whether it is a method, and the
@@ -79,6 +79,11 @@ impl<'a> Classifier<'a> {
             io_sinks: RefCell::new(HashMap::new()),
             depth: std::cell::Cell::new(0),
         }
+    }
+
+    /// Whether an import path names a package of the repository.
+    pub fn is_repository_package(&self, path: &str) -> bool {
+        self.index.modules.folder_of(path).is_some()
     }
 
     /// The area of an import path: its own entry, or an entry it is a sub-package of (for
@@ -222,6 +227,9 @@ impl<'a> Classifier<'a> {
             if let Some(signal) = self.call(facts, dir, call) {
                 return Some(signal);
             }
+            if let Some(signal) = self.wrapped_io(facts, dir, call).filter(|_| !text_only) {
+                return Some(signal);
+            }
         }
         for &i in covering.composites.iter().rev() {
             let composite = &facts.composites[i];
@@ -296,9 +304,10 @@ impl<'a> Classifier<'a> {
             if let Some(signal) = self.block_header(file, dir, row, &row_tokens) {
                 return Some(signal);
             }
-            if let Some(signal) = self.client_import(file, row) {
-                return Some(signal);
-            }
+        }
+        // An import path is string text, and still names another library.
+        if let Some(signal) = self.client_import(file, row, hunk.other_side) {
+            return Some(signal);
         }
         let row_tokens = super::hunks::line_tokens(file.lines.text(), file.lines, row + 1);
         // A tag edit is an edit of string text, and still changes the stored schema.
@@ -333,6 +342,40 @@ impl<'a> Classifier<'a> {
             }
         }
         self.inside_io_function(file, dir, row, covering, &literals)
+    }
+
+    /// A named call handed a func literal that does I/O (`retry.Do(ctx, func() error { return
+    /// client.Do(req) })`, `wg.Go(func() { fd.Sync() })`, `d.RunHook(func() error { return
+    /// fs.MkdirAll(p) }, ...)`): how often, when or beside what the I/O runs changes, even
+    /// where the I/O's own line only moved into the literal.
+    fn wrapped_io(&self, facts: &Facts, dir: &str, call: &Call) -> Option<Signal> {
+        if !matches!(call.callee, Expr::Selector(..) | Expr::Ident(_)) {
+            return None;
+        }
+        let literals = facts.funcs.iter().enumerate().filter(|(_, f)| {
+            matches!(f.kind, FuncKind::Literal)
+                && f.enclosing == call.func
+                && call.span.start < f.span.start
+                && f.span.end <= call.span.end
+        });
+        for (index, _) in literals {
+            let inner = facts
+                .calls
+                .iter()
+                .filter(|c| facts.is_within(c.func, index))
+                .find_map(|c| self.call_of(facts, dir, c, true));
+            if let Some(inner) = inner {
+                return Some(Signal {
+                    area: inner.area,
+                    what: format!(
+                        "hands `{}` a function that {}",
+                        written(&call.callee),
+                        inner.what
+                    ),
+                });
+            }
+        }
+        None
     }
 
     /// `req.StartTime = start`: a field set on a request or response message of an API package
@@ -443,7 +486,11 @@ impl<'a> Classifier<'a> {
         }
         outermost.iter().all(|call| match &call.callee {
             Expr::Selector(receiver, name) => {
-                let package = receiver.as_ident().and_then(|p| facts.import_path_of(p));
+                // `promhttp.Handler().ServeHTTP(w, r)` observes too.
+                let package = receiver
+                    .as_ident()
+                    .or_else(|| receiver_root(receiver))
+                    .and_then(|p| facts.import_path_of(p));
                 match package {
                     Some("time") => matches!(name.as_str(), "Now" | "Since" | "Until"),
                     Some(path) => {
@@ -457,10 +504,14 @@ impl<'a> Classifier<'a> {
         })
     }
 
-    /// An import of a client library (outside the standard library) added to or removed from
-    /// an existing file: switching a store's or service's client is a change of how it is
-    /// reached. A new file's imports serve its code (often moved there), judged line by line.
-    fn client_import(&self, file: &FileView, row: usize) -> Option<Signal> {
+    /// An import of a client library (outside the standard library) swapped in an existing
+    /// file: for another library of its area (`go-redis/redis/v8` for `redis/go-redis/v9`) or
+    /// for another major version of itself, when the file uses a client type of it
+    /// (`naming_client.INamingClient` of `nacos-sdk-go/v2`): how the store or service is
+    /// reached changes. An import merely added or dropped serves code judged on its own lines
+    /// (a server framework imported to read a request value); a new file's imports serve its
+    /// code, often moved there.
+    fn client_import(&self, file: &FileView, row: usize, other_side: &str) -> Option<Signal> {
         if file.added {
             return None;
         }
@@ -472,10 +523,30 @@ impl<'a> Classifier<'a> {
         if !outside_standard_library(&import.path) {
             return None;
         }
-        let area = self.area_of(&import.path)?;
+        let others: Vec<&str> = other_side
+            .split(' ')
+            .filter_map(|t| t.strip_prefix('"')?.strip_suffix('"'))
+            .filter(|other| *other != import.path && outside_standard_library(other))
+            .collect();
+        let same_library = |other: &str| unversioned(other) == unversioned(&import.path);
+        let area = match self.area_of(&import.path) {
+            Some(area) => others
+                .iter()
+                .any(|o| same_library(o) || self.area_of(o) == Some(area))
+                .then_some(area)?,
+            None => {
+                let local = import.local_name()?;
+                let client = file
+                    .facts
+                    .typed_sites
+                    .iter()
+                    .any(|s| s.package == local && self.is_client_type(&s.type_name));
+                (client && others.iter().any(|o| same_library(o))).then_some(Area::Network)?
+            }
+        };
         Some(Signal {
             area,
-            what: format!("imports the {} client `{}`", area.as_str(), import.path),
+            what: format!("switches to the {} client `{}`", area.as_str(), import.path),
         })
     }
 
@@ -748,7 +819,8 @@ impl<'a> Classifier<'a> {
                 return None;
             }
             let (package, name) = (word(i - 2)?, word(i)?);
-            let is_error = name.ends_with("Error")
+            // `http.StatusInternalServerError` is a status to answer, not an error received.
+            let is_error = !name.starts_with("Status") && name.ends_with("Error")
                 || name.ends_with("Exception")
                 || name
                     .strip_prefix("Err")
@@ -920,6 +992,12 @@ impl<'a> Classifier<'a> {
                             }
                         });
                     }
+                    return None;
+                }
+                // A method of what an observability package made (`promhttp.Handler()`,
+                // `otel.Tracer(name)`) observes.
+                let root = receiver_root(receiver).and_then(|p| package_path(facts, p, call));
+                if root.is_some_and(|path| table.observability_packages.iter().any(|o| o == path)) {
                     return None;
                 }
                 // Before the log and metric names: a header `Set` or `Add` is not a gauge's.
@@ -1185,15 +1263,6 @@ impl<'a> Classifier<'a> {
                         what: format!("writes a file (`{variable}.{name}`)"),
                     });
                 }
-                if path == "os"
-                    && matches!(constructor.as_str(), "Open" | "OpenFile")
-                    && FILE_HANDLE_READS.contains(&name)
-                {
-                    return Some(Signal {
-                        area: Area::Storage,
-                        what: format!("reads a file at an offset (`{variable}.{name}`)"),
-                    });
-                }
                 let area = self.area_of(path)?;
                 if Self::listed(&table.pure_functions, path, constructor) {
                     return None;
@@ -1341,6 +1410,18 @@ fn innermost_function(facts: &Facts, row: usize) -> Option<usize> {
         .map(|(i, _)| i)
 }
 
+/// An import path without its major-version elements (`/v2`): the same library at any version.
+fn unversioned(path: &str) -> String {
+    path.split('/')
+        .filter(|part| {
+            !part
+                .strip_prefix('v')
+                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 /// Whether an import path is outside the standard library: its first element is a domain.
 fn outside_standard_library(path: &str) -> bool {
     path.split('/')
@@ -1408,6 +1489,18 @@ fn is_route_pattern(text: &str) -> bool {
         _ => text,
     };
     path.starts_with('/')
+}
+
+/// The package name a chain of calls starts from: `promhttp` of `promhttp.Handler()`.
+fn receiver_root(expr: &Expr) -> Option<&str> {
+    match expr {
+        Expr::Call { callee, .. } => match callee.as_ref() {
+            Expr::Selector(base, _) => base.as_ident().or_else(|| receiver_root(base)),
+            _ => None,
+        },
+        Expr::Selector(base, _) => receiver_root(base),
+        _ => None,
+    }
 }
 
 /// `a.b.c` as written, for messages.

@@ -58,7 +58,7 @@ pub fn statement(src: &[u8], tokens: &[Token]) -> Statement {
     }
     let Some((lhs_end, value_from)) = assignment(src, tokens) else {
         return Statement {
-            defined: Vec::new(),
+            defined: handed_to_call(src, tokens),
             value_from: len,
         };
     };
@@ -75,6 +75,30 @@ pub fn statement(src: &[u8], tokens: &[Token]) -> Statement {
         defined: paths(src, &tokens[lhs_start.min(lhs_end)..lhs_end]),
         value_from,
     }
+}
+
+/// The variables a call statement hands on (`canonicalize(req)`, `fill(&opts)`): a call whose
+/// result is dropped is made for what it does, often to what it is handed.
+fn handed_to_call(src: &[u8], tokens: &[Token]) -> Vec<Path> {
+    let word = |i: usize| tokens.get(i).map(|t| text_of(src, t));
+    let callee = chain(src, tokens);
+    let Some(open) = (2 * callee.len()).checked_sub(1) else {
+        return Vec::new();
+    };
+    if word(open) != Some(b"(") || tokens.last().map(|t| text_of(src, t)) != Some(b")") {
+        return Vec::new();
+    }
+    tokens[open + 1..tokens.len() - 1]
+        .split(|t| text_of(src, t) == b",")
+        .filter_map(|argument| {
+            let argument = match argument.first().map(|t| text_of(src, t)) {
+                Some(b"&") => &argument[1..],
+                _ => argument,
+            };
+            let path = chain(src, argument);
+            (!path.is_empty() && 2 * path.len() - 1 == argument.len()).then_some(path)
+        })
+        .collect()
 }
 
 /// The first assignment operator at the top level of the tokens: where its left side ends
@@ -190,6 +214,11 @@ mod tests {
         assert!(defined("if a <= b {").is_empty());
         assert!(defined("Name: topic.name,").is_empty());
         assert!(defined("s.mu.Lock()").is_empty());
+        assert_eq!(defined("canonicalize(req)"), ["req"]);
+        assert_eq!(defined("s.fill(&opts, r.URL, 3)"), ["opts", "r.URL"]);
+        assert!(defined("f(g(x))").is_empty());
+        assert!(defined("(x)").is_empty());
+        assert!(defined("}").is_empty());
     }
 
     #[test]

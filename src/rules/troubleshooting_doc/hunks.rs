@@ -64,9 +64,125 @@ pub enum HunkKind {
     Code,
 }
 
-pub fn kind(old: (&[u8], &LineIndex), new: (&[u8], &LineIndex), hunk: &Hunk) -> HunkKind {
+/// Whether an identifier names a package of the repository in one version of a file or the
+/// other (its import's local name).
+pub type OwnPackage<'a> = &'a dyn Fn(&[u8]) -> bool;
+
+pub fn kind(
+    old: (&[u8], &LineIndex),
+    new: (&[u8], &LineIndex),
+    hunk: &Hunk,
+    own: OwnPackage,
+) -> HunkKind {
     let before = lines_tokens(old.0, old.1, &hunk.removed);
     let after = lines_tokens(new.0, new.1, &hunk.added);
+    let kind = kind_of(old.0, &before, new.0, &after);
+    if kind != HunkKind::Code {
+        return kind;
+    }
+    let (before, after) = comparable(old.0, before, new.0, after, own);
+    match kind_of(old.0, &before, new.0, &after) {
+        HunkKind::Rename | HunkKind::Nothing => HunkKind::Rename,
+        _ => HunkKind::Code,
+    }
+}
+
+/// The two sides' tokens as a move or a refactor leaves them when it keeps what the code does:
+/// a field read replaced by its getter (`m.fmt.ChangeLog` → `m.getFormat().ChangeLog`), a
+/// name moved to another package of the repository (`redirectURIOOB` →
+/// `oauth2.RedirectURIOOB`).
+fn comparable(
+    old: &[u8],
+    before: Vec<Token>,
+    new: &[u8],
+    after: Vec<Token>,
+    own: OwnPackage,
+) -> (Vec<Token>, Vec<Token>) {
+    let before_moved = without_moved_qualifiers(old, &before, new, &after, own);
+    let after_moved = without_moved_qualifiers(new, &after, old, &before, own);
+    (
+        without_getter_calls(old, before_moved),
+        without_getter_calls(new, after_moved),
+    )
+}
+
+/// The tokens without the qualifier of `pkg.Name` when `pkg` is a package of the repository
+/// that the other side does not name, and the other side names `Name` (or `name`)
+/// unqualified, or `Name` is not called (`errServerError` → `oauth2.ServerError`): the name
+/// moved there. A call of another function (`validate(a)` → `store.Save(a)`) is another call.
+fn without_moved_qualifiers(
+    src: &[u8],
+    tokens: &[Token],
+    other_src: &[u8],
+    other: &[Token],
+    own: OwnPackage,
+) -> Vec<Token> {
+    let text = |src: &'_ [u8], t: &Token| -> Vec<u8> { src[t.start..t.end].to_vec() };
+    let folded = |mut word: Vec<u8>| {
+        if let Some(first) = word.first_mut() {
+            first.make_ascii_lowercase();
+        }
+        word
+    };
+    let after_dot =
+        |src: &[u8], tokens: &[Token], i: usize| i > 0 && text(src, &tokens[i - 1]) == b".";
+    let bare: HashSet<Vec<u8>> = other
+        .iter()
+        .enumerate()
+        .filter(|(i, t)| t.kind == TokenKind::Ident && !after_dot(other_src, other, *i))
+        .map(|(_, t)| folded(text(other_src, t)))
+        .collect();
+    let other_qualifiers: HashSet<Vec<u8>> = other
+        .windows(2)
+        .filter(|pair| pair[0].kind == TokenKind::Ident && text(other_src, &pair[1]) == b".")
+        .map(|pair| text(other_src, &pair[0]))
+        .collect();
+    let mut out = Vec::with_capacity(tokens.len());
+    let mut i = 0;
+    while i < tokens.len() {
+        let word = text(src, &tokens[i]);
+        let moved = tokens[i].kind == TokenKind::Ident
+            && !after_dot(src, tokens, i)
+            && tokens.get(i + 1).is_some_and(|t| text(src, t) == b".")
+            && !other_qualifiers.contains(&word)
+            && own(&word)
+            && tokens.get(i + 2).is_some_and(|t| {
+                let called = tokens.get(i + 3).is_some_and(|n| text(src, n) == b"(");
+                t.kind == TokenKind::Ident && (!called || bare.contains(&folded(text(src, t))))
+            });
+        if moved {
+            i += 2;
+            continue;
+        }
+        out.push(tokens[i]);
+        i += 1;
+    }
+    out
+}
+
+/// The tokens without the empty argument lists of method calls (`m.getFormat()` is read as
+/// `m.getFormat`).
+fn without_getter_calls(src: &[u8], tokens: Vec<Token>) -> Vec<Token> {
+    let text = |t: &Token| &src[t.start..t.end];
+    let mut out: Vec<Token> = Vec::with_capacity(tokens.len());
+    let mut i = 0;
+    while i < tokens.len() {
+        let getter = text(&tokens[i]) == b"("
+            && tokens.get(i + 1).is_some_and(|t| text(t) == b")")
+            && out.len() >= 2
+            && out[out.len() - 1].kind == TokenKind::Ident
+            && text(&out[out.len() - 2]) == b".";
+        if getter {
+            i += 2;
+            continue;
+        }
+        out.push(tokens[i]);
+        i += 1;
+    }
+    out
+}
+
+fn kind_of(old: &[u8], before: &[Token], new: &[u8], after: &[Token]) -> HunkKind {
     if before.is_empty() && after.is_empty() {
         return HunkKind::Nothing;
     }
@@ -74,17 +190,17 @@ pub fn kind(old: (&[u8], &LineIndex), new: (&[u8], &LineIndex), hunk: &Hunk) -> 
     let same_text = before.len() == after.len()
         && before
             .iter()
-            .zip(&after)
-            .all(|(x, y)| text(old.0, x) == text(new.0, y));
+            .zip(after)
+            .all(|(x, y)| text(old, x) == text(new, y));
     if same_text {
         return HunkKind::Nothing;
     }
-    if same_up_to_renaming(old.0, &before, new.0, &after) {
+    if same_up_to_renaming(old, before, new, after) {
         return HunkKind::Rename;
     }
     let only_strings_differ = before.len() == after.len()
-        && before.iter().zip(&after).all(|(x, y)| {
-            x.kind == y.kind && (x.kind == TokenKind::Text || text(old.0, x) == text(new.0, y))
+        && before.iter().zip(after).all(|(x, y)| {
+            x.kind == y.kind && (x.kind == TokenKind::Text || text(old, x) == text(new, y))
         });
     if only_strings_differ {
         return HunkKind::TextOnly;
@@ -97,9 +213,13 @@ pub fn renames(
     old: (&[u8], &LineIndex),
     new: (&[u8], &LineIndex),
     hunk: &Hunk,
+    own: OwnPackage,
 ) -> Vec<(String, String)> {
-    let before = lines_tokens(old.0, old.1, &hunk.removed);
-    let after = lines_tokens(new.0, new.1, &hunk.added);
+    let mut before = lines_tokens(old.0, old.1, &hunk.removed);
+    let mut after = lines_tokens(new.0, new.1, &hunk.added);
+    if !same_up_to_renaming(old.0, &before, new.0, &after) {
+        (before, after) = comparable(old.0, before, new.0, after, own);
+    }
     let mut out: Vec<(String, String)> = before
         .iter()
         .zip(&after)
@@ -153,11 +273,59 @@ pub struct Moves {
 /// the same code however it is indented and whichever context it is handed.
 pub fn normalized(src: &[u8], lines: &LineIndex, line: usize) -> String {
     let mut out = String::new();
-    for token in line_tokens(src, lines, line) {
+    for &token in without_discarded_result(src, &line_tokens(src, lines, line)) {
         push_comparable(&mut out, src, token);
     }
     out.truncate(out.trim_end().len());
     out
+}
+
+/// A line as a move leaves it ([`normalized`], with the variable or package of the
+/// repository a selector starts from left out): `s.storage.GetAuthCode(ctx, code)` moved to
+/// a handler of another package reads `h.storage.GetAuthCode(ctx, code)`. A library's
+/// package (`http.Get` for `client.Get`) is kept.
+pub fn moved_form(src: &[u8], lines: &LineIndex, line: usize, library: LibraryPackage) -> String {
+    let tokens = line_tokens(src, lines, line);
+    let kept = without_discarded_result(src, &tokens);
+    let text = |t: &Token| &src[t.start..t.end];
+    let mut out = String::new();
+    for (i, &token) in kept.iter().enumerate() {
+        let root = token.kind == TokenKind::Ident
+            && (i == 0 || text(kept[i - 1]) != b".")
+            && kept.get(i + 1).is_some_and(|t| text(t) == b".")
+            && !library(text(token));
+        match root {
+            true => out.push_str("_ "),
+            false => push_comparable(&mut out, src, *token),
+        }
+    }
+    out.truncate(out.trim_end().len());
+    out
+}
+
+/// Whether an identifier names a library's package (not the repository's) in a file.
+pub type LibraryPackage<'a> = &'a dyn Fn(&[u8]) -> bool;
+
+/// A statement that discards a call's result explicitly, as linters ask, is the call:
+/// `_ = f.Close()` is `f.Close()`, and `defer func() { _ = f.Close() }()` is
+/// `defer f.Close()`.
+fn without_discarded_result<'t>(src: &[u8], tokens: &'t [Token]) -> Vec<&'t Token> {
+    let text = |t: &Token| &src[t.start..t.end];
+    let is = |tokens: &[Token], words: &[&[u8]]| {
+        tokens.len() >= words.len() && tokens.iter().zip(words).all(|(t, w)| text(t) == *w)
+    };
+    let blank = |tokens: &'t [Token]| match is(tokens, &[b"_", b"="]) {
+        true => &tokens[2..],
+        false => tokens,
+    };
+    const WRAPPER: &[&[u8]] = &[b"defer", b"func", b"(", b")", b"{"];
+    let n = tokens.len();
+    if is(tokens, WRAPPER) && n > 8 && tokens[n - 3..].iter().map(text).eq([&b"}"[..], b"(", b")"])
+    {
+        let inner = blank(&tokens[5..n - 3]);
+        return tokens[..1].iter().chain(inner).collect();
+    }
+    blank(tokens).iter().collect()
 }
 
 impl Moves {
@@ -196,7 +364,9 @@ mod tests {
                 added: vec![1],
                 new_start: 1,
             };
-            kind((old.as_bytes(), &o), (new.as_bytes(), &n), &hunk)
+            kind((old.as_bytes(), &o), (new.as_bytes(), &n), &hunk, &|q| {
+                q == b"oauth2"
+            })
         };
         assert_eq!(
             check("x := s.db.Query(q)", "rows := s.store.Query(q)"),
@@ -217,6 +387,42 @@ mod tests {
             HunkKind::Code
         );
         assert_eq!(check("x := 1 // a", "x  :=  1 // b"), HunkKind::Nothing);
+        assert_eq!(
+            check("if m.fmt.ChangeLog {", "if m.getFormat().ChangeLog {"),
+            HunkKind::Rename
+        );
+        assert_eq!(
+            check(
+                "if u == redirectURIOOB {",
+                "if u == oauth2.RedirectURIOOB {"
+            ),
+            HunkKind::Rename
+        );
+        assert_eq!(check("x := f(a)", "x := oauth2.F(a)"), HunkKind::Rename);
+        assert_eq!(
+            check("f(w, errServerError)", "f(w, oauth2.ServerError)"),
+            HunkKind::Rename
+        );
+        assert_eq!(check("x := f(a)", "x := oauth2.Save(a)"), HunkKind::Code);
+        assert_eq!(check("x := f(a)", "x := other.F(a)"), HunkKind::Code);
+    }
+
+    #[test]
+    fn discarding_a_result_explicitly_is_the_same_statement() {
+        let normal = |line: &str| {
+            let lines = LineIndex::new(line.as_bytes());
+            normalized(line.as_bytes(), &lines, 1)
+        };
+        assert_eq!(normal("_ = f.Close()"), normal("f.Close()"));
+        assert_eq!(
+            normal("defer func() { _ = f.Close() }()"),
+            normal("defer f.Close()")
+        );
+        assert_ne!(normal("_ = f.Close()"), normal("err = f.Close()"));
+        assert_ne!(
+            normal("defer func() { f.Close(); os.Remove(p) }()"),
+            normal("defer f.Close()")
+        );
     }
 
     #[test]

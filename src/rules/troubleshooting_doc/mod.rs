@@ -15,7 +15,7 @@ mod hunks;
 mod settings;
 mod signal;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::{ChangeContext, ChangedGoFile, Kind, Needs, RuleInfo, RuleOutput};
 use crate::config::{DocSetting, Settings};
@@ -91,7 +91,14 @@ fn run(ctx: &ChangeContext) -> RuleOutput {
         output.notes.push(note);
         return output;
     }
-    let non_service = &ctx.data.troubleshooting.non_service_dirs;
+    let table = &ctx.data.troubleshooting;
+    let non_service = |dir: &str| {
+        table.non_service_dirs.iter().any(|n| n == dir)
+            || table
+                .non_service_dir_endings
+                .iter()
+                .any(|n| dir.ends_with(n.as_str()))
+    };
     let files: Vec<&ChangedGoFile> = ctx
         .files
         .iter()
@@ -100,7 +107,7 @@ fn run(ctx: &ChangeContext) -> RuleOutput {
                 || file.old.is_some_and(|v| crate::walk::is_generated(v.src));
             let in_tests_or_tools = crate::walk::parent_dir(file.path)
                 .split('/')
-                .any(|dir| non_service.iter().any(|n| n == dir));
+                .any(non_service);
             !generated && !in_tests_or_tools
         })
         .collect();
@@ -131,7 +138,7 @@ fn run(ctx: &ChangeContext) -> RuleOutput {
         Waiver::None => {}
     }
     let classifier = Classifier::new(ctx.data, ctx.settings, ctx.index);
-    let moves = moves(&files);
+    let moves = moves(&files, &classifier);
     let dead = DeadCode::find(ctx, &files);
     let mut by_doc: BTreeMap<String, Vec<Hit>> = BTreeMap::new();
     for file in &files {
@@ -224,24 +231,45 @@ fn finding(ctx: &ChangeContext, doc: &str, hits: &[Hit], severity: Severity) -> 
     finding
 }
 
-/// Every normalized line removed and added anywhere in the change, to tell moves apart.
-fn moves(files: &[&ChangedGoFile]) -> Moves {
+/// Every line removed and added anywhere in the change, in the form a move leaves it, to
+/// tell moves apart.
+fn moves(files: &[&ChangedGoFile], classifier: &Classifier) -> Moves {
     let mut moves = Moves::default();
     for file in files {
         if let Some(old) = file.old {
             let lines = LineIndex::new(old.src);
-            for &line in file.removed_lines {
-                moves.add_removed(hunks::normalized(old.src, &lines, line));
+            let library = libraries(old, classifier);
+            let library = |name: &[u8]| library.contains(name);
+            let removed: Vec<usize> = match file.status {
+                FileStatus::Deleted => (1..=lines.line_count()).collect(),
+                _ => file.removed_lines.to_vec(),
+            };
+            for line in removed {
+                moves.add_removed(hunks::moved_form(old.src, &lines, line, &library));
             }
         }
         if let Some(new) = file.new {
             let lines = LineIndex::new(new.src);
+            let library = libraries(new, classifier);
+            let library = |name: &[u8]| library.contains(name);
             for &line in file.added_lines {
-                moves.add_added(hunks::normalized(new.src, &lines, line));
+                moves.add_added(hunks::moved_form(new.src, &lines, line, &library));
             }
         }
     }
     moves
+}
+
+/// The local names of the libraries (not the repository's packages) a version imports.
+fn libraries<'v>(version: super::Version<'v>, classifier: &Classifier) -> HashSet<&'v [u8]> {
+    version
+        .facts
+        .imports
+        .iter()
+        .filter(|i| !classifier.is_repository_package(&i.path))
+        .filter_map(|i| i.local_name())
+        .map(str::as_bytes)
+        .collect()
 }
 
 /// The first line of `file` that changes network or storage behaviour: added lines first
@@ -258,6 +286,16 @@ fn first_hit(
     let empty = LineIndex::new(&[]);
     let old_lines = file.old.map(|v| LineIndex::new(v.src));
     let new_lines = file.new.map(|v| LineIndex::new(v.src));
+    let old_libraries = file
+        .old
+        .map(|v| libraries(v, classifier))
+        .unwrap_or_default();
+    let new_libraries = file
+        .new
+        .map(|v| libraries(v, classifier))
+        .unwrap_or_default();
+    let old_library = |name: &[u8]| old_libraries.contains(name);
+    let new_library = |name: &[u8]| new_libraries.contains(name);
     if file.status == FileStatus::Deleted {
         if dead.is_dead_file(file.path) {
             return None;
@@ -270,7 +308,13 @@ fn first_hit(
             },
             None => {
                 let lines = old_lines.as_ref()?;
-                let rows: Vec<usize> = (0..lines.line_count()).collect();
+                // What the change adds elsewhere moved there, and is judged there.
+                let rows: Vec<usize> = (0..lines.line_count())
+                    .filter(|&row| {
+                        let text = hunks::moved_form(old.src, lines, row + 1, &old_library);
+                        !moves.is_moved(&text, false)
+                    })
+                    .collect();
                 let view = FileView {
                     facts: old.facts,
                     lines,
@@ -311,19 +355,38 @@ fn first_hit(
     let mut added_rows: Vec<(usize, usize, usize)> = Vec::new();
     let mut removed_rows: Vec<(usize, usize, usize)> = Vec::new();
     let all_hunks = hunks::hunks(file.added_lines, file.removed_lines);
+    // The packages the file imports in either version, by local name.
+    let packages: HashMap<&str, Imported> = [file.old, file.new]
+        .into_iter()
+        .flatten()
+        .flat_map(|version| &version.facts.imports)
+        .filter_map(|i| {
+            let imported = match classifier.is_repository_package(&i.path) {
+                true => Imported::Own,
+                false if classifier.area_of(&i.path).is_some() => Imported::Client,
+                false => Imported::Library,
+            };
+            Some((i.local_name()?, imported))
+        })
+        .collect();
+    let own = |name: &[u8]| {
+        std::str::from_utf8(name).is_ok_and(|name| packages.get(name) == Some(&Imported::Own))
+    };
     let kinds: Vec<HunkKind> = all_hunks
         .iter()
-        .map(|hunk| hunks::kind((old_src, old_index), (new_src, new_index), hunk))
+        .map(|hunk| hunks::kind((old_src, old_index), (new_src, new_index), hunk, &own))
         .collect();
     let renames: Vec<Vec<(String, String)>> = all_hunks
         .iter()
         .zip(&kinds)
         .map(|(hunk, kind)| match kind {
-            HunkKind::Rename => hunks::renames((old_src, old_index), (new_src, new_index), hunk),
+            HunkKind::Rename => {
+                hunks::renames((old_src, old_index), (new_src, new_index), hunk, &own)
+            }
             _ => Vec::new(),
         })
         .collect();
-    let odd = hunks::false_renames(&renames.concat());
+    let odd = odd_renames(&renames.concat(), &packages);
     for ((hunk, kind), renamed) in all_hunks.into_iter().zip(kinds).zip(&renames) {
         let text_only = match kind {
             HunkKind::Rename if renamed.iter().any(|pair| odd.contains(pair)) => false,
@@ -356,14 +419,14 @@ fn first_hit(
             hunks::joined(new_src, new_index, &hunk.added),
         ));
         for &line in &hunk.added {
-            let text = hunks::normalized(new_src, new_index, line);
+            let text = hunks::moved_form(new_src, new_index, line, &new_library);
             if !text.is_empty() && !moves.is_moved(&text, true) {
                 added_rows.push((line - 1, new_context, line));
             }
         }
         // A text-only edit is judged on its new version alone.
         for &line in hunk.removed.iter().filter(|_| !text_only) {
-            let text = hunks::normalized(old_src, old_index, line);
+            let text = hunks::moved_form(old_src, old_index, line, &old_library);
             if !text.is_empty()
                 && !moves.is_moved(&text, false)
                 && !dead.is_dead_row(file.path, line - 1)
@@ -434,6 +497,43 @@ fn first_hit(
         }
     }
     None
+}
+
+/// What an imported package is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Imported {
+    /// A package of the repository.
+    Own,
+    /// A network or storage library.
+    Client,
+    /// Another library.
+    Library,
+}
+
+/// Of a file's renamings, those that change what the code does ([`hunks::false_renames`]),
+/// told with the packages the file imports: a network or storage library's qualifier
+/// swapped for another package (`net.Dial` → `tls.Dial`) reaches other code, while one
+/// package of the repository for another (`server.X` → `connectors.X` beside `server.Y` →
+/// `tokens.Y`) names code moved there, judged where it now is, and one library for another
+/// (`ioutil.ReadAll` → `io.ReadAll`) follows a deprecation.
+fn odd_renames(
+    renames: &[(String, String)],
+    packages: &HashMap<&str, Imported>,
+) -> HashSet<(String, String)> {
+    let mut odd = hunks::false_renames(renames);
+    let is = |name: &str, kind: Imported| packages.get(name) == Some(&kind);
+    odd.retain(|(a, b)| !(is(a, Imported::Own) && is(b, Imported::Own)));
+    odd.extend(
+        renames
+            .iter()
+            .filter(|(a, b)| {
+                packages.contains_key(a.as_str())
+                    && packages.contains_key(b.as_str())
+                    && (is(a, Imported::Client) || is(b, Imported::Client))
+            })
+            .cloned(),
+    );
+    odd
 }
 
 /// The phrase for a removed line: "calls X" becomes "no longer calls X".
