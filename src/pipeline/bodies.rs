@@ -29,12 +29,11 @@ pub fn select(
 ) -> (Bodies, Vec<Range<usize>>) {
     let selectors = client_selectors(src);
     let calls = builder_calls.map_or_else(Vec::new, |calls| calls.in_file(rel, src));
+    let bodies = function_bodies(src);
     let mut kept = also.clone();
-    let mut left_out = Vec::new();
-    for body in function_bodies(src) {
+    for body in &bodies {
         let text = &src[body.interior.clone()];
-        let read = kept.contains(&body.name)
-            || calls.iter().any(|at| body.interior.contains(at))
+        let read = calls.iter().any(|at| body.interior.contains(at))
             || prefilter.mentions_any(text)
             || INDEX_WORDS
                 .iter()
@@ -42,11 +41,16 @@ pub fn select(
                 .chain(selectors.iter().map(Vec::as_slice))
                 .any(|word| memchr::memmem::find(text, word).is_some());
         if read {
-            kept.insert(body.name);
-        } else {
-            left_out.push(body.interior);
+            kept.insert(body.name.clone());
         }
     }
+    // Bodies are kept by name: every method of a kept name is parsed (two receivers' `String`),
+    // as later steps that ask for a name's body take it as parsed.
+    let left_out: Vec<Range<usize>> = bodies
+        .into_iter()
+        .filter(|body| !kept.contains(&body.name))
+        .map(|body| body.interior)
+        .collect();
     if left_out.is_empty() {
         return (Bodies::All, left_out);
     }
@@ -131,6 +135,18 @@ func ignored() {
             kept(src),
             names(&["metrics", "register", "serve", "routes", "ignored"])
         );
+    }
+
+    #[test]
+    fn methods_of_one_name_are_kept_together() {
+        let src = "package p\nimport \"github.com/prometheus/client_golang/prometheus\"\nfunc (a A) Describe() { run() }\nfunc (b B) Describe() { prometheus.MustRegister(c) }\nfunc other() { run() }\n";
+        let settings = Settings::builtin(&rules::defaults());
+        let prefilter = Prefilter::new(RuleData::builtin(), &settings);
+        let (bodies, left_out) =
+            select(src.as_bytes(), &prefilter, &BTreeSet::new(), None, "p/p.go");
+        assert_eq!(bodies, names(&["Describe"]));
+        assert_eq!(left_out.len(), 1);
+        assert_eq!(&src[left_out[0].clone()], " run() ");
     }
 
     #[test]
