@@ -64,6 +64,8 @@ pub struct TroubleshootingTable {
     pub non_service_dirs: Vec<String>,
     /// Endings of the names of such folders (`raftexample`).
     pub non_service_dir_endings: Vec<String>,
+    /// Beginnings of the names of such folders (`testutils`, `testcluster`).
+    pub non_service_dir_beginnings: Vec<String>,
 }
 
 /// Metric naming conventions (`rules/metric-units.toml`).

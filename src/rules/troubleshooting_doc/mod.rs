@@ -98,6 +98,10 @@ fn run(ctx: &ChangeContext) -> RuleOutput {
                 .non_service_dir_endings
                 .iter()
                 .any(|n| dir.ends_with(n.as_str()))
+            || table
+                .non_service_dir_beginnings
+                .iter()
+                .any(|n| dir.starts_with(n.as_str()))
     };
     let files: Vec<&ChangedGoFile> = ctx
         .files
