@@ -182,7 +182,18 @@ pub fn declarations(view: &View, sources: &[&[u8]], table: &MetricTable) -> Vec<
     described(view, table, &mut position, &mut sites);
     sites.sort_by_key(|(file, _, span)| (*file, span.start));
     let registered = default_registered(view);
+    let const_types = const_metric_types(view);
     for (file, mut decl, span) in sites {
+        let desc = decl.origin == Origin::Desc
+            || (decl.origin == Origin::Builder && decl.kind == MetricType::Untyped);
+        if desc {
+            let dir = parent_dir(view.files[file].rel);
+            let (holder, sibling) = desc_holder(sources[file], span);
+            let used = holder.and_then(|h| const_types.get(&(dir, h)).copied().flatten());
+            if let Some(kind) = used.or(sibling) {
+                decl.kind = kind;
+            }
+        }
         if decl.registry == Registry::Unseen && decl.origin == Origin::Constructor {
             let dir = parent_dir(view.files[file].rel);
             if decl
@@ -199,6 +210,100 @@ pub fn declarations(view: &View, sources: &[&[u8]], table: &MetricTable) -> Vec<
         list.push(decl);
     }
     out
+}
+
+/// A Desc's type, from the const metrics built with it: by the package folder and the name of
+/// the variable or field that holds the Desc (`prometheus.MustNewConstMetric(fooDesc,
+/// prometheus.CounterValue, ...)` makes `fooDesc` a counter, `MustNewConstHistogram(c.desc,
+/// ...)` makes field `desc` a histogram). `None` when the calls disagree or a value type is
+/// not a constant.
+fn const_metric_types<'v>(view: &View<'v>) -> HashMap<(&'v str, &'v str), Option<MetricType>> {
+    let mut out: HashMap<(&str, &str), Option<MetricType>> = HashMap::new();
+    for vf in &view.files {
+        let facts = vf.facts;
+        let is_prometheus = |e: &Expr| {
+            e.as_ident()
+                .is_some_and(|p| facts.import_path_of(p) == Some(view.prometheus_import))
+        };
+        for call in &facts.calls {
+            let Expr::Selector(operand, name) = &call.callee else {
+                continue;
+            };
+            if !is_prometheus(operand) {
+                continue;
+            }
+            let base = name
+                .trim_start_matches("Must")
+                .trim_end_matches("WithCreatedTimestamp");
+            let kind = match base {
+                "NewConstMetric" => match call.args.get(1) {
+                    Some(Expr::Selector(p, value)) if is_prometheus(p) => match value.as_str() {
+                        "CounterValue" => Some(MetricType::Counter),
+                        "GaugeValue" => Some(MetricType::Gauge),
+                        "UntypedValue" => Some(MetricType::Untyped),
+                        _ => None,
+                    },
+                    _ => None,
+                },
+                "NewConstHistogram" | "NewConstNativeHistogram" => Some(MetricType::Histogram),
+                "NewConstSummary" => Some(MetricType::Summary),
+                _ => continue,
+            };
+            let holder = match call.args.first() {
+                Some(Expr::Ident(v) | Expr::Selector(_, v)) => v.as_str(),
+                _ => continue,
+            };
+            out.entry((parent_dir(vf.rel), holder))
+                .and_modify(|known| {
+                    if *known != kind {
+                        *known = None;
+                    }
+                })
+                .or_insert(kind);
+        }
+    }
+    out
+}
+
+/// What the source around a `NewDesc` call (or a Desc builder's call) says: the variable or
+/// field it is assigned to (`fooDesc = `, `c.desc = `, `desc: `), and the value type written
+/// beside it in a literal (`typedDesc{prometheus.NewDesc(...), prometheus.GaugeValue}`).
+fn desc_holder(src: &[u8], span: Span) -> (Option<&str>, Option<MetricType>) {
+    let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let before = &src[..span.start.min(src.len())];
+    let trimmed = before.trim_ascii_end();
+    let holder = trimmed
+        .strip_suffix(b":=")
+        .or_else(|| {
+            trimmed
+                .strip_suffix(b"=")
+                .filter(|t| !t.ends_with(b"=") && !t.ends_with(b"!"))
+        })
+        .or_else(|| trimmed.strip_suffix(b":"))
+        .and_then(|rest| {
+            let rest = rest.trim_ascii_end();
+            let start = rest.iter().rposition(|&b| !is_word(b)).map_or(0, |i| i + 1);
+            std::str::from_utf8(&rest[start..])
+                .ok()
+                .filter(|w| !w.is_empty())
+        });
+    // `, prometheus.GaugeValue` or `, valueType: prometheus.GaugeValue` after the call.
+    let after = src.get(span.end..).unwrap_or_default().trim_ascii_start();
+    let sibling = after.strip_prefix(b",").and_then(|rest| {
+        let rest = rest.trim_ascii_start();
+        let end = rest
+            .iter()
+            .position(|&b| !(is_word(b) || b == b'.' || b == b':' || b == b' '))
+            .unwrap_or(rest.len());
+        let text = std::str::from_utf8(&rest[..end]).ok()?;
+        let value = text.rsplit(['.', ':', ' ']).next()?;
+        match value {
+            "CounterValue" => Some(MetricType::Counter),
+            "GaugeValue" => Some(MetricType::Gauge),
+            _ => None,
+        }
+    });
+    (holder, sibling)
 }
 
 /// Metrics a function registers through a registerer it receives (`promauto.With(reg)`), at

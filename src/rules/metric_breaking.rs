@@ -621,10 +621,14 @@ fn changed(old: &MetricDecl, k: &Key, path: &str, new: &MetricDecl, out: &mut Co
         old_line: old.name_at.line,
         deleted_file: false,
     };
-    // A custom collector's Desc does not tell the type.
-    let typed = ![old.origin, new.origin]
-        .iter()
-        .any(|o| matches!(o, Origin::Desc | Origin::Described));
+    // A custom collector's Desc tells its type only through the const metrics built with it
+    // (left untyped when they do not say); a described metric's type is a guess.
+    let known = |d: &MetricDecl| match d.origin {
+        Origin::Described => false,
+        Origin::Desc | Origin::Builder => d.kind != MetricType::Untyped,
+        _ => true,
+    };
+    let typed = known(old) && known(new);
     if typed && old.kind != new.kind {
         out.breaks.push(make(What::TypeChanged {
             from: old.kind,
