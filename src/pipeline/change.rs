@@ -105,7 +105,21 @@ pub fn repository_metric_inputs(
     if needles.is_empty() && !every_metric {
         return Ok(Vec::new());
     }
-    let quoted: Vec<String> = needles.iter().map(|n| format!("\"{n}\"")).collect();
+    // A name written whole in one file may be written in parts in another (`Namespace: ns,
+    // Name: "failures_total"`), and the other way round: a literal that ends a name, or a
+    // name that ends a literal, at a `_`.
+    let mut quoted: BTreeSet<String> = BTreeSet::new();
+    for name in &needles {
+        quoted.insert(format!("_{name}\""));
+        let mut rest = name.as_str();
+        loop {
+            quoted.insert(format!("\"{rest}\""));
+            match rest.split_once('_') {
+                Some((_, tail)) if !tail.is_empty() => rest = tail,
+                _ => break,
+            }
+        }
+    }
     let names = AhoCorasick::new(&quoted)
         .map_err(|e| miette::miette!("internal error building a search for metric names: {e}"))?;
     let wanted_bytes =

@@ -606,7 +606,19 @@ fn same_metric(old_side: &Side, old: &MetricDecl, new_side: &Side, new: &MetricD
         }
         _ => true,
     };
-    same_site && old.kind == new.kind && same_labels
+    let same_kind = old.kind == new.kind || !type_known(old) || !type_known(new);
+    same_site && same_kind && same_labels
+}
+
+/// Whether the declaration tells its metric's type: a custom collector's Desc tells it only
+/// through the const metrics built with it (it is left untyped when they do not say), and a
+/// described metric's type is a guess.
+fn type_known(d: &MetricDecl) -> bool {
+    match d.origin {
+        Origin::Described => false,
+        Origin::Desc | Origin::Builder => d.kind != MetricType::Untyped,
+        _ => true,
+    }
 }
 
 /// Type and label changes between two declarations of one name.
@@ -621,14 +633,7 @@ fn changed(old: &MetricDecl, k: &Key, path: &str, new: &MetricDecl, out: &mut Co
         old_line: old.name_at.line,
         deleted_file: false,
     };
-    // A custom collector's Desc tells its type only through the const metrics built with it
-    // (left untyped when they do not say); a described metric's type is a guess.
-    let known = |d: &MetricDecl| match d.origin {
-        Origin::Described => false,
-        Origin::Desc | Origin::Builder => d.kind != MetricType::Untyped,
-        _ => true,
-    };
-    let typed = known(old) && known(new);
+    let typed = type_known(old) && type_known(new);
     if typed && old.kind != new.kind {
         out.breaks.push(make(What::TypeChanged {
             from: old.kind,
