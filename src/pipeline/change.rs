@@ -107,17 +107,19 @@ pub fn repository_metric_inputs(
     }
     // A name written whole in one file may be written in parts in another (`Namespace: ns,
     // Name: "failures_total"`), and the other way round: a literal that ends a name, or a
-    // name that ends a literal, at a `_`.
+    // name that ends a literal, at a `_`. A last word alone (`"total"`, `"seconds"`) is not
+    // looked for: it is in too many files to say anything.
     let mut quoted: BTreeSet<String> = BTreeSet::new();
     for name in &needles {
+        quoted.insert(format!("\"{name}\""));
         quoted.insert(format!("_{name}\""));
         let mut rest = name.as_str();
-        loop {
-            quoted.insert(format!("\"{rest}\""));
-            match rest.split_once('_') {
-                Some((_, tail)) if !tail.is_empty() => rest = tail,
-                _ => break,
+        while let Some((_, tail)) = rest.split_once('_') {
+            if !tail.contains('_') {
+                break;
             }
+            quoted.insert(format!("\"{tail}\""));
+            rest = tail;
         }
     }
     let names = AhoCorasick::new(&quoted)
