@@ -241,3 +241,93 @@ fn diff_mode_reads_the_program_that_links_both_packages() {
         ["internal/api/metrics.go:26:3: error[metric-duplicate] `shop_refunds_total` is also declared at internal/billing/metrics.go:9: both go to the default registry in packages that `cmd/shop` links with the same name and const labels, so registering both panics"],
     );
 }
+
+/// `check` plus `args` in `cwd` with the default rules and format json: the exit code and the
+/// metric-duplicate findings as `path:line severity message`.
+fn duplicates_of(cwd: &Path, args: &[&str]) -> (Option<i32>, Vec<String>) {
+    support::isolate();
+    let output = Command::new(env!("CARGO_BIN_EXE_sre-policy"))
+        .args(["check", "--format", "json"])
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("GITHUB_ACTIONS")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .expect("binary runs");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "json report: {e}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    let findings = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["rule"] == "metric-duplicate")
+        .map(|f| {
+            format!(
+                "{}:{} {} {}",
+                f["path"].as_str().unwrap_or_default(),
+                f["line"],
+                f["severity"].as_str().unwrap_or_default(),
+                f["message"].as_str().unwrap_or_default()
+            )
+        })
+        .collect();
+    (output.status.code(), findings)
+}
+
+const SHOP_METRICS: &str = "package orders\n\nimport (\n\t\"github.com/prometheus/client_golang/prometheus\"\n\t\"github.com/prometheus/client_golang/prometheus/promauto\"\n\n\t\"github.com/acme/shop/internal/names\"\n)\n\n// Failures counts failed checkouts.\nvar Failures = promauto.NewCounter(prometheus.CounterOpts{\n\tNamespace: names.Namespace,\n\tSubsystem: \"checkout\",\n\tName:      \"failures_total\",\n\tHelp:      \"Failed checkouts.\",\n})\n";
+
+const PAYMENT_METRICS: &str = "package payments\n\nimport (\n\t\"github.com/prometheus/client_golang/prometheus\"\n\t\"github.com/prometheus/client_golang/prometheus/promauto\"\n)\n\n// Declined counts declined payments at checkout.\nvar Declined = promauto.NewCounter(prometheus.CounterOpts{\n\tName: \"shop_checkout_failures_total\",\n\tHelp: \"Declined payments.\",\n})\n";
+
+#[test]
+fn a_duplicate_a_new_user_writes_in_two_packages_of_one_program_is_an_error() {
+    // Written as a new user would: a module, a constant namespace in its own package, two
+    // packages that register the same full name with promauto, and one program that links both
+    // (one of them through another package).
+    let repo = TempRepo::init();
+    repo.write("go.mod", "module github.com/acme/shop\n\ngo 1.22\n");
+    repo.write(
+        "internal/names/names.go",
+        "// Package names holds the metric namespace.\npackage names\n\n// Namespace prefixes every metric of the shop.\nconst Namespace = \"shop\"\n",
+    );
+    repo.write("internal/orders/metrics.go", SHOP_METRICS);
+    repo.write(
+        "internal/api/api.go",
+        "package api\n\nimport \"github.com/acme/shop/internal/orders\"\n\n// Fail records a failed checkout.\nfunc Fail() { orders.Failures.Inc() }\n",
+    );
+    repo.write(
+        "cmd/shop/main.go",
+        "package main\n\nimport (\n\t\"github.com/acme/shop/internal/api\"\n)\n\nfunc main() { api.Fail() }\n",
+    );
+    repo.commit_all("shop");
+    assert_eq!(duplicates_of(repo.path(), &[]), (Some(0), Vec::new()));
+    // The change that adds the payments package and links it into the program.
+    repo.git(&["checkout", "-q", "-b", "payments"]);
+    repo.write("internal/payments/metrics.go", PAYMENT_METRICS);
+    repo.write(
+        "cmd/shop/main.go",
+        "package main\n\nimport (\n\t\"github.com/acme/shop/internal/api\"\n\t\"github.com/acme/shop/internal/payments\"\n)\n\nfunc main() {\n\tapi.Fail()\n\tpayments.Declined.Inc()\n}\n",
+    );
+    repo.commit_all("payments");
+    let expected = "internal/payments/metrics.go:10 error `shop_checkout_failures_total` is also declared at internal/orders/metrics.go:14: both go to the default registry in packages that `cmd/shop` links with the same name and const labels, so registering both panics";
+    assert_eq!(
+        duplicates_of(repo.path(), &[]),
+        (Some(1), vec![expected.to_string()])
+    );
+    assert_eq!(
+        duplicates_of(repo.path(), &["--base", "main"]),
+        (Some(1), vec![expected.to_string()])
+    );
+    // A second program that links only the payments package adds nothing.
+    repo.write(
+        "cmd/worker/main.go",
+        "package main\n\nimport \"github.com/acme/shop/internal/payments\"\n\nfunc main() { payments.Declined.Inc() }\n",
+    );
+    assert_eq!(
+        duplicates_of(repo.path(), &[]),
+        (Some(1), vec![expected.to_string()])
+    );
+}

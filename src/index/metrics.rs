@@ -182,7 +182,18 @@ pub fn declarations(view: &View, sources: &[&[u8]], table: &MetricTable) -> Vec<
     described(view, table, &mut position, &mut sites);
     sites.sort_by_key(|(file, _, span)| (*file, span.start));
     let registered = default_registered(view);
+    let const_types = const_metric_types(view);
     for (file, mut decl, span) in sites {
+        let desc = decl.origin == Origin::Desc
+            || (decl.origin == Origin::Builder && decl.kind == MetricType::Untyped);
+        if desc {
+            let dir = parent_dir(view.files[file].rel);
+            let (holder, sibling) = desc_holder(sources[file], span);
+            let used = holder.and_then(|h| const_types.get(&(dir, h)).copied().flatten());
+            if let Some(kind) = used.or(sibling) {
+                decl.kind = kind;
+            }
+        }
         if decl.registry == Registry::Unseen && decl.origin == Origin::Constructor {
             let dir = parent_dir(view.files[file].rel);
             if decl
@@ -199,6 +210,100 @@ pub fn declarations(view: &View, sources: &[&[u8]], table: &MetricTable) -> Vec<
         list.push(decl);
     }
     out
+}
+
+/// A Desc's type, from the const metrics built with it: by the package folder and the name of
+/// the variable or field that holds the Desc (`prometheus.MustNewConstMetric(fooDesc,
+/// prometheus.CounterValue, ...)` makes `fooDesc` a counter, `MustNewConstHistogram(c.desc,
+/// ...)` makes field `desc` a histogram). `None` when the calls disagree or a value type is
+/// not a constant.
+fn const_metric_types<'v>(view: &View<'v>) -> HashMap<(&'v str, &'v str), Option<MetricType>> {
+    let mut out: HashMap<(&str, &str), Option<MetricType>> = HashMap::new();
+    for vf in &view.files {
+        let facts = vf.facts;
+        let is_prometheus = |e: &Expr| {
+            e.as_ident()
+                .is_some_and(|p| facts.import_path_of(p) == Some(view.prometheus_import))
+        };
+        for call in &facts.calls {
+            let Expr::Selector(operand, name) = &call.callee else {
+                continue;
+            };
+            if !is_prometheus(operand) {
+                continue;
+            }
+            let base = name
+                .trim_start_matches("Must")
+                .trim_end_matches("WithCreatedTimestamp");
+            let kind = match base {
+                "NewConstMetric" => match call.args.get(1) {
+                    Some(Expr::Selector(p, value)) if is_prometheus(p) => match value.as_str() {
+                        "CounterValue" => Some(MetricType::Counter),
+                        "GaugeValue" => Some(MetricType::Gauge),
+                        "UntypedValue" => Some(MetricType::Untyped),
+                        _ => None,
+                    },
+                    _ => None,
+                },
+                "NewConstHistogram" | "NewConstNativeHistogram" => Some(MetricType::Histogram),
+                "NewConstSummary" => Some(MetricType::Summary),
+                _ => continue,
+            };
+            let holder = match call.args.first() {
+                Some(Expr::Ident(v) | Expr::Selector(_, v)) => v.as_str(),
+                _ => continue,
+            };
+            out.entry((parent_dir(vf.rel), holder))
+                .and_modify(|known| {
+                    if *known != kind {
+                        *known = None;
+                    }
+                })
+                .or_insert(kind);
+        }
+    }
+    out
+}
+
+/// What the source around a `NewDesc` call (or a Desc builder's call) says: the variable or
+/// field it is assigned to (`fooDesc = `, `c.desc = `, `desc: `), and the value type written
+/// beside it in a literal (`typedDesc{prometheus.NewDesc(...), prometheus.GaugeValue}`).
+fn desc_holder(src: &[u8], span: Span) -> (Option<&str>, Option<MetricType>) {
+    let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let before = &src[..span.start.min(src.len())];
+    let trimmed = before.trim_ascii_end();
+    let holder = trimmed
+        .strip_suffix(b":=")
+        .or_else(|| {
+            trimmed
+                .strip_suffix(b"=")
+                .filter(|t| !t.ends_with(b"=") && !t.ends_with(b"!"))
+        })
+        .or_else(|| trimmed.strip_suffix(b":"))
+        .and_then(|rest| {
+            let rest = rest.trim_ascii_end();
+            let start = rest.iter().rposition(|&b| !is_word(b)).map_or(0, |i| i + 1);
+            std::str::from_utf8(&rest[start..])
+                .ok()
+                .filter(|w| !w.is_empty())
+        });
+    // `, prometheus.GaugeValue` or `, valueType: prometheus.GaugeValue` after the call.
+    let after = src.get(span.end..).unwrap_or_default().trim_ascii_start();
+    let sibling = after.strip_prefix(b",").and_then(|rest| {
+        let rest = rest.trim_ascii_start();
+        let end = rest
+            .iter()
+            .position(|&b| !(is_word(b) || b == b'.' || b == b':' || b == b' '))
+            .unwrap_or(rest.len());
+        let text = std::str::from_utf8(&rest[..end]).ok()?;
+        let value = text.rsplit(['.', ':', ' ']).next()?;
+        match value {
+            "CounterValue" => Some(MetricType::Counter),
+            "GaugeValue" => Some(MetricType::Gauge),
+            _ => None,
+        }
+    });
+    (holder, sibling)
 }
 
 /// Metrics a function registers through a registerer it receives (`promauto.With(reg)`), at
@@ -1366,5 +1471,176 @@ fn callee_function<'v>(
             Some((dir, name.as_str()))
         }
         _ => None,
+    }
+}
+
+/// What a metrics endpoint (`promhttp.Handler()`, `promhttp.HandlerFor(gatherer, …)`) serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Serves {
+    /// The default registry: `promhttp.Handler()`, `prometheus.DefaultGatherer`, or a
+    /// `prometheus.Gatherers` list that holds it.
+    Default,
+    /// A registry the program makes itself (`prometheus.NewRegistry()`, a `*prometheus.Registry`
+    /// parameter or field), which is never the default one.
+    Own,
+    /// Something the code does not tell (a `prometheus.Gatherer` parameter).
+    Unknown,
+}
+
+/// A metrics endpoint: the handler call and what it serves.
+#[derive(Debug, Clone, Copy)]
+pub struct Endpoint {
+    pub file: usize,
+    pub span: Span,
+    pub serves: Serves,
+}
+
+/// The metrics endpoints of `view` (outside tests), and whether it registers the Go runtime
+/// and process collectors itself (`collectors.NewGoCollector()`, `prometheus.NewProcessCollector(…)`).
+#[derive(Debug, Default)]
+pub struct Endpoints {
+    pub endpoints: Vec<Endpoint>,
+    pub go_collector: bool,
+    pub process_collector: bool,
+}
+
+impl Endpoints {
+    /// The endpoints that serve `serves`.
+    pub fn serving(&self, serves: Serves) -> impl Iterator<Item = &Endpoint> {
+        self.endpoints.iter().filter(move |e| e.serves == serves)
+    }
+}
+
+/// The metrics endpoints of `view` and the runtime collectors it registers.
+pub fn endpoints(view: &View) -> Endpoints {
+    let promhttp = format!("{}/promhttp", view.prometheus_import);
+    let mut out = Endpoints::default();
+    for (file, vf) in view.files.iter().enumerate() {
+        if vf.rel.ends_with("_test.go") {
+            continue;
+        }
+        let facts = vf.facts;
+        let Some(local) = facts.local_names(&promhttp).next() else {
+            for call in &facts.calls {
+                note_collector(call, &mut out);
+            }
+            continue;
+        };
+        for call in &facts.calls {
+            note_collector(call, &mut out);
+            let Expr::Selector(operand, name) = &call.callee else {
+                continue;
+            };
+            if operand.as_ident() != Some(local) {
+                continue;
+            }
+            let serves = match name.as_str() {
+                "Handler" => Serves::Default,
+                "HandlerFor" => match call.args.first() {
+                    Some(gatherer) => serves(view, file, call.func, gatherer, 0),
+                    None => continue,
+                },
+                _ => continue,
+            };
+            out.endpoints.push(Endpoint {
+                file,
+                span: call.span,
+                serves,
+            });
+        }
+    }
+    out
+}
+
+/// Notes a call of a Go runtime or process collector's constructor.
+fn note_collector(call: &Call, out: &mut Endpoints) {
+    if let Expr::Selector(_, name) | Expr::Ident(name) = &call.callee {
+        match name.as_str() {
+            "NewGoCollector" => out.go_collector = true,
+            "NewProcessCollector" => out.process_collector = true,
+            _ => {}
+        }
+    }
+}
+
+/// What the gatherer `expr`, written in function `func` of `file`, is.
+fn serves(view: &View, file: usize, func: Option<usize>, expr: &Expr, depth: usize) -> Serves {
+    if depth > 8 {
+        return Serves::Unknown;
+    }
+    let facts = view.facts(file);
+    let is_prometheus = |p: &str| facts.import_path_of(p) == Some(view.prometheus_import);
+    match expr {
+        Expr::Selector(operand, member) => match operand.as_ident() {
+            Some(p) if is_prometheus(p) => match member.as_str() {
+                "DefaultGatherer" | "DefaultRegisterer" => Serves::Default,
+                _ => Serves::Unknown,
+            },
+            // A field of a value: a `*prometheus.Registry` field of one of the package's structs.
+            _ => {
+                let dir = parent_dir(view.files[file].rel);
+                let registry_field = view.files.iter().any(|other| {
+                    parent_dir(other.rel) == dir
+                        && other.facts.struct_fields.iter().any(|f| {
+                            f.field == *member
+                                && f.type_name == "Registry"
+                                && other.facts.import_path_of(&f.package)
+                                    == Some(view.prometheus_import)
+                        })
+                });
+                if registry_field {
+                    Serves::Own
+                } else {
+                    Serves::Unknown
+                }
+            }
+        },
+        Expr::Ident(name) => {
+            if let Some(binding) = facts.unique_binding(name, func) {
+                return serves(view, file, binding.func, &binding.value, depth + 1);
+            }
+            // A parameter of an enclosing function typed `*prometheus.Registry`.
+            let mut scope = func;
+            while let Some(f) = scope.and_then(|i| facts.funcs.get(i)) {
+                if let Some(i) = f.param_names.iter().position(|p| p == name) {
+                    return match f.params.get(i) {
+                        Some(crate::go::TypeRef::Named {
+                            package: Some(p),
+                            name,
+                            pointer: true,
+                        }) if name == "Registry" && is_prometheus(p) => Serves::Own,
+                        _ => Serves::Unknown,
+                    };
+                }
+                scope = f.enclosing;
+            }
+            Serves::Unknown
+        }
+        Expr::Call { callee, .. } => match callee.as_ref() {
+            Expr::Selector(operand, name)
+                if operand.as_ident().is_some_and(is_prometheus)
+                    && matches!(name.as_str(), "NewRegistry" | "NewPedanticRegistry") =>
+            {
+                Serves::Own
+            }
+            _ => Serves::Unknown,
+        },
+        Expr::AddrOf(inner) => serves(view, file, func, inner, depth + 1),
+        // `prometheus.Gatherers{prometheus.DefaultGatherer, reg}`.
+        Expr::Composite(list) => {
+            let each: Vec<Serves> = list
+                .elements
+                .iter()
+                .map(|e| serves(view, file, func, e, depth + 1))
+                .collect();
+            if each.contains(&Serves::Default) {
+                Serves::Default
+            } else if !each.is_empty() && each.iter().all(|s| *s == Serves::Own) {
+                Serves::Own
+            } else {
+                Serves::Unknown
+            }
+        }
+        Expr::Str(_) | Expr::Concat(_) | Expr::Other => Serves::Unknown,
     }
 }

@@ -174,13 +174,33 @@ pub fn repository_metric_inputs(
     is_go_file: &dyn Fn(&str) -> bool,
 ) -> miette::Result<Vec<Input>> {
     let needles = changed_name_literals(changed);
-    if needles.is_empty() {
+    // A change that may stop an endpoint serving the default registry needs every metric the
+    // repository registers, to tell which ones are no longer served.
+    let every_metric = may_stop_serving_default(changed);
+    if needles.is_empty() && !every_metric {
         return Ok(Vec::new());
     }
-    let quoted: Vec<String> = needles.iter().map(|n| format!("\"{n}\"")).collect();
+    // A name written whole in one file may be written in parts in another (`Namespace: ns,
+    // Name: "failures_total"`), and the other way round: a literal that ends a name, or a
+    // name that ends a literal, at a `_`. A last word alone (`"total"`, `"seconds"`) is not
+    // looked for: it is in too many files to say anything.
+    let mut quoted: BTreeSet<String> = BTreeSet::new();
+    for name in &needles {
+        quoted.insert(format!("\"{name}\""));
+        quoted.insert(format!("_{name}\""));
+        let mut rest = name.as_str();
+        while let Some((_, tail)) = rest.split_once('_') {
+            if !tail.contains('_') {
+                break;
+            }
+            quoted.insert(format!("\"{tail}\""));
+            rest = tail;
+        }
+    }
     let names = AhoCorasick::new(&quoted)
         .map_err(|e| miette::miette!("internal error building a search for metric names: {e}"))?;
-    let wanted_bytes = |bytes: &[u8]| mentions_prometheus(bytes) && names.is_match(bytes);
+    let wanted_bytes =
+        |bytes: &[u8]| mentions_prometheus(bytes) && (every_metric || names.is_match(bytes));
     // Tests are linked into no program: a metric they declare is never exposed.
     let want_path =
         |rel: &str| is_go_file(rel) && !rel.ends_with("_test.go") && !present.contains(rel);
@@ -195,6 +215,23 @@ pub fn repository_metric_inputs(
         .into_iter()
         .map(|(rel, bytes)| Input::context(rel, bytes))
         .collect())
+}
+
+/// A changed file that serves metrics (it names `promhttp`) mentions the default registry
+/// (`promhttp.Handler()`, `DefaultGatherer`, `DefaultRegisterer`) fewer times than before.
+fn may_stop_serving_default(changed: &[&ChangedFile]) -> bool {
+    let count = |bytes: &[u8]| {
+        ["promhttp.Handler()", "DefaultGatherer", "DefaultRegisterer"]
+            .iter()
+            .map(|n| memchr::memmem::find_iter(bytes, n.as_bytes()).count())
+            .sum::<usize>()
+    };
+    changed.iter().any(|file| {
+        file.old_content.as_deref().is_some_and(|old| {
+            memchr::memmem::find(old, b"promhttp").is_some()
+                && count(old) > file.new_content.as_deref().map_or(0, count)
+        })
+    })
 }
 
 fn mentions_prometheus(bytes: &[u8]) -> bool {

@@ -9,17 +9,21 @@
 //! same file and variable (or the same declaration and position in it), the same type and the
 //! same labels. An added label is a note, not a finding.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use aho_corasick::{AhoCorasick, MatchKind};
 
 use super::{ChangeContext, Kind, Needs, RuleInfo, RuleOutput};
 use crate::finding::{Finding, Severity};
 use crate::git::FileStatus;
-use crate::go::metric_decl::{MetricDecl, Origin, Position};
+use crate::go::metric_decl::{MetricDecl, Origin, Position, Registry};
 use crate::go::prometheus::MetricType;
+use crate::go::Span;
 use crate::index::constants::{View, ViewFile};
-use crate::index::metrics::{declarations, group_exposures, Exposure, GroupKey};
+use crate::index::metrics::{
+    declarations, endpoints, group_exposures, Endpoints, Exposure, GroupKey, Serves,
+};
+use crate::source::LineIndex;
 
 pub const ID: &str = "metric-breaking";
 
@@ -122,22 +126,29 @@ fn run(ctx: &ChangeContext) -> RuleOutput {
         })
         .collect();
     let mut compared = compare(&base, &head);
+    let head_view = View::new(
+        ctx.index
+            .files
+            .iter()
+            .map(|f| ViewFile {
+                rel: &f.rel,
+                facts: &f.facts,
+            })
+            .collect(),
+        &ctx.index.modules,
+        &table.prometheus_import,
+    );
+    compared.breaks.extend(default_unserved(
+        &endpoints(&view),
+        &endpoints(&head_view),
+        &base,
+        &head,
+        &|file, span| Position::of(&LineIndex::new(&ctx.index.files[file].src), span),
+    ));
     // Metrics that leave one group list (one collector, one endpoint) while another keeps them.
     let base_lists: Vec<&[MetricDecl]> = base_decls.iter().map(Vec::as_slice).collect();
     let base_groups = group_exposures(&view, &base_lists, &HashSet::new());
     if !base_groups.is_empty() {
-        let head_view = View::new(
-            ctx.index
-                .files
-                .iter()
-                .map(|f| ViewFile {
-                    rel: &f.rel,
-                    facts: &f.facts,
-                })
-                .collect(),
-            &ctx.index.modules,
-            &table.prometheus_import,
-        );
         let head_lists: Vec<&[MetricDecl]> = ctx
             .index
             .files
@@ -193,11 +204,11 @@ fn references(
     let mut patterns: Vec<String> = Vec::new();
     let mut owner: Vec<String> = Vec::new();
     let mut seen = HashSet::new();
-    for b in breaks.iter().filter(|b| b.complete) {
-        for series in series_names(&b.name, b.kind) {
+    for (name, kind) in breaks.iter().flat_map(searched) {
+        for series in series_names(&name, kind) {
             if seen.insert(series.clone()) {
                 patterns.push(series);
-                owner.push(b.name.clone());
+                owner.push(name.clone());
             }
         }
     }
@@ -246,8 +257,121 @@ fn references(
     Ok(found)
 }
 
+/// The names whose references a break lists: its own when complete, and for endpoints that
+/// stop serving the default registry, every metric that registry still holds.
+fn searched(b: &Break) -> Vec<(String, MetricType)> {
+    match &b.what {
+        What::Unserved { names, runtime } => names
+            .iter()
+            .cloned()
+            .chain(
+                RUNTIME_SERIES
+                    .iter()
+                    .filter(|(family, _, _)| runtime.contains(family))
+                    .map(|(_, name, kind)| (name.to_string(), *kind)),
+            )
+            .collect(),
+        _ if b.complete => vec![(b.name.clone(), b.kind)],
+        _ => Vec::new(),
+    }
+}
+
+/// The default registry's own collectors: their families, and the series dashboards query
+/// most, searched as references when an endpoint stops serving that registry.
+const RUNTIME_SERIES: &[(&str, &str, MetricType)] = &[
+    ("go_*", "go_goroutines", MetricType::Gauge),
+    ("go_*", "go_threads", MetricType::Gauge),
+    ("go_*", "go_info", MetricType::Gauge),
+    ("go_*", "go_gc_duration_seconds", MetricType::Summary),
+    ("go_*", "go_memstats_alloc_bytes", MetricType::Gauge),
+    ("go_*", "go_memstats_heap_alloc_bytes", MetricType::Gauge),
+    ("go_*", "go_memstats_heap_inuse_bytes", MetricType::Gauge),
+    ("go_*", "go_memstats_sys_bytes", MetricType::Gauge),
+    (
+        "process_*",
+        "process_cpu_seconds_total",
+        MetricType::Counter,
+    ),
+    (
+        "process_*",
+        "process_resident_memory_bytes",
+        MetricType::Gauge,
+    ),
+    (
+        "process_*",
+        "process_virtual_memory_bytes",
+        MetricType::Gauge,
+    ),
+    ("process_*", "process_open_fds", MetricType::Gauge),
+    ("process_*", "process_max_fds", MetricType::Gauge),
+    ("process_*", "process_start_time_seconds", MetricType::Gauge),
+];
+
+/// The metrics endpoints served the default registry before the change and serve only the
+/// program's own registries after it: the metrics still registered with the default registry
+/// (`promauto.NewX`, `prometheus.MustRegister`) and its Go runtime and process collectors are
+/// no longer exposed. Reported at the first endpoint that now serves its own registry, once.
+/// An endpoint whose gatherer the code does not tell leaves the question open: no finding.
+pub fn default_unserved(
+    base_endpoints: &Endpoints,
+    head_endpoints: &Endpoints,
+    base: &[Side],
+    head: &[Side],
+    position: &dyn Fn(usize, Span) -> Position,
+) -> Option<Break> {
+    if base_endpoints.serving(Serves::Default).next().is_none()
+        || head_endpoints.serving(Serves::Default).next().is_some()
+        || head_endpoints.serving(Serves::Unknown).next().is_some()
+    {
+        return None;
+    }
+    let endpoint = head_endpoints.serving(Serves::Own).next()?;
+    let before: HashSet<&str> = base
+        .iter()
+        .filter(|s| !s.path.ends_with("_test.go"))
+        .flat_map(|s| s.decls.iter())
+        .filter(|d| d.exposed())
+        .filter_map(MetricDecl::full_name)
+        .collect();
+    let names: Vec<(String, MetricType)> = head
+        .iter()
+        .filter(|s| !s.path.ends_with("_test.go"))
+        .flat_map(|s| s.decls.iter())
+        .filter(|d| d.registry == Registry::Default)
+        .filter_map(|d| Some((d.full_name()?, d.kind)))
+        .filter(|(name, _)| before.contains(name))
+        .map(|(name, kind)| (name.to_string(), kind))
+        .collect::<BTreeMap<_, _>>()
+        .into_iter()
+        .collect();
+    let mut runtime = Vec::new();
+    if !head_endpoints.go_collector {
+        runtime.push("go_*");
+    }
+    if !head_endpoints.process_collector {
+        runtime.push("process_*");
+    }
+    if names.is_empty() && runtime.is_empty() {
+        return None;
+    }
+    let at = position(endpoint.file, endpoint.span);
+    Some(Break {
+        name: "the default registry".to_string(),
+        complete: false,
+        kind: MetricType::Untyped,
+        what: What::Unserved { names, runtime },
+        path: head[endpoint.file].path.to_string(),
+        at: Some(at),
+        old_line: at.line,
+        deleted_file: false,
+    })
+}
+
 /// How many references a message lists.
 pub const MAX_LISTED_REFERENCES: usize = 20;
+
+/// How many metrics a message about an endpoint lists.
+const MAX_LISTED_METRICS: usize = 10;
 
 /// The declarations of one file on one side of the change.
 #[derive(Debug, Clone, Copy)]
@@ -284,6 +408,13 @@ pub enum What {
     LabelsChanged {
         from: Vec<String>,
         to: Vec<String>,
+    },
+    /// The metrics endpoints no longer serve the default registry: `names` (with their types)
+    /// are still registered with it, `runtime` the families of its own collectors (`go_*`,
+    /// `process_*`) the program does not register elsewhere.
+    Unserved {
+        names: Vec<(String, MetricType)>,
+        runtime: Vec<&'static str>,
     },
     /// Still declared, but no longer reached by the group list `group`; `kept` are the lists
     /// that still expose it.
@@ -475,7 +606,19 @@ fn same_metric(old_side: &Side, old: &MetricDecl, new_side: &Side, new: &MetricD
         }
         _ => true,
     };
-    same_site && old.kind == new.kind && same_labels
+    let same_kind = old.kind == new.kind || !type_known(old) || !type_known(new);
+    same_site && same_kind && same_labels
+}
+
+/// Whether the declaration tells its metric's type: a custom collector's Desc tells it only
+/// through the const metrics built with it (it is left untyped when they do not say), and a
+/// described metric's type is a guess.
+fn type_known(d: &MetricDecl) -> bool {
+    match d.origin {
+        Origin::Described => false,
+        Origin::Desc | Origin::Builder => d.kind != MetricType::Untyped,
+        _ => true,
+    }
 }
 
 /// Type and label changes between two declarations of one name.
@@ -490,10 +633,7 @@ fn changed(old: &MetricDecl, k: &Key, path: &str, new: &MetricDecl, out: &mut Co
         old_line: old.name_at.line,
         deleted_file: false,
     };
-    // A custom collector's Desc does not tell the type.
-    let typed = ![old.origin, new.origin]
-        .iter()
-        .any(|o| matches!(o, Origin::Desc | Origin::Described));
+    let typed = type_known(old) && type_known(new);
     if typed && old.kind != new.kind {
         out.breaks.push(make(What::TypeChanged {
             from: old.kind,
@@ -563,11 +703,14 @@ pub fn findings(
     breaks
         .iter()
         .map(|b| {
-            finding(
-                b,
-                references.get(&b.name).map_or(&[][..], Vec::as_slice),
-                severity,
-            )
+            let mut refs: Vec<Reference> = searched(b)
+                .iter()
+                .flat_map(|(name, _)| references.get(name).into_iter().flatten())
+                .cloned()
+                .collect();
+            refs.sort();
+            refs.dedup_by(|a, b| a.path == b.path && a.line == b.line);
+            finding(b, &refs, severity)
         })
         .collect()
 }
@@ -601,6 +744,31 @@ fn finding(b: &Break, refs: &[Reference], severity: Severity) -> Finding {
             }
             text
         }
+        What::Unserved { names, runtime } => {
+            let mut lost: Vec<String> = names.iter().map(|(n, _)| format!("`{n}`")).collect();
+            let shown = lost.len().min(MAX_LISTED_METRICS);
+            let more = lost.len() - shown;
+            lost.truncate(shown);
+            if more > 0 {
+                lost.push(format!("{more} more"));
+            }
+            if !runtime.is_empty() {
+                lost.push(format!(
+                    "the Go runtime and process collectors' {}",
+                    runtime
+                        .iter()
+                        .map(|f| format!("`{f}`"))
+                        .collect::<Vec<_>>()
+                        .join(" and ")
+                ));
+            }
+            format!(
+                "this metrics endpoint now serves a registry of its own, and no endpoint serves \
+                 the default registry any more, so what is registered only there is no longer \
+                 exposed: {}",
+                lost.join(", ")
+            )
+        }
         What::TypeChanged { from, to } => format!(
             "{subject} changes type from {} to {}",
             from.as_str(),
@@ -623,7 +791,7 @@ fn finding(b: &Break, refs: &[Reference], severity: Severity) -> Finding {
         }
     };
     if refs.is_empty() {
-        if !b.complete {
+        if !b.complete && !matches!(b.what, What::Unserved { .. }) {
             message.push_str("; its full name is not known here, so references were not searched");
         }
     } else {
@@ -647,6 +815,12 @@ fn finding(b: &Break, refs: &[Reference], severity: Severity) -> Finding {
         What::LabelsChanged { .. } => {
             "queries that match, group or aggregate on a dropped label return nothing; update \
              the dashboards, alerts and recording rules in the same change"
+        }
+        What::Unserved { .. } => {
+            "register those metrics (and `collectors.NewGoCollector()`, \
+             `collectors.NewProcessCollector(...)`) with the registry the endpoint serves, or \
+             serve `prometheus.Gatherers{prometheus.DefaultGatherer, reg}`; otherwise update \
+             the dashboards, alerts and recording rules that read them"
         }
         What::LeftGroup { .. } => {
             "scrapes of the endpoint that serves this group lose the metric, and the \
@@ -719,7 +893,6 @@ pub fn find_mentions(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::go::metric_decl::Registry;
 
     fn decl(name: &str, kind: MetricType, labels: &[&str], ordinal: usize) -> MetricDecl {
         let at = Position {
