@@ -1481,7 +1481,7 @@ pub enum Serves {
     /// `prometheus.Gatherers` list that holds it.
     Default,
     /// A registry the program makes itself (`prometheus.NewRegistry()`, a `*prometheus.Registry`
-    /// parameter or field), which is never the default one.
+    /// parameter or field, unless the program takes the default registry as one).
     Own,
     /// Something the code does not tell (a `prometheus.Gatherer` parameter).
     Unknown,
@@ -1515,6 +1515,7 @@ impl Endpoints {
 pub fn endpoints(view: &View) -> Endpoints {
     let promhttp = format!("{}/promhttp", view.prometheus_import);
     let mut out = Endpoints::default();
+    let registry_may_be_default = takes_default_as_registry(view);
     for (file, vf) in view.files.iter().enumerate() {
         if vf.rel.ends_with("_test.go") {
             continue;
@@ -1537,7 +1538,10 @@ pub fn endpoints(view: &View) -> Endpoints {
             let serves = match name.as_str() {
                 "Handler" => Serves::Default,
                 "HandlerFor" => match call.args.first() {
-                    Some(gatherer) => serves(view, file, call.func, gatherer, 0),
+                    Some(gatherer) => match serves(view, file, call.func, gatherer, 0) {
+                        Serves::Own if registry_may_be_default => Serves::Unknown,
+                        serves => serves,
+                    },
                     None => continue,
                 },
                 _ => continue,
@@ -1550,6 +1554,37 @@ pub fn endpoints(view: &View) -> Endpoints {
         }
     }
     out
+}
+
+/// Whether the program takes the default registry as a `*prometheus.Registry`
+/// (`prometheus.DefaultRegisterer.(*prometheus.Registry)`, on one line outside tests): then a
+/// registry field or parameter may hold the default one.
+fn takes_default_as_registry(view: &View) -> bool {
+    view.files
+        .iter()
+        .filter(|vf| !vf.rel.ends_with("_test.go"))
+        .any(|vf| {
+            let facts = vf.facts;
+            let is_prometheus = |p: &str| facts.import_path_of(p) == Some(view.prometheus_import);
+            facts.decls.iter().any(|decl| {
+                let rows = |member: &[&str]| -> Vec<usize> {
+                    decl.uses
+                        .iter()
+                        .filter(|u| is_prometheus(&u.package))
+                        .filter(|u| {
+                            member
+                                .iter()
+                                .any(|m| u.text.strip_prefix(u.package.as_str()) == Some(m))
+                        })
+                        .map(|u| u.row)
+                        .collect()
+                };
+                let defaults = rows(&[".DefaultRegisterer", ".DefaultGatherer"]);
+                rows(&[".Registry"])
+                    .iter()
+                    .any(|row| defaults.contains(row))
+            })
+        })
 }
 
 /// Notes a call of a Go runtime or process collector's constructor.
