@@ -77,7 +77,9 @@ pub fn load(
             .into_par_iter()
             .map(|input| {
                 let mut times = [Duration::ZERO; 3];
-                let read = read_one(&input, prefilter, use_prefilter, &mut times);
+                let read =
+                    crate::guard::catch(|| read_one(&input, prefilter, use_prefilter, &mut times))
+                        .unwrap_or_else(|message| Err(internal_error(&message)));
                 (input, read, times)
             })
             .collect()
@@ -112,12 +114,7 @@ pub fn load(
                     let outcome = loaded.unwrap_or_else(|message| {
                         // The parser may be left mid-parse: start a fresh one.
                         *parser = GoParser::new().ok();
-                        Outcome::Skipped {
-                            reason: format!(
-                                "internal error while checking this file (please report it): {message}"
-                            ),
-                            internal: true,
-                        }
+                        internal_error(&message)
                     });
                     (input, outcome, times)
                 })
@@ -157,6 +154,14 @@ pub fn load(
         }
     }
     loaded
+}
+
+/// A file whose check panicked: skipped, as a bug of the tool.
+fn internal_error(message: &str) -> Outcome {
+    Outcome::Skipped {
+        reason: format!("internal error while checking this file (please report it): {message}"),
+        internal: true,
+    }
 }
 
 /// Reads and prefilters one input: the bytes to parse, or what became of it.
