@@ -1136,12 +1136,14 @@ impl<'a> Classifier<'a> {
         let table = &self.data.troubleshooting;
         match receiver {
             Expr::Selector(base, field) => {
-                let variable = base.as_ident()?;
-                let receiver_type = receiver_type_of(facts, call.func, variable)?;
+                // `s.db.Exec`, or deeper through fields of the repository's types
+                // (`o.fs.srv.CallJSON`).
+                let variable = &written(base);
+                let (owner, owner_type) = self.value_type(facts, dir, call.func, base)?;
                 let (_, path, type_name) = self
                     .index
                     .field_types
-                    .get(&(dir.to_string(), receiver_type))?
+                    .get(&(owner.clone(), owner_type))?
                     .iter()
                     .find(|(f, _, _)| f == field)?;
                 if Self::listed(&table.file_functions, path, "OpenFile")
@@ -1164,7 +1166,7 @@ impl<'a> Classifier<'a> {
                 // I/O when that method does I/O (`p.reader.ReadAt` of the repository's own
                 // file reader).
                 let own_package = match path.as_str() {
-                    "" => Some(dir.to_string()),
+                    "" => Some(owner),
                     _ if self.area_of(path).is_none() => self.index.modules.folder_of(path),
                     _ => None,
                 };
@@ -1205,6 +1207,15 @@ impl<'a> Classifier<'a> {
                 })
             }
             Expr::Ident(variable) => {
+                if let Some((target, _)) = self.own_type_of(facts, dir, call.func, variable) {
+                    // A value of a type of the repository (`s *Store`, `st := &store.Store{}`):
+                    // its method, when that does I/O.
+                    let signal = self.repository_function(&target, name, true)?;
+                    return Some(Signal {
+                        area: signal.area,
+                        what: format!("calls `{variable}.{name}`, which {}", signal.what),
+                    });
+                }
                 if let Some((package, type_name)) = parameter_type(facts, call.func, variable) {
                     if io_only {
                         // An iterator or value handed in: not a client the function drives.
@@ -1236,16 +1247,7 @@ impl<'a> Classifier<'a> {
                     Expr::AddrOf(inner) => inner.as_ref(),
                     value => value,
                 };
-                if let Expr::Composite(composite) = built {
-                    // A value of this package's type (`o := &consumer{...}`): its method, when
-                    // that does I/O.
-                    if let Some(Expr::Ident(_)) = composite.type_name.as_deref() {
-                        let signal = self.repository_function(dir, name, true)?;
-                        return Some(Signal {
-                            area: signal.area,
-                            what: format!("calls `{variable}.{name}`, which {}", signal.what),
-                        });
-                    }
+                if let Expr::Composite(_) = built {
                     return None;
                 }
                 let Expr::Call { callee, .. } = &binding.value else {
@@ -1299,6 +1301,88 @@ impl<'a> Classifier<'a> {
                 "changes the headers of the request it sends (`{variable}.Header.{name}`)"
             ),
         })
+    }
+
+    /// The repository folder and name of the type of a variable or field chain (`s`,
+    /// `o.fs`) when that is a type of the repository's own code.
+    fn value_type(
+        &self,
+        facts: &Facts,
+        dir: &str,
+        func: Option<usize>,
+        value: &Expr,
+    ) -> Option<(String, String)> {
+        match value {
+            Expr::Ident(variable) => match receiver_type_of(facts, func, variable) {
+                Some(receiver_type) => Some((dir.to_string(), receiver_type)),
+                None => self.own_type_of(facts, dir, func, variable),
+            },
+            Expr::Selector(base, field) => {
+                let (owner, owner_type) = self.value_type(facts, dir, func, base)?;
+                let (_, path, type_name) = self
+                    .index
+                    .field_types
+                    .get(&(owner.clone(), owner_type))?
+                    .iter()
+                    .find(|(f, _, _)| f == field)?;
+                let folder = match path.as_str() {
+                    "" => owner,
+                    _ if self.area_of(path).is_none() => self.index.modules.folder_of(path)?,
+                    _ => return None,
+                };
+                Some((folder, type_name.clone()))
+            }
+            _ => None,
+        }
+    }
+
+    /// The repository folder and name of the type of `variable` when that is a type of the
+    /// repository's own code: a parameter typed `T`, `*T` or `pkg.T` of a repository package,
+    /// or a local built as `T{...}` or `&pkg.T{...}`.
+    fn own_type_of(
+        &self,
+        facts: &Facts,
+        dir: &str,
+        func: Option<usize>,
+        variable: &str,
+    ) -> Option<(String, String)> {
+        let named = |package: Option<&str>, name: &str| -> Option<(String, String)> {
+            match package {
+                None => Some((dir.to_string(), name.to_string())),
+                Some(package) => {
+                    let path = facts.import_path_of(package)?;
+                    if self.area_of(path).is_some() {
+                        return None;
+                    }
+                    let folder = self.index.modules.folder_of(path)?;
+                    Some((folder, name.to_string()))
+                }
+            }
+        };
+        let mut scope = func;
+        while let Some(i) = scope {
+            let f = facts.funcs.get(i)?;
+            if let Some(at) = f.param_names.iter().position(|n| n == variable) {
+                return match f.params.get(at)? {
+                    TypeRef::Named { package, name, .. } => named(package.as_deref(), name),
+                    TypeRef::Other => None,
+                };
+            }
+            scope = f.enclosing;
+        }
+        let binding = facts.unique_binding(variable, func)?;
+        let built = match &binding.value {
+            Expr::AddrOf(inner) => inner.as_ref(),
+            value => value,
+        };
+        let Expr::Composite(composite) = built else {
+            return None;
+        };
+        match composite.type_name.as_deref()? {
+            Expr::Ident(name) => named(None, name),
+            Expr::Selector(package, name) => named(Some(package.as_ident()?), name),
+            _ => None,
+        }
     }
 
     /// Whether the function or method `name` of the repository package in `dir` does I/O,
