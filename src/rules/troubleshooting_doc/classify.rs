@@ -981,16 +981,16 @@ impl<'a> Classifier<'a> {
                         });
                     }
                     if let Some(target) = self.index.modules.folder_of(path) {
-                        return self.repository_function(&target, name, false).map(|inner| {
-                            Signal {
+                        return self
+                            .repository_function(&target, name, None)
+                            .map(|inner| Signal {
                                 area: inner.area,
                                 what: format!(
                                     "calls `{}.{name}`, which {}",
                                     short(path),
                                     inner.what
                                 ),
-                            }
-                        });
+                            });
                     }
                     return None;
                 }
@@ -1032,7 +1032,7 @@ impl<'a> Classifier<'a> {
             }
             Expr::Ident(name) => {
                 // A function of this package.
-                let signal = self.repository_function(dir, name, false)?;
+                let signal = self.repository_function(dir, name, None)?;
                 Some(Signal {
                     area: signal.area,
                     what: format!("calls `{name}`, which {}", signal.what),
@@ -1171,7 +1171,7 @@ impl<'a> Classifier<'a> {
                     _ => None,
                 };
                 if let Some(target) = own_package {
-                    if let Some(inner) = self.repository_function(&target, name, true) {
+                    if let Some(inner) = self.repository_function(&target, name, Some(type_name)) {
                         return Some(Signal {
                             area: inner.area,
                             what: format!(
@@ -1207,10 +1207,11 @@ impl<'a> Classifier<'a> {
                 })
             }
             Expr::Ident(variable) => {
-                if let Some((target, _)) = self.own_type_of(facts, dir, call.func, variable) {
-                    // A value of a type of the repository (`s *Store`, `st := &store.Store{}`):
-                    // its method, when that does I/O.
-                    let signal = self.repository_function(&target, name, true)?;
+                if let Some((target, type_name)) = self.value_type(facts, dir, call.func, receiver)
+                {
+                    // The receiver or a value of a type of the repository (`s *Store`,
+                    // `st := &store.Store{}`): its method, when that does I/O.
+                    let signal = self.repository_function(&target, name, Some(&type_name))?;
                     return Some(Signal {
                         area: signal.area,
                         what: format!("calls `{variable}.{name}`, which {}", signal.what),
@@ -1232,14 +1233,6 @@ impl<'a> Classifier<'a> {
                             "calls `{variable}.{name}` on a `{}.{type_name}`",
                             short(path)
                         ),
-                    });
-                }
-                if receiver_type_of(facts, call.func, variable).is_some() {
-                    // A method of this package's type: I/O when that method does I/O.
-                    let signal = self.repository_function(dir, name, true)?;
-                    return Some(Signal {
-                        area: signal.area,
-                        what: format!("calls `{variable}.{name}`, which {}", signal.what),
                     });
                 }
                 let binding = facts.unique_binding(variable, call.func)?;
@@ -1385,13 +1378,28 @@ impl<'a> Classifier<'a> {
         }
     }
 
-    /// Whether the function or method `name` of the repository package in `dir` does I/O,
-    /// directly or through other functions of loaded packages; memoized, cycles cut.
-    fn repository_function(&self, dir: &str, name: &str, method: bool) -> Option<Signal> {
+    /// Whether the function `name` (`method` is `None`) or the method `name` of the type
+    /// `method` of the repository package in `dir` does I/O, directly or through other
+    /// functions of loaded packages; memoized, cycles cut. A type that declares no such method
+    /// (an interface, a type that embeds the one that does) stands for every method of that
+    /// name in the package.
+    fn repository_function(&self, dir: &str, name: &str, method: Option<&str>) -> Option<Signal> {
         if self.depth.get() >= FOLLOWED_CALLS {
             return None;
         }
-        let key = (name.to_string(), method, self.depth.get());
+        let receiver = method.filter(|type_name| {
+            self.index.package_files(dir).any(|file| {
+                file.facts.funcs.iter().any(|func| {
+                    matches!(&func.kind, FuncKind::Method { receiver, name: n }
+                        if receiver == type_name && n == name)
+                })
+            })
+        });
+        let key_name = match receiver {
+            Some(type_name) => format!("{type_name}.{name}"),
+            None => name.to_string(),
+        };
+        let key = (key_name, method.is_some(), self.depth.get());
         if let Some(known) = self
             .io_functions
             .borrow()
@@ -1413,7 +1421,13 @@ impl<'a> Classifier<'a> {
             let facts = &file.facts;
             for (index, func) in facts.funcs.iter().enumerate() {
                 // A plain call names a function (or a builtin such as `delete`), never a method.
-                let kind_matches = matches!(func.kind, FuncKind::Method { .. }) == method;
+                let kind_matches = match (&func.kind, method) {
+                    (FuncKind::Method { receiver: of, .. }, Some(_)) => {
+                        receiver.is_none_or(|type_name| of == type_name)
+                    }
+                    (FuncKind::Method { .. }, None) => false,
+                    (_, method) => method.is_none(),
+                };
                 if func.name() != Some(name)
                     || !kind_matches
                     || !seen.insert((file.rel.as_str(), index))
