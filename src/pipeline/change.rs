@@ -421,6 +421,17 @@ pub fn imported_package_inputs(
             definitions.extend([format!("func {name}("), format!("func {name}[")]);
         }
     }
+    // A method called on a value of a type of an imported package (`st *orders.Store`,
+    // `st.Save(id)`): the file of that package that defines `func (s *Store) Save(`.
+    let checked = index.files.iter().filter(|f| f.role == Role::Checked);
+    let imported = checked.flat_map(|f| f.facts.imports.iter());
+    let method_dirs: BTreeSet<String> = imported
+        .filter_map(|import| index.modules.folder_of(&import.path))
+        .collect();
+    if !method_dirs.is_empty() {
+        definitions.extend(called.names.iter().map(|name| format!(") {name}(")));
+        dirs.extend(method_dirs);
+    }
     if dirs.is_empty() || words.is_empty() {
         return Ok(Vec::new());
     }

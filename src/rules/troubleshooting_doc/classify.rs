@@ -981,16 +981,16 @@ impl<'a> Classifier<'a> {
                         });
                     }
                     if let Some(target) = self.index.modules.folder_of(path) {
-                        return self.repository_function(&target, name, false).map(|inner| {
-                            Signal {
+                        return self
+                            .repository_function(&target, name, None)
+                            .map(|inner| Signal {
                                 area: inner.area,
                                 what: format!(
                                     "calls `{}.{name}`, which {}",
                                     short(path),
                                     inner.what
                                 ),
-                            }
-                        });
+                            });
                     }
                     return None;
                 }
@@ -1032,7 +1032,7 @@ impl<'a> Classifier<'a> {
             }
             Expr::Ident(name) => {
                 // A function of this package.
-                let signal = self.repository_function(dir, name, false)?;
+                let signal = self.repository_function(dir, name, None)?;
                 Some(Signal {
                     area: signal.area,
                     what: format!("calls `{name}`, which {}", signal.what),
@@ -1136,12 +1136,14 @@ impl<'a> Classifier<'a> {
         let table = &self.data.troubleshooting;
         match receiver {
             Expr::Selector(base, field) => {
-                let variable = base.as_ident()?;
-                let receiver_type = receiver_type_of(facts, call.func, variable)?;
+                // `s.db.Exec`, or deeper through fields of the repository's types
+                // (`o.fs.srv.CallJSON`).
+                let variable = &written(base);
+                let (owner, owner_type) = self.value_type(facts, dir, call.func, base)?;
                 let (_, path, type_name) = self
                     .index
                     .field_types
-                    .get(&(dir.to_string(), receiver_type))?
+                    .get(&(owner.clone(), owner_type))?
                     .iter()
                     .find(|(f, _, _)| f == field)?;
                 if Self::listed(&table.file_functions, path, "OpenFile")
@@ -1164,12 +1166,12 @@ impl<'a> Classifier<'a> {
                 // I/O when that method does I/O (`p.reader.ReadAt` of the repository's own
                 // file reader).
                 let own_package = match path.as_str() {
-                    "" => Some(dir.to_string()),
+                    "" => Some(owner),
                     _ if self.area_of(path).is_none() => self.index.modules.folder_of(path),
                     _ => None,
                 };
                 if let Some(target) = own_package {
-                    if let Some(inner) = self.repository_function(&target, name, true) {
+                    if let Some(inner) = self.repository_function(&target, name, Some(type_name)) {
                         return Some(Signal {
                             area: inner.area,
                             what: format!(
@@ -1205,6 +1207,16 @@ impl<'a> Classifier<'a> {
                 })
             }
             Expr::Ident(variable) => {
+                if let Some((target, type_name)) = self.value_type(facts, dir, call.func, receiver)
+                {
+                    // The receiver or a value of a type of the repository (`s *Store`,
+                    // `st := &store.Store{}`): its method, when that does I/O.
+                    let signal = self.repository_function(&target, name, Some(&type_name))?;
+                    return Some(Signal {
+                        area: signal.area,
+                        what: format!("calls `{variable}.{name}`, which {}", signal.what),
+                    });
+                }
                 if let Some((package, type_name)) = parameter_type(facts, call.func, variable) {
                     if io_only {
                         // An iterator or value handed in: not a client the function drives.
@@ -1223,29 +1235,12 @@ impl<'a> Classifier<'a> {
                         ),
                     });
                 }
-                if receiver_type_of(facts, call.func, variable).is_some() {
-                    // A method of this package's type: I/O when that method does I/O.
-                    let signal = self.repository_function(dir, name, true)?;
-                    return Some(Signal {
-                        area: signal.area,
-                        what: format!("calls `{variable}.{name}`, which {}", signal.what),
-                    });
-                }
                 let binding = facts.unique_binding(variable, call.func)?;
                 let built = match &binding.value {
                     Expr::AddrOf(inner) => inner.as_ref(),
                     value => value,
                 };
-                if let Expr::Composite(composite) = built {
-                    // A value of this package's type (`o := &consumer{...}`): its method, when
-                    // that does I/O.
-                    if let Some(Expr::Ident(_)) = composite.type_name.as_deref() {
-                        let signal = self.repository_function(dir, name, true)?;
-                        return Some(Signal {
-                            area: signal.area,
-                            what: format!("calls `{variable}.{name}`, which {}", signal.what),
-                        });
-                    }
+                if let Expr::Composite(_) = built {
                     return None;
                 }
                 let Expr::Call { callee, .. } = &binding.value else {
@@ -1301,13 +1296,110 @@ impl<'a> Classifier<'a> {
         })
     }
 
-    /// Whether the function or method `name` of the repository package in `dir` does I/O,
-    /// directly or through other functions of loaded packages; memoized, cycles cut.
-    fn repository_function(&self, dir: &str, name: &str, method: bool) -> Option<Signal> {
+    /// The repository folder and name of the type of a variable or field chain (`s`,
+    /// `o.fs`) when that is a type of the repository's own code.
+    fn value_type(
+        &self,
+        facts: &Facts,
+        dir: &str,
+        func: Option<usize>,
+        value: &Expr,
+    ) -> Option<(String, String)> {
+        match value {
+            Expr::Ident(variable) => match receiver_type_of(facts, func, variable) {
+                Some(receiver_type) => Some((dir.to_string(), receiver_type)),
+                None => self.own_type_of(facts, dir, func, variable),
+            },
+            Expr::Selector(base, field) => {
+                let (owner, owner_type) = self.value_type(facts, dir, func, base)?;
+                let (_, path, type_name) = self
+                    .index
+                    .field_types
+                    .get(&(owner.clone(), owner_type))?
+                    .iter()
+                    .find(|(f, _, _)| f == field)?;
+                let folder = match path.as_str() {
+                    "" => owner,
+                    _ if self.area_of(path).is_none() => self.index.modules.folder_of(path)?,
+                    _ => return None,
+                };
+                Some((folder, type_name.clone()))
+            }
+            _ => None,
+        }
+    }
+
+    /// The repository folder and name of the type of `variable` when that is a type of the
+    /// repository's own code: a parameter typed `T`, `*T` or `pkg.T` of a repository package,
+    /// or a local built as `T{...}` or `&pkg.T{...}`.
+    fn own_type_of(
+        &self,
+        facts: &Facts,
+        dir: &str,
+        func: Option<usize>,
+        variable: &str,
+    ) -> Option<(String, String)> {
+        let named = |package: Option<&str>, name: &str| -> Option<(String, String)> {
+            match package {
+                None => Some((dir.to_string(), name.to_string())),
+                Some(package) => {
+                    let path = facts.import_path_of(package)?;
+                    if self.area_of(path).is_some() {
+                        return None;
+                    }
+                    let folder = self.index.modules.folder_of(path)?;
+                    Some((folder, name.to_string()))
+                }
+            }
+        };
+        let mut scope = func;
+        while let Some(i) = scope {
+            let f = facts.funcs.get(i)?;
+            if let Some(at) = f.param_names.iter().position(|n| n == variable) {
+                return match f.params.get(at)? {
+                    TypeRef::Named { package, name, .. } => named(package.as_deref(), name),
+                    TypeRef::Other => None,
+                };
+            }
+            scope = f.enclosing;
+        }
+        let binding = facts.unique_binding(variable, func)?;
+        let built = match &binding.value {
+            Expr::AddrOf(inner) => inner.as_ref(),
+            value => value,
+        };
+        let Expr::Composite(composite) = built else {
+            return None;
+        };
+        match composite.type_name.as_deref()? {
+            Expr::Ident(name) => named(None, name),
+            Expr::Selector(package, name) => named(Some(package.as_ident()?), name),
+            _ => None,
+        }
+    }
+
+    /// Whether the function `name` (`method` is `None`) or the method `name` of the type
+    /// `method` of the repository package in `dir` does I/O, directly or through other
+    /// functions of loaded packages; memoized, cycles cut. A type that declares no such method
+    /// (an interface, a type that embeds the one that does) stands for every method of that
+    /// name in the package.
+    fn repository_function(&self, dir: &str, name: &str, method: Option<&str>) -> Option<Signal> {
         if self.depth.get() >= FOLLOWED_CALLS {
             return None;
         }
-        let key = (name.to_string(), method, self.depth.get());
+        let receiver = method.filter(|type_name| {
+            self.index.package_files(dir).any(|file| {
+                file.facts.funcs.iter().any(|func| {
+                    matches!(&func.kind, FuncKind::Method { receiver, name: n }
+                        if receiver == type_name && n == name)
+                })
+            })
+        });
+        let key_name = match receiver {
+            Some(type_name) => format!("{type_name}.{name}"),
+            None => name.to_string(),
+        };
+        let key = (key_name, method.is_some(), self.depth.get());
         if let Some(known) = self
             .io_functions
             .borrow()
@@ -1329,7 +1421,13 @@ impl<'a> Classifier<'a> {
             let facts = &file.facts;
             for (index, func) in facts.funcs.iter().enumerate() {
                 // A plain call names a function (or a builtin such as `delete`), never a method.
-                let kind_matches = matches!(func.kind, FuncKind::Method { .. }) == method;
+                let kind_matches = match (&func.kind, method) {
+                    (FuncKind::Method { receiver: of, .. }, Some(_)) => {
+                        receiver.is_none_or(|type_name| of == type_name)
+                    }
+                    (FuncKind::Method { .. }, None) => false,
+                    (_, method) => method.is_none(),
+                };
                 if func.name() != Some(name)
                     || !kind_matches
                     || !seen.insert((file.rel.as_str(), index))
