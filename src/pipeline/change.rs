@@ -421,16 +421,16 @@ pub fn imported_package_inputs(
             definitions.extend([format!("func {name}("), format!("func {name}[")]);
         }
     }
-    // A method called on a value of a type of an imported package (`st *orders.Store`,
-    // `st.Save(id)`): the file of that package that defines `func (s *Store) Save(`.
-    let checked = index.files.iter().filter(|f| f.role == Role::Checked);
-    let imported = checked.flat_map(|f| f.facts.imports.iter());
-    let method_dirs: BTreeSet<String> = imported
-        .filter_map(|import| index.modules.folder_of(&import.path))
-        .collect();
-    if !method_dirs.is_empty() {
-        definitions.extend(called.names.iter().map(|name| format!(") {name}(")));
-        dirs.extend(method_dirs);
+    for (path, type_name) in &called.parameter_types {
+        if let Some(dir) = index.modules.folder_of(path) {
+            dirs.insert(dir);
+            definitions.extend(
+                called
+                    .names
+                    .iter()
+                    .map(|name| format!("{type_name}) {name}(")),
+            );
+        }
     }
     if dirs.is_empty() || words.is_empty() {
         return Ok(Vec::new());
@@ -536,6 +536,9 @@ pub struct Called {
     pub names: HashSet<String>,
     /// (import path, name) of the functions called through an imported package's name.
     pub qualified: BTreeSet<(String, String)>,
+    /// (import path, type name) of the imported types of the touched functions' parameters:
+    /// a method called on one (`st.Save(id)` with `st *orders.Store`) is defined there.
+    pub parameter_types: BTreeSet<(String, String)>,
 }
 
 /// Parsed previous versions by path.

@@ -412,11 +412,31 @@ fn called_names(
                 .filter_map(|line| facts.decl_at(line.checked_sub(1)?))
                 .map(|(at, _)| at)
                 .collect();
-            let calls = facts.calls.iter().filter(|call| {
+            let in_touched = |row: usize| {
                 facts
-                    .decl_at(call.span.start_row)
+                    .decl_at(row)
                     .is_some_and(|(at, _)| touched.contains(&at))
-            });
+            };
+            for func in facts.funcs.iter().filter(|f| in_touched(f.span.start_row)) {
+                for param in &func.params {
+                    if let crate::go::TypeRef::Named {
+                        package: Some(package),
+                        name,
+                        ..
+                    } = param
+                    {
+                        if let Some(path) = facts.import_path_of(package) {
+                            called
+                                .parameter_types
+                                .insert((path.to_string(), name.clone()));
+                        }
+                    }
+                }
+            }
+            let calls = facts
+                .calls
+                .iter()
+                .filter(|call| in_touched(call.span.start_row));
             for call in calls {
                 let Some(name) = called_name(&call.callee) else {
                     continue;
