@@ -387,6 +387,16 @@ impl ProjectIndex {
         ProjectIndex::new(files, self.modules)
     }
 
+    /// The import path (`""` for a type of the same package) and type name of field `field`
+    /// of struct `struct_name` of the package in folder `dir`.
+    pub fn field_type(&self, dir: &str, struct_name: &str, field: &str) -> Option<(&str, &str)> {
+        self.field_types
+            .get(&(dir.to_string(), struct_name.to_string()))?
+            .iter()
+            .find(|(name, _, _)| name == field)
+            .map(|(_, path, type_name)| (path.as_str(), type_name.as_str()))
+    }
+
     /// The parsed file at repo-relative `rel`.
     pub fn file(&self, rel: &str) -> Option<&ParsedFile> {
         self.by_path.get(rel).map(|&i| &self.files[i])

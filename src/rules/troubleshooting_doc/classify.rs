@@ -1140,12 +1140,7 @@ impl<'a> Classifier<'a> {
                 // (`o.fs.srv.CallJSON`).
                 let variable = &written(base);
                 let (owner, owner_type) = self.value_type(facts, dir, call.func, base)?;
-                let (_, path, type_name) = self
-                    .index
-                    .field_types
-                    .get(&(owner.clone(), owner_type))?
-                    .iter()
-                    .find(|(f, _, _)| f == field)?;
+                let (path, type_name) = self.index.field_type(&owner, &owner_type, field)?;
                 if Self::listed(&table.file_functions, path, "OpenFile")
                     && table.file_methods.iter().any(|m| m == name)
                 {
@@ -1165,12 +1160,7 @@ impl<'a> Classifier<'a> {
                 // A field of a type of this package or of another package of the repository:
                 // I/O when that method does I/O (`p.reader.ReadAt` of the repository's own
                 // file reader).
-                let own_package = match path.as_str() {
-                    "" => Some(owner),
-                    _ if self.area_of(path).is_none() => self.index.modules.folder_of(path),
-                    _ => None,
-                };
-                if let Some(target) = own_package {
+                if let Some(target) = self.repository_folder(owner, path) {
                     if let Some(inner) = self.repository_function(&target, name, Some(type_name)) {
                         return Some(Signal {
                             area: inner.area,
@@ -1312,19 +1302,21 @@ impl<'a> Classifier<'a> {
             },
             Expr::Selector(base, field) => {
                 let (owner, owner_type) = self.value_type(facts, dir, func, base)?;
-                let (_, path, type_name) = self
-                    .index
-                    .field_types
-                    .get(&(owner.clone(), owner_type))?
-                    .iter()
-                    .find(|(f, _, _)| f == field)?;
-                let folder = match path.as_str() {
-                    "" => owner,
-                    _ if self.area_of(path).is_none() => self.index.modules.folder_of(path)?,
-                    _ => return None,
-                };
-                Some((folder, type_name.clone()))
+                let (path, type_name) = self.index.field_type(&owner, &owner_type, field)?;
+                let folder = self.repository_folder(owner, path)?;
+                Some((folder, type_name.to_string()))
             }
+            _ => None,
+        }
+    }
+
+    /// The folder of a type imported from `path` (`""`: of the package in `owner`, the folder
+    /// that uses it) when it is code of the repository: this package, or another package of
+    /// the repository that no library area lists.
+    fn repository_folder(&self, owner: String, path: &str) -> Option<String> {
+        match path {
+            "" => Some(owner),
+            _ if self.area_of(path).is_none() => self.index.modules.folder_of(path),
             _ => None,
         }
     }
