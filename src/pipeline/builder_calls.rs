@@ -86,6 +86,20 @@ impl BuilderCalls {
         Some(BuilderCalls { calls, builders })
     }
 
+    /// The names of the top-level functions of `src` (the file at `rel`) whose bodies call
+    /// one of these builders.
+    pub fn calling_bodies(&self, rel: &str, src: &[u8]) -> BTreeSet<String> {
+        let found = self.in_file(rel, src);
+        if found.is_empty() {
+            return BTreeSet::new();
+        }
+        function_bodies(src)
+            .into_iter()
+            .filter(|body| found.iter().any(|at| body.interior.contains(at)))
+            .map(|body| body.name)
+            .collect()
+    }
+
     /// The byte offsets in `src` (the file at `rel`) of calls that can reach a builder: a
     /// method's by selector, a function's by its bare name in its own package and through a
     /// selector elsewhere, in a file that imports its package.

@@ -156,10 +156,7 @@ pub fn neighbour_inputs(
     let called = called_in_change(changed, &sources, needs(settings).called_functions);
     Ok(files
         .into_iter()
-        .map(|(rel, bytes)| Input {
-            parse: Parse::Declarations(called.clone()),
-            ..Input::neighbour(rel, bytes)
-        })
+        .map(|(rel, bytes)| Input::neighbour(rel, bytes, called.clone()))
         .collect())
 }
 
@@ -454,10 +451,7 @@ pub fn imported_package_inputs(
     );
     Ok(files
         .into_iter()
-        .map(|(rel, bytes)| Input {
-            parse: Parse::Declarations(called.clone()),
-            ..Input::neighbour(rel, bytes)
-        })
+        .map(|(rel, bytes)| Input::neighbour(rel, bytes, called.clone()))
         .collect())
 }
 

@@ -214,19 +214,15 @@ fn parse_one(
         use_prefilter,
         builder_calls,
     } = *how;
-    let none = BTreeSet::new();
+    // The bodies a rule or the index reads, and those asked for.
+    let select = |asked: &BTreeSet<String>| {
+        let (bodies, left_out) = bodies::select(&src, prefilter, asked, builder_calls, &input.rel);
+        (bodies, Some(left_out))
+    };
     let (bodies, left_out) = match &input.parse {
         Parse::Declarations(names) if !relevant => (Bodies::Of(names.clone()), None),
-        // The bodies a rule or the index reads, and those asked for.
-        Parse::IfRelevant | Parse::Declarations(_) if use_prefilter => {
-            let asked = match &input.parse {
-                Parse::Declarations(names) => names,
-                _ => &none,
-            };
-            let (bodies, left_out) =
-                bodies::select(&src, prefilter, asked, builder_calls, &input.rel);
-            (bodies, Some(left_out))
-        }
+        Parse::Declarations(names) if use_prefilter => select(names),
+        Parse::IfRelevant if use_prefilter => select(&BTreeSet::new()),
         _ => (Bodies::All, None),
     };
     let clock = Instant::now();

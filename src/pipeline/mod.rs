@@ -281,7 +281,7 @@ fn with_builder_calls(
             let Ok(bytes) = file.input.read() else {
                 return true;
             };
-            let callers = calling_bodies(&calls, &file.input.rel, &bytes);
+            let callers = calls.calling_bodies(&file.input.rel, &bytes);
             if callers.is_empty() {
                 return true;
             }
@@ -297,7 +297,7 @@ fn with_builder_calls(
             let Bodies::Of(parsed) = &file.bodies else {
                 continue;
             };
-            let mut callers = calling_bodies(&calls, &file.rel, &file.src);
+            let mut callers = calls.calling_bodies(&file.rel, &file.src);
             callers.retain(|name| !parsed.contains(name));
             if !callers.is_empty() {
                 callers.extend(parsed.iter().cloned());
@@ -318,20 +318,6 @@ fn with_builder_calls(
         internal_errors += errors;
     }
     (index, internal_errors)
-}
-
-/// The names of the top-level functions of `src` (the file at `rel`) whose bodies call a
-/// builder `calls` searches for.
-fn calling_bodies(calls: &builder_calls::BuilderCalls, rel: &str, src: &[u8]) -> BTreeSet<String> {
-    let found = calls.in_file(rel, src);
-    if found.is_empty() {
-        return BTreeSet::new();
-    }
-    crate::go::skeleton::function_bodies(src)
-        .into_iter()
-        .filter(|body| found.iter().any(|at| body.interior.contains(at)))
-        .map(|body| body.name)
-        .collect()
 }
 
 /// Parses `inputs`, each as its own `parse` says, and adds them to `index`; with `relevant`,

@@ -59,12 +59,12 @@ impl Input {
         }
     }
 
-    /// An unchanged file read for what it declares: its function bodies are parsed only when
-    /// a rule could report on it, or reads a function it defines (see
-    /// [`crate::rules::Needs::called_functions`]).
-    pub fn neighbour(rel: String, bytes: Vec<u8>) -> Input {
+    /// An unchanged file read for what it declares, with the bodies of the functions of
+    /// `bodies` (those a change may call, see [`crate::rules::Needs::called_functions`]) and
+    /// those a rule reads.
+    pub fn neighbour(rel: String, bytes: Vec<u8>, bodies: BTreeSet<String>) -> Input {
         Input {
-            parse: Parse::Declarations(BTreeSet::new()),
+            parse: Parse::Declarations(bodies),
             ..Input::context(rel, bytes)
         }
     }
