@@ -329,6 +329,17 @@ impl<'s> Filter<'s> {
             && !self.is_ignored(rel)
     }
 
+    /// Whether the walk enters repo-relative folder `dir` (`""`: the root): a folder it
+    /// skips (`vendor`, `testdata`, hidden ones) or that an ignore file leaves out holds no
+    /// file it checks, so a search of the repository need not list it.
+    pub fn enters(&self, dir: &str) -> bool {
+        let parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
+        !parts.iter().any(|part| skipped_dir(part, self.options))
+            && !self.ignores.as_ref().is_some_and(|ignores| {
+                (1..=parts.len()).any(|end| ignores.ignored(&parts[..end], true))
+            })
+    }
+
     /// Whether an ignore file leaves out repo-relative `rel` or one of its folders (always
     /// false with `--no-ignore`).
     pub fn is_ignored(&self, rel: &str) -> bool {
@@ -558,6 +569,42 @@ mod tests {
                     "git: {git}, no_ignore: {no_ignore}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn a_folder_the_filter_does_not_enter_holds_no_checked_file() {
+        let dir = ignore_tree(true);
+        let settings = Settings::builtin(&[]);
+        for include_vendor in [false, true] {
+            let options = WalkOptions {
+                include_vendor,
+                ..WalkOptions::default()
+            };
+            let filter = Filter::new(dir.path(), &settings, options);
+            for rel in all_go_files(dir.path()) {
+                let mut folder = parent_dir(&rel);
+                loop {
+                    assert!(
+                        filter.enters(folder) || !filter.is_checked(&rel),
+                        "{rel} is checked, but {folder:?} is not entered"
+                    );
+                    if folder.is_empty() {
+                        break;
+                    }
+                    folder = parent_dir(folder);
+                }
+            }
+            let entered: Vec<&str> = ["", "a", "a/b", "gen", "build", "vendor", "_tmp", ".git"]
+                .into_iter()
+                .filter(|folder| filter.enters(folder))
+                .collect();
+            let expected: &[&str] = if include_vendor {
+                &["", "a", "a/b", "vendor"]
+            } else {
+                &["", "a", "a/b"]
+            };
+            assert_eq!(entered, expected);
         }
     }
 

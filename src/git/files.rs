@@ -22,14 +22,20 @@ impl Repo {
         // The blobs of a commit, of every folder, are read in one parallel pass.
         let mut blobs = Vec::new();
         match scope {
-            FileScope::Everywhere => self.files_on_side(
-                &new, None, want_path, want_bytes, max_bytes, &mut files, &mut blobs,
+            FileScope::Everywhere(enters) => self.files_on_side(
+                &new,
+                Folder::Below(enters),
+                want_path,
+                want_bytes,
+                max_bytes,
+                &mut files,
+                &mut blobs,
             )?,
             FileScope::Folders(dirs) => {
                 for dir in dirs {
                     self.files_on_side(
                         &new,
-                        Some(dir),
+                        Folder::Only(dir),
                         want_path,
                         want_bytes,
                         max_bytes,
@@ -44,7 +50,7 @@ impl Repo {
             // A sparse checkout leaves files out of the disk, not out of the repository: they
             // are read from the index, once for every folder.
             let in_scope = |rel: &str| match scope {
-                FileScope::Everywhere => true,
+                FileScope::Everywhere(enters) => enters(crate::walk::parent_dir(rel)),
                 FileScope::Folders(dirs) => dirs.contains(&crate::walk::parent_dir(rel)),
             };
             let outside_cone: Vec<(String, Oid)> = self
@@ -58,25 +64,38 @@ impl Repo {
         Ok(files)
     }
 
-    /// The files of one side, in one folder (`Some`) or everywhere (`None`), into `files`;
-    /// a commit's blobs are listed into `blobs`, to read.
+    /// The files of one side, in one folder or below the root, into `files`; a commit's
+    /// blobs are listed into `blobs`, to read.
     #[allow(clippy::too_many_arguments)]
     fn files_on_side(
         &self,
         new: &NewSide<'_>,
-        folder: Option<&str>,
+        folder: Folder<'_>,
         want_path: &dyn Fn(&str) -> bool,
         want_bytes: &(dyn Fn(&[u8]) -> bool + Sync),
         max_bytes: u64,
         files: &mut Vec<(String, Vec<u8>)>,
         blobs: &mut Vec<(String, Oid)>,
     ) -> Result<()> {
-        let in_scope = |rel: &str| folder.is_none_or(|dir| crate::walk::parent_dir(rel) == dir);
+        let in_scope = |rel: &str| match folder {
+            Folder::Only(dir) => crate::walk::parent_dir(rel) == dir,
+            Folder::Below(_) => true,
+        };
+        let relative = |path: &Path| {
+            path.strip_prefix(&self.root)
+                .map(|p| {
+                    p.components()
+                        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                        .collect::<Vec<_>>()
+                        .join("/")
+                })
+                .unwrap_or_default()
+        };
         match new {
             NewSide::WorkTree => {
                 let (start, depth) = match folder {
-                    None => (self.root.clone(), usize::MAX),
-                    Some(dir) => (self.root.join(path_from_bytes(dir.as_bytes())), 1),
+                    Folder::Below(_) => (self.root.clone(), usize::MAX),
+                    Folder::Only(dir) => (self.root.join(path_from_bytes(dir.as_bytes())), 1),
                 };
                 let walker = walkdir::WalkDir::new(start)
                     .max_depth(depth)
@@ -85,22 +104,17 @@ impl Repo {
                     .filter_entry(|e| {
                         e.depth() == 0
                             || !e.file_type().is_dir()
-                            || !matches!(e.file_name().to_str(), Some(".git" | "node_modules"))
+                            || (!matches!(e.file_name().to_str(), Some(".git" | "node_modules"))
+                                && match folder {
+                                    Folder::Below(enters) => enters(&relative(e.path())),
+                                    Folder::Only(_) => true,
+                                })
                     });
                 for entry in walker.flatten() {
                     if !entry.file_type().is_file() {
                         continue;
                     }
-                    let rel = entry
-                        .path()
-                        .strip_prefix(&self.root)
-                        .map(|p| {
-                            p.components()
-                                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                                .collect::<Vec<_>>()
-                                .join("/")
-                        })
-                        .unwrap_or_default();
+                    let rel = relative(entry.path());
                     if rel.is_empty() || !want_path(&rel) {
                         continue;
                     }
@@ -121,7 +135,7 @@ impl Repo {
                     .tree()
                     .map_err(|e| errors::from_git(e, "reading a tree"))?;
                 let mut prefix = String::new();
-                if let Some(dir) = folder {
+                if let Folder::Only(dir) = folder {
                     if !dir.is_empty() {
                         // One folder: its own tree, not a walk of the whole commit.
                         let folder = tree
@@ -147,11 +161,21 @@ impl Repo {
                             }
                         }
                     }
-                    // A folder's subfolders are not part of it.
-                    if folder.is_some() && entry.kind() == Some(git2::ObjectType::Tree) {
-                        git2::TreeWalkResult::Skip
-                    } else {
+                    if entry.kind() != Some(git2::ObjectType::Tree) {
+                        return git2::TreeWalkResult::Ok;
+                    }
+                    let enter = match folder {
+                        // A folder's subfolders are not part of it.
+                        Folder::Only(_) => false,
+                        Folder::Below(enters) => enters(&format!(
+                            "{prefix}{dir}{}",
+                            entry.name().unwrap_or_default()
+                        )),
+                    };
+                    if enter {
                         git2::TreeWalkResult::Ok
+                    } else {
+                        git2::TreeWalkResult::Skip
                     }
                 })
                 .map_err(|e| errors::from_git(e, "walking a tree"))?;
@@ -232,4 +256,13 @@ impl Repo {
             .collect::<Result<Vec<_>>>()?;
         Ok(found.into_iter().flatten().collect())
     }
+}
+
+/// Where [`Repo::new_side_files`] lists the files of one side.
+#[derive(Clone, Copy)]
+enum Folder<'a> {
+    /// Directly in this folder (repo-relative, `""` for the root).
+    Only(&'a str),
+    /// Anywhere below the root, in the folders the predicate enters.
+    Below(&'a dyn Fn(&str) -> bool),
 }

@@ -74,10 +74,11 @@ pub struct ChangeRequest {
 }
 
 /// Which files of the new side [`Repo::new_side_files`] lists.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy)]
 pub enum FileScope<'a> {
-    /// Every file of the repository.
-    Everywhere,
+    /// Every file of the repository below the folders it enters: given a repo-relative
+    /// folder, whether to list what it holds (a search of Go files need not read `vendor/`).
+    Everywhere(&'a dyn Fn(&str) -> bool),
     /// The files directly in these folders (repo-relative, `""` for the root).
     Folders(&'a [&'a str]),
 }

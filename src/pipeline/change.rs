@@ -169,6 +169,7 @@ pub fn repository_metric_inputs(
     changed: &[&ChangedFile],
     present: &HashSet<String>,
     is_go_file: &dyn Fn(&str) -> bool,
+    go_folders: &dyn Fn(&str) -> bool,
 ) -> miette::Result<Vec<Input>> {
     let needles = changed_name_literals(changed);
     // A change that may stop an endpoint serving the default registry needs every metric the
@@ -203,7 +204,7 @@ pub fn repository_metric_inputs(
         |rel: &str| is_go_file(rel) && !rel.ends_with("_test.go") && !present.contains(rel);
     let files = repo.new_side_files(
         request,
-        FileScope::Everywhere,
+        FileScope::Everywhere(go_folders),
         &want_path,
         &wanted_bytes,
         MAX_FILE_BYTES,
@@ -364,10 +365,11 @@ pub fn unparsed_go_files(
     request: &ChangeRequest,
     index: &ProjectIndex,
     is_go_file: &dyn Fn(&str) -> bool,
+    go_folders: &dyn Fn(&str) -> bool,
 ) -> miette::Result<Vec<(String, Vec<u8>)>> {
     repo.new_side_files(
         request,
-        FileScope::Everywhere,
+        FileScope::Everywhere(go_folders),
         &|rel| is_go_file(rel) && !rel.ends_with("_test.go") && index.file(rel).is_none(),
         &|_| true,
         MAX_FILE_BYTES,
@@ -505,7 +507,7 @@ impl HeadFiles for RepoHead<'_> {
         self.repo
             .new_side_files(
                 self.request,
-                FileScope::Everywhere,
+                FileScope::Everywhere(&|_| true),
                 want_path,
                 want_bytes,
                 max_bytes,

@@ -616,6 +616,7 @@ fn check_change(
     // The same files as the walk checks: ignore files apply to the paths of a change too.
     let filter = walk::Filter::new(&root, settings, walk_options(options));
     let is_go_file = |rel: &str| filter.is_checked(rel);
+    let go_folders = |dir: &str| filter.enters(dir);
     // In a partial clone, what the check may read is fetched first: the Go files, the docs
     // and the files rules search (go.mod, metric references).
     repo.fetch_missing_objects(request, &|rel| {
@@ -693,6 +694,7 @@ fn check_change(
             &changed,
             &present,
             &is_go_file,
+            &go_folders,
         )?);
     }
     // A file is read once, in its first role: checked before context.
@@ -801,7 +803,7 @@ fn check_change(
     // Which programs link which packages, when two packages declare one metric name.
     index.resolve_metrics();
     if index.needs_import_graph() {
-        let headers = change::unparsed_go_files(&repo, request, &index, &is_go_file)?;
+        let headers = change::unparsed_go_files(&repo, request, &index, &is_go_file, &go_folders)?;
         index.add_headers(headers);
     }
 
