@@ -84,6 +84,9 @@ pub enum Origin {
     /// A literal of the repository's own metric description type (`MetricDescription{Name:
     /// ..., Help: ...}`) that a collector turns into a `Desc` at run time.
     Described,
+    /// A metric the client library itself registers when the repository calls one of its
+    /// functions (client_golang's deprecated `InstrumentHandler`, `prometheus.Handler()`).
+    Library,
 }
 
 /// One metric declaration, reduced to what can be compared with other files and versions.

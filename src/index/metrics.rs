@@ -85,7 +85,8 @@ pub struct BuilderName {
 pub fn declarations(view: &View, sources: &[&[u8]], table: &MetricTable) -> Vec<Vec<MetricDecl>> {
     let mut out: Vec<Vec<MetricDecl>> = vec![Vec::new(); view.files.len()];
     let templates = templates(view, table);
-    if templates.is_empty() {
+    let library_calls = library_calls(view, table);
+    if templates.is_empty() && library_calls.is_empty() {
         return out;
     }
     let mut lines: Vec<Option<LineIndex>> = (0..view.files.len()).map(|_| None).collect();
@@ -180,6 +181,30 @@ pub fn declarations(view: &View, sources: &[&[u8]], table: &MetricTable) -> Vec<
     }
     prefixed(view, &templates, &mut position, &mut sites);
     described(view, table, &mut position, &mut sites);
+    for (file, call, function) in library_calls {
+        let at = position(file, call.span);
+        for metric in &table.library_metrics {
+            let decl = MetricDecl {
+                name: Some(metric.name.clone()),
+                complete: true,
+                kind: metric_type(&metric.constructor),
+                constructor: format!("prometheus.{function}"),
+                origin: Origin::Library,
+                help: None,
+                help_missing: false,
+                labels: Some(metric.labels.clone()),
+                const_labels: metric.const_labels.clone(),
+                const_label_values: None,
+                registry: Registry::Default,
+                call: at,
+                name_at: at,
+                scope: None,
+                ordinal: 0,
+                variable: None,
+            };
+            sites.push((file, decl, call.span));
+        }
+    }
     sites.sort_by_key(|(file, _, span)| (*file, span.start));
     let registered = default_registered(view);
     let const_types = const_metric_types(view);
@@ -206,7 +231,11 @@ pub fn declarations(view: &View, sources: &[&[u8]], table: &MetricTable) -> Vec<
         }
         decl.scope = top_scope(view.facts(file), enclosing(view.facts(file), span));
         let list = &mut out[file];
-        decl.ordinal = list.iter().filter(|d| d.scope == decl.scope).count();
+        // The library's metrics take no place among the repository's own declarations.
+        decl.ordinal = list
+            .iter()
+            .filter(|d| d.scope == decl.scope && d.origin != Origin::Library)
+            .count();
         list.push(decl);
     }
     out
@@ -1102,6 +1131,33 @@ fn templates<'v>(view: &View<'v>, table: &MetricTable) -> Vec<Template<'v>> {
                     call,
                     shape: Shape::Desc,
                 });
+            }
+        }
+    }
+    out
+}
+
+/// Calls of the Prometheus package's functions that register metrics of the library's own
+/// (`prometheus.InstrumentHandler("push", h)`, `prometheus.Handler()`), with the function's name.
+fn library_calls<'v>(view: &View<'v>, table: &MetricTable) -> Vec<(usize, &'v Call, &'v str)> {
+    let mut out = Vec::new();
+    if table.library_functions.is_empty() {
+        return out;
+    }
+    for (file, vf) in view.files.iter().enumerate() {
+        let facts = vf.facts;
+        if vf.rel.ends_with("_test.go") {
+            continue;
+        }
+        for call in &facts.calls {
+            let Expr::Selector(operand, name) = &call.callee else {
+                continue;
+            };
+            let is_prometheus = operand
+                .as_ident()
+                .is_some_and(|p| facts.import_path_of(p) == Some(&table.prometheus_import));
+            if is_prometheus && table.library_functions.iter().any(|f| f == name) {
+                out.push((file, call, name.as_str()));
             }
         }
     }

@@ -212,6 +212,7 @@ fn references(
             }
         }
     }
+    let suffix: Vec<bool> = patterns.iter().map(|p| p.starts_with('_')).collect();
     if patterns.is_empty() {
         return Ok(HashMap::new());
     }
@@ -233,7 +234,7 @@ fn references(
     let mut found: HashMap<String, Vec<Reference>> = HashMap::new();
     for (path, bytes) in files {
         let mut last: Option<(usize, usize)> = None;
-        for (line, pattern) in find_mentions(&bytes, &matcher, &patterns) {
+        for (line, pattern) in find_mentions(&bytes, &matcher, &suffix) {
             let name = &owner[pattern];
             // One reference per line and name.
             if last == Some((line, pattern)) {
@@ -257,8 +258,10 @@ fn references(
     Ok(found)
 }
 
-/// The names whose references a break lists: its own when complete, and for endpoints that
-/// stop serving the default registry, every metric that registry still holds.
+/// The names whose references a break lists: its own when complete, `_` and its `Name` part
+/// when the prefix is computed at run time (any name that ends with it: `redis_commands_total`
+/// for `commands_total` under a namespace flag), and for endpoints that stop serving the
+/// default registry, every metric that registry still holds.
 fn searched(b: &Break) -> Vec<(String, MetricType)> {
     match &b.what {
         What::Unserved { names, runtime } => names
@@ -272,7 +275,7 @@ fn searched(b: &Break) -> Vec<(String, MetricType)> {
             )
             .collect(),
         _ if b.complete => vec![(b.name.clone(), b.kind)],
-        _ => Vec::new(),
+        _ => vec![(format!("_{}", b.name), b.kind)],
     }
 }
 
@@ -364,6 +367,7 @@ pub fn default_unserved(
         at: Some(at),
         old_line: at.line,
         deleted_file: false,
+        registered_by: None,
     })
 }
 
@@ -439,6 +443,9 @@ pub struct Break {
     /// The line of the old declaration.
     pub old_line: usize,
     pub deleted_file: bool,
+    /// The client library's function whose call registered the removed metric
+    /// (`prometheus.InstrumentHandlerFunc`), when the metric is the library's own.
+    pub registered_by: Option<String>,
 }
 
 /// The breaking changes, and the labels added to metrics (name, labels, `path:line`).
@@ -487,6 +494,17 @@ pub fn compare(base: &[Side], head: &[Side]) -> Compared {
         let (old_side, old_decl) = olds[0];
         match new.get(k) {
             Some(news) => {
+                // A name still declared with one of the shapes it had is unchanged, even when
+                // the base declared it with other labels or another type too: two collectors
+                // that claim one name with other labels cannot both be registered in one
+                // registry, so the shape that remains is the one that was served.
+                if news.len() < olds.len()
+                    && olds
+                        .iter()
+                        .any(|(_, o)| news.iter().any(|(_, n)| same_shape(o, n)))
+                {
+                    continue;
+                }
                 // The declaration in the same file when there is one.
                 let (new_side, new_decl) = news
                     .iter()
@@ -530,6 +548,7 @@ pub fn compare(base: &[Side], head: &[Side]) -> Compared {
             at,
             old_line: decl.name_at.line,
             deleted_file: side.deleted,
+            registered_by: (decl.origin == Origin::Library).then(|| decl.constructor.clone()),
         });
     }
     out.breaks.sort_by(|a, b| {
@@ -583,6 +602,7 @@ pub fn left_groups(
                 at: Some(Position::line_start(line)),
                 old_line: old.row + 1,
                 deleted_file: false,
+                registered_by: None,
             });
         }
     }
@@ -592,6 +612,10 @@ pub fn left_groups(
 /// Evidence that `new` is `old` under another name: the same file and variable (or, without
 /// a variable, the same declaration and position in it), the same type and the same labels.
 fn same_metric(old_side: &Side, old: &MetricDecl, new_side: &Side, new: &MetricDecl) -> bool {
+    // The library names its own metrics: they are dropped, never renamed.
+    if old.origin == Origin::Library || new.origin == Origin::Library {
+        return false;
+    }
     let same_site = old_side.path == new_side.path
         && old.scope == new.scope
         && match (&old.variable, &new.variable) {
@@ -608,6 +632,20 @@ fn same_metric(old_side: &Side, old: &MetricDecl, new_side: &Side, new: &MetricD
     };
     let same_kind = old.kind == new.kind || !type_known(old) || !type_known(new);
     same_site && same_kind && same_labels
+}
+
+/// Whether two declarations of one name expose the same series: the same type (when both
+/// tell it) and the same variable labels.
+fn same_shape(a: &MetricDecl, b: &MetricDecl) -> bool {
+    let same_kind = a.kind == b.kind || !type_known(a) || !type_known(b);
+    let same_labels = match (&a.labels, &b.labels) {
+        (Some(x), Some(y)) => {
+            x.iter().collect::<BTreeSet<_>>() == y.iter().collect::<BTreeSet<_>>()
+        }
+        (None, None) => true,
+        _ => false,
+    };
+    same_kind && same_labels
 }
 
 /// Whether the declaration tells its metric's type: a custom collector's Desc tells it only
@@ -632,6 +670,7 @@ fn changed(old: &MetricDecl, k: &Key, path: &str, new: &MetricDecl, out: &mut Co
         at: Some(new.name_at),
         old_line: old.name_at.line,
         deleted_file: false,
+        registered_by: None,
     };
     let typed = type_known(old) && type_known(new);
     if typed && old.kind != new.kind {
@@ -722,10 +761,18 @@ fn finding(b: &Break, refs: &[Reference], severity: Severity) -> Finding {
         format!("{} with Name `{}`", b.kind.as_str(), b.name)
     };
     let mut message = match &b.what {
-        What::Removed => format!(
-            "{subject} is removed (it was declared at line {} of the previous version)",
-            b.old_line
-        ),
+        What::Removed => match &b.registered_by {
+            Some(function) => format!(
+                "{subject} is removed: the client library registered it at the call of \
+                 `{function}` on line {} of the previous version, and no call that registers \
+                 it remains",
+                b.old_line
+            ),
+            None => format!(
+                "{subject} is removed (it was declared at line {} of the previous version)",
+                b.old_line
+            ),
+        },
         What::Renamed { to } => format!("{subject} is renamed to `{to}`"),
         What::LeftGroup { group, kept } => {
             let mut text = format!(
@@ -790,11 +837,14 @@ fn finding(b: &Break, refs: &[Reference], severity: Severity) -> Finding {
             format!("the labels of {subject} change: it {}", parts.join(" and "))
         }
     };
-    if refs.is_empty() {
-        if !b.complete && !matches!(b.what, What::Unserved { .. }) {
-            message.push_str("; its full name is not known here, so references were not searched");
-        }
-    } else {
+    if !b.complete && !matches!(b.what, What::Unserved { .. }) {
+        message.push_str(&format!(
+            "; its full name is not known here, so references were searched as names that end \
+             with `_{}`",
+            b.name
+        ));
+    }
+    if !refs.is_empty() {
         let listed: Vec<String> = refs
             .iter()
             .take(MAX_LISTED_REFERENCES)
@@ -867,21 +917,22 @@ fn quoted(labels: &[&String]) -> String {
 }
 
 /// Finds word-bounded mentions of series names in one text file: `(line, series)`.
-/// A word is `[A-Za-z0-9_:]`, so `x_total` does not match inside `x_total_bucket`.
+/// A word is `[A-Za-z0-9_:]`, so `x_total` does not match inside `x_total_bucket`. A pattern
+/// marked in `suffix` (`_x`) matches the end of a longer word only (`ns_x`).
 pub fn find_mentions(
     text: &[u8],
     matcher: &aho_corasick::AhoCorasick,
-    patterns: &[String],
+    suffix: &[bool],
 ) -> Vec<(usize, usize)> {
     let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b':';
     let mut found = Vec::new();
     for m in matcher.find_iter(text) {
         let before = m.start().checked_sub(1).and_then(|i| text.get(i)).copied();
         let after = text.get(m.end()).copied();
-        if before.is_some_and(is_word) || after.is_some_and(is_word) {
+        let Some(&is_suffix) = suffix.get(m.pattern().as_usize()) else {
             continue;
-        }
-        if patterns.get(m.pattern().as_usize()).is_none() {
+        };
+        if before.is_some_and(is_word) != is_suffix || after.is_some_and(is_word) {
             continue;
         }
         let line = text[..m.start()].iter().filter(|&&b| b == b'\n').count() + 1;
@@ -1026,7 +1077,20 @@ mod tests {
             .build(&patterns)
             .unwrap();
         let text = b"a: req_seconds_bucket{le=\"1\"}\nb: xreq_seconds\nc: req_seconds_total2\nd: req_seconds\n";
-        let found = find_mentions(text, &matcher, &patterns);
+        let found = find_mentions(text, &matcher, &[false; 4]);
         assert_eq!(found, vec![(1, 1), (4, 0)]);
+    }
+
+    #[test]
+    fn a_suffix_matches_the_end_of_a_longer_name_only() {
+        let patterns = series_names("_commands_total", MetricType::Counter);
+        let matcher = aho_corasick::AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+            .build(&patterns)
+            .unwrap();
+        let text =
+            b"a: redis_commands_total{cmd=\"get\"}\nb: _commands_total\nc: redis_commands_total2\n";
+        let found = find_mentions(text, &matcher, &[true]);
+        assert_eq!(found, vec![(1, 0)]);
     }
 }
