@@ -62,6 +62,10 @@ pub enum Registry {
     Default,
     /// `promauto.With(reg)` with some other registerer.
     Other,
+    /// `promauto.With(reg)` where every call of the function passes a registry that an HTTP
+    /// handler creates for each request (`prometheus.NewRegistry()` beside the
+    /// `*http.Request`): only that handler's responses serve it.
+    PerRequest,
     /// `prometheus.NewX` or `prometheus.NewDesc` whose registration is not seen.
     #[default]
     Unseen,

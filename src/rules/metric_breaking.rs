@@ -420,6 +420,9 @@ pub enum What {
         names: Vec<(String, MetricType)>,
         runtime: Vec<&'static str>,
     },
+    /// Registered with the default registry before, and now only with registries an HTTP
+    /// handler creates for each request: the metrics endpoint no longer serves it.
+    PerRequest,
     /// Still declared, but no longer reached by the group list `group`; `kept` are the lists
     /// that still expose it.
     LeftGroup {
@@ -512,6 +515,21 @@ pub fn compare(base: &[Side], head: &[Side]) -> Compared {
                     .copied()
                     .unwrap_or(news[0]);
                 changed(old_decl, k, new_side.path, new_decl, &mut out);
+                if olds.iter().all(|(_, o)| o.registry == Registry::Default)
+                    && news.iter().all(|(_, n)| n.registry == Registry::PerRequest)
+                {
+                    out.breaks.push(Break {
+                        name: k.0.clone(),
+                        complete: k.1,
+                        kind: new_decl.kind,
+                        what: What::PerRequest,
+                        path: new_side.path.to_string(),
+                        at: Some(new_decl.name_at),
+                        old_line: old_decl.name_at.line,
+                        deleted_file: false,
+                        registered_by: None,
+                    });
+                }
             }
             None if partial_match(k, &new) => {}
             None => removed.push((k, olds[0])),
@@ -816,6 +834,11 @@ fn finding(b: &Break, refs: &[Reference], severity: Severity) -> Finding {
                 lost.join(", ")
             )
         }
+        What::PerRequest => format!(
+            "{subject} moves from the default registry to the registry an HTTP handler creates \
+             for each request, so the metrics endpoint stops serving it (it appears, reset, in \
+             each response of that handler only)"
+        ),
         What::TypeChanged { from, to } => format!(
             "{subject} changes type from {} to {}",
             from.as_str(),
@@ -876,6 +899,11 @@ fn finding(b: &Break, refs: &[Reference], severity: Severity) -> Finding {
             "scrapes of the endpoint that serves this group lose the metric, and the \
              dashboards, alerts and recording rules that read it there go silent; update them \
              in the same change, or keep the metric in the group"
+        }
+        What::PerRequest => {
+            "dashboards, alerts and recording rules that read it from the metrics endpoint go \
+             silent; keep registering it with the default registry (`promauto.NewX`), or \
+             update them in the same change"
         }
         What::Removed | What::Renamed { .. } => {
             "dashboards, alerts and recording rules that query the old name go silent; update \
