@@ -258,7 +258,8 @@ fn references(
     Ok(found)
 }
 
-/// The names whose references a break lists: its own when complete, `_` and its `Name` part
+/// The names whose references a break lists: its own when complete (and as the end of a
+/// longer name when a caller may wrap its registerer with a prefix), `_` and its `Name` part
 /// when the prefix is computed at run time (any name that ends with it: `redis_commands_total`
 /// for `commands_total` under a namespace flag), and for endpoints that stop serving the
 /// default registry, every metric that registry still holds.
@@ -274,6 +275,9 @@ fn searched(b: &Break) -> Vec<(String, MetricType)> {
                     .map(|(_, name, kind)| (name.to_string(), *kind)),
             )
             .collect(),
+        _ if b.complete && b.received_registerer => {
+            vec![(b.name.clone(), b.kind), (format!("_{}", b.name), b.kind)]
+        }
         _ if b.complete => vec![(b.name.clone(), b.kind)],
         _ => vec![(format!("_{}", b.name), b.kind)],
     }
@@ -368,6 +372,7 @@ pub fn default_unserved(
         old_line: at.line,
         deleted_file: false,
         registered_by: None,
+        received_registerer: false,
     })
 }
 
@@ -449,6 +454,10 @@ pub struct Break {
     /// The client library's function whose call registered the removed metric
     /// (`prometheus.InstrumentHandlerFunc`), when the metric is the library's own.
     pub registered_by: Option<String>,
+    /// Registered through a registerer the code receives (`promauto.With(reg)`): a caller
+    /// out of sight may wrap it with a prefix, so references are also searched as names that
+    /// end with it.
+    pub received_registerer: bool,
 }
 
 /// The breaking changes, and the labels added to metrics (name, labels, `path:line`).
@@ -528,6 +537,7 @@ pub fn compare(base: &[Side], head: &[Side]) -> Compared {
                         old_line: old_decl.name_at.line,
                         deleted_file: false,
                         registered_by: None,
+                        received_registerer: false,
                     });
                 }
             }
@@ -567,6 +577,7 @@ pub fn compare(base: &[Side], head: &[Side]) -> Compared {
             old_line: decl.name_at.line,
             deleted_file: side.deleted,
             registered_by: (decl.origin == Origin::Library).then(|| decl.constructor.clone()),
+            received_registerer: received(decl),
         });
     }
     out.breaks.sort_by(|a, b| {
@@ -621,6 +632,7 @@ pub fn left_groups(
                 old_line: old.row + 1,
                 deleted_file: false,
                 registered_by: None,
+                received_registerer: false,
             });
         }
     }
@@ -650,6 +662,12 @@ fn same_metric(old_side: &Side, old: &MetricDecl, new_side: &Side, new: &MetricD
     };
     let same_kind = old.kind == new.kind || !type_known(old) || !type_known(new);
     same_site && same_kind && same_labels
+}
+
+/// Whether a declaration is registered through a registerer its function receives, as
+/// written at the declaration (not a name a prefixed call site already resolved).
+fn received(d: &MetricDecl) -> bool {
+    d.registry == Registry::Other && matches!(d.origin, Origin::Constructor | Origin::Builder)
 }
 
 /// Whether two declarations of one name expose the same series: the same type (when both
@@ -689,6 +707,7 @@ fn changed(old: &MetricDecl, k: &Key, path: &str, new: &MetricDecl, out: &mut Co
         old_line: old.name_at.line,
         deleted_file: false,
         registered_by: None,
+        received_registerer: received(old),
     };
     let typed = type_known(old) && type_known(new);
     if typed && old.kind != new.kind {
