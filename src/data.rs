@@ -34,6 +34,22 @@ pub struct MetricTable {
     /// go-kit's Prometheus adapter and its constructors that declare a metric from opts.
     pub gokit_import: String,
     pub gokit_constructors: Vec<String>,
+    /// Functions of the Prometheus package that register metrics of the library's own with
+    /// the default registry when they are called.
+    pub library_functions: Vec<String>,
+    /// The metrics each call of a `library_functions` function exposes.
+    pub library_metrics: Vec<LibraryMetric>,
+}
+
+/// A metric that a function of client_golang declares and registers itself.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LibraryMetric {
+    pub name: String,
+    /// The constructor the library builds it with (its type).
+    pub constructor: String,
+    pub labels: Vec<String>,
+    pub const_labels: Vec<String>,
 }
 
 /// Import paths that make code network or storage code.

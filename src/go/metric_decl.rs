@@ -62,6 +62,10 @@ pub enum Registry {
     Default,
     /// `promauto.With(reg)` with some other registerer.
     Other,
+    /// `promauto.With(reg)` where every call of the function passes a registry that an HTTP
+    /// handler creates for each request (`prometheus.NewRegistry()` beside the
+    /// `*http.Request`): only that handler's responses serve it.
+    PerRequest,
     /// `prometheus.NewX` or `prometheus.NewDesc` whose registration is not seen.
     #[default]
     Unseen,
@@ -84,6 +88,9 @@ pub enum Origin {
     /// A literal of the repository's own metric description type (`MetricDescription{Name:
     /// ..., Help: ...}`) that a collector turns into a `Desc` at run time.
     Described,
+    /// A metric the client library itself registers when the repository calls one of its
+    /// functions (client_golang's deprecated `InstrumentHandler`, `prometheus.Handler()`).
+    Library,
 }
 
 /// One metric declaration, reduced to what can be compared with other files and versions.

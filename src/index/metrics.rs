@@ -13,7 +13,7 @@ use crate::go::metric_decl::{MetricDecl, Origin, Position, Registry};
 use crate::go::prometheus::{
     imports_metric_package, metric_calls, takes_label_names, MetricType, Via,
 };
-use crate::go::{Call, Expr, Facts, FuncKind, Span};
+use crate::go::{Call, Expr, Facts, FuncKind, Span, TypeRef};
 use crate::source::LineIndex;
 use crate::walk::parent_dir;
 
@@ -85,7 +85,8 @@ pub struct BuilderName {
 pub fn declarations(view: &View, sources: &[&[u8]], table: &MetricTable) -> Vec<Vec<MetricDecl>> {
     let mut out: Vec<Vec<MetricDecl>> = vec![Vec::new(); view.files.len()];
     let templates = templates(view, table);
-    if templates.is_empty() {
+    let library_calls = library_calls(view, table);
+    if templates.is_empty() && library_calls.is_empty() {
         return out;
     }
     let mut lines: Vec<Option<LineIndex>> = (0..view.files.len()).map(|_| None).collect();
@@ -179,7 +180,37 @@ pub fn declarations(view: &View, sources: &[&[u8]], table: &MetricTable) -> Vec<
         ));
     }
     prefixed(view, &templates, &mut position, &mut sites);
+    let per_request = per_request(view, &templates);
+    for (file, decl, span) in &mut sites {
+        if decl.registry == Registry::Other && per_request.contains(&(*file, span.start)) {
+            decl.registry = Registry::PerRequest;
+        }
+    }
     described(view, table, &mut position, &mut sites);
+    for (file, call, function) in library_calls {
+        let at = position(file, call.span);
+        for metric in &table.library_metrics {
+            let decl = MetricDecl {
+                name: Some(metric.name.clone()),
+                complete: true,
+                kind: metric_type(&metric.constructor),
+                constructor: format!("prometheus.{function}"),
+                origin: Origin::Library,
+                help: None,
+                help_missing: false,
+                labels: Some(metric.labels.clone()),
+                const_labels: metric.const_labels.clone(),
+                const_label_values: None,
+                registry: Registry::Default,
+                call: at,
+                name_at: at,
+                scope: None,
+                ordinal: 0,
+                variable: None,
+            };
+            sites.push((file, decl, call.span));
+        }
+    }
     sites.sort_by_key(|(file, _, span)| (*file, span.start));
     let registered = default_registered(view);
     let const_types = const_metric_types(view);
@@ -206,7 +237,11 @@ pub fn declarations(view: &View, sources: &[&[u8]], table: &MetricTable) -> Vec<
         }
         decl.scope = top_scope(view.facts(file), enclosing(view.facts(file), span));
         let list = &mut out[file];
-        decl.ordinal = list.iter().filter(|d| d.scope == decl.scope).count();
+        // The library's metrics take no place among the repository's own declarations.
+        decl.ordinal = list
+            .iter()
+            .filter(|d| d.scope == decl.scope && d.origin != Origin::Library)
+            .count();
         list.push(decl);
     }
     out
@@ -429,6 +464,138 @@ fn prefixed(
             }
         }
     }
+}
+
+/// How many callers up a registerer parameter is followed to the registry it receives.
+const MAX_REGISTERER_DEPTH: usize = 3;
+
+/// The constructor calls (file, start byte) registered through a registerer parameter that
+/// every call of the function, followed up to three callers, fills with a registry an HTTP
+/// handler creates for each request (snmp_exporter's probe handler: `registry :=
+/// prometheus.NewRegistry()` beside `r *http.Request`, then `collector.New(..., registry)`).
+fn per_request(view: &View, templates: &[Template]) -> HashSet<(usize, usize)> {
+    let mut out = HashSet::new();
+    let creates_per_request = view.files.iter().enumerate().any(|(file, vf)| {
+        vf.facts
+            .calls
+            .iter()
+            .any(|c| new_registry(view, file, &c.callee) && in_handler(view, file, c.func))
+    });
+    if !creates_per_request {
+        return out;
+    }
+    let mut by_callee: ByCallee = HashMap::new();
+    for (file, vf) in view.files.iter().enumerate() {
+        for call in &vf.facts.calls {
+            if let Expr::Ident(name) | Expr::Selector(_, name) = &call.callee {
+                by_callee
+                    .entry(name.as_str())
+                    .or_default()
+                    .push((file, call));
+            }
+        }
+    }
+    for template in templates {
+        let Shape::Opts {
+            registerer: Some(reg @ Expr::Ident(_)),
+            ..
+        } = &template.shape
+        else {
+            continue;
+        };
+        if receives_per_request(view, &by_callee, template.file, template.call.func, reg, 0) {
+            out.insert((template.file, template.call.span.start));
+        }
+    }
+    out
+}
+
+/// Whether `expr`, written in function `func` of `file`, is a registry created for each
+/// request: bound to `prometheus.NewRegistry()` in a handler, or a parameter that every call
+/// of its function fills with one.
+fn receives_per_request(
+    view: &View,
+    by_callee: &ByCallee,
+    file: usize,
+    func: Option<usize>,
+    expr: &Expr,
+    depth: usize,
+) -> bool {
+    if let Some((at, value)) = view.denotes(At::top(file, func), expr, 0) {
+        return match value {
+            Expr::Call { callee, .. } => {
+                new_registry(view, at.file, callee) && in_handler(view, at.file, at.func)
+            }
+            Expr::Ident(_) if depth < MAX_REGISTERER_DEPTH => {
+                receives_per_request(view, by_callee, at.file, at.func, value, depth + 1)
+            }
+            _ => false,
+        };
+    }
+    let Expr::Ident(name) = expr else {
+        return false;
+    };
+    let Some(top) = func.and_then(|f| view.top_level(file, f)) else {
+        return false;
+    };
+    let facts = view.facts(file);
+    let Some(param) = facts.funcs[top].param_names.iter().position(|p| p == name) else {
+        return false;
+    };
+    if depth >= MAX_REGISTERER_DEPTH {
+        return false;
+    }
+    let (fn_name, method) = match &facts.funcs[top].kind {
+        FuncKind::Function { name } => (name.as_str(), false),
+        FuncKind::Method { name, .. } => (name.as_str(), true),
+        FuncKind::Literal => return false,
+    };
+    let function = Builder {
+        file,
+        func: top,
+        name: fn_name,
+        method,
+        inner: Vec::new(),
+    };
+    let calls: Vec<(usize, &Call)> = calls_of(view, by_callee, &function)
+        .into_iter()
+        .filter(|(f, _)| !view.files[*f].rel.ends_with("_test.go"))
+        .collect();
+    !calls.is_empty()
+        && calls.iter().all(|(call_file, call)| {
+            call.args.get(param).is_some_and(|arg| {
+                receives_per_request(view, by_callee, *call_file, call.func, arg, depth + 1)
+            })
+        })
+}
+
+/// `prometheus.NewRegistry()` or `prometheus.NewPedanticRegistry()`.
+fn new_registry(view: &View, file: usize, callee: &Expr) -> bool {
+    matches!(callee, Expr::Selector(operand, name)
+        if matches!(name.as_str(), "NewRegistry" | "NewPedanticRegistry")
+            && operand
+                .as_ident()
+                .is_some_and(|p| view.facts(file).import_path_of(p) == Some(view.prometheus_import)))
+}
+
+/// Whether function `func` of `file`, or one it is written in, receives an `*http.Request`.
+fn in_handler(view: &View, file: usize, func: Option<usize>) -> bool {
+    let facts = view.facts(file);
+    let mut scope = func;
+    while let Some(f) = scope {
+        let Some(function) = facts.funcs.get(f) else {
+            return false;
+        };
+        let takes_request = function.params.iter().any(|p| {
+            matches!(p, TypeRef::Named { package: Some(pkg), name, pointer: true }
+                if name == "Request" && facts.import_path_of(pkg) == Some("net/http"))
+        });
+        if takes_request {
+            return true;
+        }
+        scope = function.enclosing;
+    }
+    false
 }
 
 fn name_of<'v>(view: &View<'v>, file: usize, func: usize) -> &'v str {
@@ -1102,6 +1269,33 @@ fn templates<'v>(view: &View<'v>, table: &MetricTable) -> Vec<Template<'v>> {
                     call,
                     shape: Shape::Desc,
                 });
+            }
+        }
+    }
+    out
+}
+
+/// Calls of the Prometheus package's functions that register metrics of the library's own
+/// (`prometheus.InstrumentHandler("push", h)`, `prometheus.Handler()`), with the function's name.
+fn library_calls<'v>(view: &View<'v>, table: &MetricTable) -> Vec<(usize, &'v Call, &'v str)> {
+    let mut out = Vec::new();
+    if table.library_functions.is_empty() {
+        return out;
+    }
+    for (file, vf) in view.files.iter().enumerate() {
+        let facts = vf.facts;
+        if vf.rel.ends_with("_test.go") {
+            continue;
+        }
+        for call in &facts.calls {
+            let Expr::Selector(operand, name) = &call.callee else {
+                continue;
+            };
+            let is_prometheus = operand
+                .as_ident()
+                .is_some_and(|p| facts.import_path_of(p) == Some(&table.prometheus_import));
+            if is_prometheus && table.library_functions.iter().any(|f| f == name) {
+                out.push((file, call, name.as_str()));
             }
         }
     }

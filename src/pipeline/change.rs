@@ -175,7 +175,26 @@ pub fn repository_metric_inputs(
     // A change that may stop an endpoint serving the default registry needs every metric the
     // repository registers, to tell which ones are no longer served.
     let every_metric = may_stop_serving_default(changed);
-    if needles.is_empty() && !every_metric {
+    // A change that drops calls of functions that register the client library's own metrics
+    // needs the files that still call them, to tell whether those metrics remain.
+    let library_calls: Vec<String> = crate::data::RuleData::builtin()
+        .metrics
+        .library_functions
+        .iter()
+        .map(|f| format!("prometheus.{f}("))
+        .collect();
+    let calls_library = |bytes: &[u8]| {
+        library_calls
+            .iter()
+            .map(|c| memchr::memmem::find_iter(bytes, c.as_bytes()).count())
+            .sum::<usize>()
+    };
+    let drops_library = changed.iter().any(|file| {
+        file.old_content.as_deref().is_some_and(|old| {
+            calls_library(old) > file.new_content.as_deref().map_or(0, calls_library)
+        })
+    });
+    if needles.is_empty() && !every_metric && !drops_library {
         return Ok(Vec::new());
     }
     // A name written whole in one file may be written in parts in another (`Namespace: ns,
@@ -197,8 +216,12 @@ pub fn repository_metric_inputs(
     }
     let names = AhoCorasick::new(&quoted)
         .map_err(|e| miette::miette!("internal error building a search for metric names: {e}"))?;
-    let wanted_bytes =
-        |bytes: &[u8]| mentions_prometheus(bytes) && (every_metric || names.is_match(bytes));
+    let wanted_bytes = |bytes: &[u8]| {
+        mentions_prometheus(bytes)
+            && (every_metric
+                || names.is_match(bytes)
+                || (drops_library && calls_library(bytes) > 0))
+    };
     // Tests are linked into no program: a metric they declare is never exposed.
     let want_path =
         |rel: &str| is_go_file(rel) && !rel.ends_with("_test.go") && !present.contains(rel);

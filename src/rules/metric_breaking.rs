@@ -212,6 +212,7 @@ fn references(
             }
         }
     }
+    let suffix: Vec<bool> = patterns.iter().map(|p| p.starts_with('_')).collect();
     if patterns.is_empty() {
         return Ok(HashMap::new());
     }
@@ -233,7 +234,7 @@ fn references(
     let mut found: HashMap<String, Vec<Reference>> = HashMap::new();
     for (path, bytes) in files {
         let mut last: Option<(usize, usize)> = None;
-        for (line, pattern) in find_mentions(&bytes, &matcher, &patterns) {
+        for (line, pattern) in find_mentions(&bytes, &matcher, &suffix) {
             let name = &owner[pattern];
             // One reference per line and name.
             if last == Some((line, pattern)) {
@@ -257,8 +258,11 @@ fn references(
     Ok(found)
 }
 
-/// The names whose references a break lists: its own when complete, and for endpoints that
-/// stop serving the default registry, every metric that registry still holds.
+/// The names whose references a break lists: its own when complete (and as the end of a
+/// longer name when a caller may wrap its registerer with a prefix), `_` and its `Name` part
+/// when the prefix is computed at run time (any name that ends with it: `redis_commands_total`
+/// for `commands_total` under a namespace flag), and for endpoints that stop serving the
+/// default registry, every metric that registry still holds.
 fn searched(b: &Break) -> Vec<(String, MetricType)> {
     match &b.what {
         What::Unserved { names, runtime } => names
@@ -271,8 +275,11 @@ fn searched(b: &Break) -> Vec<(String, MetricType)> {
                     .map(|(_, name, kind)| (name.to_string(), *kind)),
             )
             .collect(),
+        _ if b.complete && b.received_registerer => {
+            vec![(b.name.clone(), b.kind), (format!("_{}", b.name), b.kind)]
+        }
         _ if b.complete => vec![(b.name.clone(), b.kind)],
-        _ => Vec::new(),
+        _ => vec![(format!("_{}", b.name), b.kind)],
     }
 }
 
@@ -364,6 +371,8 @@ pub fn default_unserved(
         at: Some(at),
         old_line: at.line,
         deleted_file: false,
+        registered_by: None,
+        received_registerer: false,
     })
 }
 
@@ -416,6 +425,9 @@ pub enum What {
         names: Vec<(String, MetricType)>,
         runtime: Vec<&'static str>,
     },
+    /// Registered with the default registry before, and now only with registries an HTTP
+    /// handler creates for each request: the metrics endpoint no longer serves it.
+    PerRequest,
     /// Still declared, but no longer reached by the group list `group`; `kept` are the lists
     /// that still expose it.
     LeftGroup {
@@ -439,6 +451,13 @@ pub struct Break {
     /// The line of the old declaration.
     pub old_line: usize,
     pub deleted_file: bool,
+    /// The client library's function whose call registered the removed metric
+    /// (`prometheus.InstrumentHandlerFunc`), when the metric is the library's own.
+    pub registered_by: Option<String>,
+    /// Registered through a registerer the code receives (`promauto.With(reg)`): a caller
+    /// out of sight may wrap it with a prefix, so references are also searched as names that
+    /// end with it.
+    pub received_registerer: bool,
 }
 
 /// The breaking changes, and the labels added to metrics (name, labels, `path:line`).
@@ -487,6 +506,17 @@ pub fn compare(base: &[Side], head: &[Side]) -> Compared {
         let (old_side, old_decl) = olds[0];
         match new.get(k) {
             Some(news) => {
+                // A name still declared with one of the shapes it had is unchanged, even when
+                // the base declared it with other labels or another type too: two collectors
+                // that claim one name with other labels cannot both be registered in one
+                // registry, so the shape that remains is the one that was served.
+                if news.len() < olds.len()
+                    && olds
+                        .iter()
+                        .any(|(_, o)| news.iter().any(|(_, n)| same_shape(o, n)))
+                {
+                    continue;
+                }
                 // The declaration in the same file when there is one.
                 let (new_side, new_decl) = news
                     .iter()
@@ -494,6 +524,22 @@ pub fn compare(base: &[Side], head: &[Side]) -> Compared {
                     .copied()
                     .unwrap_or(news[0]);
                 changed(old_decl, k, new_side.path, new_decl, &mut out);
+                if olds.iter().all(|(_, o)| o.registry == Registry::Default)
+                    && news.iter().all(|(_, n)| n.registry == Registry::PerRequest)
+                {
+                    out.breaks.push(Break {
+                        name: k.0.clone(),
+                        complete: k.1,
+                        kind: new_decl.kind,
+                        what: What::PerRequest,
+                        path: new_side.path.to_string(),
+                        at: Some(new_decl.name_at),
+                        old_line: old_decl.name_at.line,
+                        deleted_file: false,
+                        registered_by: None,
+                        received_registerer: false,
+                    });
+                }
             }
             None if partial_match(k, &new) => {}
             None => removed.push((k, olds[0])),
@@ -530,6 +576,8 @@ pub fn compare(base: &[Side], head: &[Side]) -> Compared {
             at,
             old_line: decl.name_at.line,
             deleted_file: side.deleted,
+            registered_by: (decl.origin == Origin::Library).then(|| decl.constructor.clone()),
+            received_registerer: received(decl),
         });
     }
     out.breaks.sort_by(|a, b| {
@@ -583,6 +631,8 @@ pub fn left_groups(
                 at: Some(Position::line_start(line)),
                 old_line: old.row + 1,
                 deleted_file: false,
+                registered_by: None,
+                received_registerer: false,
             });
         }
     }
@@ -592,6 +642,10 @@ pub fn left_groups(
 /// Evidence that `new` is `old` under another name: the same file and variable (or, without
 /// a variable, the same declaration and position in it), the same type and the same labels.
 fn same_metric(old_side: &Side, old: &MetricDecl, new_side: &Side, new: &MetricDecl) -> bool {
+    // The library names its own metrics: they are dropped, never renamed.
+    if old.origin == Origin::Library || new.origin == Origin::Library {
+        return false;
+    }
     let same_site = old_side.path == new_side.path
         && old.scope == new.scope
         && match (&old.variable, &new.variable) {
@@ -608,6 +662,26 @@ fn same_metric(old_side: &Side, old: &MetricDecl, new_side: &Side, new: &MetricD
     };
     let same_kind = old.kind == new.kind || !type_known(old) || !type_known(new);
     same_site && same_kind && same_labels
+}
+
+/// Whether a declaration is registered through a registerer its function receives, as
+/// written at the declaration (not a name a prefixed call site already resolved).
+fn received(d: &MetricDecl) -> bool {
+    d.registry == Registry::Other && matches!(d.origin, Origin::Constructor | Origin::Builder)
+}
+
+/// Whether two declarations of one name expose the same series: the same type (when both
+/// tell it) and the same variable labels.
+fn same_shape(a: &MetricDecl, b: &MetricDecl) -> bool {
+    let same_kind = a.kind == b.kind || !type_known(a) || !type_known(b);
+    let same_labels = match (&a.labels, &b.labels) {
+        (Some(x), Some(y)) => {
+            x.iter().collect::<BTreeSet<_>>() == y.iter().collect::<BTreeSet<_>>()
+        }
+        (None, None) => true,
+        _ => false,
+    };
+    same_kind && same_labels
 }
 
 /// Whether the declaration tells its metric's type: a custom collector's Desc tells it only
@@ -632,6 +706,8 @@ fn changed(old: &MetricDecl, k: &Key, path: &str, new: &MetricDecl, out: &mut Co
         at: Some(new.name_at),
         old_line: old.name_at.line,
         deleted_file: false,
+        registered_by: None,
+        received_registerer: received(old),
     };
     let typed = type_known(old) && type_known(new);
     if typed && old.kind != new.kind {
@@ -722,10 +798,18 @@ fn finding(b: &Break, refs: &[Reference], severity: Severity) -> Finding {
         format!("{} with Name `{}`", b.kind.as_str(), b.name)
     };
     let mut message = match &b.what {
-        What::Removed => format!(
-            "{subject} is removed (it was declared at line {} of the previous version)",
-            b.old_line
-        ),
+        What::Removed => match &b.registered_by {
+            Some(function) => format!(
+                "{subject} is removed: the client library registered it at the call of \
+                 `{function}` on line {} of the previous version, and no call that registers \
+                 it remains",
+                b.old_line
+            ),
+            None => format!(
+                "{subject} is removed (it was declared at line {} of the previous version)",
+                b.old_line
+            ),
+        },
         What::Renamed { to } => format!("{subject} is renamed to `{to}`"),
         What::LeftGroup { group, kept } => {
             let mut text = format!(
@@ -769,6 +853,11 @@ fn finding(b: &Break, refs: &[Reference], severity: Severity) -> Finding {
                 lost.join(", ")
             )
         }
+        What::PerRequest => format!(
+            "{subject} moves from the default registry to the registry an HTTP handler creates \
+             for each request, so the metrics endpoint stops serving it (it appears, reset, in \
+             each response of that handler only)"
+        ),
         What::TypeChanged { from, to } => format!(
             "{subject} changes type from {} to {}",
             from.as_str(),
@@ -790,11 +879,14 @@ fn finding(b: &Break, refs: &[Reference], severity: Severity) -> Finding {
             format!("the labels of {subject} change: it {}", parts.join(" and "))
         }
     };
-    if refs.is_empty() {
-        if !b.complete && !matches!(b.what, What::Unserved { .. }) {
-            message.push_str("; its full name is not known here, so references were not searched");
-        }
-    } else {
+    if !b.complete && !matches!(b.what, What::Unserved { .. }) {
+        message.push_str(&format!(
+            "; its full name is not known here, so references were searched as names that end \
+             with `_{}`",
+            b.name
+        ));
+    }
+    if !refs.is_empty() {
         let listed: Vec<String> = refs
             .iter()
             .take(MAX_LISTED_REFERENCES)
@@ -826,6 +918,11 @@ fn finding(b: &Break, refs: &[Reference], severity: Severity) -> Finding {
             "scrapes of the endpoint that serves this group lose the metric, and the \
              dashboards, alerts and recording rules that read it there go silent; update them \
              in the same change, or keep the metric in the group"
+        }
+        What::PerRequest => {
+            "dashboards, alerts and recording rules that read it from the metrics endpoint go \
+             silent; keep registering it with the default registry (`promauto.NewX`), or \
+             update them in the same change"
         }
         What::Removed | What::Renamed { .. } => {
             "dashboards, alerts and recording rules that query the old name go silent; update \
@@ -867,21 +964,22 @@ fn quoted(labels: &[&String]) -> String {
 }
 
 /// Finds word-bounded mentions of series names in one text file: `(line, series)`.
-/// A word is `[A-Za-z0-9_:]`, so `x_total` does not match inside `x_total_bucket`.
+/// A word is `[A-Za-z0-9_:]`, so `x_total` does not match inside `x_total_bucket`. A pattern
+/// marked in `suffix` (`_x`) matches the end of a longer word only (`ns_x`).
 pub fn find_mentions(
     text: &[u8],
     matcher: &aho_corasick::AhoCorasick,
-    patterns: &[String],
+    suffix: &[bool],
 ) -> Vec<(usize, usize)> {
     let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b':';
     let mut found = Vec::new();
     for m in matcher.find_iter(text) {
         let before = m.start().checked_sub(1).and_then(|i| text.get(i)).copied();
         let after = text.get(m.end()).copied();
-        if before.is_some_and(is_word) || after.is_some_and(is_word) {
+        let Some(&is_suffix) = suffix.get(m.pattern().as_usize()) else {
             continue;
-        }
-        if patterns.get(m.pattern().as_usize()).is_none() {
+        };
+        if before.is_some_and(is_word) != is_suffix || after.is_some_and(is_word) {
             continue;
         }
         let line = text[..m.start()].iter().filter(|&&b| b == b'\n').count() + 1;
@@ -1026,7 +1124,20 @@ mod tests {
             .build(&patterns)
             .unwrap();
         let text = b"a: req_seconds_bucket{le=\"1\"}\nb: xreq_seconds\nc: req_seconds_total2\nd: req_seconds\n";
-        let found = find_mentions(text, &matcher, &patterns);
+        let found = find_mentions(text, &matcher, &[false; 4]);
         assert_eq!(found, vec![(1, 1), (4, 0)]);
+    }
+
+    #[test]
+    fn a_suffix_matches_the_end_of_a_longer_name_only() {
+        let patterns = series_names("_commands_total", MetricType::Counter);
+        let matcher = aho_corasick::AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+            .build(&patterns)
+            .unwrap();
+        let text =
+            b"a: redis_commands_total{cmd=\"get\"}\nb: _commands_total\nc: redis_commands_total2\n";
+        let found = find_mentions(text, &matcher, &[true]);
+        assert_eq!(found, vec![(1, 0)]);
     }
 }

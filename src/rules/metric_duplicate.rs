@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::{Kind, Needs, ProjectContext, RuleInfo};
 use crate::finding::{Finding, Severity};
-use crate::go::metric_decl::{MetricDecl, Registry};
+use crate::go::metric_decl::{MetricDecl, Origin, Registry};
 use crate::index::{ProjectIndex, Role};
 
 pub const ID: &str = "metric-duplicate";
@@ -175,7 +175,9 @@ pub fn check(
             continue;
         }
         for decl in file.metrics {
-            if decl.registry != Registry::Default {
+            // The client library registers its own metrics once and reuses them at every
+            // later call (`RegisterOrGet`).
+            if decl.registry != Registry::Default || decl.origin == Origin::Library {
                 continue;
             }
             if let Some(name) = decl.full_name() {

@@ -44,12 +44,18 @@ pub fn check(ctx: &FileContext, out: &mut FileOutput) {
     let units = &ctx.data.units;
     // A repository's own description literals are recognised by their shape only: they feed
     // metric-breaking and the inventory, not naming advice. A prefixed registration is advised
-    // on where its name is written.
+    // on where its name is written, and the client library names its own metrics.
     let decls: Vec<_> = ctx
         .file
         .metrics
         .iter()
-        .filter(|d| d.exposed() && !matches!(d.origin, Origin::Described | Origin::Prefixed))
+        .filter(|d| {
+            d.exposed()
+                && !matches!(
+                    d.origin,
+                    Origin::Described | Origin::Prefixed | Origin::Library
+                )
+        })
         .collect();
     for decl in &decls {
         let Some(name) = &decl.name else {
