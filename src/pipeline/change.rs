@@ -518,6 +518,9 @@ impl rules::History for RepoHistory<'_> {
 pub struct RepoHead<'a> {
     pub repo: &'a Repo,
     pub request: &'a ChangeRequest,
+    /// The Go files the check reads, and the folders that may hold them.
+    pub is_go_file: &'a dyn Fn(&str) -> bool,
+    pub go_folders: &'a dyn Fn(&str) -> bool,
 }
 
 impl HeadFiles for RepoHead<'_> {
@@ -532,6 +535,23 @@ impl HeadFiles for RepoHead<'_> {
                 self.request,
                 FileScope::Everywhere(&|_| true),
                 want_path,
+                want_bytes,
+                max_bytes,
+            )
+            .map_err(|e| e.to_string())
+    }
+
+    fn find_go(
+        &self,
+        want_path: &dyn Fn(&str) -> bool,
+        want_bytes: &(dyn Fn(&[u8]) -> bool + Sync),
+        max_bytes: u64,
+    ) -> Result<Vec<(String, Vec<u8>)>, String> {
+        self.repo
+            .new_side_files(
+                self.request,
+                FileScope::Everywhere(self.go_folders),
+                &|rel| (self.is_go_file)(rel) && want_path(rel),
                 want_bytes,
                 max_bytes,
             )

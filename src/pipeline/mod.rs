@@ -836,6 +836,8 @@ fn check_change(
     let head = change::RepoHead {
         repo: &repo,
         request,
+        is_go_file: &is_go_file,
+        go_folders: &go_folders,
     };
     let history = change::RepoHistory {
         repo: &repo,

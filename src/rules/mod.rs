@@ -270,6 +270,15 @@ pub trait HeadFiles {
         want_bytes: &(dyn Fn(&[u8]) -> bool + Sync),
         max_bytes: u64,
     ) -> Result<Vec<(String, Vec<u8>)>, String>;
+
+    /// Like [`HeadFiles::find`], among the Go files the check reads: folders the walk skips
+    /// (`vendor/`, `testdata/`, ignored ones) are not searched.
+    fn find_go(
+        &self,
+        want_path: &dyn Fn(&str) -> bool,
+        want_bytes: &(dyn Fn(&[u8]) -> bool + Sync),
+        max_bytes: u64,
+    ) -> Result<Vec<(String, Vec<u8>)>, String>;
 }
 
 /// The history of the change, for rules whose waivers apply to some of its commits.

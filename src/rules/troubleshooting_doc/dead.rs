@@ -126,7 +126,7 @@ impl DeadCode {
             };
             match ctx
                 .head
-                .find(&want_path, &names_one, MAX_SEARCHED_FILE_BYTES)
+                .find_go(&want_path, &names_one, MAX_SEARCHED_FILE_BYTES)
             {
                 Ok(found) => {
                     for (_, bytes) in found {
