@@ -118,6 +118,28 @@ impl<'a> Classifier<'a> {
         }
     }
 
+    /// Whether folder `dir` of the repository is a package of a listed network or storage
+    /// library: the repository is that library (`go.etcd.io/bbolt`, `minio-go/v7`).
+    pub fn is_listed_library_folder(&self, dir: &str) -> bool {
+        let Some(path) = self.index.modules.import_path_of(dir) else {
+            return false;
+        };
+        let config = &self.settings.troubleshooting;
+        let table = &self.data.troubleshooting;
+        table
+            .storage_imports
+            .iter()
+            .chain(&table.network_imports)
+            .chain(&config.storage_imports)
+            .chain(&config.network_imports)
+            .any(|entry| {
+                outside_standard_library(entry)
+                    && path
+                        .strip_prefix(entry.as_str())
+                        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+            })
+    }
+
     fn listed(
         map: &std::collections::BTreeMap<String, Vec<String>>,
         path: &str,
@@ -334,7 +356,13 @@ impl<'a> Classifier<'a> {
                 .map(written)
                 .filter(|t| !t.contains('…'))
         });
-        if !file.metric_rows.contains(&row) {
+        // The attributes of a trace span (`nexusrpc.ServerSpanAttributes{Endpoint: ...}`)
+        // describe the I/O to a tracer; they configure nothing.
+        let span_attributes = composite.as_ref().is_some_and(|t| {
+            t.as_deref()
+                .is_some_and(|t| super::settings::words(t).iter().any(|w| w == "span"))
+        });
+        if !file.metric_rows.contains(&row) && !span_attributes {
             if let Some(signal) =
                 super::settings::setting(file.lines.text(), &row_tokens, composite)
             {
