@@ -34,6 +34,23 @@ type IoFunctions = HashMap<(String, bool, usize), Option<Signal>>;
 /// The calls of a function's body that do I/O: their indices and what they do.
 type Sinks = Vec<(usize, Signal)>;
 
+/// The last words of the names of a listed library's own client types, whose exported
+/// methods its users call to reach the server or the store.
+const LIBRARY_CLIENT_WORDS: &[&str] = &[
+    "conn",
+    "client",
+    "db",
+    "pool",
+    "session",
+    "tx",
+    "bucket",
+    "store",
+    "producer",
+    "consumer",
+    "publisher",
+    "subscriber",
+];
+
 /// How many levels of the repository's own functions a changed call is followed through.
 pub const FOLLOWED_CALLS: usize = 2;
 
@@ -118,26 +135,73 @@ impl<'a> Classifier<'a> {
         }
     }
 
-    /// Whether folder `dir` of the repository is a package of a listed network or storage
-    /// library: the repository is that library (`go.etcd.io/bbolt`, `minio-go/v7`).
-    pub fn is_listed_library_folder(&self, dir: &str) -> bool {
-        let Some(path) = self.index.modules.import_path_of(dir) else {
-            return false;
-        };
+    /// The area of a listed network or storage library when folder `dir` of the repository is
+    /// one of its packages: the repository is that library (`go.etcd.io/bbolt`, `minio-go/v7`).
+    pub fn listed_library_area(&self, dir: &str) -> Option<Area> {
+        let path = self.index.modules.import_path_of(dir)?;
         let config = &self.settings.troubleshooting;
         let table = &self.data.troubleshooting;
-        table
+        let within = |entry: &String| {
+            outside_standard_library(entry)
+                && path
+                    .strip_prefix(entry.as_str())
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        };
+        if table
             .storage_imports
             .iter()
-            .chain(&table.network_imports)
             .chain(&config.storage_imports)
+            .any(within)
+        {
+            Some(Area::Storage)
+        } else if table
+            .network_imports
+            .iter()
             .chain(&config.network_imports)
-            .any(|entry| {
-                outside_standard_library(entry)
-                    && path
-                        .strip_prefix(entry.as_str())
-                        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
-            })
+            .any(within)
+        {
+            Some(Area::Network)
+        } else {
+            None
+        }
+    }
+
+    /// An exported method of a client type of the repository's own package, when the
+    /// repository is a listed network or storage library (`js.nc.RequestWithContext` on the
+    /// library's own `Conn`): what its users' calls of that method do, its own calls do too.
+    /// A method whose parsed body calls nothing (`func (cn *Conn) GetID() uint64 { return
+    /// cn.id }`) reads or sets a field and does no I/O.
+    fn library_client_method(&self, dir: &str, type_name: &str, name: &str) -> Option<Signal> {
+        let client = super::settings::last_word(type_name)
+            .is_some_and(|word| LIBRARY_CLIENT_WORDS.contains(&word.as_str()));
+        if !name.starts_with(|c: char| c.is_ascii_uppercase()) || !client {
+            return None;
+        }
+        let area = self.listed_library_area(dir)?;
+        let calls_nothing = self.index.package_files(dir).any(|file| {
+            let parsed = match &file.bodies {
+                crate::index::Bodies::All => true,
+                crate::index::Bodies::Of(names) => names.contains(name),
+            };
+            let facts = &file.facts;
+            parsed
+                && facts.funcs.iter().enumerate().any(|(index, func)| {
+                    matches!(&func.kind, FuncKind::Method { receiver, name: n }
+                        if receiver == type_name && n == name)
+                        && !facts.calls.iter().any(|c| facts.is_within(c.func, index))
+                })
+        });
+        if calls_nothing {
+            return None;
+        }
+        let through = match area {
+            Area::Network => "talks to the server",
+            Area::Storage => "reaches the store",
+        };
+        Some(Signal {
+            area,
+            what: format!("{through} through the library's own `{type_name}`"),
+        })
     }
 
     fn listed(
@@ -1189,7 +1253,10 @@ impl<'a> Classifier<'a> {
                 // I/O when that method does I/O (`p.reader.ReadAt` of the repository's own
                 // file reader).
                 if let Some(target) = self.repository_folder(owner, path) {
-                    if let Some(inner) = self.repository_function(&target, name, Some(type_name)) {
+                    if let Some(inner) = self
+                        .repository_function(&target, name, Some(type_name))
+                        .or_else(|| self.library_client_method(&target, type_name, name))
+                    {
                         return Some(Signal {
                             area: inner.area,
                             what: format!(
@@ -1229,7 +1296,9 @@ impl<'a> Classifier<'a> {
                 {
                     // The receiver or a value of a type of the repository (`s *Store`,
                     // `st := &store.Store{}`): its method, when that does I/O.
-                    let signal = self.repository_function(&target, name, Some(&type_name))?;
+                    let signal = self
+                        .repository_function(&target, name, Some(&type_name))
+                        .or_else(|| self.library_client_method(&target, &type_name, name))?;
                     return Some(Signal {
                         area: signal.area,
                         what: format!("calls `{variable}.{name}`, which {}", signal.what),

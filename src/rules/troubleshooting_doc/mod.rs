@@ -119,7 +119,7 @@ fn run(ctx: &ChangeContext) -> RuleOutput {
                 .as_ref()
                 .or(file.old.as_ref())
                 .is_some_and(|v| v.facts.package.as_deref() == Some("main"));
-            let library_program = program && classifier.is_listed_library_folder(dir);
+            let library_program = program && classifier.listed_library_area(dir).is_some();
             !generated && !in_tests_or_tools && !library_program
         })
         .collect();
