@@ -51,6 +51,16 @@ const LIBRARY_CLIENT_WORDS: &[&str] = &[
     "subscriber",
 ];
 
+/// Methods that encode or decode a value for the wire.
+const WIRE_CODEC_METHODS: &[&str] = &[
+    "MarshalJSON",
+    "UnmarshalJSON",
+    "MarshalText",
+    "UnmarshalText",
+    "MarshalBinary",
+    "UnmarshalBinary",
+];
+
 /// How many levels of the repository's own functions a changed call is followed through.
 pub const FOLLOWED_CALLS: usize = 2;
 
@@ -433,7 +443,28 @@ impl<'a> Classifier<'a> {
                 return Some(signal);
             }
         }
+        if let Some(signal) = self.wire_encoding(facts, dir, row) {
+            return Some(signal);
+        }
         self.inside_io_function(file, dir, row, covering, &literals)
+    }
+
+    /// A line of a method that encodes or decodes a type (`UnmarshalJSON`) in a listed network
+    /// or storage library's own repository: the library's messages to and from the server, so
+    /// what it sends or accepts changes.
+    fn wire_encoding(&self, facts: &Facts, dir: &str, row: usize) -> Option<Signal> {
+        let (_, func) = enclosing_declaration(facts, row)?;
+        let FuncKind::Method { receiver, name } = &func.kind else {
+            return None;
+        };
+        if !WIRE_CODEC_METHODS.contains(&name.as_str()) {
+            return None;
+        }
+        let area = self.listed_library_area(dir)?;
+        Some(Signal {
+            area,
+            what: format!("changes how the library encodes `{receiver}` (`{name}`)"),
+        })
     }
 
     /// A named call handed a func literal that does I/O (`retry.Do(ctx, func() error { return
