@@ -34,6 +34,33 @@ type IoFunctions = HashMap<(String, bool, usize), Option<Signal>>;
 /// The calls of a function's body that do I/O: their indices and what they do.
 type Sinks = Vec<(usize, Signal)>;
 
+/// The last words of the names of a listed library's own client types, whose exported
+/// methods its users call to reach the server or the store.
+const LIBRARY_CLIENT_WORDS: &[&str] = &[
+    "conn",
+    "client",
+    "db",
+    "pool",
+    "session",
+    "tx",
+    "bucket",
+    "store",
+    "producer",
+    "consumer",
+    "publisher",
+    "subscriber",
+];
+
+/// Methods that encode or decode a value for the wire.
+const WIRE_CODEC_METHODS: &[&str] = &[
+    "MarshalJSON",
+    "UnmarshalJSON",
+    "MarshalText",
+    "UnmarshalText",
+    "MarshalBinary",
+    "UnmarshalBinary",
+];
+
 /// How many levels of the repository's own functions a changed call is followed through.
 pub const FOLLOWED_CALLS: usize = 2;
 
@@ -116,6 +143,75 @@ impl<'a> Classifier<'a> {
         } else {
             None
         }
+    }
+
+    /// The area of a listed network or storage library when folder `dir` of the repository is
+    /// one of its packages: the repository is that library (`go.etcd.io/bbolt`, `minio-go/v7`).
+    pub fn listed_library_area(&self, dir: &str) -> Option<Area> {
+        let path = self.index.modules.import_path_of(dir)?;
+        let config = &self.settings.troubleshooting;
+        let table = &self.data.troubleshooting;
+        let within = |entry: &String| {
+            outside_standard_library(entry)
+                && path
+                    .strip_prefix(entry.as_str())
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        };
+        if table
+            .storage_imports
+            .iter()
+            .chain(&config.storage_imports)
+            .any(within)
+        {
+            Some(Area::Storage)
+        } else if table
+            .network_imports
+            .iter()
+            .chain(&config.network_imports)
+            .any(within)
+        {
+            Some(Area::Network)
+        } else {
+            None
+        }
+    }
+
+    /// An exported method of a client type of the repository's own package, when the
+    /// repository is a listed network or storage library (`js.nc.RequestWithContext` on the
+    /// library's own `Conn`): what its users' calls of that method do, its own calls do too.
+    /// A method whose parsed body calls nothing (`func (cn *Conn) GetID() uint64 { return
+    /// cn.id }`) reads or sets a field and does no I/O.
+    fn library_client_method(&self, dir: &str, type_name: &str, name: &str) -> Option<Signal> {
+        let client = super::settings::last_word(type_name)
+            .is_some_and(|word| LIBRARY_CLIENT_WORDS.contains(&word.as_str()));
+        if !name.starts_with(|c: char| c.is_ascii_uppercase()) || !client {
+            return None;
+        }
+        let area = self.listed_library_area(dir)?;
+        let calls_nothing = self.index.package_files(dir).any(|file| {
+            let parsed = match &file.bodies {
+                crate::index::Bodies::All => true,
+                crate::index::Bodies::Of(names) => names.contains(name),
+            };
+            let facts = &file.facts;
+            parsed
+                && facts.funcs.iter().enumerate().any(|(index, func)| {
+                    matches!(&func.kind, FuncKind::Method { receiver, name: n }
+                        if receiver == type_name && n == name)
+                        && !facts.calls.iter().any(|c| facts.is_within(c.func, index))
+                })
+        });
+        if calls_nothing {
+            return None;
+        }
+        let through = match area {
+            Area::Network => "talks to the server",
+            Area::Storage => "reaches the store",
+        };
+        Some(Signal {
+            area,
+            what: format!("{through} through the library's own `{type_name}`"),
+        })
     }
 
     fn listed(
@@ -334,14 +430,41 @@ impl<'a> Classifier<'a> {
                 .map(written)
                 .filter(|t| !t.contains('…'))
         });
-        if !file.metric_rows.contains(&row) {
+        // The attributes of a trace span (`nexusrpc.ServerSpanAttributes{Endpoint: ...}`)
+        // describe the I/O to a tracer; they configure nothing.
+        let span_attributes = composite.as_ref().is_some_and(|t| {
+            t.as_deref()
+                .is_some_and(|t| super::settings::words(t).iter().any(|w| w == "span"))
+        });
+        if !file.metric_rows.contains(&row) && !span_attributes {
             if let Some(signal) =
                 super::settings::setting(file.lines.text(), &row_tokens, composite)
             {
                 return Some(signal);
             }
         }
+        if let Some(signal) = self.wire_encoding(facts, dir, row) {
+            return Some(signal);
+        }
         self.inside_io_function(file, dir, row, covering, &literals)
+    }
+
+    /// A line of a method that encodes or decodes a type (`UnmarshalJSON`) in a listed network
+    /// or storage library's own repository: the library's messages to and from the server, so
+    /// what it sends or accepts changes.
+    fn wire_encoding(&self, facts: &Facts, dir: &str, row: usize) -> Option<Signal> {
+        let (_, func) = enclosing_declaration(facts, row)?;
+        let FuncKind::Method { receiver, name } = &func.kind else {
+            return None;
+        };
+        if !WIRE_CODEC_METHODS.contains(&name.as_str()) {
+            return None;
+        }
+        let area = self.listed_library_area(dir)?;
+        Some(Signal {
+            area,
+            what: format!("changes how the library encodes `{receiver}` (`{name}`)"),
+        })
     }
 
     /// A named call handed a func literal that does I/O (`retry.Do(ctx, func() error { return
@@ -1161,7 +1284,10 @@ impl<'a> Classifier<'a> {
                 // I/O when that method does I/O (`p.reader.ReadAt` of the repository's own
                 // file reader).
                 if let Some(target) = self.repository_folder(owner, path) {
-                    if let Some(inner) = self.repository_function(&target, name, Some(type_name)) {
+                    if let Some(inner) = self
+                        .repository_function(&target, name, Some(type_name))
+                        .or_else(|| self.library_client_method(&target, type_name, name))
+                    {
                         return Some(Signal {
                             area: inner.area,
                             what: format!(
@@ -1201,7 +1327,9 @@ impl<'a> Classifier<'a> {
                 {
                     // The receiver or a value of a type of the repository (`s *Store`,
                     // `st := &store.Store{}`): its method, when that does I/O.
-                    let signal = self.repository_function(&target, name, Some(&type_name))?;
+                    let signal = self
+                        .repository_function(&target, name, Some(&type_name))
+                        .or_else(|| self.library_client_method(&target, &type_name, name))?;
                     return Some(Signal {
                         area: signal.area,
                         what: format!("calls `{variable}.{name}`, which {}", signal.what),

@@ -103,16 +103,24 @@ fn run(ctx: &ChangeContext) -> RuleOutput {
                 .iter()
                 .any(|n| dir.starts_with(n.as_str()))
     };
+    let classifier = Classifier::new(ctx.data, ctx.settings, ctx.index);
     let files: Vec<&ChangedGoFile> = ctx
         .files
         .iter()
         .filter(|file| {
             let generated = file.new.is_some_and(|v| crate::walk::is_generated(v.src))
                 || file.old.is_some_and(|v| crate::walk::is_generated(v.src));
-            let in_tests_or_tools = crate::walk::parent_dir(file.path)
-                .split('/')
-                .any(non_service);
-            !generated && !in_tests_or_tools
+            let dir = crate::walk::parent_dir(file.path);
+            let in_tests_or_tools = dir.split('/').any(non_service);
+            // In a repository that is a listed network or storage library, its programs (its
+            // command-line tools, functional tests built as a `main`) are not its clients.
+            let program = file
+                .new
+                .as_ref()
+                .or(file.old.as_ref())
+                .is_some_and(|v| v.facts.package.as_deref() == Some("main"));
+            let library_program = program && classifier.listed_library_area(dir).is_some();
+            !generated && !in_tests_or_tools && !library_program
         })
         .collect();
     // Only what the commits after a waiver added counts; a waiver in the last commit waives all.
@@ -141,7 +149,6 @@ fn run(ctx: &ChangeContext) -> RuleOutput {
         )),
         Waiver::None => {}
     }
-    let classifier = Classifier::new(ctx.data, ctx.settings, ctx.index);
     let moves = moves(&files, &classifier);
     let dead = DeadCode::find(ctx, &files);
     let mut by_doc: BTreeMap<String, Vec<Hit>> = BTreeMap::new();
