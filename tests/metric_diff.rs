@@ -331,3 +331,44 @@ fn a_duplicate_a_new_user_writes_in_two_packages_of_one_program_is_an_error() {
         (Some(1), vec![expected.to_string()])
     );
 }
+
+#[test]
+fn a_metric_moved_into_a_table_of_descriptions_is_a_note_not_a_removal() {
+    let repo = diff_repo("metric_moved_into_desc_table", After::Committed);
+    support::isolate();
+    let output = Command::new(env!("CARGO_BIN_EXE_sre-policy"))
+        .args([
+            "check",
+            "--format",
+            "human",
+            "--fail-on",
+            "never",
+            "--rule",
+            "metric-breaking",
+            "--base",
+            "main",
+        ])
+        .current_dir(repo.path())
+        .env_remove("GITHUB_ACTIONS")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .expect("binary runs");
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(output.status.code(), Some(0), "{all}");
+    for (name, line) in [("host_cpu_cores", 29), ("host_memory_bytes", 35)] {
+        assert!(
+            all.contains(&format!(
+                "note: metric-breaking: `{name}` is declared nowhere the check can read at the \
+                 head, but internal/host/facts.go:{line} still writes its name"
+            )),
+            "{all}"
+        );
+        assert!(!all.contains(&format!("`{name}` is removed")), "{all}");
+    }
+    // Only a test and a file without the client library still name it: really removed.
+    assert!(all.contains("`host_boot_time_seconds` is removed"), "{all}");
+}

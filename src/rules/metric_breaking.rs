@@ -165,14 +165,45 @@ fn run(ctx: &ChangeContext) -> RuleOutput {
         .iter()
         .map(|(name, labels, at)| {
             format!(
-                "note: metric-breaking: `{name}` gains the label{} {} ({at}): queries that \
+                "metric-breaking: `{name}` gains the label{} {} ({at}): queries that \
                  aggregate without `by`/`without` now return one series per value",
                 if labels.len() == 1 { "" } else { "s" },
                 quoted(&labels.iter().collect::<Vec<_>>())
             )
         })
         .collect();
-    let breaks = compared.breaks;
+    // A removal whose old full name the head still writes as a literal in a Go file that uses
+    // the client library moved into a declaration the index does not resolve (a table of
+    // descriptions that a loop turns into `Desc`s): only a note says so. A `Name` part under a
+    // prefix computed at run time stays reported: such tables were seen to drop the labels of
+    // the metrics they took over, which the finding's references then point at.
+    let mut written: HashMap<Key, Vec<String>> = HashMap::new();
+    for (decls, src) in base_decls.iter().zip(&base_sources) {
+        for decl in decls {
+            if let Some(k) = key(decl) {
+                written.entry(k).or_default().extend(written_as(decl, src));
+            }
+        }
+    }
+    let mut breaks = compared.breaks;
+    breaks.retain(|b| {
+        if b.what != What::Removed || b.registered_by.is_some() || !b.complete {
+            return true;
+        }
+        let literals = written
+            .get(&(b.name.clone(), b.complete))
+            .map_or(&[][..], Vec::as_slice);
+        let Some((path, line)) = still_written(ctx, literals, &table.prometheus_import) else {
+            return true;
+        };
+        notes.push(format!(
+            "metric-breaking: `{}` is declared nowhere the check can read at the head, \
+             but {path}:{line} still writes its name (a table of descriptions that a loop \
+             turns into metrics, or a name built at run time): not reported as removed",
+            b.name
+        ));
+        false
+    });
     if breaks.is_empty() {
         return RuleOutput {
             findings: Vec::new(),
@@ -192,6 +223,69 @@ fn run(ctx: &ChangeContext) -> RuleOutput {
         findings: findings(&breaks, &references, severity),
         notes,
     }
+}
+
+/// How a metric's name is written in its declaration: the name itself (full, or the `Name`
+/// part when the prefix is not known), and the string of its `Name: "..."` element.
+fn written_as(decl: &MetricDecl, src: &[u8]) -> Vec<String> {
+    let mut out: Vec<String> = decl
+        .name
+        .iter()
+        .filter(|n| !n.is_empty())
+        .cloned()
+        .collect();
+    let element = src
+        .get(decl.name_at.start_byte..decl.name_at.end_byte)
+        .unwrap_or_default();
+    let part = element
+        .strip_prefix(b"Name")
+        .and_then(|rest| rest.trim_ascii_start().strip_prefix(b":"))
+        .and_then(|rest| rest.trim_ascii_start().strip_prefix(b"\""))
+        .and_then(|rest| {
+            let end = rest.iter().position(|&b| b == b'"' || b == b'\\')?;
+            (rest[end] == b'"' && end > 0).then(|| &rest[..end])
+        });
+    if let Some(name) = part {
+        out.push(String::from_utf8_lossy(name).into_owned());
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The first place (path, line) where a Go file of the head that uses the client library, not a
+/// test, writes one of `literals` as a whole string literal outside the metric declarations the
+/// index resolved (their names resolved to others).
+fn still_written(
+    ctx: &ChangeContext,
+    literals: &[String],
+    prometheus_import: &str,
+) -> Option<(String, usize)> {
+    let quoted: Vec<String> = literals.iter().map(|l| format!("\"{l}\"")).collect();
+    ctx.index
+        .files
+        .iter()
+        .filter(|f| {
+            !f.rel.ends_with("_test.go")
+                && memchr::memmem::find(&f.src, prometheus_import.as_bytes()).is_some()
+        })
+        .find_map(|f| {
+            let resolved = |at: usize| {
+                f.metrics.iter().any(|d| {
+                    d.name.as_deref().is_some_and(|n| !n.is_empty())
+                        && [d.call, d.name_at]
+                            .iter()
+                            .any(|p| (p.start_byte..p.end_byte).contains(&at))
+                })
+            };
+            let at = quoted
+                .iter()
+                .flat_map(|q| memchr::memmem::find_iter(&f.src, q.as_bytes()))
+                .filter(|&at| !resolved(at))
+                .min()?;
+            let line = 1 + memchr::memchr_iter(b'\n', &f.src[..at]).count();
+            Some((f.rel.clone(), line))
+        })
 }
 
 /// Mentions of the old names (and their series: `_bucket`, `_sum`, `_count`, `_total`) in the
