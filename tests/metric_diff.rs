@@ -43,6 +43,36 @@ fn check_in(cwd: &Path, args: &[&str]) -> Vec<String> {
         .collect()
 }
 
+/// The human report of metric-breaking on the change from `main` to the work tree at `cwd`
+/// (stdout and stderr), checked to exit 0 under `--fail-on fail_on`.
+fn human_breaking(cwd: &Path, fail_on: &str) -> String {
+    support::isolate();
+    let output = Command::new(env!("CARGO_BIN_EXE_sre-policy"))
+        .args([
+            "check",
+            "--format",
+            "human",
+            "--fail-on",
+            fail_on,
+            "--rule",
+            "metric-breaking",
+            "--base",
+            "main",
+        ])
+        .current_dir(cwd)
+        .env_remove("GITHUB_ACTIONS")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .expect("binary runs");
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(output.status.code(), Some(0), "{all}");
+    all
+}
+
 const EXPECTED: &[&str] = &[
     "internal/api/metrics.go:1:1: warning[metric-breaking] counter `shop_orders_created_total` is removed (it was declared at line 15 of the previous version); still referenced at deploy/alerts.yml:10",
     "internal/api/metrics.go:10:3: warning[metric-breaking] counter `shop_http_requests_total` is renamed to `shop_requests_total`; still referenced at deploy/alerts.yml:6, deploy/alerts.yml:7",
@@ -187,30 +217,7 @@ fn a_suppression_silences_metric_breaking_and_counts_as_used() {
 #[test]
 fn an_added_label_is_a_note_not_a_finding() {
     let repo = diff_repo("judged_metric_label_added", After::Committed);
-    support::isolate();
-    let output = Command::new(env!("CARGO_BIN_EXE_sre-policy"))
-        .args([
-            "check",
-            "--format",
-            "human",
-            "--fail-on",
-            "warning",
-            "--rule",
-            "metric-breaking",
-            "--base",
-            "main",
-        ])
-        .current_dir(repo.path())
-        .env_remove("GITHUB_ACTIONS")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .output()
-        .expect("binary runs");
-    let all = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert_eq!(output.status.code(), Some(0), "{all}");
+    let all = human_breaking(repo.path(), "warning");
     assert!(
         all.contains("`relay_ring_members` gains the label `zone`"),
         "{all}"
@@ -335,30 +342,7 @@ fn a_duplicate_a_new_user_writes_in_two_packages_of_one_program_is_an_error() {
 #[test]
 fn a_metric_moved_into_a_table_of_descriptions_is_a_note_not_a_removal() {
     let repo = diff_repo("metric_moved_into_desc_table", After::Committed);
-    support::isolate();
-    let output = Command::new(env!("CARGO_BIN_EXE_sre-policy"))
-        .args([
-            "check",
-            "--format",
-            "human",
-            "--fail-on",
-            "never",
-            "--rule",
-            "metric-breaking",
-            "--base",
-            "main",
-        ])
-        .current_dir(repo.path())
-        .env_remove("GITHUB_ACTIONS")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .output()
-        .expect("binary runs");
-    let all = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert_eq!(output.status.code(), Some(0), "{all}");
+    let all = human_breaking(repo.path(), "never");
     for (name, line) in [("host_cpu_cores", 29), ("host_memory_bytes", 35)] {
         assert!(
             all.contains(&format!(

@@ -523,6 +523,20 @@ pub struct RepoHead<'a> {
     pub go_folders: &'a dyn Fn(&str) -> bool,
 }
 
+impl RepoHead<'_> {
+    fn search(
+        &self,
+        scope: FileScope<'_>,
+        want_path: &dyn Fn(&str) -> bool,
+        want_bytes: &(dyn Fn(&[u8]) -> bool + Sync),
+        max_bytes: u64,
+    ) -> Result<Vec<(String, Vec<u8>)>, String> {
+        self.repo
+            .new_side_files(self.request, scope, want_path, want_bytes, max_bytes)
+            .map_err(|e| e.to_string())
+    }
+}
+
 impl HeadFiles for RepoHead<'_> {
     fn find(
         &self,
@@ -530,15 +544,12 @@ impl HeadFiles for RepoHead<'_> {
         want_bytes: &(dyn Fn(&[u8]) -> bool + Sync),
         max_bytes: u64,
     ) -> Result<Vec<(String, Vec<u8>)>, String> {
-        self.repo
-            .new_side_files(
-                self.request,
-                FileScope::Everywhere(&|_| true),
-                want_path,
-                want_bytes,
-                max_bytes,
-            )
-            .map_err(|e| e.to_string())
+        self.search(
+            FileScope::Everywhere(&|_| true),
+            want_path,
+            want_bytes,
+            max_bytes,
+        )
     }
 
     fn find_go(
@@ -547,15 +558,12 @@ impl HeadFiles for RepoHead<'_> {
         want_bytes: &(dyn Fn(&[u8]) -> bool + Sync),
         max_bytes: u64,
     ) -> Result<Vec<(String, Vec<u8>)>, String> {
-        self.repo
-            .new_side_files(
-                self.request,
-                FileScope::Everywhere(self.go_folders),
-                &|rel| (self.is_go_file)(rel) && want_path(rel),
-                want_bytes,
-                max_bytes,
-            )
-            .map_err(|e| e.to_string())
+        self.search(
+            FileScope::Everywhere(self.go_folders),
+            &|rel| (self.is_go_file)(rel) && want_path(rel),
+            want_bytes,
+            max_bytes,
+        )
     }
 }
 
