@@ -183,17 +183,8 @@ pub fn repository_metric_inputs(
         .iter()
         .map(|f| format!("prometheus.{f}("))
         .collect();
-    let calls_library = |bytes: &[u8]| {
-        library_calls
-            .iter()
-            .map(|c| memchr::memmem::find_iter(bytes, c.as_bytes()).count())
-            .sum::<usize>()
-    };
-    let drops_library = changed.iter().any(|file| {
-        file.old_content.as_deref().is_some_and(|old| {
-            calls_library(old) > file.new_content.as_deref().map_or(0, calls_library)
-        })
-    });
+    let calls_library = |bytes: &[u8]| mentions(bytes, &library_calls);
+    let drops_library = mentioned_less(changed, |_| true, calls_library);
     if needles.is_empty() && !every_metric && !drops_library {
         return Ok(Vec::new());
     }
@@ -241,18 +232,38 @@ pub fn repository_metric_inputs(
 /// A changed file that serves metrics (it names `promhttp`) mentions the default registry
 /// (`promhttp.Handler()`, `DefaultGatherer`, `DefaultRegisterer`) fewer times than before.
 fn may_stop_serving_default(changed: &[&ChangedFile]) -> bool {
-    let count = |bytes: &[u8]| {
-        ["promhttp.Handler()", "DefaultGatherer", "DefaultRegisterer"]
-            .iter()
-            .map(|n| memchr::memmem::find_iter(bytes, n.as_bytes()).count())
-            .sum::<usize>()
-    };
+    mentioned_less(
+        changed,
+        |old| memchr::memmem::find(old, b"promhttp").is_some(),
+        |bytes| {
+            mentions(
+                bytes,
+                &["promhttp.Handler()", "DefaultGatherer", "DefaultRegisterer"],
+            )
+        },
+    )
+}
+
+/// Whether a changed file whose previous version `applies` to holds fewer of what `count`
+/// counts in its new version (none when deleted) than in its previous one.
+fn mentioned_less(
+    changed: &[&ChangedFile],
+    applies: impl Fn(&[u8]) -> bool,
+    count: impl Fn(&[u8]) -> usize,
+) -> bool {
     changed.iter().any(|file| {
         file.old_content.as_deref().is_some_and(|old| {
-            memchr::memmem::find(old, b"promhttp").is_some()
-                && count(old) > file.new_content.as_deref().map_or(0, count)
+            applies(old) && count(old) > file.new_content.as_deref().map_or(0, &count)
         })
     })
+}
+
+/// How many times `bytes` holds one of `needles`.
+fn mentions(bytes: &[u8], needles: &[impl AsRef<[u8]>]) -> usize {
+    needles
+        .iter()
+        .map(|needle| memchr::memmem::find_iter(bytes, needle.as_ref()).count())
+        .sum()
 }
 
 fn mentions_prometheus(bytes: &[u8]) -> bool {

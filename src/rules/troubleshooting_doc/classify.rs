@@ -116,8 +116,6 @@ impl<'a> Classifier<'a> {
     /// The area of an import path: its own entry, or an entry it is a sub-package of (for
     /// paths outside the standard library).
     pub fn area_of(&self, path: &str) -> Option<Area> {
-        let config = &self.settings.troubleshooting;
-        let table = &self.data.troubleshooting;
         // A library's command-line programs (`go.etcd.io/bbolt/cmd/bbolt`) are not its client.
         let matches = |entry: &String| {
             path == entry
@@ -126,19 +124,20 @@ impl<'a> Classifier<'a> {
                     && path.as_bytes().get(entry.len()) == Some(&b'/')
                     && !path[entry.len()..].split('/').any(|part| part == "cmd"))
         };
-        if table
-            .storage_imports
-            .iter()
-            .chain(&config.storage_imports)
-            .any(matches)
-        {
+        self.listed_area(matches)
+    }
+
+    /// The area of the first list, built-in or configured, storage before network, that holds
+    /// an entry `matches` accepts.
+    fn listed_area(&self, matches: impl Fn(&String) -> bool) -> Option<Area> {
+        let config = &self.settings.troubleshooting;
+        let table = &self.data.troubleshooting;
+        let listed = |built_in: &[String], configured: &[String]| {
+            built_in.iter().chain(configured).any(&matches)
+        };
+        if listed(&table.storage_imports, &config.storage_imports) {
             Some(Area::Storage)
-        } else if table
-            .network_imports
-            .iter()
-            .chain(&config.network_imports)
-            .any(matches)
-        {
+        } else if listed(&table.network_imports, &config.network_imports) {
             Some(Area::Network)
         } else {
             None
@@ -149,31 +148,13 @@ impl<'a> Classifier<'a> {
     /// one of its packages: the repository is that library (`go.etcd.io/bbolt`, `minio-go/v7`).
     pub fn listed_library_area(&self, dir: &str) -> Option<Area> {
         let path = self.index.modules.import_path_of(dir)?;
-        let config = &self.settings.troubleshooting;
-        let table = &self.data.troubleshooting;
         let within = |entry: &String| {
             outside_standard_library(entry)
                 && path
                     .strip_prefix(entry.as_str())
                     .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
         };
-        if table
-            .storage_imports
-            .iter()
-            .chain(&config.storage_imports)
-            .any(within)
-        {
-            Some(Area::Storage)
-        } else if table
-            .network_imports
-            .iter()
-            .chain(&config.network_imports)
-            .any(within)
-        {
-            Some(Area::Network)
-        } else {
-            None
-        }
+        self.listed_area(within)
     }
 
     /// An exported method of a client type of the repository's own package, when the
