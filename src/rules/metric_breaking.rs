@@ -283,7 +283,7 @@ fn still_written(
                 .flat_map(|q| memchr::memmem::find_iter(&f.src, q.as_bytes()))
                 .filter(|&at| !resolved(at))
                 .min()?;
-            let line = 1 + memchr::memchr_iter(b'\n', &f.src[..at]).count();
+            let (line, _) = LineIndex::new(&f.src).position(at);
             Some((f.rel.clone(), line))
         })
 }
