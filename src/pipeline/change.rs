@@ -565,12 +565,13 @@ impl HeadFiles for RepoHead<'_> {
 
     fn find_go(
         &self,
+        folders: Option<&[&str]>,
         want_path: &dyn Fn(&str) -> bool,
         want_bytes: &(dyn Fn(&[u8]) -> bool + Sync),
         max_bytes: u64,
     ) -> Result<Vec<(String, Vec<u8>)>, String> {
         self.search(
-            FileScope::Everywhere(self.go_folders),
+            folders.map_or(FileScope::Everywhere(self.go_folders), FileScope::Folders),
             &|rel| (self.is_go_file)(rel) && want_path(rel),
             want_bytes,
             max_bytes,

@@ -271,10 +271,12 @@ pub trait HeadFiles {
         max_bytes: u64,
     ) -> Result<Vec<(String, Vec<u8>)>, String>;
 
-    /// Like [`HeadFiles::find`], among the Go files the check reads: folders the walk skips
-    /// (`vendor/`, `testdata/`, ignored ones) are not searched.
+    /// Like [`HeadFiles::find`], among the Go files the check reads (folders the walk skips,
+    /// such as `vendor/`, `testdata/` and ignored ones, are not searched): those directly in
+    /// `folders` (repository-relative), or in every folder when `None`.
     fn find_go(
         &self,
+        folders: Option<&[&str]>,
         want_path: &dyn Fn(&str) -> bool,
         want_bytes: &(dyn Fn(&[u8]) -> bool + Sync),
         max_bytes: u64,

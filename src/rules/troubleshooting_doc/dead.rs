@@ -1,9 +1,10 @@
 //! Dead code: a deleted file, or a removed function, that nothing names any more. Removing it
 //! changes nothing that runs, whatever I/O it did.
 //!
-//! A function is dead when no Go file of the head (tests, vendored, test-data and generated
-//! code aside) names it, nor does a line that the change removes elsewhere (a caller removed
-//! with it: the code ran before the change). `init` and `main` always run.
+//! A function is dead when no Go file of the head that could call it (tests, vendored,
+//! test-data and generated code aside) names it, nor does a line that the change removes
+//! elsewhere (a caller removed with it: the code ran before the change). `init` and `main`
+//! always run.
 
 use std::collections::{HashMap, HashSet};
 
@@ -25,10 +26,11 @@ pub struct DeadCode {
     rows: HashMap<String, Vec<(usize, usize)>>,
 }
 
-/// A removed function: its file, name and old-side rows.
+/// A removed function: its file, name, whether it is a method, and old-side rows.
 struct Removed<'a> {
     path: &'a str,
     name: &'a str,
+    method: bool,
     rows: (usize, usize),
 }
 
@@ -58,6 +60,7 @@ impl DeadCode {
                 removed.push(Removed {
                     path: file.path,
                     name,
+                    method: receiver.is_some(),
                     rows,
                 });
             }
@@ -99,35 +102,36 @@ impl DeadCode {
             .collect();
         if !unknown.is_empty() {
             let matcher = AhoCorasick::new(&unknown).unwrap_or_else(|_| unreachable!());
-            // Only its own package can name an unexported function: when every name is
-            // unexported, the search reads those packages, not the whole head.
-            let folders: Option<HashSet<&str>> = unknown
-                .iter()
-                .all(|name| !name.starts_with(|c: char| c.is_uppercase()))
-                .then(|| {
-                    removed
-                        .iter()
-                        .filter(|r| unknown.contains(&r.name))
-                        .map(|r| crate::walk::parent_dir(r.path))
-                        .collect()
-                });
+            // A head that builds names a removed function only where the name still resolves:
+            // in its own package, which then declares it in another file (under other build
+            // tags, or moved there by the change). A caller elsewhere would no longer build, and
+            // the callers the change edits are among the lines it removed. An exported method
+            // is the exception: an interface may call it from any package without naming its
+            // type, so then the search reads the whole head.
+            let searched = removed.iter().filter(|r| unknown.contains(&r.name));
+            let interface_reachable = searched
+                .clone()
+                .any(|r| r.method && r.name.starts_with(|c: char| c.is_uppercase()));
+            let mut folders: Vec<&str> =
+                searched.map(|r| crate::walk::parent_dir(r.path)).collect();
+            folders.sort_unstable();
+            folders.dedup();
             let want_path = |rel: &str| {
                 rel.ends_with(".go")
                     && !rel.ends_with("_test.go")
                     && !rel
                         .split('/')
                         .any(|part| matches!(part, "vendor" | "testdata"))
-                    && folders
-                        .as_ref()
-                        .is_none_or(|dirs| dirs.contains(crate::walk::parent_dir(rel)))
             };
             let names_one = |bytes: &[u8]| {
                 !crate::walk::is_generated(bytes) && mentioned(&matcher, bytes).next().is_some()
             };
-            match ctx
-                .head
-                .find_go(&want_path, &names_one, MAX_SEARCHED_FILE_BYTES)
-            {
+            match ctx.head.find_go(
+                (!interface_reachable).then_some(folders.as_slice()),
+                &want_path,
+                &names_one,
+                MAX_SEARCHED_FILE_BYTES,
+            ) {
                 Ok(found) => {
                     for (_, bytes) in found {
                         live.extend(mentioned(&matcher, &bytes).map(|i| unknown[i]));
