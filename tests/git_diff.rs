@@ -408,3 +408,39 @@ fn discover_from_a_subdirectory_finds_the_root() {
         repo.path().canonicalize().expect("repo")
     );
 }
+
+#[test]
+fn a_search_of_the_head_stops_reading_once_it_has_its_answer() {
+    use sre_policy::git::FileScope;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let repo = TempRepo::init();
+    for i in 0..40 {
+        repo.write(&format!("pkg{i:02}/f.go"), format!("package pkg{i:02}\n"));
+    }
+    let head = repo.commit_all("forty packages");
+    let opened = support::open(&repo);
+    let request = range(&head, &head);
+    for (stop_after, expected) in [(usize::MAX, 40), (3, 3)] {
+        let read = AtomicUsize::new(0);
+        let files = opened
+            .new_side_files_until(
+                &request,
+                FileScope::Everywhere(&|_| true),
+                &|rel| rel.ends_with(".go"),
+                &|_| {
+                    read.fetch_add(1, Ordering::Relaxed);
+                    true
+                },
+                1024,
+                &|| read.load(Ordering::Relaxed) >= stop_after,
+            )
+            .expect("search the head");
+        // Each reading thread stops at its next file once the answer is in.
+        let threads = rayon::current_num_threads();
+        assert!(
+            files.len() >= expected.min(40) && files.len() < expected.min(40) + threads,
+            "read {} files, stopping after {stop_after}",
+            files.len()
+        );
+    }
+}

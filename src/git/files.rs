@@ -16,6 +16,25 @@ impl Repo {
         want_bytes: &(dyn Fn(&[u8]) -> bool + Sync),
         max_bytes: u64,
     ) -> Result<Vec<(String, Vec<u8>)>> {
+        self.new_side_files_until(req, scope, want_path, want_bytes, max_bytes, &|| false)
+    }
+
+    /// Like [`Repo::new_side_files`], but no more files are read once `done` says so (the
+    /// files `want_bytes` has seen already answer the search): the files read by then.
+    pub fn new_side_files_until(
+        &self,
+        req: &ChangeRequest,
+        scope: FileScope<'_>,
+        want_path: &dyn Fn(&str) -> bool,
+        want_bytes: &(dyn Fn(&[u8]) -> bool + Sync),
+        max_bytes: u64,
+        done: &(dyn Fn() -> bool + Sync),
+    ) -> Result<Vec<(String, Vec<u8>)>> {
+        let read = Reading {
+            want_bytes,
+            max_bytes,
+            done,
+        };
         // The revisions are resolved once, whatever the number of folders.
         let new = self.plan(req)?.new;
         let mut files = Vec::new();
@@ -26,8 +45,7 @@ impl Repo {
                 &new,
                 Folder::Below(enters),
                 want_path,
-                want_bytes,
-                max_bytes,
+                &read,
                 &mut files,
                 &mut blobs,
             )?,
@@ -37,15 +55,14 @@ impl Repo {
                         &new,
                         Folder::Only(dir),
                         want_path,
-                        want_bytes,
-                        max_bytes,
+                        &read,
                         &mut files,
                         &mut blobs,
                     )?;
                 }
             }
         }
-        files.extend(self.read_blobs(blobs, want_bytes, max_bytes)?);
+        files.extend(self.read_blobs(blobs, &read)?);
         if matches!(new, NewSide::WorkTree) {
             // A sparse checkout leaves files out of the disk, not out of the repository: they
             // are read from the index, once for every folder.
@@ -58,7 +75,7 @@ impl Repo {
                 .into_iter()
                 .filter(|(rel, _)| in_scope(rel) && want_path(rel))
                 .collect();
-            files.extend(self.read_blobs(outside_cone, want_bytes, max_bytes)?);
+            files.extend(self.read_blobs(outside_cone, &read)?);
         }
         files.sort();
         Ok(files)
@@ -66,17 +83,20 @@ impl Repo {
 
     /// The files of one side, in one folder or below the root, into `files`; a commit's
     /// blobs are listed into `blobs`, to read.
-    #[allow(clippy::too_many_arguments)]
     fn files_on_side(
         &self,
         new: &NewSide<'_>,
         folder: Folder<'_>,
         want_path: &dyn Fn(&str) -> bool,
-        want_bytes: &(dyn Fn(&[u8]) -> bool + Sync),
-        max_bytes: u64,
+        read: &Reading<'_>,
         files: &mut Vec<(String, Vec<u8>)>,
         blobs: &mut Vec<(String, Oid)>,
     ) -> Result<()> {
+        let Reading {
+            want_bytes,
+            max_bytes,
+            done,
+        } = *read;
         let in_scope = |rel: &str| match folder {
             Folder::Only(dir) => crate::walk::parent_dir(rel) == dir,
             Folder::Below(_) => true,
@@ -111,6 +131,9 @@ impl Repo {
                                 })
                     });
                 for entry in walker.flatten() {
+                    if done() {
+                        break;
+                    }
                     if !entry.file_type().is_file() {
                         continue;
                     }
@@ -186,6 +209,9 @@ impl Repo {
                     .index()
                     .map_err(|e| errors::from_git(e, "reading the index"))?;
                 for entry in index.iter() {
+                    if done() {
+                        break;
+                    }
                     let rel = String::from_utf8_lossy(&entry.path).into_owned();
                     let regular = entry.mode == u32::from(FileMode::Blob)
                         || entry.mode == u32::from(FileMode::BlobExecutable);
@@ -213,10 +239,14 @@ impl Repo {
     fn read_blobs(
         &self,
         entries: Vec<(String, Oid)>,
-        want_bytes: &(dyn Fn(&[u8]) -> bool + Sync),
-        max_bytes: u64,
+        reading: &Reading<'_>,
     ) -> Result<Vec<(String, Vec<u8>)>> {
         use rayon::prelude::*;
+        let Reading {
+            want_bytes,
+            max_bytes,
+            done,
+        } = *reading;
         let git_dir = self.repo.path().to_path_buf();
         let read = |repo: &Repository, rel: &str, id: Oid| -> Result<Option<Vec<u8>>> {
             let odb = repo
@@ -247,6 +277,9 @@ impl Repo {
                 })?;
                 let mut files = Vec::new();
                 for (rel, id) in chunk {
+                    if done() {
+                        break;
+                    }
                     if let Some(bytes) = read(&repo, rel, *id)? {
                         files.push((rel.clone(), bytes));
                     }
@@ -256,6 +289,14 @@ impl Repo {
             .collect::<Result<Vec<_>>>()?;
         Ok(found.into_iter().flatten().collect())
     }
+}
+
+/// Which files' bytes a search keeps, and when it has read enough.
+#[derive(Clone, Copy)]
+struct Reading<'a> {
+    want_bytes: &'a (dyn Fn(&[u8]) -> bool + Sync),
+    max_bytes: u64,
+    done: &'a (dyn Fn() -> bool + Sync),
 }
 
 /// Where [`Repo::new_side_files`] lists the files of one side.

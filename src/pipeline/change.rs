@@ -541,9 +541,10 @@ impl RepoHead<'_> {
         want_path: &dyn Fn(&str) -> bool,
         want_bytes: &(dyn Fn(&[u8]) -> bool + Sync),
         max_bytes: u64,
+        done: &(dyn Fn() -> bool + Sync),
     ) -> Result<Vec<(String, Vec<u8>)>, String> {
         self.repo
-            .new_side_files(self.request, scope, want_path, want_bytes, max_bytes)
+            .new_side_files_until(self.request, scope, want_path, want_bytes, max_bytes, done)
             .map_err(|e| e.to_string())
     }
 }
@@ -560,6 +561,7 @@ impl HeadFiles for RepoHead<'_> {
             want_path,
             want_bytes,
             max_bytes,
+            &|| false,
         )
     }
 
@@ -569,12 +571,14 @@ impl HeadFiles for RepoHead<'_> {
         want_path: &dyn Fn(&str) -> bool,
         want_bytes: &(dyn Fn(&[u8]) -> bool + Sync),
         max_bytes: u64,
+        done: &(dyn Fn() -> bool + Sync),
     ) -> Result<Vec<(String, Vec<u8>)>, String> {
         self.search(
             folders.map_or(FileScope::Everywhere(self.go_folders), FileScope::Folders),
             &|rel| (self.is_go_file)(rel) && want_path(rel),
             want_bytes,
             max_bytes,
+            done,
         )
     }
 }

@@ -273,13 +273,15 @@ pub trait HeadFiles {
 
     /// Like [`HeadFiles::find`], among the Go files the check reads (folders the walk skips,
     /// such as `vendor/`, `testdata/` and ignored ones, are not searched): those directly in
-    /// `folders` (repository-relative), or in every folder when `None`.
+    /// `folders` (repository-relative), or in every folder when `None`. No more files are read
+    /// once `done` says the files seen answer the search.
     fn find_go(
         &self,
         folders: Option<&[&str]>,
         want_path: &dyn Fn(&str) -> bool,
         want_bytes: &(dyn Fn(&[u8]) -> bool + Sync),
         max_bytes: u64,
+        done: &(dyn Fn() -> bool + Sync),
     ) -> Result<Vec<(String, Vec<u8>)>, String>;
 }
 

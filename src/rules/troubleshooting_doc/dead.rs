@@ -7,6 +7,7 @@
 //! always run.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use aho_corasick::AhoCorasick;
 
@@ -123,23 +124,40 @@ impl DeadCode {
                         .split('/')
                         .any(|part| matches!(part, "vendor" | "testdata"))
             };
+            // The names seen so far: once every one is, the rest of the head has nothing to add.
+            let seen: Vec<AtomicBool> = unknown.iter().map(|_| AtomicBool::new(false)).collect();
+            let unseen = AtomicUsize::new(unknown.len());
             let names_one = |bytes: &[u8]| {
-                !crate::walk::is_generated(bytes) && mentioned(&matcher, bytes).next().is_some()
+                if crate::walk::is_generated(bytes) {
+                    return false;
+                }
+                let mut any = false;
+                for i in mentioned(&matcher, bytes) {
+                    any = true;
+                    if !seen[i].swap(true, Ordering::Relaxed) {
+                        unseen.fetch_sub(1, Ordering::Relaxed);
+                    }
+                }
+                any
             };
-            match ctx.head.find_go(
+            let searched = ctx.head.find_go(
                 (!interface_reachable).then_some(folders.as_slice()),
                 &want_path,
                 &names_one,
                 MAX_SEARCHED_FILE_BYTES,
-            ) {
-                Ok(found) => {
-                    for (_, bytes) in found {
-                        live.extend(mentioned(&matcher, &bytes).map(|i| unknown[i]));
-                    }
-                }
-                // Without the search nothing is known to be dead.
-                Err(_) => return DeadCode::default(),
+                &|| unseen.load(Ordering::Relaxed) == 0,
+            );
+            // Without the search nothing is known to be dead.
+            if searched.is_err() {
+                return DeadCode::default();
             }
+            live.extend(
+                unknown
+                    .iter()
+                    .zip(&seen)
+                    .filter(|(_, seen)| seen.load(Ordering::Relaxed))
+                    .map(|(name, _)| *name),
+            );
         }
         let mut dead = DeadCode::default();
         let mut deleted_live: HashSet<&str> = live_files;
