@@ -100,6 +100,30 @@ impl BuilderCalls {
             .collect()
     }
 
+    /// The functions of `files` (path, bytes) whose bodies call one of these builders.
+    pub fn callers<'a>(
+        &self,
+        files: impl Iterator<Item = (&'a str, &'a [u8])>,
+    ) -> BTreeSet<BuilderName> {
+        let mut found = BTreeSet::new();
+        for (rel, src) in files {
+            let calls = self.in_file(rel, src);
+            if calls.is_empty() {
+                continue;
+            }
+            for body in function_bodies(src) {
+                if calls.iter().any(|at| body.interior.contains(at)) {
+                    found.insert(BuilderName {
+                        dir: parent_dir(rel).to_string(),
+                        name: body.name,
+                        method: body.method,
+                    });
+                }
+            }
+        }
+        found
+    }
+
     /// The byte offsets in `src` (the file at `rel`) of calls that can reach a builder: a
     /// method's by selector, a function's by its bare name in its own package and through a
     /// selector elsewhere, in a file that imports its package.
@@ -176,6 +200,17 @@ mod tests {
                 builder("pkg/m", "Desc", true),
                 builder("pkg/m", "newCounter", false)
             ]
+        );
+    }
+
+    #[test]
+    fn callers_are_the_functions_whose_bodies_call_a_builder() {
+        let calls = search(&[builder("pkg/metrics", "NewQueueMetrics", false)]);
+        let src = b"package ingest\nimport \"example.com/app/pkg/metrics\"\nfunc newQueue(reg Registerer) *Queue { return &Queue{m: metrics.NewQueueMetrics(reg, \"ingest\")} }\nfunc (s *Service) start() { s.q = newQueue(s.reg) }\nfunc other() { metrics.Describe() }\n";
+        let found = calls.callers([("pkg/ingest/queue.go", src.as_slice())].into_iter());
+        assert_eq!(
+            found.into_iter().collect::<Vec<_>>(),
+            [builder("pkg/ingest", "newQueue", false)]
         );
     }
 

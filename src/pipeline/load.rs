@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use super::bodies;
 use super::builder_calls::{candidates, BuilderCalls};
 use super::prefilter::Prefilter;
-use super::read::{Input, Parse};
+use super::read::{Content, Input, Parse};
 use crate::data::RuleData;
 use crate::finding::{PhaseTimes, SkippedFile};
 use crate::go::parse::{GoParser, ParseFailure};
@@ -35,17 +35,19 @@ pub struct Loaded {
 /// An input read but not parsed.
 #[derive(Debug)]
 pub struct Unparsed {
+    /// Its bytes are kept when it imports the Prometheus client.
     pub input: Input,
     /// Its bytes import the Prometheus client: it may call one of the repository's metric
-    /// builders, which only the index knows (so later steps re-read only these).
+    /// builders, which only the index knows (so later steps read only these again).
     pub imports_metrics_client: bool,
 }
 
 enum Outcome {
     Parsed(Box<ParsedFile>),
-    /// Read; no rule could report on it.
+    /// Read; no rule could report on it. The bytes of a file that imports the Prometheus
+    /// client are kept: it may call a metric builder.
     Read {
-        imports_metrics_client: bool,
+        client_importer: Option<Vec<u8>>,
     },
     Generated,
     Skipped {
@@ -85,11 +87,28 @@ pub fn load(
             .collect()
     });
     let candidates = if use_prefilter {
-        let relevant = read.iter().filter_map(|(input, read, _)| match read {
-            Ok(file) if file.relevant => Some((input.rel.as_str(), file.src.as_slice())),
-            _ => None,
-        });
-        BuilderCalls::new(&candidates(relevant, &data.metrics), modules)
+        let relevant: Vec<(&str, &[u8])> = read
+            .iter()
+            .filter_map(|(input, read, _)| match read {
+                Ok(file) if file.relevant => Some((input.rel.as_str(), file.src.as_slice())),
+                _ => None,
+            })
+            .collect();
+        let mut builders = candidates(relevant.iter().copied(), &data.metrics);
+        // A function that calls a builder may pass its own parameters on, and be one too (the
+        // index follows such callers, wherever they are written): the bodies that call it are
+        // parsed now, not by a second parse of their files later.
+        if let Some(calls) = BuilderCalls::new(&builders, modules) {
+            let importers = read.iter().filter_map(|(input, read, _)| match read {
+                Err(Outcome::Read {
+                    client_importer: Some(src),
+                }) => Some((input.rel.as_str(), src.as_slice())),
+                _ => None,
+            });
+            let callers = calls.callers(relevant.iter().copied().chain(importers));
+            builders.extend(callers);
+        }
+        BuilderCalls::new(&builders, modules)
     } else {
         None
     };
@@ -132,10 +151,16 @@ pub fn load(
                 loaded.files_checked += usize::from(checked);
                 loaded.parsed.push(*file);
             }
-            Outcome::Read {
-                imports_metrics_client,
-            } => {
+            Outcome::Read { client_importer } => {
                 loaded.files_checked += usize::from(checked);
+                let imports_metrics_client = client_importer.is_some();
+                let input = match client_importer {
+                    Some(bytes) => Input {
+                        content: Content::Bytes(bytes),
+                        ..input
+                    },
+                    None => input,
+                };
                 loaded.unparsed.push(Unparsed {
                     input,
                     imports_metrics_client,
@@ -185,8 +210,9 @@ fn read_one(
     times[1] = clock.elapsed();
     if !relevant && input.parse == Parse::IfRelevant {
         let import = crate::go::prometheus::IMPORT_NEEDLE.as_bytes();
+        let imports_client = memchr::memmem::find(&src, import).is_some();
         return Err(Outcome::Read {
-            imports_metrics_client: memchr::memmem::find(&src, import).is_some(),
+            client_importer: imports_client.then_some(src),
         });
     }
     Ok(ToParse { src, relevant })
