@@ -1,7 +1,7 @@
 //! The metric declarations of a set of files, with names resolved through the whole set
 //! ([`View`]): constructor calls, `prometheus.NewDesc` of custom collectors, and the calls of
 //! metric builders, the repository's functions that pass their parameters into a constructor
-//! (followed two levels deep). A builder's own constructor call is a declaration only while
+//! (followed up to five levels deep). A builder's own constructor call is a declaration only while
 //! some call of the builder cannot be resolved.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -17,8 +17,9 @@ use crate::go::{Call, Expr, Facts, FuncKind, Span, TypeRef};
 use crate::source::LineIndex;
 use crate::walk::parent_dir;
 
-/// How many builder calls deep a declaration is followed.
-const MAX_BUILDER_DEPTH: usize = 2;
+/// How many builder calls deep a declaration is followed: a collector's constructor called
+/// through a dispatcher and the exporter's method that registers it is four.
+pub const MAX_BUILDER_DEPTH: usize = 5;
 
 /// A call that declares a metric from what is written at it.
 #[derive(Debug)]
@@ -105,6 +106,20 @@ pub fn declarations(view: &View, sources: &[&[u8]], table: &MetricTable) -> Vec<
             Inner::Template(_) => None,
         })
         .collect();
+    // A call of a builder from a builder it reaches is a recursion (a retry that re-creates a
+    // collector): the outer calls declare its metrics.
+    let builder_at: HashMap<(usize, usize), usize> = builders
+        .iter()
+        .enumerate()
+        .map(|(b, builder)| ((builder.file, builder.func), b))
+        .collect();
+    let recursive = |b: usize, file: usize, call: &Call| {
+        call.func
+            .and_then(|f| view.top_level(file, f))
+            .and_then(|top| builder_at.get(&(file, top)))
+            .is_some_and(|&caller| reaches(&builders, b, caller))
+    };
+    let const_types = const_metric_types(view);
     let mut sites: Vec<(usize, MetricDecl, Span)> = Vec::new();
     // Templates some call of their builder could not resolve, and builders that are called.
     let mut unresolved: HashSet<usize> = HashSet::new();
@@ -113,6 +128,7 @@ pub fn declarations(view: &View, sources: &[&[u8]], table: &MetricTable) -> Vec<
         for (file, call) in calls_of(view, &by_callee, builder) {
             if inner_calls.contains(&(file, call.span.start))
                 || view.files[file].rel.ends_with("_test.go")
+                || recursive(b, file, call)
             {
                 continue;
             }
@@ -138,18 +154,26 @@ pub fn declarations(view: &View, sources: &[&[u8]], table: &MetricTable) -> Vec<
                         *f == file && span.start >= call.span.start && span.end <= call.span.end
                     })
                     .map_or(call_at, |(_, span)| position(file, span));
-                sites.push((
-                    file,
-                    decl(
-                        view,
-                        template,
-                        evaluated,
-                        Some(builder.name),
-                        call_at,
-                        name_at,
-                    ),
-                    call.span,
-                ));
+                let mut declared = decl(
+                    view,
+                    template,
+                    evaluated,
+                    Some(builder.name),
+                    call_at,
+                    name_at,
+                );
+                // A Desc's type is told where the builder's `NewDesc` is written.
+                if let Shape::Desc = template.shape {
+                    if let Some(kind) = desc_kind(
+                        &const_types,
+                        view.files[template.file].rel,
+                        sources[template.file],
+                        template.call.span,
+                    ) {
+                        declared.kind = kind;
+                    }
+                }
+                sites.push((file, declared, call.span));
             }
         }
     }
@@ -213,15 +237,11 @@ pub fn declarations(view: &View, sources: &[&[u8]], table: &MetricTable) -> Vec<
     }
     sites.sort_by_key(|(file, _, span)| (*file, span.start));
     let registered = default_registered(view);
-    let const_types = const_metric_types(view);
     for (file, mut decl, span) in sites {
         let desc = decl.origin == Origin::Desc
             || (decl.origin == Origin::Builder && decl.kind == MetricType::Untyped);
         if desc {
-            let dir = parent_dir(view.files[file].rel);
-            let (holder, sibling) = desc_holder(sources[file], span);
-            let used = holder.and_then(|h| const_types.get(&(dir, h)).copied().flatten());
-            if let Some(kind) = used.or(sibling) {
+            if let Some(kind) = desc_kind(&const_types, view.files[file].rel, sources[file], span) {
                 decl.kind = kind;
             }
         }
@@ -298,6 +318,19 @@ fn const_metric_types<'v>(view: &View<'v>) -> HashMap<(&'v str, &'v str), Option
         }
     }
     out
+}
+
+/// The type of the Desc made at `span` of the file at `rel` (`src`): from the const metrics
+/// built with the variable or field that holds it, else from the value type written beside it.
+fn desc_kind(
+    const_types: &HashMap<(&str, &str), Option<MetricType>>,
+    rel: &str,
+    src: &[u8],
+    span: Span,
+) -> Option<MetricType> {
+    let (holder, sibling) = desc_holder(src, span);
+    let used = holder.and_then(|h| const_types.get(&(parent_dir(rel), h)).copied().flatten());
+    used.or(sibling)
 }
 
 /// What the source around a `NewDesc` call (or a Desc builder's call) says: the variable or
@@ -905,6 +938,24 @@ pub fn file_declarations(
     declarations(&view, &[src], table).pop().unwrap_or_default()
 }
 
+/// Whether builder `from` calls builder `to`, directly or through other builders.
+fn reaches(builders: &[Builder], from: usize, to: usize) -> bool {
+    let mut stack = vec![from];
+    let mut seen = HashSet::new();
+    while let Some(b) = stack.pop() {
+        if b == to {
+            return true;
+        }
+        if seen.insert(b) {
+            stack.extend(builders[b].inner.iter().filter_map(|inner| match inner {
+                Inner::Call { builder, .. } => Some(*builder),
+                Inner::Template(_) => None,
+            }));
+        }
+    }
+    false
+}
+
 /// The templates builder `b` reaches, through the builders it calls.
 fn template_indices(builders: &[Builder], b: usize) -> Vec<usize> {
     let mut out = Vec::new();
@@ -1005,9 +1056,15 @@ fn evaluate(view: &View, template: &Template, at: At) -> Evaluated {
     match &template.shape {
         Shape::Desc => {
             let help = args.get(1).and_then(|a| view.string(at, a));
+            let name = args.first().and_then(|a| view.string(at, a));
+            // A namespace filled at run time: the end of the name is still known.
+            let tail = match &name {
+                None => args.first().and_then(|a| view.name_tail(at, a)),
+                Some(_) => None,
+            };
             let mut out = Evaluated {
-                name: args.first().and_then(|a| view.string(at, a)),
-                complete: true,
+                complete: tail.is_none(),
+                name: name.or(tail),
                 help_missing: help.as_deref().is_some_and(|h| h.trim().is_empty()),
                 help,
                 labels: args.get(2).and_then(|a| view.strings(at, a)),
@@ -1362,54 +1419,71 @@ fn builders<'v>(view: &View<'v>, templates: &[Template<'v>]) -> Vec<Builder<'v>>
         });
         builders[b].inner.push(Inner::Template(t));
     }
-    // Second level: functions that pass their parameters to a builder.
+    // Further levels: functions that pass their parameters to a builder of the level below
+    // (`createCollector(system)` -> `NewCollector(system)` -> `newServerzCollector(system)`).
     let first_level = builders.len();
-    let by_callee = calls_by_callee(view, builders.iter().map(|b| b.name).collect());
-    for b in 0..first_level {
-        let sites: Vec<(usize, &Call)> = calls_of(view, &by_callee, &builders[b]);
-        for (file, call) in sites {
-            let Some(func) = call.func else {
-                continue;
-            };
-            let at = At::top(file, Some(func));
-            if !call.args.iter().any(|a| view.mentions_param(at, a)) {
-                continue;
-            }
-            // A call that resolves where it is written declares its metrics there, whatever
-            // else (a registry) it passes on.
-            let frame = Frame {
-                file: builders[b].file,
-                func: builders[b].func,
-                args: &call.args,
-                caller: at,
-            };
-            if expand(view, templates, &builders, b, &frame, 1, &mut Vec::new()) {
-                continue;
-            }
-            let Some(top) = view.top_level(file, func) else {
-                continue;
-            };
-            if by_func.get(&(file, top)).is_some_and(|&o| o < first_level) {
-                continue;
-            }
-            let facts = view.facts(file);
-            let (name, method) = match &facts.funcs[top].kind {
-                FuncKind::Function { name } => (name.as_str(), false),
-                FuncKind::Method { name, .. } => (name.as_str(), true),
-                FuncKind::Literal => continue,
-            };
-            let outer = *by_func.entry((file, top)).or_insert_with(|| {
-                builders.push(Builder {
-                    file,
-                    func: top,
-                    name,
-                    method,
-                    inner: Vec::new(),
-                });
-                builders.len() - 1
-            });
-            builders[outer].inner.push(Inner::Call { builder: b, call });
+    let mut level = 0..first_level;
+    for _ in 1..MAX_BUILDER_DEPTH {
+        if level.is_empty() {
+            break;
         }
+        let next_start = builders.len();
+        let by_callee = calls_by_callee(
+            view,
+            builders[level.clone()].iter().map(|b| b.name).collect(),
+        );
+        for b in level {
+            let sites: Vec<(usize, &Call)> = calls_of(view, &by_callee, &builders[b]);
+            for (file, call) in sites {
+                let Some(func) = call.func else {
+                    continue;
+                };
+                let at = At::top(file, Some(func));
+                if !call.args.iter().any(|a| view.mentions_param(at, a)) {
+                    continue;
+                }
+                // A call that resolves where it is written declares its metrics there, whatever
+                // else (a registry) it passes on.
+                let frame = Frame {
+                    file: builders[b].file,
+                    func: builders[b].func,
+                    args: &call.args,
+                    caller: at,
+                };
+                if expand(view, templates, &builders, b, &frame, 1, &mut Vec::new()) {
+                    continue;
+                }
+                let Some(top) = view.top_level(file, func) else {
+                    continue;
+                };
+                // A builder of its own constructor calls stays one; a call back into a
+                // function the builder already reaches (a retry that re-creates) adds nothing.
+                if by_func
+                    .get(&(file, top))
+                    .is_some_and(|&o| o < first_level || reaches(&builders, b, o))
+                {
+                    continue;
+                }
+                let facts = view.facts(file);
+                let (name, method) = match &facts.funcs[top].kind {
+                    FuncKind::Function { name } => (name.as_str(), false),
+                    FuncKind::Method { name, .. } => (name.as_str(), true),
+                    FuncKind::Literal => continue,
+                };
+                let outer = *by_func.entry((file, top)).or_insert_with(|| {
+                    builders.push(Builder {
+                        file,
+                        func: top,
+                        name,
+                        method,
+                        inner: Vec::new(),
+                    });
+                    builders.len() - 1
+                });
+                builders[outer].inner.push(Inner::Call { builder: b, call });
+            }
+        }
+        level = next_start..builders.len();
     }
     builders
 }
