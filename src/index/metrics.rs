@@ -13,7 +13,7 @@ use crate::go::metric_decl::{MetricDecl, Origin, Position, Registry};
 use crate::go::prometheus::{
     imports_metric_package, metric_calls, takes_label_names, MetricType, Via,
 };
-use crate::go::{Call, Expr, Facts, FuncKind, Span, TypeRef};
+use crate::go::{Call, Composite, Expr, Facts, FuncKind, Span, TypeRef};
 use crate::source::LineIndex;
 use crate::walk::parent_dir;
 
@@ -40,6 +40,24 @@ enum Shape<'f> {
     },
     /// `prometheus.NewDesc(fqName, help, variableLabels, constLabels)`.
     Desc,
+    /// One entry of a table that a `range` loop turns into `NewDesc` calls (`for _, m := range
+    /// metrics { prometheus.NewDesc(m.name, m.help, m.labels, nil) }`): in the call's
+    /// arguments, `var.field` stands for the entry's element of that key.
+    Row {
+        var: &'f str,
+        row: &'f Composite,
+        span: Span,
+    },
+}
+
+impl Template<'_> {
+    /// Where the declaration is written: the call, or a table's entry.
+    fn span(&self) -> Span {
+        match &self.shape {
+            Shape::Row { span, .. } => *span,
+            _ => self.call.span,
+        }
+    }
 }
 
 /// What a builder does: constructor calls, and calls of other builders.
@@ -59,12 +77,24 @@ struct Builder<'f> {
 }
 
 /// The metric builders of `view` (functions and methods): a call of one declares a metric
-/// where it is written.
-pub fn builder_names(view: &View, table: &MetricTable) -> BTreeSet<BuilderName> {
+/// where it is written. With `involved`, only the builders that are, or call, a builder
+/// declared in a file it accepts (the files a change touches: the metrics declared through
+/// the others do not change).
+pub fn builder_names(
+    view: &View,
+    table: &MetricTable,
+    involved: Option<&dyn Fn(&str) -> bool>,
+) -> BTreeSet<BuilderName> {
     let templates = templates(view, table);
-    builders(view, &templates)
+    let builders = builders(view, &templates);
+    let touched: Vec<usize> = (0..builders.len())
+        .filter(|&b| involved.is_none_or(|f| f(view.files[builders[b].file].rel)))
+        .collect();
+    builders
         .iter()
-        .map(|b| BuilderName {
+        .enumerate()
+        .filter(|&(b, _)| touched.iter().any(|&t| reaches(&builders, b, t)))
+        .map(|(_, b)| BuilderName {
             dir: crate::walk::parent_dir(view.files[b.file].rel).to_string(),
             name: b.name.to_string(),
             method: b.method,
@@ -192,7 +222,7 @@ pub fn declarations(view: &View, sources: &[&[u8]], table: &MetricTable) -> Vec<
         }
         let at = At::top(template.file, template.call.func);
         let evaluated = evaluate(view, template, at);
-        let call_at = position(template.file, template.call.span);
+        let call_at = position(template.file, template.span());
         let name_at = evaluated
             .name_span
             .filter(|(f, _)| *f == template.file)
@@ -200,7 +230,7 @@ pub fn declarations(view: &View, sources: &[&[u8]], table: &MetricTable) -> Vec<
         sites.push((
             template.file,
             decl(view, template, evaluated, None, call_at, name_at),
-            template.call.span,
+            template.span(),
         ));
     }
     prefixed(view, &templates, &mut position, &mut sites);
@@ -1054,26 +1084,15 @@ struct Evaluated {
 fn evaluate(view: &View, template: &Template, at: At) -> Evaluated {
     let args = &template.call.args;
     match &template.shape {
-        Shape::Desc => {
-            let help = args.get(1).and_then(|a| view.string(at, a));
-            let name = args.first().and_then(|a| view.string(at, a));
-            // A namespace filled at run time: the end of the name is still known.
-            let tail = match &name {
-                None => args.first().and_then(|a| view.name_tail(at, a)),
-                Some(_) => None,
-            };
-            let mut out = Evaluated {
-                complete: tail.is_none(),
-                name: name.or(tail),
-                help_missing: help.as_deref().is_some_and(|h| h.trim().is_empty()),
-                help,
-                labels: args.get(2).and_then(|a| view.strings(at, a)),
-                registry: Registry::Unseen,
-                ..Evaluated::default()
-            };
-            const_labels(view, at, args.get(3), &mut out);
+        Shape::Row { var, row, .. } => {
+            let args: Vec<Expr> = args.iter().map(|a| substitute(a, var, row)).collect();
+            let mut out = desc(view, at, &args);
+            out.name_span = selected_field(&template.call.args[0], var)
+                .and_then(|field| row.field_span(field))
+                .map(|span| (template.file, span));
             out
         }
+        Shape::Desc => desc(view, at, args),
         Shape::Opts {
             constructor,
             via,
@@ -1127,6 +1146,121 @@ fn evaluate(view: &View, template: &Template, at: At) -> Evaluated {
             out
         }
     }
+}
+
+/// What a `NewDesc(fqName, help, variableLabels, constLabels)` call's arguments tell at `at`.
+fn desc(view: &View, at: At, args: &[Expr]) -> Evaluated {
+    let help = args.get(1).and_then(|a| view.string(at, a));
+    let name = args.first().and_then(|a| view.string(at, a));
+    // A namespace filled at run time: the end of the name is still known.
+    let tail = match &name {
+        None => args.first().and_then(|a| view.name_tail(at, a)),
+        Some(_) => None,
+    };
+    let mut out = Evaluated {
+        complete: tail.is_none(),
+        name: name.or(tail),
+        help_missing: help.as_deref().is_some_and(|h| h.trim().is_empty()),
+        help,
+        labels: args.get(2).and_then(|a| view.strings(at, a)),
+        registry: Registry::Unseen,
+        ..Evaluated::default()
+    };
+    const_labels(view, at, args.get(3), &mut out);
+    out
+}
+
+/// `expr` with `var.field` replaced by the element of `row` keyed `field` (`Other` when the
+/// row has none).
+fn substitute(expr: &Expr, var: &str, row: &Composite) -> Expr {
+    match expr {
+        Expr::Selector(operand, field) if operand.as_ident() == Some(var) => {
+            row.field(field).cloned().unwrap_or(Expr::Other)
+        }
+        Expr::Call { callee, args } => Expr::Call {
+            callee: callee.clone(),
+            args: args.iter().map(|a| substitute(a, var, row)).collect(),
+        },
+        Expr::Concat(parts) => {
+            Expr::Concat(parts.iter().map(|p| substitute(p, var, row)).collect())
+        }
+        Expr::AddrOf(inner) => Expr::AddrOf(Box::new(substitute(inner, var, row))),
+        other => other.clone(),
+    }
+}
+
+/// The key of the first `var.key` in `expr`.
+fn selected_field<'e>(expr: &'e Expr, var: &str) -> Option<&'e str> {
+    match expr {
+        Expr::Selector(operand, field) if operand.as_ident() == Some(var) => Some(field),
+        Expr::Call { args, .. } => args.iter().find_map(|a| selected_field(a, var)),
+        Expr::Concat(parts) => parts.iter().find_map(|p| selected_field(p, var)),
+        Expr::AddrOf(inner) => selected_field(inner, var),
+        _ => None,
+    }
+}
+
+/// The entries of the table a `range` loop around a `NewDesc` call walks, when the call's
+/// name is taken from the loop's element (`m.name`): each entry a keyed literal with that key,
+/// written in the same file.
+fn table_rows<'v>(view: &'v View<'v>, file: usize, call: &'v Call) -> Vec<Template<'v>> {
+    let facts = view.facts(file);
+    let Some(name) = call.args.first() else {
+        return Vec::new();
+    };
+    let Some((var, field)) = facts
+        .ranges
+        .iter()
+        .filter(|r| {
+            r.position == 1 && r.scope.start <= call.span.start && call.span.end <= r.scope.end
+        })
+        .find_map(|r| selected_field(name, &r.name).map(|field| (r, field)))
+    else {
+        return Vec::new();
+    };
+    let Some((at, table)) = view.composite(At::top(file, call.func), &var.over) else {
+        return Vec::new();
+    };
+    if at.file != file {
+        return Vec::new();
+    }
+    // A slice or array lists its entries; a map keys them.
+    let entries: Vec<(&Expr, Span)> = if table.fields.is_empty() {
+        table
+            .elements
+            .iter()
+            .zip(table.element_spans.iter().copied())
+            .collect()
+    } else {
+        table
+            .fields
+            .iter()
+            .map(|(_, value)| value)
+            .zip(table.field_spans.iter().copied())
+            .collect()
+    };
+    entries
+        .into_iter()
+        .filter_map(|(entry, span)| {
+            let row = match entry {
+                Expr::Composite(row) => row,
+                Expr::AddrOf(inner) => match inner.as_ref() {
+                    Expr::Composite(row) => row,
+                    _ => return None,
+                },
+                _ => return None,
+            };
+            row.field(field).is_some().then_some(Template {
+                file,
+                call,
+                shape: Shape::Row {
+                    var: &var.name,
+                    row,
+                    span,
+                },
+            })
+        })
+        .collect()
 }
 
 fn const_labels(view: &View, at: At, expr: Option<&Expr>, out: &mut Evaluated) {
@@ -1193,9 +1327,13 @@ fn decl(
 ) -> MetricDecl {
     let (kind, origin) = match &template.shape {
         Shape::Opts { constructor, .. } => (metric_type(constructor), Origin::Constructor),
-        Shape::Desc => (MetricType::Untyped, Origin::Desc),
+        Shape::Desc | Shape::Row { .. } => (MetricType::Untyped, Origin::Desc),
     };
-    let variable = variable(view.facts(template.file), template.call);
+    // A table's entries share the loop's call.
+    let variable = match template.shape {
+        Shape::Row { .. } => None,
+        _ => variable(view.facts(template.file), template.call),
+    };
     MetricDecl {
         name: evaluated.name,
         complete: evaluated.complete,
@@ -1225,7 +1363,7 @@ fn written(template: &Template) -> String {
         Shape::Opts {
             constructor, via, ..
         } => crate::go::prometheus::written(template.call, *via, constructor),
-        Shape::Desc => "prometheus.NewDesc".to_string(),
+        Shape::Desc | Shape::Row { .. } => "prometheus.NewDesc".to_string(),
     }
 }
 
@@ -1286,7 +1424,7 @@ fn top_scope(facts: &Facts, func: Option<usize>) -> Option<String> {
 }
 
 /// Every constructor and `NewDesc` call of the view, but deliberate no-op metrics.
-fn templates<'v>(view: &View<'v>, table: &MetricTable) -> Vec<Template<'v>> {
+fn templates<'v>(view: &'v View<'v>, table: &MetricTable) -> Vec<Template<'v>> {
     let mut out = Vec::new();
     for (file, vf) in view.files.iter().enumerate() {
         let facts = vf.facts;
@@ -1321,11 +1459,15 @@ fn templates<'v>(view: &View<'v>, table: &MetricTable) -> Vec<Template<'v>> {
                 _ => false,
             };
             if is_desc && call.args.len() == 4 {
-                out.push(Template {
-                    file,
-                    call,
-                    shape: Shape::Desc,
-                });
+                let rows = table_rows(view, file, call);
+                if rows.is_empty() {
+                    out.push(Template {
+                        file,
+                        call,
+                        shape: Shape::Desc,
+                    });
+                }
+                out.extend(rows);
             }
         }
     }
@@ -1390,7 +1532,7 @@ fn builders<'v>(view: &View<'v>, templates: &[Template<'v>]) -> Vec<Builder<'v>>
         let args = &template.call.args;
         let depends = match &template.shape {
             Shape::Opts { .. } => args.first().is_some_and(|a| view.mentions_param(at, a)),
-            Shape::Desc => [args.first(), args.get(3)]
+            Shape::Desc | Shape::Row { .. } => [args.first(), args.get(3)]
                 .into_iter()
                 .flatten()
                 .any(|a| view.mentions_param(at, a)),

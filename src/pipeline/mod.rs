@@ -269,7 +269,7 @@ fn with_builder_calls(
     let mut internal_errors = 0;
     let mut asked = BTreeSet::new();
     for _ in 1..crate::index::metrics::MAX_BUILDER_DEPTH {
-        let mut builders = index.metric_builder_names();
+        let mut builders = index.metric_builder_names(None);
         builders.retain(|builder| asked.insert(builder.clone()));
         let Some(calls) = builder_calls::BuilderCalls::new(&builders, &index.modules) else {
             break;
@@ -340,7 +340,15 @@ fn with_builder_callers(
     let mut asked = BTreeSet::new();
     let mut found = false;
     for _ in 1..crate::index::metrics::MAX_BUILDER_DEPTH {
-        let mut builders = index.metric_builder_names();
+        // Builders the change touches: the metrics the others declare are the same on both
+        // sides of it.
+        let checked: HashSet<&str> = index
+            .files
+            .iter()
+            .filter(|f| f.role == Role::Checked)
+            .map(|f| f.rel.as_str())
+            .collect();
+        let mut builders = index.metric_builder_names(Some(&|rel: &str| checked.contains(rel)));
         builders.retain(|b| asked.insert(b.clone()));
         let Some(calls) = builder_calls::BuilderCalls::new(&builders, &index.modules) else {
             break;
