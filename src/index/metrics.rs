@@ -87,14 +87,32 @@ pub fn builder_names(
 ) -> BTreeSet<BuilderName> {
     let templates = templates(view, table);
     let builders = builders(view, &templates);
-    let touched: Vec<usize> = (0..builders.len())
-        .filter(|&b| involved.is_none_or(|f| f(view.files[builders[b].file].rel)))
+    // The builders of the accepted files, then those that call one, level by level.
+    let mut kept: Vec<bool> = builders
+        .iter()
+        .map(|b| involved.is_none_or(|f| f(view.files[b.file].rel)))
         .collect();
+    for _ in 1..MAX_BUILDER_DEPTH {
+        let mut grew = false;
+        for (b, builder) in builders.iter().enumerate() {
+            let calls_kept = builder
+                .inner
+                .iter()
+                .any(|inner| matches!(inner, Inner::Call { builder, .. } if kept[*builder]));
+            if !kept[b] && calls_kept {
+                kept[b] = true;
+                grew = true;
+            }
+        }
+        if !grew {
+            break;
+        }
+    }
     builders
         .iter()
-        .enumerate()
-        .filter(|&(b, _)| touched.iter().any(|&t| reaches(&builders, b, t)))
-        .map(|(_, b)| BuilderName {
+        .zip(kept)
+        .filter(|(_, kept)| *kept)
+        .map(|(b, _)| BuilderName {
             dir: crate::walk::parent_dir(view.files[b.file].rel).to_string(),
             name: b.name.to_string(),
             method: b.method,
@@ -126,7 +144,7 @@ pub fn declarations(view: &View, sources: &[&[u8]], table: &MetricTable) -> Vec<
         Position::of(index, span)
     };
     let builders = builders(view, &templates);
-    let by_callee = calls_by_callee(view, builders.iter().map(|b| b.name).collect());
+    let by_callee = builder_calls(view, &builders);
     // Calls of a builder inside another builder are followed from the outer one's calls.
     let inner_calls: HashSet<(usize, usize)> = builders
         .iter()
@@ -1570,10 +1588,7 @@ fn builders<'v>(view: &View<'v>, templates: &[Template<'v>]) -> Vec<Builder<'v>>
             break;
         }
         let next_start = builders.len();
-        let by_callee = calls_by_callee(
-            view,
-            builders[level.clone()].iter().map(|b| b.name).collect(),
-        );
+        let by_callee = builder_calls(view, &builders[level.clone()]);
         for b in level {
             let sites: Vec<(usize, &Call)> = calls_of(view, &by_callee, &builders[b]);
             for (file, call) in sites {
@@ -1640,6 +1655,45 @@ fn calls_by_callee<'v>(view: &View<'v>, names: HashSet<&str>) -> ByCallee<'v> {
         return out;
     }
     for (file, vf) in view.files.iter().enumerate() {
+        for call in &vf.facts.calls {
+            if let Expr::Ident(name) | Expr::Selector(_, name) = &call.callee {
+                if names.contains(name.as_str()) {
+                    out.entry(name.as_str()).or_default().push((file, call));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The calls of the names of `builders`, read only in the files that can call one (see
+/// [`calls_of`]): those of the builders' packages, and those that import the package of an
+/// exported function among them.
+fn builder_calls<'v>(view: &View<'v>, builders: &[Builder]) -> ByCallee<'v> {
+    let mut out: ByCallee = HashMap::new();
+    if builders.is_empty() {
+        return out;
+    }
+    let names: HashSet<&str> = builders.iter().map(|b| b.name).collect();
+    let dirs: HashSet<&str> = builders
+        .iter()
+        .map(|b| parent_dir(view.files[b.file].rel))
+        .collect();
+    let imported: HashSet<String> = builders
+        .iter()
+        .filter(|b| !b.method && b.name.starts_with(|c: char| c.is_ascii_uppercase()))
+        .filter_map(|b| {
+            view.modules
+                .import_path_of(parent_dir(view.files[b.file].rel))
+        })
+        .collect();
+    for (file, vf) in view.files.iter().enumerate() {
+        let reads = dirs.contains(parent_dir(vf.rel))
+            || (!imported.is_empty()
+                && vf.facts.imports.iter().any(|i| imported.contains(&i.path)));
+        if !reads {
+            continue;
+        }
         for call in &vf.facts.calls {
             if let Expr::Ident(name) | Expr::Selector(_, name) = &call.callee {
                 if names.contains(name.as_str()) {
