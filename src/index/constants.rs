@@ -130,19 +130,50 @@ impl<'a> View<'a> {
         }
     }
 
+    /// The end of a name whose namespace is not a constant (a parameter filled at run time):
+    /// `prometheus.BuildFQName(system, "server", "bytes_total")` ends with
+    /// `server_bytes_total`, written in place or bound to a name.
+    pub fn name_tail(&self, at: At, expr: &Expr) -> Option<String> {
+        let mut at = at;
+        let mut expr = expr;
+        for depth in 0..MAX_DEPTH {
+            match expr {
+                Expr::Ident(_) | Expr::Selector(..) => {
+                    (at, expr) = self.denotes(at, expr, depth)?
+                }
+                Expr::Call { callee, args }
+                    if self.calls(at, callee, self.prometheus_import, "BuildFQName") =>
+                {
+                    let [_, subsystem, name] = &args[..] else {
+                        return None;
+                    };
+                    let name = self.string(at, name).filter(|n| !n.is_empty())?;
+                    return Some(match self.string(at, subsystem) {
+                        Some(subsystem) if !subsystem.is_empty() => format!("{subsystem}_{name}"),
+                        _ => name,
+                    });
+                }
+                _ => return None,
+            }
+        }
+        None
+    }
+
+    /// Whether `callee`, written at `at`, is function `function` of the package `path`.
+    fn calls(&self, at: At, callee: &Expr, path: &str, function: &str) -> bool {
+        let facts = self.facts(at.file);
+        match callee {
+            Expr::Selector(operand, name) if name == function => operand
+                .as_ident()
+                .is_some_and(|p| facts.import_path_of(p) == Some(path) && !self.is_local(at, p)),
+            Expr::Ident(name) => name == function && facts.dot_imports(path),
+            _ => false,
+        }
+    }
+
     /// `prometheus.BuildFQName(namespace, subsystem, name)` and `fmt.Sprintf` with `%s`/`%v`.
     fn call_string(&self, at: At, callee: &Expr, args: &[Expr], depth: usize) -> Option<String> {
-        let facts = self.facts(at.file);
-        let (package, function) = match callee {
-            Expr::Selector(operand, name) => (Some(operand.as_ident()?), name.as_str()),
-            Expr::Ident(name) => (None, name.as_str()),
-            _ => return None,
-        };
-        let from = |path: &str| match package {
-            Some(p) => facts.import_path_of(p) == Some(path) && !self.is_local(at, p),
-            None => facts.dot_imports(path),
-        };
-        if function == "BuildFQName" && from(self.prometheus_import) {
+        if self.calls(at, callee, self.prometheus_import, "BuildFQName") {
             let [namespace, subsystem, name] = args else {
                 return None;
             };
@@ -164,7 +195,7 @@ impl<'a> View<'a> {
                     .join("_"),
             );
         }
-        if function == "Sprintf" && from("fmt") {
+        if self.calls(at, callee, "fmt", "Sprintf") {
             let (format, rest) = args.split_first()?;
             let format = self.string_at(at, format, depth + 1)?;
             let mut values = rest.iter();

@@ -1,7 +1,7 @@
 //! The metric declarations of a set of files, with names resolved through the whole set
 //! ([`View`]): constructor calls, `prometheus.NewDesc` of custom collectors, and the calls of
 //! metric builders, the repository's functions that pass their parameters into a constructor
-//! (followed two levels deep). A builder's own constructor call is a declaration only while
+//! (followed up to five levels deep). A builder's own constructor call is a declaration only while
 //! some call of the builder cannot be resolved.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -13,12 +13,13 @@ use crate::go::metric_decl::{MetricDecl, Origin, Position, Registry};
 use crate::go::prometheus::{
     imports_metric_package, metric_calls, takes_label_names, MetricType, Via,
 };
-use crate::go::{Call, Expr, Facts, FuncKind, Span, TypeRef};
+use crate::go::{Call, Composite, Expr, Facts, FuncKind, Span, TypeRef};
 use crate::source::LineIndex;
 use crate::walk::parent_dir;
 
-/// How many builder calls deep a declaration is followed.
-const MAX_BUILDER_DEPTH: usize = 2;
+/// How many builder calls deep a declaration is followed: a collector's constructor called
+/// through a dispatcher and the exporter's method that registers it is four.
+pub const MAX_BUILDER_DEPTH: usize = 5;
 
 /// A call that declares a metric from what is written at it.
 #[derive(Debug)]
@@ -39,6 +40,24 @@ enum Shape<'f> {
     },
     /// `prometheus.NewDesc(fqName, help, variableLabels, constLabels)`.
     Desc,
+    /// One entry of a table that a `range` loop turns into `NewDesc` calls (`for _, m := range
+    /// metrics { prometheus.NewDesc(m.name, m.help, m.labels, nil) }`): in the call's
+    /// arguments, `var.field` stands for the entry's element of that key.
+    Row {
+        var: &'f str,
+        row: &'f Composite,
+        span: Span,
+    },
+}
+
+impl Template<'_> {
+    /// Where the declaration is written: the call, or a table's entry.
+    fn span(&self) -> Span {
+        match &self.shape {
+            Shape::Row { span, .. } => *span,
+            _ => self.call.span,
+        }
+    }
 }
 
 /// What a builder does: constructor calls, and calls of other builders.
@@ -58,12 +77,42 @@ struct Builder<'f> {
 }
 
 /// The metric builders of `view` (functions and methods): a call of one declares a metric
-/// where it is written.
-pub fn builder_names(view: &View, table: &MetricTable) -> BTreeSet<BuilderName> {
+/// where it is written. With `involved`, only the builders that are, or call, a builder
+/// declared in a file it accepts (the files a change touches: the metrics declared through
+/// the others do not change).
+pub fn builder_names(
+    view: &View,
+    table: &MetricTable,
+    involved: Option<&dyn Fn(&str) -> bool>,
+) -> BTreeSet<BuilderName> {
     let templates = templates(view, table);
-    builders(view, &templates)
+    let builders = builders(view, &templates);
+    // The builders of the accepted files, then those that call one, level by level.
+    let mut kept: Vec<bool> = builders
         .iter()
-        .map(|b| BuilderName {
+        .map(|b| involved.is_none_or(|f| f(view.files[b.file].rel)))
+        .collect();
+    for _ in 1..MAX_BUILDER_DEPTH {
+        let mut grew = false;
+        for (b, builder) in builders.iter().enumerate() {
+            let calls_kept = builder
+                .inner
+                .iter()
+                .any(|inner| matches!(inner, Inner::Call { builder, .. } if kept[*builder]));
+            if !kept[b] && calls_kept {
+                kept[b] = true;
+                grew = true;
+            }
+        }
+        if !grew {
+            break;
+        }
+    }
+    builders
+        .iter()
+        .zip(kept)
+        .filter(|(_, kept)| *kept)
+        .map(|(b, _)| BuilderName {
             dir: crate::walk::parent_dir(view.files[b.file].rel).to_string(),
             name: b.name.to_string(),
             method: b.method,
@@ -95,7 +144,7 @@ pub fn declarations(view: &View, sources: &[&[u8]], table: &MetricTable) -> Vec<
         Position::of(index, span)
     };
     let builders = builders(view, &templates);
-    let by_callee = calls_by_callee(view, builders.iter().map(|b| b.name).collect());
+    let by_callee = builder_calls(view, &builders);
     // Calls of a builder inside another builder are followed from the outer one's calls.
     let inner_calls: HashSet<(usize, usize)> = builders
         .iter()
@@ -105,6 +154,20 @@ pub fn declarations(view: &View, sources: &[&[u8]], table: &MetricTable) -> Vec<
             Inner::Template(_) => None,
         })
         .collect();
+    // A call of a builder from a builder it reaches is a recursion (a retry that re-creates a
+    // collector): the outer calls declare its metrics.
+    let builder_at: HashMap<(usize, usize), usize> = builders
+        .iter()
+        .enumerate()
+        .map(|(b, builder)| ((builder.file, builder.func), b))
+        .collect();
+    let recursive = |b: usize, file: usize, call: &Call| {
+        call.func
+            .and_then(|f| view.top_level(file, f))
+            .and_then(|top| builder_at.get(&(file, top)))
+            .is_some_and(|&caller| reaches(&builders, b, caller))
+    };
+    let const_types = const_metric_types(view);
     let mut sites: Vec<(usize, MetricDecl, Span)> = Vec::new();
     // Templates some call of their builder could not resolve, and builders that are called.
     let mut unresolved: HashSet<usize> = HashSet::new();
@@ -113,6 +176,7 @@ pub fn declarations(view: &View, sources: &[&[u8]], table: &MetricTable) -> Vec<
         for (file, call) in calls_of(view, &by_callee, builder) {
             if inner_calls.contains(&(file, call.span.start))
                 || view.files[file].rel.ends_with("_test.go")
+                || recursive(b, file, call)
             {
                 continue;
             }
@@ -138,18 +202,26 @@ pub fn declarations(view: &View, sources: &[&[u8]], table: &MetricTable) -> Vec<
                         *f == file && span.start >= call.span.start && span.end <= call.span.end
                     })
                     .map_or(call_at, |(_, span)| position(file, span));
-                sites.push((
-                    file,
-                    decl(
-                        view,
-                        template,
-                        evaluated,
-                        Some(builder.name),
-                        call_at,
-                        name_at,
-                    ),
-                    call.span,
-                ));
+                let mut declared = decl(
+                    view,
+                    template,
+                    evaluated,
+                    Some(builder.name),
+                    call_at,
+                    name_at,
+                );
+                // A Desc's type is told where the builder's `NewDesc` is written.
+                if let Shape::Desc = template.shape {
+                    if let Some(kind) = desc_kind(
+                        &const_types,
+                        view.files[template.file].rel,
+                        sources[template.file],
+                        template.call.span,
+                    ) {
+                        declared.kind = kind;
+                    }
+                }
+                sites.push((file, declared, call.span));
             }
         }
     }
@@ -168,7 +240,7 @@ pub fn declarations(view: &View, sources: &[&[u8]], table: &MetricTable) -> Vec<
         }
         let at = At::top(template.file, template.call.func);
         let evaluated = evaluate(view, template, at);
-        let call_at = position(template.file, template.call.span);
+        let call_at = position(template.file, template.span());
         let name_at = evaluated
             .name_span
             .filter(|(f, _)| *f == template.file)
@@ -176,7 +248,7 @@ pub fn declarations(view: &View, sources: &[&[u8]], table: &MetricTable) -> Vec<
         sites.push((
             template.file,
             decl(view, template, evaluated, None, call_at, name_at),
-            template.call.span,
+            template.span(),
         ));
     }
     prefixed(view, &templates, &mut position, &mut sites);
@@ -213,15 +285,11 @@ pub fn declarations(view: &View, sources: &[&[u8]], table: &MetricTable) -> Vec<
     }
     sites.sort_by_key(|(file, _, span)| (*file, span.start));
     let registered = default_registered(view);
-    let const_types = const_metric_types(view);
     for (file, mut decl, span) in sites {
         let desc = decl.origin == Origin::Desc
             || (decl.origin == Origin::Builder && decl.kind == MetricType::Untyped);
         if desc {
-            let dir = parent_dir(view.files[file].rel);
-            let (holder, sibling) = desc_holder(sources[file], span);
-            let used = holder.and_then(|h| const_types.get(&(dir, h)).copied().flatten());
-            if let Some(kind) = used.or(sibling) {
+            if let Some(kind) = desc_kind(&const_types, view.files[file].rel, sources[file], span) {
                 decl.kind = kind;
             }
         }
@@ -298,6 +366,19 @@ fn const_metric_types<'v>(view: &View<'v>) -> HashMap<(&'v str, &'v str), Option
         }
     }
     out
+}
+
+/// The type of the Desc made at `span` of the file at `rel` (`src`): from the const metrics
+/// built with the variable or field that holds it, else from the value type written beside it.
+fn desc_kind(
+    const_types: &HashMap<(&str, &str), Option<MetricType>>,
+    rel: &str,
+    src: &[u8],
+    span: Span,
+) -> Option<MetricType> {
+    let (holder, sibling) = desc_holder(src, span);
+    let used = holder.and_then(|h| const_types.get(&(parent_dir(rel), h)).copied().flatten());
+    used.or(sibling)
 }
 
 /// What the source around a `NewDesc` call (or a Desc builder's call) says: the variable or
@@ -905,6 +986,24 @@ pub fn file_declarations(
     declarations(&view, &[src], table).pop().unwrap_or_default()
 }
 
+/// Whether builder `from` calls builder `to`, directly or through other builders.
+fn reaches(builders: &[Builder], from: usize, to: usize) -> bool {
+    let mut stack = vec![from];
+    let mut seen = HashSet::new();
+    while let Some(b) = stack.pop() {
+        if b == to {
+            return true;
+        }
+        if seen.insert(b) {
+            stack.extend(builders[b].inner.iter().filter_map(|inner| match inner {
+                Inner::Call { builder, .. } => Some(*builder),
+                Inner::Template(_) => None,
+            }));
+        }
+    }
+    false
+}
+
 /// The templates builder `b` reaches, through the builders it calls.
 fn template_indices(builders: &[Builder], b: usize) -> Vec<usize> {
     let mut out = Vec::new();
@@ -1003,20 +1102,15 @@ struct Evaluated {
 fn evaluate(view: &View, template: &Template, at: At) -> Evaluated {
     let args = &template.call.args;
     match &template.shape {
-        Shape::Desc => {
-            let help = args.get(1).and_then(|a| view.string(at, a));
-            let mut out = Evaluated {
-                name: args.first().and_then(|a| view.string(at, a)),
-                complete: true,
-                help_missing: help.as_deref().is_some_and(|h| h.trim().is_empty()),
-                help,
-                labels: args.get(2).and_then(|a| view.strings(at, a)),
-                registry: Registry::Unseen,
-                ..Evaluated::default()
-            };
-            const_labels(view, at, args.get(3), &mut out);
+        Shape::Row { var, row, .. } => {
+            let args: Vec<Expr> = args.iter().map(|a| substitute(a, var, row)).collect();
+            let mut out = desc(view, at, &args);
+            out.name_span = selected_field(&template.call.args[0], var)
+                .and_then(|field| row.field_span(field))
+                .map(|span| (template.file, span));
             out
         }
+        Shape::Desc => desc(view, at, args),
         Shape::Opts {
             constructor,
             via,
@@ -1070,6 +1164,121 @@ fn evaluate(view: &View, template: &Template, at: At) -> Evaluated {
             out
         }
     }
+}
+
+/// What a `NewDesc(fqName, help, variableLabels, constLabels)` call's arguments tell at `at`.
+fn desc(view: &View, at: At, args: &[Expr]) -> Evaluated {
+    let help = args.get(1).and_then(|a| view.string(at, a));
+    let name = args.first().and_then(|a| view.string(at, a));
+    // A namespace filled at run time: the end of the name is still known.
+    let tail = match &name {
+        None => args.first().and_then(|a| view.name_tail(at, a)),
+        Some(_) => None,
+    };
+    let mut out = Evaluated {
+        complete: tail.is_none(),
+        name: name.or(tail),
+        help_missing: help.as_deref().is_some_and(|h| h.trim().is_empty()),
+        help,
+        labels: args.get(2).and_then(|a| view.strings(at, a)),
+        registry: Registry::Unseen,
+        ..Evaluated::default()
+    };
+    const_labels(view, at, args.get(3), &mut out);
+    out
+}
+
+/// `expr` with `var.field` replaced by the element of `row` keyed `field` (`Other` when the
+/// row has none).
+fn substitute(expr: &Expr, var: &str, row: &Composite) -> Expr {
+    match expr {
+        Expr::Selector(operand, field) if operand.as_ident() == Some(var) => {
+            row.field(field).cloned().unwrap_or(Expr::Other)
+        }
+        Expr::Call { callee, args } => Expr::Call {
+            callee: callee.clone(),
+            args: args.iter().map(|a| substitute(a, var, row)).collect(),
+        },
+        Expr::Concat(parts) => {
+            Expr::Concat(parts.iter().map(|p| substitute(p, var, row)).collect())
+        }
+        Expr::AddrOf(inner) => Expr::AddrOf(Box::new(substitute(inner, var, row))),
+        other => other.clone(),
+    }
+}
+
+/// The key of the first `var.key` in `expr`.
+fn selected_field<'e>(expr: &'e Expr, var: &str) -> Option<&'e str> {
+    match expr {
+        Expr::Selector(operand, field) if operand.as_ident() == Some(var) => Some(field),
+        Expr::Call { args, .. } => args.iter().find_map(|a| selected_field(a, var)),
+        Expr::Concat(parts) => parts.iter().find_map(|p| selected_field(p, var)),
+        Expr::AddrOf(inner) => selected_field(inner, var),
+        _ => None,
+    }
+}
+
+/// The entries of the table a `range` loop around a `NewDesc` call walks, when the call's
+/// name is taken from the loop's element (`m.name`): each entry a keyed literal with that key,
+/// written in the same file.
+fn table_rows<'v>(view: &'v View<'v>, file: usize, call: &'v Call) -> Vec<Template<'v>> {
+    let facts = view.facts(file);
+    let Some(name) = call.args.first() else {
+        return Vec::new();
+    };
+    let Some((var, field)) = facts
+        .ranges
+        .iter()
+        .filter(|r| {
+            r.position == 1 && r.scope.start <= call.span.start && call.span.end <= r.scope.end
+        })
+        .find_map(|r| selected_field(name, &r.name).map(|field| (r, field)))
+    else {
+        return Vec::new();
+    };
+    let Some((at, table)) = view.composite(At::top(file, call.func), &var.over) else {
+        return Vec::new();
+    };
+    if at.file != file {
+        return Vec::new();
+    }
+    // A slice or array lists its entries; a map keys them.
+    let entries: Vec<(&Expr, Span)> = if table.fields.is_empty() {
+        table
+            .elements
+            .iter()
+            .zip(table.element_spans.iter().copied())
+            .collect()
+    } else {
+        table
+            .fields
+            .iter()
+            .map(|(_, value)| value)
+            .zip(table.field_spans.iter().copied())
+            .collect()
+    };
+    entries
+        .into_iter()
+        .filter_map(|(entry, span)| {
+            let row = match entry {
+                Expr::Composite(row) => row,
+                Expr::AddrOf(inner) => match inner.as_ref() {
+                    Expr::Composite(row) => row,
+                    _ => return None,
+                },
+                _ => return None,
+            };
+            row.field(field).is_some().then_some(Template {
+                file,
+                call,
+                shape: Shape::Row {
+                    var: &var.name,
+                    row,
+                    span,
+                },
+            })
+        })
+        .collect()
 }
 
 fn const_labels(view: &View, at: At, expr: Option<&Expr>, out: &mut Evaluated) {
@@ -1136,9 +1345,13 @@ fn decl(
 ) -> MetricDecl {
     let (kind, origin) = match &template.shape {
         Shape::Opts { constructor, .. } => (metric_type(constructor), Origin::Constructor),
-        Shape::Desc => (MetricType::Untyped, Origin::Desc),
+        Shape::Desc | Shape::Row { .. } => (MetricType::Untyped, Origin::Desc),
     };
-    let variable = variable(view.facts(template.file), template.call);
+    // A table's entries share the loop's call.
+    let variable = match template.shape {
+        Shape::Row { .. } => None,
+        _ => variable(view.facts(template.file), template.call),
+    };
     MetricDecl {
         name: evaluated.name,
         complete: evaluated.complete,
@@ -1168,7 +1381,7 @@ fn written(template: &Template) -> String {
         Shape::Opts {
             constructor, via, ..
         } => crate::go::prometheus::written(template.call, *via, constructor),
-        Shape::Desc => "prometheus.NewDesc".to_string(),
+        Shape::Desc | Shape::Row { .. } => "prometheus.NewDesc".to_string(),
     }
 }
 
@@ -1229,7 +1442,7 @@ fn top_scope(facts: &Facts, func: Option<usize>) -> Option<String> {
 }
 
 /// Every constructor and `NewDesc` call of the view, but deliberate no-op metrics.
-fn templates<'v>(view: &View<'v>, table: &MetricTable) -> Vec<Template<'v>> {
+fn templates<'v>(view: &'v View<'v>, table: &MetricTable) -> Vec<Template<'v>> {
     let mut out = Vec::new();
     for (file, vf) in view.files.iter().enumerate() {
         let facts = vf.facts;
@@ -1264,11 +1477,15 @@ fn templates<'v>(view: &View<'v>, table: &MetricTable) -> Vec<Template<'v>> {
                 _ => false,
             };
             if is_desc && call.args.len() == 4 {
-                out.push(Template {
-                    file,
-                    call,
-                    shape: Shape::Desc,
-                });
+                let rows = table_rows(view, file, call);
+                if rows.is_empty() {
+                    out.push(Template {
+                        file,
+                        call,
+                        shape: Shape::Desc,
+                    });
+                }
+                out.extend(rows);
             }
         }
     }
@@ -1333,7 +1550,7 @@ fn builders<'v>(view: &View<'v>, templates: &[Template<'v>]) -> Vec<Builder<'v>>
         let args = &template.call.args;
         let depends = match &template.shape {
             Shape::Opts { .. } => args.first().is_some_and(|a| view.mentions_param(at, a)),
-            Shape::Desc => [args.first(), args.get(3)]
+            Shape::Desc | Shape::Row { .. } => [args.first(), args.get(3)]
                 .into_iter()
                 .flatten()
                 .any(|a| view.mentions_param(at, a)),
@@ -1362,54 +1579,68 @@ fn builders<'v>(view: &View<'v>, templates: &[Template<'v>]) -> Vec<Builder<'v>>
         });
         builders[b].inner.push(Inner::Template(t));
     }
-    // Second level: functions that pass their parameters to a builder.
+    // Further levels: functions that pass their parameters to a builder of the level below
+    // (`createCollector(system)` -> `NewCollector(system)` -> `newServerzCollector(system)`).
     let first_level = builders.len();
-    let by_callee = calls_by_callee(view, builders.iter().map(|b| b.name).collect());
-    for b in 0..first_level {
-        let sites: Vec<(usize, &Call)> = calls_of(view, &by_callee, &builders[b]);
-        for (file, call) in sites {
-            let Some(func) = call.func else {
-                continue;
-            };
-            let at = At::top(file, Some(func));
-            if !call.args.iter().any(|a| view.mentions_param(at, a)) {
-                continue;
-            }
-            // A call that resolves where it is written declares its metrics there, whatever
-            // else (a registry) it passes on.
-            let frame = Frame {
-                file: builders[b].file,
-                func: builders[b].func,
-                args: &call.args,
-                caller: at,
-            };
-            if expand(view, templates, &builders, b, &frame, 1, &mut Vec::new()) {
-                continue;
-            }
-            let Some(top) = view.top_level(file, func) else {
-                continue;
-            };
-            if by_func.get(&(file, top)).is_some_and(|&o| o < first_level) {
-                continue;
-            }
-            let facts = view.facts(file);
-            let (name, method) = match &facts.funcs[top].kind {
-                FuncKind::Function { name } => (name.as_str(), false),
-                FuncKind::Method { name, .. } => (name.as_str(), true),
-                FuncKind::Literal => continue,
-            };
-            let outer = *by_func.entry((file, top)).or_insert_with(|| {
-                builders.push(Builder {
-                    file,
-                    func: top,
-                    name,
-                    method,
-                    inner: Vec::new(),
-                });
-                builders.len() - 1
-            });
-            builders[outer].inner.push(Inner::Call { builder: b, call });
+    let mut level = 0..first_level;
+    for _ in 1..MAX_BUILDER_DEPTH {
+        if level.is_empty() {
+            break;
         }
+        let next_start = builders.len();
+        let by_callee = builder_calls(view, &builders[level.clone()]);
+        for b in level {
+            let sites: Vec<(usize, &Call)> = calls_of(view, &by_callee, &builders[b]);
+            for (file, call) in sites {
+                let Some(func) = call.func else {
+                    continue;
+                };
+                let at = At::top(file, Some(func));
+                if !call.args.iter().any(|a| view.mentions_param(at, a)) {
+                    continue;
+                }
+                // A call that resolves where it is written declares its metrics there, whatever
+                // else (a registry) it passes on.
+                let frame = Frame {
+                    file: builders[b].file,
+                    func: builders[b].func,
+                    args: &call.args,
+                    caller: at,
+                };
+                if expand(view, templates, &builders, b, &frame, 1, &mut Vec::new()) {
+                    continue;
+                }
+                let Some(top) = view.top_level(file, func) else {
+                    continue;
+                };
+                // A builder of its own constructor calls stays one; a call back into a
+                // function the builder already reaches (a retry that re-creates) adds nothing.
+                if by_func
+                    .get(&(file, top))
+                    .is_some_and(|&o| o < first_level || reaches(&builders, b, o))
+                {
+                    continue;
+                }
+                let facts = view.facts(file);
+                let (name, method) = match &facts.funcs[top].kind {
+                    FuncKind::Function { name } => (name.as_str(), false),
+                    FuncKind::Method { name, .. } => (name.as_str(), true),
+                    FuncKind::Literal => continue,
+                };
+                let outer = *by_func.entry((file, top)).or_insert_with(|| {
+                    builders.push(Builder {
+                        file,
+                        func: top,
+                        name,
+                        method,
+                        inner: Vec::new(),
+                    });
+                    builders.len() - 1
+                });
+                builders[outer].inner.push(Inner::Call { builder: b, call });
+            }
+        }
+        level = next_start..builders.len();
     }
     builders
 }
@@ -1424,6 +1655,45 @@ fn calls_by_callee<'v>(view: &View<'v>, names: HashSet<&str>) -> ByCallee<'v> {
         return out;
     }
     for (file, vf) in view.files.iter().enumerate() {
+        for call in &vf.facts.calls {
+            if let Expr::Ident(name) | Expr::Selector(_, name) = &call.callee {
+                if names.contains(name.as_str()) {
+                    out.entry(name.as_str()).or_default().push((file, call));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The calls of the names of `builders`, read only in the files that can call one (see
+/// [`calls_of`]): those of the builders' packages, and those that import the package of an
+/// exported function among them.
+fn builder_calls<'v>(view: &View<'v>, builders: &[Builder]) -> ByCallee<'v> {
+    let mut out: ByCallee = HashMap::new();
+    if builders.is_empty() {
+        return out;
+    }
+    let names: HashSet<&str> = builders.iter().map(|b| b.name).collect();
+    let dirs: HashSet<&str> = builders
+        .iter()
+        .map(|b| parent_dir(view.files[b.file].rel))
+        .collect();
+    let imported: HashSet<String> = builders
+        .iter()
+        .filter(|b| !b.method && b.name.starts_with(|c: char| c.is_ascii_uppercase()))
+        .filter_map(|b| {
+            view.modules
+                .import_path_of(parent_dir(view.files[b.file].rel))
+        })
+        .collect();
+    for (file, vf) in view.files.iter().enumerate() {
+        let reads = dirs.contains(parent_dir(vf.rel))
+            || (!imported.is_empty()
+                && vf.facts.imports.iter().any(|i| imported.contains(&i.path)));
+        if !reads {
+            continue;
+        }
         for call in &vf.facts.calls {
             if let Expr::Ident(name) | Expr::Selector(_, name) = &call.callee {
                 if names.contains(name.as_str()) {

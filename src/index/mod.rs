@@ -202,8 +202,12 @@ impl ProjectIndex {
     }
 
     /// The names of the repository's metric builders among the indexed files: the files that
-    /// call one declare metrics too, and need parsing.
-    pub fn metric_builder_names(&self) -> BTreeSet<metrics::BuilderName> {
+    /// call one declare metrics too, and need parsing. With `involved`, only those that are,
+    /// or call, a builder of a file it accepts.
+    pub fn metric_builder_names(
+        &self,
+        involved: Option<&dyn Fn(&str) -> bool>,
+    ) -> BTreeSet<metrics::BuilderName> {
         let table = &crate::data::RuleData::builtin().metrics;
         let view = constants::View::new(
             self.files
@@ -216,7 +220,7 @@ impl ProjectIndex {
             &self.modules,
             &table.prometheus_import,
         );
-        metrics::builder_names(&view, table)
+        metrics::builder_names(&view, table, involved)
     }
 
     /// Resolves the metric declarations of every file through the whole index (constants of

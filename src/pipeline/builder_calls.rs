@@ -86,6 +86,12 @@ impl BuilderCalls {
         Some(BuilderCalls { calls, builders })
     }
 
+    /// Whether `src` names one of these builders followed by `(`: the cheap test before
+    /// [`Self::calling_bodies`].
+    pub fn mentioned(&self, src: &[u8]) -> bool {
+        self.calls.is_match(src)
+    }
+
     /// The names of the top-level functions of `src` (the file at `rel`) whose bodies call
     /// one of these builders.
     pub fn calling_bodies(&self, rel: &str, src: &[u8]) -> BTreeSet<String> {

@@ -229,6 +229,41 @@ pub fn repository_metric_inputs(
         .collect())
 }
 
+/// The Go files at the head of the change, not tests and not already read (`present`), that
+/// import the Prometheus client and call one of the builders of `calls`, in `folders` or
+/// anywhere: each is parsed with the bodies that call one.
+pub fn builder_caller_inputs(
+    repo: &Repo,
+    request: &ChangeRequest,
+    calls: &super::builder_calls::BuilderCalls,
+    folders: Option<&BTreeSet<String>>,
+    present: &HashSet<String>,
+    is_go_file: &dyn Fn(&str) -> bool,
+    go_folders: &dyn Fn(&str) -> bool,
+) -> miette::Result<Vec<Input>> {
+    let want_path =
+        |rel: &str| is_go_file(rel) && !rel.ends_with("_test.go") && !present.contains(rel);
+    let dirs: Vec<&str> = folders.into_iter().flatten().map(String::as_str).collect();
+    let scope = match folders {
+        Some(_) => FileScope::Folders(&dirs),
+        None => FileScope::Everywhere(go_folders),
+    };
+    let files = repo.new_side_files(
+        request,
+        scope,
+        &want_path,
+        &|bytes: &[u8]| mentions_prometheus(bytes) && calls.mentioned(bytes),
+        MAX_FILE_BYTES,
+    )?;
+    Ok(files
+        .into_iter()
+        .filter_map(|(rel, bytes)| {
+            let callers = calls.calling_bodies(&rel, &bytes);
+            (!callers.is_empty()).then(|| Input::neighbour(rel, bytes, callers))
+        })
+        .collect())
+}
+
 /// A changed file that serves metrics (it names `promhttp`) mentions the default registry
 /// (`promhttp.Handler()`, `DefaultGatherer`, `DefaultRegisterer`) fewer times than before.
 fn may_stop_serving_default(changed: &[&ChangedFile]) -> bool {

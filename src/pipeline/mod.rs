@@ -257,9 +257,10 @@ pub fn index_inputs(
 
 /// The files that call one of the repository's metric builders declare metrics where the
 /// call is written, with no constructor of their own for the prefilter to see: parses the
-/// unparsed files that import the Prometheus client and call a builder, in two rounds (a
-/// builder may call another). Only the bodies that call a builder are parsed: the per-file
-/// rules found nothing else to read in these files.
+/// unparsed files that import the Prometheus client and call a builder, one round per level of
+/// builders followed (a builder may call another), until a round finds no new builder. Only the
+/// bodies that call a builder are parsed: the per-file rules found nothing else to read in
+/// these files.
 fn with_builder_calls(
     mut index: ProjectIndex,
     prefilter: &Prefilter,
@@ -267,8 +268,8 @@ fn with_builder_calls(
 ) -> (ProjectIndex, usize) {
     let mut internal_errors = 0;
     let mut asked = BTreeSet::new();
-    for _ in 0..2 {
-        let mut builders = index.metric_builder_names();
+    for _ in 1..crate::index::metrics::MAX_BUILDER_DEPTH {
+        let mut builders = index.metric_builder_names(None);
         builders.retain(|builder| asked.insert(builder.clone()));
         let Some(calls) = builder_calls::BuilderCalls::new(&builders, &index.modules) else {
             break;
@@ -318,6 +319,60 @@ fn with_builder_calls(
         internal_errors += errors;
     }
     (index, internal_errors)
+}
+
+/// Diff mode: the index holds the packages the change touches, not always the ones that call
+/// their metric builders. Reads the files of the head, outside the index, that call a builder
+/// of the index (an exporter's `collector.NewCollector(system, ...)`): in any folder for an
+/// exported function, in the builder's own folder otherwise. One round per level of builders
+/// followed, until a round finds no new caller; then the bodies of files the index holds that
+/// call the builders found.
+fn with_builder_callers(
+    mut index: ProjectIndex,
+    prefilter: &Prefilter,
+    mut find: impl FnMut(
+        &builder_calls::BuilderCalls,
+        Option<&BTreeSet<String>>,
+        &HashSet<String>,
+    ) -> miette::Result<Vec<Input>>,
+) -> miette::Result<(ProjectIndex, usize)> {
+    let mut internal_errors = 0;
+    let mut asked = BTreeSet::new();
+    let mut found = false;
+    for _ in 1..crate::index::metrics::MAX_BUILDER_DEPTH {
+        // Builders the change touches: the metrics the others declare are the same on both
+        // sides of it.
+        let checked: HashSet<&str> = index
+            .files
+            .iter()
+            .filter(|f| f.role == Role::Checked)
+            .map(|f| f.rel.as_str())
+            .collect();
+        let mut builders = index.metric_builder_names(Some(&|rel: &str| checked.contains(rel)));
+        builders.retain(|b| asked.insert(b.clone()));
+        let Some(calls) = builder_calls::BuilderCalls::new(&builders, &index.modules) else {
+            break;
+        };
+        let exported = builders
+            .iter()
+            .any(|b| !b.method && b.name.starts_with(|c: char| c.is_ascii_uppercase()));
+        let folders: BTreeSet<String> = builders.iter().map(|b| b.dir.clone()).collect();
+        let present: HashSet<String> = index.files.iter().map(|f| f.rel.clone()).collect();
+        let wanted = find(&calls, (!exported).then_some(&folders), &present)?;
+        if wanted.is_empty() {
+            break;
+        }
+        found = true;
+        let errors;
+        (index, errors) = load_into(index, wanted, prefilter, true);
+        internal_errors += errors;
+    }
+    if found {
+        let errors;
+        (index, errors) = with_builder_calls(index, prefilter, &mut Vec::new());
+        internal_errors += errors;
+    }
+    Ok((index, internal_errors))
 }
 
 /// Parses `inputs`, each as its own `parse` says, and adds them to `index`; with `relevant`,
@@ -740,6 +795,22 @@ fn check_change(
             )),
         }
     }
+    let (index, internal_errors) = if needs.repository_metrics {
+        with_builder_callers(index, &prefilter, |calls, folders, present| {
+            change::builder_caller_inputs(
+                &repo,
+                request,
+                calls,
+                folders,
+                present,
+                &is_go_file,
+                &go_folders,
+            )
+        })?
+    } else {
+        (index, 0)
+    };
+    outcome.internal_errors += internal_errors;
     let mut metric_folders = change::metric_folders(&changed, &modules);
     for (path, facts) in &old_facts {
         metric_folders.extend(crate::index::metrics::previous_version_folders(
