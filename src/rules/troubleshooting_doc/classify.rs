@@ -237,6 +237,24 @@ impl<'a> Classifier<'a> {
             })
     }
 
+    /// A call of what an observability package made (`promhttp.Handler().ServeHTTP`).
+    fn observability_root(&self, facts: &Facts, call: &Call) -> bool {
+        let Expr::Selector(receiver, _) = &call.callee else {
+            return false;
+        };
+        receiver
+            .as_ident()
+            .or_else(|| receiver_root(receiver))
+            .and_then(|p| package_path(facts, p, call))
+            .is_some_and(|path| {
+                self.data
+                    .troubleshooting
+                    .observability_packages
+                    .iter()
+                    .any(|o| o == path)
+            })
+    }
+
     /// A method call that only logs, traces or counts (`logger.Info`, `span.End`).
     fn is_observability(&self, name: &str) -> bool {
         self.data
@@ -313,6 +331,19 @@ impl<'a> Classifier<'a> {
             if inside_literal(&literals, composite.span, row) {
                 continue;
             }
+            // A request made up for an observability handler (`promhttp.Handler().ServeHTTP(w,
+            // &http.Request{...})`) renders metrics; nothing is sent.
+            let observed = covering.calls.iter().any(|&c| {
+                let call = &facts.calls[c];
+                call.span.start <= composite.span.start
+                    && composite.span.end <= call.span.end
+                    && self.observability_root(facts, call)
+            });
+            if !unchanged(composite.span) && !observed {
+                if let Some(signal) = request_literal(file, composite, row) {
+                    return Some(signal);
+                }
+            }
             let Some(Expr::Selector(package, type_name)) = &composite.type_name else {
                 continue;
             };
@@ -372,6 +403,9 @@ impl<'a> Classifier<'a> {
                 return Some(signal);
             }
             let row_tokens = super::hunks::line_tokens(file.lines.text(), file.lines, row + 1);
+            if let Some(signal) = stops_handler(file, row, &row_tokens) {
+                return Some(signal);
+            }
             if let Some(signal) = self.status_handling(file, &row_tokens) {
                 return Some(signal);
             }
@@ -397,6 +431,9 @@ impl<'a> Classifier<'a> {
             return Some(signal);
         }
         if !text_only {
+            if let Some(signal) = self.client_field_assignment(file, dir, row, &row_tokens) {
+                return Some(signal);
+            }
             if let Some(signal) = self.message_field_assignment(file, row, &row_tokens) {
                 return Some(signal);
             }
@@ -535,6 +572,85 @@ impl<'a> Classifier<'a> {
             what: format!(
                 "sets `{target}` of the `{}.{type_name}` message it builds",
                 short(path)
+            ),
+        })
+    }
+
+    /// `c.httpClient.Jar = jar`, `srv.ConnState = f`: a field set on a client, server,
+    /// transport or store of a network or storage package (a field of the receiver's type, a
+    /// parameter, a value it built): how that client or server behaves changes, whatever the
+    /// field's name.
+    fn client_field_assignment(
+        &self,
+        file: &FileView,
+        dir: &str,
+        row: usize,
+        tokens: &[Token],
+    ) -> Option<Signal> {
+        let facts = file.facts;
+        let text = file.lines.text();
+        let word = |i: usize| tokens.get(i).map(|t| &text[t.start..t.end]);
+        let equals = tokens.iter().position(|t| &text[t.start..t.end] == b"=")?;
+        if equals < 3 || word(equals + 1) == Some(b"=") {
+            return None;
+        }
+        let mut path = Vec::new();
+        for (i, token) in tokens[..equals].iter().enumerate() {
+            match i % 2 {
+                0 if token.kind == crate::go::tokens::TokenKind::Ident => {
+                    path.push(std::str::from_utf8(&text[token.start..token.end]).ok()?)
+                }
+                1 if &text[token.start..token.end] == b"." => {}
+                _ => return None,
+            }
+        }
+        let (field, owner) = path.split_last()?;
+        let (root, fields) = owner.split_first()?;
+        let func = innermost_function(facts, row);
+        let (package_path, type_name) = match fields.split_last() {
+            None => match parameter_type(facts, func, root) {
+                Some((package, type_name)) => (facts.import_path_of(&package)?, type_name),
+                None => {
+                    let binding = facts.unique_binding(root, func)?;
+                    let built = match &binding.value {
+                        Expr::AddrOf(inner) => inner.as_ref(),
+                        value => value,
+                    };
+                    let Expr::Composite(composite) = built else {
+                        return None;
+                    };
+                    let Some(Expr::Selector(package, type_name)) = composite.type_name.as_deref()
+                    else {
+                        return None;
+                    };
+                    (
+                        facts.import_path_of(package.as_ident()?)?,
+                        type_name.clone(),
+                    )
+                }
+            },
+            Some((last, inner)) => {
+                let base = inner.iter().fold(Expr::Ident(root.to_string()), |base, f| {
+                    Expr::Selector(Box::new(base), f.to_string())
+                });
+                let (owner_dir, owner_type) = self.value_type(facts, dir, func, &base)?;
+                let (path, type_name) = self.index.field_type(&owner_dir, &owner_type, last)?;
+                (path, type_name.to_string())
+            }
+        };
+        let area = self.area_of(package_path)?;
+        let table = &self.data.troubleshooting;
+        if !self.is_client_type(&type_name)
+            || Self::listed(&table.value_types, package_path, &type_name)
+        {
+            return None;
+        }
+        Some(Signal {
+            area,
+            what: format!(
+                "sets `{field}` of the `{}.{type_name}` `{}`",
+                short(package_path),
+                owner.join(".")
             ),
         })
     }
@@ -1205,7 +1321,7 @@ impl<'a> Classifier<'a> {
                         && matches!(ty, TypeRef::Named { package: Some(p), name, pointer: false }
                         if name == "ResponseWriter" && facts.import_path_of(p) == Some("net/http"))
                 });
-            if is_writer {
+            if is_writer || (scope == call.func && asserted_writer(facts, scope, writer)) {
                 return Some(Signal {
                     area: Area::Network,
                     what: format!(
@@ -1551,6 +1667,123 @@ impl<'a> Classifier<'a> {
             .or_default()
             .insert(key, found.clone());
         found
+    }
+}
+
+/// HTTP request methods, as a request's `Method` is written.
+const HTTP_METHODS: &[&str] = &[
+    "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "CONNECT", "OPTIONS", "TRACE",
+];
+
+/// A changed element of a composite literal that describes an HTTP request, a route or a
+/// client library's request options: one whose `Method` is an HTTP method (`rest.Opts{Method:
+/// "POST", Body: in}`, `http.Request{Method: http.MethodGet, ...}`). What is sent, or which
+/// requests are answered, changes.
+fn request_literal(
+    file: &FileView,
+    composite: &crate::go::CompositeSite,
+    row: usize,
+) -> Option<Signal> {
+    if !composite.keys.iter().any(|k| k == "Method") {
+        return None;
+    }
+    let text = file.lines.text();
+    let tokens = crate::go::tokens::tokens(text, composite.span.start, composite.span.end);
+    let word = |i: usize| tokens.get(i).map(|t| &text[t.start..t.end]);
+    let mut depth = 0usize;
+    let method = (0..tokens.len()).find_map(|i| {
+        match word(i)? {
+            b"{" | b"(" | b"[" => depth += 1,
+            b"}" | b")" | b"]" => depth = depth.saturating_sub(1),
+            b"Method" if depth == 1 && word(i + 1) == Some(b":") => {
+                let value = std::str::from_utf8(word(i + 2)?).ok()?;
+                let quoted = value.trim_matches(|c| c == '"' || c == '`');
+                if HTTP_METHODS.contains(&quoted) && quoted.len() + 2 == value.len() {
+                    return Some(quoted.to_string());
+                }
+                let constant = std::str::from_utf8(word(i + 4)?).ok()?;
+                let package = std::str::from_utf8(word(i + 2)?).ok()?;
+                let is_http = word(i + 3) == Some(b".")
+                    && file.facts.import_path_of(package) == Some("net/http");
+                let name = constant.strip_prefix("Method")?;
+                return (is_http && HTTP_METHODS.contains(&name.to_ascii_uppercase().as_str()))
+                    .then(|| name.to_ascii_uppercase());
+            }
+            _ => {}
+        }
+        None
+    })?;
+    let key = key_on_row(file, row)
+        .map(|k| format!("`{k}` of the"))
+        .unwrap_or_else(|| "the".to_string());
+    let type_name = composite
+        .type_name
+        .as_ref()
+        .map(written)
+        .filter(|t| !t.contains('…'))
+        .map(|t| format!(" (`{t}`)"))
+        .unwrap_or_default();
+    Some(Signal {
+        area: Area::Network,
+        what: format!("changes {key} {method} request it describes{type_name}"),
+    })
+}
+
+/// An added or removed bare `return` in a handler, before a later line that writes the
+/// response or hands the ResponseWriter on (`http.Error(w, ...)` then `return`, where the code
+/// after it writes another answer): what the handler answers changes.
+fn stops_handler(file: &FileView, row: usize, tokens: &[Token]) -> Option<Signal> {
+    let text = file.lines.text();
+    if tokens.len() != 1 || &text[tokens[0].start..tokens[0].end] != b"return" {
+        return None;
+    }
+    let facts = file.facts;
+    let func = innermost_function(facts, row)?;
+    let writer = facts.funcs[func]
+        .params
+        .iter()
+        .zip(&facts.funcs[func].param_names)
+        .find_map(|(ty, param)| {
+            matches!(ty, TypeRef::Named { package: Some(p), name, pointer: false }
+                if name == "ResponseWriter" && facts.import_path_of(p) == Some("net/http"))
+            .then_some(param.as_str())
+        })?;
+    let uses_writer = |expr: &Expr| matches!(expr, Expr::Ident(w) if w == writer);
+    let later = facts.calls.iter().find(|call| {
+        call.span.start_row > row
+            && facts.is_within(call.func, func)
+            && (call.args.iter().any(uses_writer)
+                || matches!(&call.callee, Expr::Selector(receiver, name)
+                    if uses_writer(receiver) && WRITER_METHODS.contains(&name.as_str())))
+    })?;
+    Some(Signal {
+        area: Area::Network,
+        what: format!(
+            "changes where `{}` stops answering, before `{}` writes to `{writer}`",
+            facts.funcs[func].display_name(),
+            written(&later.callee)
+        ),
+    })
+}
+
+/// Whether `variable` is a ResponseWriter taken out of another value by a type assertion
+/// (`w := v.Interface().(http.ResponseWriter)`, as middleware of injecting frameworks does).
+fn asserted_writer(facts: &Facts, func: Option<usize>, variable: &str) -> bool {
+    let mut scope = func;
+    loop {
+        let found = facts
+            .asserted
+            .iter()
+            .find(|(name, f, _)| name == variable && *f == scope);
+        if let Some((_, _, type_name)) = found {
+            return matches!(type_name, Expr::Selector(package, name)
+                if name == "ResponseWriter"
+                    && package.as_ident().and_then(|p| facts.import_path_of(p)) == Some("net/http"));
+        }
+        scope = match scope {
+            None => return false,
+            Some(i) => facts.funcs.get(i).and_then(|f| f.enclosing),
+        };
     }
 }
 
