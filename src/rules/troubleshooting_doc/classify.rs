@@ -80,6 +80,9 @@ pub struct Classifier<'a> {
     /// [`FOLLOWED_CALLS`] levels (a changed call of a store method that calls a helper that
     /// writes the file), and not at all while the enclosing function's own body is searched.
     depth: std::cell::Cell<usize>,
+    /// The byte ranges of the string literals that read as SQL, by (facts address, start of
+    /// the top-level declaration).
+    sql_strings: RefCell<HashMap<(usize, usize), Vec<(usize, usize)>>>,
 }
 
 impl<'a> Classifier<'a> {
@@ -105,6 +108,7 @@ impl<'a> Classifier<'a> {
             io_bodies: RefCell::new(HashMap::new()),
             io_sinks: RefCell::new(HashMap::new()),
             depth: std::cell::Cell::new(0),
+            sql_strings: RefCell::new(HashMap::new()),
         }
     }
 
@@ -234,6 +238,72 @@ impl<'a> Classifier<'a> {
                     let part = part.to_ascii_lowercase();
                     part.contains("store") || part.contains("storage")
                 })
+            })
+    }
+
+    /// A changed struct tag of a field in a listed network or storage library's own repository
+    /// (`kafka:"min=v0,max=v5"`, `xml:"Key"`): the library's tags say how its messages are
+    /// encoded for the server (a library reads no configuration files of its own), so what it
+    /// sends or accepts changes.
+    fn library_tag(
+        &self,
+        dir: &str,
+        text: &[u8],
+        tokens: &[Token],
+        other_side: &str,
+    ) -> Option<Signal> {
+        let area = self.listed_library_area(dir)?;
+        let (field, key, value) =
+            super::settings::changed_tag(text, tokens, other_side, |key| key != "description")?;
+        // A field added with its tag extends a type (often one the library hands its users);
+        // a field whose tag changes is encoded differently.
+        if !other_side.contains(&format!(" {field} ")) {
+            return None;
+        }
+        Some(Signal {
+            area,
+            what: format!(
+                "changes how the library encodes the field `{field}` (`{key}:\"{value}\"`)"
+            ),
+        })
+    }
+
+    /// A changed line of a string literal that reads as SQL (`WHERE parent.typtype = 'b'` in
+    /// a catalog query): what the program asks its database changes.
+    fn sql_text(&self, file: &FileView, row: usize) -> Option<Signal> {
+        let facts = file.facts;
+        let lines = file.lines;
+        // A blank line or a comment of the query (`-- why`) asks nothing new.
+        let own = String::from_utf8_lossy(lines.line_text(row + 1));
+        let own = own.trim();
+        if own.is_empty() || own.starts_with("--") {
+            return None;
+        }
+        let (line_start, line_end) = (
+            lines.line_start(row + 1)?,
+            lines.line_start(row + 1)? + lines.line_text(row + 1).len(),
+        );
+        let decl = facts
+            .decls
+            .iter()
+            .find(|d| d.span.start <= line_start && line_end <= d.span.end && !d.is_import)?;
+        let key = (facts as *const Facts as usize, decl.span.start);
+        let mut cache = self.sql_strings.borrow_mut();
+        let strings = cache.entry(key).or_insert_with(|| {
+            let text = lines.text();
+            crate::go::tokens::tokens(text, decl.span.start, decl.span.end)
+                .into_iter()
+                .filter(|t| t.kind == crate::go::tokens::TokenKind::Text)
+                .filter(|t| reads_as_sql(&String::from_utf8_lossy(&text[t.start..t.end])))
+                .map(|t| (t.start, t.end))
+                .collect()
+        });
+        strings
+            .iter()
+            .any(|&(start, end)| start < line_end && line_start < end)
+            .then(|| Signal {
+                area: Area::Storage,
+                what: "changes the text of a SQL query".to_string(),
             })
     }
 
@@ -403,6 +473,9 @@ impl<'a> Classifier<'a> {
                 return Some(signal);
             }
             let row_tokens = super::hunks::line_tokens(file.lines.text(), file.lines, row + 1);
+            if let Some(signal) = self.constant_argument(file, dir, row, &row_tokens) {
+                return Some(signal);
+            }
             if let Some(signal) = stops_handler(file, row, &row_tokens) {
                 return Some(signal);
             }
@@ -427,7 +500,18 @@ impl<'a> Classifier<'a> {
         {
             return Some(signal);
         }
+        if let Some(signal) = self.library_tag(dir, file.lines.text(), &row_tokens, hunk.other_side)
+        {
+            return Some(signal);
+        }
         if let Some(signal) = self.field_assignment(file, row) {
+            return Some(signal);
+        }
+        // A query's text is string text, and still changes what the database is asked.
+        if let Some(signal) = self
+            .sql_text(file, row)
+            .filter(|_| !self.only_observes(facts, covering, &literals, row))
+        {
             return Some(signal);
         }
         if !text_only {
@@ -907,7 +991,12 @@ impl<'a> Classifier<'a> {
             .iter()
             .enumerate()
             .filter(|(_, call)| in_body(call))
-            .filter_map(|(i, call)| Some((i, self.call_of(facts, dir, call, true)?)))
+            .filter_map(|(i, call)| {
+                let found = self
+                    .call_of(facts, dir, call, true)
+                    .or_else(|| self.store_method(facts, dir, call));
+                Some((i, found?))
+            })
             .collect();
         self.depth.set(depth);
         sinks.sort_by_key(|(i, _)| facts.calls[*i].span.start);
@@ -917,6 +1006,119 @@ impl<'a> Classifier<'a> {
             .collect();
         self.io_sinks.borrow_mut().insert(key, sinks);
         out
+    }
+
+    /// A package-level constant or variable whose value changes (`tokenMaxCount = 60`), handed
+    /// as an argument to a call of the same file that does I/O (`tx.Exec(deleteExcess, id,
+    /// tokenMaxCount)`): what the program asks the server or store changes (a limit, a name, a
+    /// key).
+    fn constant_argument(
+        &self,
+        file: &FileView,
+        dir: &str,
+        row: usize,
+        tokens: &[Token],
+    ) -> Option<Signal> {
+        let facts = file.facts;
+        let text = file.lines.text();
+        let word = |i: usize| tokens.get(i).map(|t| &text[t.start..t.end]);
+        let first = match word(0)? {
+            b"const" | b"var" => 1,
+            _ => 0,
+        };
+        let name_token = tokens.get(first)?;
+        let equals = (first + 1..tokens.len().min(first + 3))
+            .find(|&i| word(i) == Some(b"=") && word(i + 1) != Some(b"="))?;
+        if name_token.kind != crate::go::tokens::TokenKind::Ident
+            || equals + 1 >= tokens.len()
+            || innermost_function(facts, row).is_some()
+            || facts.funcs.iter().any(|f| covers(f.span, row))
+        {
+            return None;
+        }
+        let name = std::str::from_utf8(&text[name_token.start..name_token.end]).ok()?;
+        let depth = self.depth.replace(FOLLOWED_CALLS);
+        let found = facts
+            .calls
+            .iter()
+            .filter(|call| {
+                call.args
+                    .iter()
+                    .any(|a| matches!(a, Expr::Ident(n) if n == name))
+            })
+            .find_map(|call| Some((call, self.call_of(facts, dir, call, false)?)));
+        self.depth.set(depth);
+        let (_, inner) = found?;
+        Some(Signal {
+            area: inner.area,
+            what: format!(
+                "changes `{name}`, which it hands on where it {}",
+                inner.what
+            ),
+        })
+    }
+
+    /// `store.CreateFeed(feed)` on a value of the repository's own type named for a store
+    /// (`*storage.Storage`, `s.db` of a `*database.DB`), whose method does I/O: what the
+    /// function hands its storage layer. Followed only for such types: the name of the type
+    /// says the function reaches storage there.
+    fn store_method(&self, facts: &Facts, dir: &str, call: &Call) -> Option<Signal> {
+        let Expr::Selector(receiver, name) = &call.callee else {
+            return None;
+        };
+        let (target, type_name) = self.value_type(facts, dir, call.func, receiver)?;
+        let last = super::settings::last_word(&type_name)?;
+        if !STORE_TYPE_WORDS.contains(&last.as_str()) {
+            return None;
+        }
+        let depth = self.depth.replace(0);
+        let inner = self.repository_function(&target, name, Some(&type_name));
+        self.depth.set(depth);
+        if let Some(inner) = inner {
+            return Some(Signal {
+                area: inner.area,
+                what: format!("calls `{}`, which {}", written(&call.callee), inner.what),
+            });
+        }
+        // The file that declares the type's fields may not be loaded: a method that calls a
+        // method of a field of its receiver (`s.db.QueryRow(...)`) hands the work to what the
+        // store holds.
+        let delegates = self.index.package_files(&target).any(|file| {
+            let facts = &file.facts;
+            facts.funcs.iter().enumerate().any(|(index, func)| {
+                let FuncKind::Method {
+                    receiver: of,
+                    name: n,
+                } = &func.kind
+                else {
+                    return false;
+                };
+                let Some(receiver_name) = facts
+                    .decls
+                    .iter()
+                    .find(|d| d.span.start <= func.span.start && func.span.end <= d.span.end)
+                    .and_then(|d| d.receiver.as_ref())
+                    .map(|(r, _)| r.as_str())
+                else {
+                    return false;
+                };
+                of == &type_name
+                    && n == name
+                    && facts.calls.iter().any(|c| {
+                        facts.is_within(c.func, index)
+                            && matches!(&c.callee, Expr::Selector(field, _)
+                                if matches!(field.as_ref(), Expr::Selector(base, _)
+                                    if base.as_ident() == Some(receiver_name)))
+                    })
+            })
+        });
+        delegates.then(|| Signal {
+            area: Area::Storage,
+            what: format!(
+                "calls `{}` of the store `{type_name}`",
+                written(&call.callee)
+            ),
+        })
     }
 
     /// The first I/O of the body of function `index`: written in it, or with `follow` also
@@ -1464,6 +1666,9 @@ impl<'a> Classifier<'a> {
                 let Expr::Selector(package, constructor) = callee.as_ref() else {
                     return None;
                 };
+                if package.as_ident().is_none() {
+                    return self.opened_value(facts, dir, binding, callee, variable, name);
+                }
                 let path = facts.import_path_of(package.as_ident()?)?;
                 if Self::listed(&table.file_functions, path, constructor)
                     && table.file_methods.iter().any(|m| m == name)
@@ -1484,6 +1689,39 @@ impl<'a> Classifier<'a> {
             }
             _ => None,
         }
+    }
+
+    /// `tx.Exec(...)` on `tx, err := a.db.Begin()`: a transaction, connection or session that
+    /// a call doing I/O opened, by the opener's last word; its methods reach the same server
+    /// or store (rows and results read from it are values, not such openers).
+    fn opened_value(
+        &self,
+        facts: &Facts,
+        dir: &str,
+        binding: &crate::go::Binding,
+        callee: &Expr,
+        variable: &str,
+        name: &str,
+    ) -> Option<Signal> {
+        let Expr::Selector(_, opener) = callee else {
+            return None;
+        };
+        let last = super::settings::last_word(opener)?;
+        if !OPENER_WORDS.contains(&last.as_str()) {
+            return None;
+        }
+        let call = facts
+            .calls
+            .iter()
+            .find(|c| c.span.start_row == binding.row && &c.callee == callee)?;
+        let inner = self.call_of(facts, dir, call, true)?;
+        Some(Signal {
+            area: inner.area,
+            what: format!(
+                "calls `{variable}.{name}` on what `{}` opened",
+                written(callee)
+            ),
+        })
     }
 
     /// `req.Header.Set(...)` on a request the function builds with `http.NewRequest...`: what
@@ -1670,6 +1908,64 @@ impl<'a> Classifier<'a> {
     }
 }
 
+/// SQL keywords that a query written in capitals shows, two of them at least.
+const SQL_KEYWORDS: &[&str] = &[
+    "SELECT",
+    "FROM",
+    "WHERE",
+    "JOIN",
+    "INSERT",
+    "INTO",
+    "VALUES",
+    "UPDATE",
+    "DELETE",
+    "RETURNING",
+    "UNION",
+    "HAVING",
+    "CREATE",
+    "ALTER",
+    "DROP",
+    "TABLE",
+    "INDEX",
+];
+
+/// The verbs a query starts with, and a word it then needs (`delete from ...`).
+const SQL_STATEMENTS: &[(&str, &str)] = &[
+    ("select", "from"),
+    ("insert", "into"),
+    ("update", "set"),
+    ("delete", "from"),
+    ("create", "table"),
+    ("create", "index"),
+    ("alter", "table"),
+    ("drop", "table"),
+    ("with", "select"),
+];
+
+/// Whether a string literal (quotes included) reads as SQL or a piece of it: two distinct
+/// keywords in capitals (`LEFT OUTER JOIN c USING (oid) WHERE ...`), or a statement verb
+/// first and its companion word after it (`select id from users`).
+fn reads_as_sql(literal: &str) -> bool {
+    let words: Vec<&str> = literal
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let capitals: HashSet<&str> = words
+        .iter()
+        .copied()
+        .filter(|w| SQL_KEYWORDS.contains(w))
+        .collect();
+    if capitals.len() >= 2 {
+        return true;
+    }
+    let Some(first) = words.first().map(|w| w.to_ascii_lowercase()) else {
+        return false;
+    };
+    SQL_STATEMENTS.iter().any(|(verb, companion)| {
+        first == *verb && words[1..].iter().any(|w| w.eq_ignore_ascii_case(companion))
+    })
+}
+
 /// HTTP request methods, as a request's `Method` is written.
 const HTTP_METHODS: &[&str] = &[
     "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "CONNECT", "OPTIONS", "TRACE",
@@ -1714,7 +2010,7 @@ fn request_literal(
         None
     })?;
     let key = key_on_row(file, row)
-        .map(|k| format!("`{k}` of the"))
+        .map(|k| format!("the `{k}` of the"))
         .unwrap_or_else(|| "the".to_string());
     let type_name = composite
         .type_name
@@ -1804,6 +2100,20 @@ fn enclosing_declaration(facts: &Facts, row: usize) -> Option<(usize, &crate::go
             && row < f.span.end_row
     })
 }
+
+/// Last words of the methods that open a transaction, connection or session on a client
+/// (`Begin`, `BeginTx`, `Conn`, `Acquire`, `TxPipeline`).
+const OPENER_WORDS: &[&str] = &[
+    "begin",
+    "tx",
+    "conn",
+    "acquire",
+    "session",
+    "pipeline",
+    "pipelined",
+    "dial",
+    "connect",
+];
 
 /// Last words of the names of the repository's types that front a database or store.
 const STORE_TYPE_WORDS: &[&str] = &[
