@@ -34,6 +34,9 @@ type IoFunctions = HashMap<(String, bool, usize), Option<Signal>>;
 /// The calls of a function's body that do I/O: their indices and what they do.
 type Sinks = Vec<(usize, Signal)>;
 
+/// Byte ranges (start, end) of a file's text.
+type ByteRanges = Vec<(usize, usize)>;
+
 /// The last words of the names of a listed library's own client types, whose exported
 /// methods its users call to reach the server or the store.
 const LIBRARY_CLIENT_WORDS: &[&str] = &[
@@ -82,7 +85,7 @@ pub struct Classifier<'a> {
     depth: std::cell::Cell<usize>,
     /// The byte ranges of the string literals that read as SQL, by (facts address, start of
     /// the top-level declaration).
-    sql_strings: RefCell<HashMap<(usize, usize), Vec<(usize, usize)>>>,
+    sql_strings: RefCell<HashMap<(usize, usize), ByteRanges>>,
 }
 
 impl<'a> Classifier<'a> {
