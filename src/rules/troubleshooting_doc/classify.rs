@@ -134,6 +134,13 @@ impl<'a> Classifier<'a> {
         self.listed_area(matches)
     }
 
+    /// [`Self::area_of`] for a package that is not the repository's own: in a listed
+    /// library's repository, its packages are judged as the repository's code.
+    fn library_area_of(&self, path: &str) -> Option<Area> {
+        self.area_of(path)
+            .filter(|_| !self.is_repository_package(path))
+    }
+
     /// The area of the first list, built-in or configured, storage before network, that holds
     /// an entry `matches` accepts.
     fn listed_area(&self, matches: impl Fn(&String) -> bool) -> Option<Area> {
@@ -1387,7 +1394,9 @@ impl<'a> Classifier<'a> {
                     if table.observability_packages.iter().any(|o| o == path) {
                         return None;
                     }
-                    if let Some(area) = self.area_of(path) {
+                    // In a listed library's own repository, its packages are its code
+                    // (`internal/pgio`, `pkg/set`): judged by what their functions do.
+                    if let Some(area) = self.library_area_of(path) {
                         if Self::listed(&table.pure_functions, path, name)
                             || (io_only && builds_message(call))
                             || configures_observability(name)
@@ -1681,7 +1690,7 @@ impl<'a> Classifier<'a> {
                         what: format!("writes a file (`{variable}.{name}`)"),
                     });
                 }
-                let area = self.area_of(path)?;
+                let area = self.library_area_of(path)?;
                 if Self::listed(&table.pure_functions, path, constructor) {
                     return None;
                 }
