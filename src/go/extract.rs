@@ -648,6 +648,7 @@ impl<'s> Extractor<'s> {
         let values = self.expr_list(right, 0);
         let row = node.start_position().row;
         let reassigns = node.kind() == "assignment_statement";
+        self.assertion(&targets, right);
         for (i, target) in targets.iter().enumerate() {
             match target.kind() {
                 "identifier" => {
@@ -682,6 +683,26 @@ impl<'s> Extractor<'s> {
                 }
                 _ => {}
             }
+        }
+    }
+
+    /// `w := v.(T)` or `w, ok := v.(T)`: `w` holds a `T`.
+    fn assertion(&mut self, targets: &[Node], right: Node) {
+        let mut cursor = right.walk();
+        let values: Vec<Node> = right.named_children(&mut cursor).collect();
+        let (Some(target), [value]) = (targets.first(), values.as_slice()) else {
+            return;
+        };
+        if target.kind() != "identifier" || value.kind() != "type_assertion_expression" {
+            return;
+        }
+        if let Some(type_name) = value.child_by_field_id(FIELD.type_.get()) {
+            let type_name = self.expr(type_name, 0);
+            self.facts.asserted.push((
+                self.text(*target).to_string(),
+                self.func_stack.last().copied(),
+                type_name,
+            ));
         }
     }
 

@@ -291,6 +291,9 @@ pub struct Facts {
     pub types: Vec<TypeDecl>,
     pub calls: Vec<Call>,
     pub bindings: Vec<Binding>,
+    /// Variables bound to a type assertion (`w := v.(http.ResponseWriter)`, `w, ok := ...`):
+    /// their name, function and the asserted type (`Ident` or `Selector`).
+    pub asserted: Vec<(String, Option<usize>, Expr)>,
     /// Identifiers whose fields are assigned somewhere (`opts.Help = ...`).
     pub field_assigned: Vec<String>,
     /// Identifiers assigned with `=` (or `+=`, ...) somewhere: variables whose value changes.

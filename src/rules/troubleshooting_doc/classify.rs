@@ -34,6 +34,9 @@ type IoFunctions = HashMap<(String, bool, usize), Option<Signal>>;
 /// The calls of a function's body that do I/O: their indices and what they do.
 type Sinks = Vec<(usize, Signal)>;
 
+/// Byte ranges (start, end) of a file's text.
+type ByteRanges = Vec<(usize, usize)>;
+
 /// The last words of the names of a listed library's own client types, whose exported
 /// methods its users call to reach the server or the store.
 const LIBRARY_CLIENT_WORDS: &[&str] = &[
@@ -80,6 +83,9 @@ pub struct Classifier<'a> {
     /// [`FOLLOWED_CALLS`] levels (a changed call of a store method that calls a helper that
     /// writes the file), and not at all while the enclosing function's own body is searched.
     depth: std::cell::Cell<usize>,
+    /// The byte ranges of the string literals that read as SQL, by (facts address, start of
+    /// the top-level declaration).
+    sql_strings: RefCell<HashMap<(usize, usize), ByteRanges>>,
 }
 
 impl<'a> Classifier<'a> {
@@ -105,6 +111,7 @@ impl<'a> Classifier<'a> {
             io_bodies: RefCell::new(HashMap::new()),
             io_sinks: RefCell::new(HashMap::new()),
             depth: std::cell::Cell::new(0),
+            sql_strings: RefCell::new(HashMap::new()),
         }
     }
 
@@ -125,6 +132,13 @@ impl<'a> Classifier<'a> {
                     && !path[entry.len()..].split('/').any(|part| part == "cmd"))
         };
         self.listed_area(matches)
+    }
+
+    /// [`Self::area_of`] for a package that is not the repository's own: in a listed
+    /// library's repository, its packages are judged as the repository's code.
+    fn library_area_of(&self, path: &str) -> Option<Area> {
+        self.area_of(path)
+            .filter(|_| !self.is_repository_package(path))
     }
 
     /// The area of the first list, built-in or configured, storage before network, that holds
@@ -237,6 +251,90 @@ impl<'a> Classifier<'a> {
             })
     }
 
+    /// A changed struct tag of a field in a listed network or storage library's own repository
+    /// (`kafka:"min=v0,max=v5"`, `xml:"Key"`): the library's tags say how its messages are
+    /// encoded for the server (a library reads no configuration files of its own), so what it
+    /// sends or accepts changes.
+    fn library_tag(
+        &self,
+        dir: &str,
+        text: &[u8],
+        tokens: &[Token],
+        other_side: &str,
+    ) -> Option<Signal> {
+        let area = self.listed_library_area(dir)?;
+        let (field, key, value) =
+            super::settings::changed_tag(text, tokens, other_side, |key| key != "description")?;
+        // A field added with its tag extends a type (often one the library hands its users);
+        // a field whose tag changes is encoded differently.
+        if !other_side.contains(&format!(" {field} ")) {
+            return None;
+        }
+        Some(Signal {
+            area,
+            what: format!(
+                "changes how the library encodes the field `{field}` (`{key}:\"{value}\"`)"
+            ),
+        })
+    }
+
+    /// A changed line of a string literal that reads as SQL (`WHERE parent.typtype = 'b'` in
+    /// a catalog query): what the program asks its database changes.
+    fn sql_text(&self, file: &FileView, row: usize) -> Option<Signal> {
+        let facts = file.facts;
+        let lines = file.lines;
+        // A blank line or a comment of the query (`-- why`) asks nothing new.
+        let own = String::from_utf8_lossy(lines.line_text(row + 1));
+        let own = own.trim();
+        if own.is_empty() || own.starts_with("--") {
+            return None;
+        }
+        let (line_start, line_end) = (
+            lines.line_start(row + 1)?,
+            lines.line_start(row + 1)? + lines.line_text(row + 1).len(),
+        );
+        let decl = facts
+            .decls
+            .iter()
+            .find(|d| d.span.start <= line_start && line_end <= d.span.end && !d.is_import)?;
+        let key = (facts as *const Facts as usize, decl.span.start);
+        let mut cache = self.sql_strings.borrow_mut();
+        let strings = cache.entry(key).or_insert_with(|| {
+            let text = lines.text();
+            crate::go::tokens::tokens(text, decl.span.start, decl.span.end)
+                .into_iter()
+                .filter(|t| t.kind == crate::go::tokens::TokenKind::Text)
+                .filter(|t| reads_as_sql(&String::from_utf8_lossy(&text[t.start..t.end])))
+                .map(|t| (t.start, t.end))
+                .collect()
+        });
+        strings
+            .iter()
+            .any(|&(start, end)| start < line_end && line_start < end)
+            .then(|| Signal {
+                area: Area::Storage,
+                what: "changes the text of a SQL query".to_string(),
+            })
+    }
+
+    /// A call of what an observability package made (`promhttp.Handler().ServeHTTP`).
+    fn observability_root(&self, facts: &Facts, call: &Call) -> bool {
+        let Expr::Selector(receiver, _) = &call.callee else {
+            return false;
+        };
+        receiver
+            .as_ident()
+            .or_else(|| receiver_root(receiver))
+            .and_then(|p| package_path(facts, p, call))
+            .is_some_and(|path| {
+                self.data
+                    .troubleshooting
+                    .observability_packages
+                    .iter()
+                    .any(|o| o == path)
+            })
+    }
+
     /// A method call that only logs, traces or counts (`logger.Info`, `span.End`).
     fn is_observability(&self, name: &str) -> bool {
         self.data
@@ -313,6 +411,19 @@ impl<'a> Classifier<'a> {
             if inside_literal(&literals, composite.span, row) {
                 continue;
             }
+            // A request made up for an observability handler (`promhttp.Handler().ServeHTTP(w,
+            // &http.Request{...})`) renders metrics; nothing is sent.
+            let observed = covering.calls.iter().any(|&c| {
+                let call = &facts.calls[c];
+                call.span.start <= composite.span.start
+                    && composite.span.end <= call.span.end
+                    && self.observability_root(facts, call)
+            });
+            if !unchanged(composite.span) && !observed {
+                if let Some(signal) = request_literal(file, composite, row) {
+                    return Some(signal);
+                }
+            }
             let Some(Expr::Selector(package, type_name)) = &composite.type_name else {
                 continue;
             };
@@ -372,6 +483,12 @@ impl<'a> Classifier<'a> {
                 return Some(signal);
             }
             let row_tokens = super::hunks::line_tokens(file.lines.text(), file.lines, row + 1);
+            if let Some(signal) = self.constant_argument(file, dir, row, &row_tokens) {
+                return Some(signal);
+            }
+            if let Some(signal) = stops_handler(file, row, &row_tokens) {
+                return Some(signal);
+            }
             if let Some(signal) = self.status_handling(file, &row_tokens) {
                 return Some(signal);
             }
@@ -393,10 +510,24 @@ impl<'a> Classifier<'a> {
         {
             return Some(signal);
         }
+        if let Some(signal) = self.library_tag(dir, file.lines.text(), &row_tokens, hunk.other_side)
+        {
+            return Some(signal);
+        }
         if let Some(signal) = self.field_assignment(file, row) {
             return Some(signal);
         }
+        // A query's text is string text, and still changes what the database is asked.
+        if let Some(signal) = self
+            .sql_text(file, row)
+            .filter(|_| !self.only_observes(facts, covering, &literals, row))
+        {
+            return Some(signal);
+        }
         if !text_only {
+            if let Some(signal) = self.client_field_assignment(file, dir, row, &row_tokens) {
+                return Some(signal);
+            }
             if let Some(signal) = self.message_field_assignment(file, row, &row_tokens) {
                 return Some(signal);
             }
@@ -535,6 +666,85 @@ impl<'a> Classifier<'a> {
             what: format!(
                 "sets `{target}` of the `{}.{type_name}` message it builds",
                 short(path)
+            ),
+        })
+    }
+
+    /// `c.httpClient.Jar = jar`, `srv.ConnState = f`: a field set on a client, server,
+    /// transport or store of a network or storage package (a field of the receiver's type, a
+    /// parameter, a value it built): how that client or server behaves changes, whatever the
+    /// field's name.
+    fn client_field_assignment(
+        &self,
+        file: &FileView,
+        dir: &str,
+        row: usize,
+        tokens: &[Token],
+    ) -> Option<Signal> {
+        let facts = file.facts;
+        let text = file.lines.text();
+        let word = |i: usize| tokens.get(i).map(|t| &text[t.start..t.end]);
+        let equals = tokens.iter().position(|t| &text[t.start..t.end] == b"=")?;
+        if equals < 3 || word(equals + 1) == Some(b"=") {
+            return None;
+        }
+        let mut path = Vec::new();
+        for (i, token) in tokens[..equals].iter().enumerate() {
+            match i % 2 {
+                0 if token.kind == crate::go::tokens::TokenKind::Ident => {
+                    path.push(std::str::from_utf8(&text[token.start..token.end]).ok()?)
+                }
+                1 if &text[token.start..token.end] == b"." => {}
+                _ => return None,
+            }
+        }
+        let (field, owner) = path.split_last()?;
+        let (root, fields) = owner.split_first()?;
+        let func = innermost_function(facts, row);
+        let (package_path, type_name) = match fields.split_last() {
+            None => match parameter_type(facts, func, root) {
+                Some((package, type_name)) => (facts.import_path_of(&package)?, type_name),
+                None => {
+                    let binding = facts.unique_binding(root, func)?;
+                    let built = match &binding.value {
+                        Expr::AddrOf(inner) => inner.as_ref(),
+                        value => value,
+                    };
+                    let Expr::Composite(composite) = built else {
+                        return None;
+                    };
+                    let Some(Expr::Selector(package, type_name)) = composite.type_name.as_deref()
+                    else {
+                        return None;
+                    };
+                    (
+                        facts.import_path_of(package.as_ident()?)?,
+                        type_name.clone(),
+                    )
+                }
+            },
+            Some((last, inner)) => {
+                let base = inner.iter().fold(Expr::Ident(root.to_string()), |base, f| {
+                    Expr::Selector(Box::new(base), f.to_string())
+                });
+                let (owner_dir, owner_type) = self.value_type(facts, dir, func, &base)?;
+                let (path, type_name) = self.index.field_type(&owner_dir, &owner_type, last)?;
+                (path, type_name.to_string())
+            }
+        };
+        let area = self.area_of(package_path)?;
+        let table = &self.data.troubleshooting;
+        if !self.is_client_type(&type_name)
+            || Self::listed(&table.value_types, package_path, &type_name)
+        {
+            return None;
+        }
+        Some(Signal {
+            area,
+            what: format!(
+                "sets `{field}` of the `{}.{type_name}` `{}`",
+                short(package_path),
+                owner.join(".")
             ),
         })
     }
@@ -791,7 +1001,12 @@ impl<'a> Classifier<'a> {
             .iter()
             .enumerate()
             .filter(|(_, call)| in_body(call))
-            .filter_map(|(i, call)| Some((i, self.call_of(facts, dir, call, true)?)))
+            .filter_map(|(i, call)| {
+                let found = self
+                    .call_of(facts, dir, call, true)
+                    .or_else(|| self.store_method(facts, dir, call));
+                Some((i, found?))
+            })
             .collect();
         self.depth.set(depth);
         sinks.sort_by_key(|(i, _)| facts.calls[*i].span.start);
@@ -801,6 +1016,119 @@ impl<'a> Classifier<'a> {
             .collect();
         self.io_sinks.borrow_mut().insert(key, sinks);
         out
+    }
+
+    /// A package-level constant or variable whose value changes (`tokenMaxCount = 60`), handed
+    /// as an argument to a call of the same file that does I/O (`tx.Exec(deleteExcess, id,
+    /// tokenMaxCount)`): what the program asks the server or store changes (a limit, a name, a
+    /// key).
+    fn constant_argument(
+        &self,
+        file: &FileView,
+        dir: &str,
+        row: usize,
+        tokens: &[Token],
+    ) -> Option<Signal> {
+        let facts = file.facts;
+        let text = file.lines.text();
+        let word = |i: usize| tokens.get(i).map(|t| &text[t.start..t.end]);
+        let first = match word(0)? {
+            b"const" | b"var" => 1,
+            _ => 0,
+        };
+        let name_token = tokens.get(first)?;
+        let equals = (first + 1..tokens.len().min(first + 3))
+            .find(|&i| word(i) == Some(b"=") && word(i + 1) != Some(b"="))?;
+        if name_token.kind != crate::go::tokens::TokenKind::Ident
+            || equals + 1 >= tokens.len()
+            || innermost_function(facts, row).is_some()
+            || facts.funcs.iter().any(|f| covers(f.span, row))
+        {
+            return None;
+        }
+        let name = std::str::from_utf8(&text[name_token.start..name_token.end]).ok()?;
+        let depth = self.depth.replace(FOLLOWED_CALLS);
+        let found = facts
+            .calls
+            .iter()
+            .filter(|call| {
+                call.args
+                    .iter()
+                    .any(|a| matches!(a, Expr::Ident(n) if n == name))
+            })
+            .find_map(|call| Some((call, self.call_of(facts, dir, call, false)?)));
+        self.depth.set(depth);
+        let (_, inner) = found?;
+        Some(Signal {
+            area: inner.area,
+            what: format!(
+                "changes `{name}`, which it hands on where it {}",
+                inner.what
+            ),
+        })
+    }
+
+    /// `store.CreateFeed(feed)` on a value of the repository's own type named for a store
+    /// (`*storage.Storage`, `s.db` of a `*database.DB`), whose method does I/O: what the
+    /// function hands its storage layer. Followed only for such types: the name of the type
+    /// says the function reaches storage there.
+    fn store_method(&self, facts: &Facts, dir: &str, call: &Call) -> Option<Signal> {
+        let Expr::Selector(receiver, name) = &call.callee else {
+            return None;
+        };
+        let (target, type_name) = self.value_type(facts, dir, call.func, receiver)?;
+        let last = super::settings::last_word(&type_name)?;
+        if !STORE_TYPE_WORDS.contains(&last.as_str()) {
+            return None;
+        }
+        let depth = self.depth.replace(0);
+        let inner = self.repository_function(&target, name, Some(&type_name));
+        self.depth.set(depth);
+        if let Some(inner) = inner {
+            return Some(Signal {
+                area: inner.area,
+                what: format!("calls `{}`, which {}", written(&call.callee), inner.what),
+            });
+        }
+        // The file that declares the type's fields may not be loaded: a method that calls a
+        // method of a field of its receiver (`s.db.QueryRow(...)`) hands the work to what the
+        // store holds.
+        let delegates = self.index.package_files(&target).any(|file| {
+            let facts = &file.facts;
+            facts.funcs.iter().enumerate().any(|(index, func)| {
+                let FuncKind::Method {
+                    receiver: of,
+                    name: n,
+                } = &func.kind
+                else {
+                    return false;
+                };
+                let Some(receiver_name) = facts
+                    .decls
+                    .iter()
+                    .find(|d| d.span.start <= func.span.start && func.span.end <= d.span.end)
+                    .and_then(|d| d.receiver.as_ref())
+                    .map(|(r, _)| r.as_str())
+                else {
+                    return false;
+                };
+                of == &type_name
+                    && n == name
+                    && facts.calls.iter().any(|c| {
+                        facts.is_within(c.func, index)
+                            && matches!(&c.callee, Expr::Selector(field, _)
+                                if matches!(field.as_ref(), Expr::Selector(base, _)
+                                    if base.as_ident() == Some(receiver_name)))
+                    })
+            })
+        });
+        delegates.then(|| Signal {
+            area: Area::Storage,
+            what: format!(
+                "calls `{}` of the store `{type_name}`",
+                written(&call.callee)
+            ),
+        })
     }
 
     /// The first I/O of the body of function `index`: written in it, or with `follow` also
@@ -1066,7 +1394,9 @@ impl<'a> Classifier<'a> {
                     if table.observability_packages.iter().any(|o| o == path) {
                         return None;
                     }
-                    if let Some(area) = self.area_of(path) {
+                    // In a listed library's own repository, its packages are its code
+                    // (`internal/pgio`, `pkg/set`): judged by what their functions do.
+                    if let Some(area) = self.library_area_of(path) {
                         if Self::listed(&table.pure_functions, path, name)
                             || (io_only && builds_message(call))
                             || configures_observability(name)
@@ -1205,7 +1535,7 @@ impl<'a> Classifier<'a> {
                         && matches!(ty, TypeRef::Named { package: Some(p), name, pointer: false }
                         if name == "ResponseWriter" && facts.import_path_of(p) == Some("net/http"))
                 });
-            if is_writer {
+            if is_writer || (scope == call.func && asserted_writer(facts, scope, writer)) {
                 return Some(Signal {
                     area: Area::Network,
                     what: format!(
@@ -1348,6 +1678,9 @@ impl<'a> Classifier<'a> {
                 let Expr::Selector(package, constructor) = callee.as_ref() else {
                     return None;
                 };
+                if package.as_ident().is_none() {
+                    return self.opened_value(facts, dir, binding, callee, variable, name);
+                }
                 let path = facts.import_path_of(package.as_ident()?)?;
                 if Self::listed(&table.file_functions, path, constructor)
                     && table.file_methods.iter().any(|m| m == name)
@@ -1357,7 +1690,7 @@ impl<'a> Classifier<'a> {
                         what: format!("writes a file (`{variable}.{name}`)"),
                     });
                 }
-                let area = self.area_of(path)?;
+                let area = self.library_area_of(path)?;
                 if Self::listed(&table.pure_functions, path, constructor) {
                     return None;
                 }
@@ -1368,6 +1701,39 @@ impl<'a> Classifier<'a> {
             }
             _ => None,
         }
+    }
+
+    /// `tx.Exec(...)` on `tx, err := a.db.Begin()`: a transaction, connection or session that
+    /// a call doing I/O opened, by the opener's last word; its methods reach the same server
+    /// or store (rows and results read from it are values, not such openers).
+    fn opened_value(
+        &self,
+        facts: &Facts,
+        dir: &str,
+        binding: &crate::go::Binding,
+        callee: &Expr,
+        variable: &str,
+        name: &str,
+    ) -> Option<Signal> {
+        let Expr::Selector(_, opener) = callee else {
+            return None;
+        };
+        let last = super::settings::last_word(opener)?;
+        if !OPENER_WORDS.contains(&last.as_str()) {
+            return None;
+        }
+        let call = facts
+            .calls
+            .iter()
+            .find(|c| c.span.start_row == binding.row && &c.callee == callee)?;
+        let inner = self.call_of(facts, dir, call, true)?;
+        Some(Signal {
+            area: inner.area,
+            what: format!(
+                "calls `{variable}.{name}` on what `{}` opened",
+                written(callee)
+            ),
+        })
     }
 
     /// `req.Header.Set(...)` on a request the function builds with `http.NewRequest...`: what
@@ -1554,6 +1920,181 @@ impl<'a> Classifier<'a> {
     }
 }
 
+/// SQL keywords that a query written in capitals shows, two of them at least.
+const SQL_KEYWORDS: &[&str] = &[
+    "SELECT",
+    "FROM",
+    "WHERE",
+    "JOIN",
+    "INSERT",
+    "INTO",
+    "VALUES",
+    "UPDATE",
+    "DELETE",
+    "RETURNING",
+    "UNION",
+    "HAVING",
+    "CREATE",
+    "ALTER",
+    "DROP",
+    "TABLE",
+    "INDEX",
+];
+
+/// The verbs a query starts with, and a word it then needs (`delete from ...`).
+const SQL_STATEMENTS: &[(&str, &str)] = &[
+    ("select", "from"),
+    ("insert", "into"),
+    ("update", "set"),
+    ("delete", "from"),
+    ("create", "table"),
+    ("create", "index"),
+    ("alter", "table"),
+    ("drop", "table"),
+    ("with", "select"),
+];
+
+/// Whether a string literal (quotes included) reads as SQL or a piece of it: two distinct
+/// keywords in capitals (`LEFT OUTER JOIN c USING (oid) WHERE ...`), or a statement verb
+/// first and its companion word after it (`select id from users`).
+fn reads_as_sql(literal: &str) -> bool {
+    let words: Vec<&str> = literal
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let capitals: HashSet<&str> = words
+        .iter()
+        .copied()
+        .filter(|w| SQL_KEYWORDS.contains(w))
+        .collect();
+    if capitals.len() >= 2 {
+        return true;
+    }
+    let Some(first) = words.first().map(|w| w.to_ascii_lowercase()) else {
+        return false;
+    };
+    SQL_STATEMENTS.iter().any(|(verb, companion)| {
+        first == *verb && words[1..].iter().any(|w| w.eq_ignore_ascii_case(companion))
+    })
+}
+
+/// HTTP request methods, as a request's `Method` is written.
+const HTTP_METHODS: &[&str] = &[
+    "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "CONNECT", "OPTIONS", "TRACE",
+];
+
+/// A changed element of a composite literal that describes an HTTP request, a route or a
+/// client library's request options: one whose `Method` is an HTTP method (`rest.Opts{Method:
+/// "POST", Body: in}`, `http.Request{Method: http.MethodGet, ...}`). What is sent, or which
+/// requests are answered, changes.
+fn request_literal(
+    file: &FileView,
+    composite: &crate::go::CompositeSite,
+    row: usize,
+) -> Option<Signal> {
+    if !composite.keys.iter().any(|k| k == "Method") {
+        return None;
+    }
+    let text = file.lines.text();
+    let tokens = crate::go::tokens::tokens(text, composite.span.start, composite.span.end);
+    let word = |i: usize| tokens.get(i).map(|t| &text[t.start..t.end]);
+    let mut depth = 0usize;
+    let method = (0..tokens.len()).find_map(|i| {
+        match word(i)? {
+            b"{" | b"(" | b"[" => depth += 1,
+            b"}" | b")" | b"]" => depth = depth.saturating_sub(1),
+            b"Method" if depth == 1 && word(i + 1) == Some(b":") => {
+                let value = std::str::from_utf8(word(i + 2)?).ok()?;
+                let quoted = value.trim_matches(|c| c == '"' || c == '`');
+                if HTTP_METHODS.contains(&quoted) && quoted.len() + 2 == value.len() {
+                    return Some(quoted.to_string());
+                }
+                let constant = std::str::from_utf8(word(i + 4)?).ok()?;
+                let package = std::str::from_utf8(word(i + 2)?).ok()?;
+                let is_http = word(i + 3) == Some(b".")
+                    && file.facts.import_path_of(package) == Some("net/http");
+                let name = constant.strip_prefix("Method")?;
+                return (is_http && HTTP_METHODS.contains(&name.to_ascii_uppercase().as_str()))
+                    .then(|| name.to_ascii_uppercase());
+            }
+            _ => {}
+        }
+        None
+    })?;
+    let key = key_on_row(file, row)
+        .map(|k| format!("the `{k}` of the"))
+        .unwrap_or_else(|| "the".to_string());
+    let type_name = composite
+        .type_name
+        .as_ref()
+        .map(written)
+        .filter(|t| !t.contains('…'))
+        .map(|t| format!(" (`{t}`)"))
+        .unwrap_or_default();
+    Some(Signal {
+        area: Area::Network,
+        what: format!("changes {key} {method} request it describes{type_name}"),
+    })
+}
+
+/// An added or removed bare `return` in a handler, before a later line that writes the
+/// response or hands the ResponseWriter on (`http.Error(w, ...)` then `return`, where the code
+/// after it writes another answer): what the handler answers changes.
+fn stops_handler(file: &FileView, row: usize, tokens: &[Token]) -> Option<Signal> {
+    let text = file.lines.text();
+    if tokens.len() != 1 || &text[tokens[0].start..tokens[0].end] != b"return" {
+        return None;
+    }
+    let facts = file.facts;
+    let func = innermost_function(facts, row)?;
+    let writer = facts.funcs[func]
+        .params
+        .iter()
+        .zip(&facts.funcs[func].param_names)
+        .find_map(|(ty, param)| {
+            matches!(ty, TypeRef::Named { package: Some(p), name, pointer: false }
+                if name == "ResponseWriter" && facts.import_path_of(p) == Some("net/http"))
+            .then_some(param.as_str())
+        })?;
+    let uses_writer = |expr: &Expr| matches!(expr, Expr::Ident(w) if w == writer);
+    let later = facts.calls.iter().find(|call| {
+        call.span.start_row > row
+            && facts.is_within(call.func, func)
+            && (call.args.iter().any(uses_writer)
+                || matches!(&call.callee, Expr::Selector(receiver, name)
+                    if uses_writer(receiver) && WRITER_METHODS.contains(&name.as_str())))
+    })?;
+    Some(Signal {
+        area: Area::Network,
+        what: format!(
+            "changes where `{}` stops answering, before `{}` writes to `{writer}`",
+            facts.funcs[func].display_name(),
+            written(&later.callee)
+        ),
+    })
+}
+
+/// Whether `variable` is a ResponseWriter taken out of another value by a type assertion
+/// (`w := v.Interface().(http.ResponseWriter)`, as middleware of injecting frameworks does).
+fn asserted_writer(facts: &Facts, func: Option<usize>, variable: &str) -> bool {
+    let mut scope = func;
+    loop {
+        let found = facts
+            .asserted
+            .iter()
+            .find(|(name, f, _)| name == variable && *f == scope);
+        if let Some((_, _, type_name)) = found {
+            return matches!(type_name, Expr::Selector(package, name)
+                if name == "ResponseWriter"
+                    && package.as_ident().and_then(|p| facts.import_path_of(p)) == Some("net/http"));
+        }
+        scope = match scope {
+            None => return false,
+            Some(i) => facts.funcs.get(i).and_then(|f| f.enclosing),
+        };
+    }
+}
+
 /// Functions of `context` that set a deadline.
 const DEADLINE_FUNCTIONS: &[&str] = &[
     "WithTimeout",
@@ -1571,6 +2112,20 @@ fn enclosing_declaration(facts: &Facts, row: usize) -> Option<(usize, &crate::go
             && row < f.span.end_row
     })
 }
+
+/// Last words of the methods that open a transaction, connection or session on a client
+/// (`Begin`, `BeginTx`, `Conn`, `Acquire`, `TxPipeline`).
+const OPENER_WORDS: &[&str] = &[
+    "begin",
+    "tx",
+    "conn",
+    "acquire",
+    "session",
+    "pipeline",
+    "pipelined",
+    "dial",
+    "connect",
+];
 
 /// Last words of the names of the repository's types that front a database or store.
 const STORE_TYPE_WORDS: &[&str] = &[

@@ -397,7 +397,12 @@ fn first_hit(
             _ => Vec::new(),
         })
         .collect();
-    let odd = odd_renames(&renames.concat(), &packages);
+    let mut odd = odd_renames(&renames.concat(), &packages);
+    odd.extend(wrapped_renames(
+        &renames.concat(),
+        (new_src, new_index),
+        file.added_lines,
+    ));
     for ((hunk, kind), renamed) in all_hunks.into_iter().zip(kinds).zip(&renames) {
         let text_only = match kind {
             HunkKind::Rename if renamed.iter().any(|pair| odd.contains(pair)) => false,
@@ -545,6 +550,35 @@ fn odd_renames(
             .cloned(),
     );
     odd
+}
+
+/// Of a file's renamings `a` → `b`, those where the change defines `b` from `a` on a line of
+/// its own (`counter := readers.NewCountingReader(in)`, then `Body: in` → `Body: counter`):
+/// the value is wrapped, not renamed, and what reads it now gets another value.
+fn wrapped_renames(
+    renames: &[(String, String)],
+    (src, lines): (&[u8], &LineIndex),
+    added: &[usize],
+) -> HashSet<(String, String)> {
+    if renames.is_empty() {
+        return HashSet::new();
+    }
+    let mut wrapped = HashSet::new();
+    for &line in added {
+        let tokens = hunks::line_tokens(src, lines, line);
+        let statement = flow::statement(src, &tokens);
+        let value: HashSet<&[u8]> = tokens[statement.value_from.min(tokens.len())..]
+            .iter()
+            .map(|t| &src[t.start..t.end])
+            .collect();
+        for (a, b) in renames {
+            let defines_b = statement.defined.iter().any(|p| p.len() == 1 && p[0] == *b);
+            if defines_b && value.contains(a.as_bytes()) {
+                wrapped.insert((a.clone(), b.clone()));
+            }
+        }
+    }
+    wrapped
 }
 
 /// The phrase for a removed line: "calls X" becomes "no longer calls X".

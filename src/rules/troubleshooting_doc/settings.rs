@@ -44,7 +44,25 @@ const STORAGE_TAG_KEYS: &[&str] = &[
 /// A struct field whose storage mapping is new or changed: a tag key of
 /// [`STORAGE_TAG_KEYS`] whose `key:"value"` the other side of the hunk does not have.
 pub fn storage_mapping(text: &[u8], tokens: &[Token], other_side: &str) -> Option<Signal> {
-    let word = |i: usize| -> Option<&str> {
+    let (field, key, value) = changed_tag(text, tokens, other_side, |key| {
+        STORAGE_TAG_KEYS.contains(&key)
+    })?;
+    Some(Signal {
+        area: Area::Storage,
+        what: format!("changes how the field `{field}` is stored (`{key}:\"{value}\"`)"),
+    })
+}
+
+/// A struct field declared with a tag of which a `key:"value"` pair that `keys` accepts is
+/// new or changed (the other side of the hunk does not have it): the field's name, the key
+/// and the value.
+pub fn changed_tag<'t>(
+    text: &'t [u8],
+    tokens: &[Token],
+    other_side: &str,
+    keys: impl Fn(&str) -> bool,
+) -> Option<(&'t str, &'t str, &'t str)> {
+    let word = |i: usize| -> Option<&'t str> {
         let t = tokens.get(i)?;
         std::str::from_utf8(&text[t.start..t.end]).ok()
     };
@@ -53,16 +71,9 @@ pub fn storage_mapping(text: &[u8], tokens: &[Token], other_side: &str) -> Optio
         tokens[last].kind == TokenKind::Text && tag.starts_with('`') && tokens.len() >= 3
     })?;
     let field = word(0).filter(|_| tokens[0].kind == TokenKind::Ident)?;
-    let changed = tag_pairs(tag.trim_matches('`')).find(|(key, value)| {
-        STORAGE_TAG_KEYS.contains(key) && !other_side.contains(&format!("{key}:\"{value}\""))
-    })?;
-    Some(Signal {
-        area: Area::Storage,
-        what: format!(
-            "changes how the field `{field}` is stored (`{}:\"{}\"`)",
-            changed.0, changed.1
-        ),
-    })
+    let (key, value) = tag_pairs(tag.trim_matches('`'))
+        .find(|(key, value)| keys(key) && !other_side.contains(&format!("{key}:\"{value}\"")))?;
+    Some((field, key, value))
 }
 
 /// The `key:"value"` pairs of a struct tag, by Go's convention.
