@@ -310,8 +310,9 @@ fn with_builder_calls(
                 });
             }
         }
+        // Nothing more read: the next round would find the same builders.
         if wanted.is_empty() {
-            continue;
+            break;
         }
         // Relevant to the metric rules, whatever the prefilter said of their bytes.
         let errors;
