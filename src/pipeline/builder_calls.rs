@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashMap};
 use aho_corasick::AhoCorasick;
 
 use crate::data::MetricTable;
-use crate::go::skeleton::{function_bodies, is_word_byte};
+use crate::go::skeleton::{function_bodies, is_word_byte, FunctionBody};
 use crate::index::metrics::BuilderName;
 use crate::index::Modules;
 use crate::walk::parent_dir;
@@ -95,14 +95,22 @@ impl BuilderCalls {
     /// The names of the top-level functions of `src` (the file at `rel`) whose bodies call
     /// one of these builders.
     pub fn calling_bodies(&self, rel: &str, src: &[u8]) -> BTreeSet<String> {
+        self.bodies_calling(rel, src)
+            .into_iter()
+            .map(|body| body.name)
+            .collect()
+    }
+
+    /// The top-level function bodies of `src` (the file at `rel`) that call one of these
+    /// builders; its bodies are not even listed when it calls none.
+    fn bodies_calling(&self, rel: &str, src: &[u8]) -> Vec<FunctionBody> {
         let found = self.in_file(rel, src);
         if found.is_empty() {
-            return BTreeSet::new();
+            return Vec::new();
         }
         function_bodies(src)
             .into_iter()
             .filter(|body| found.iter().any(|at| body.interior.contains(at)))
-            .map(|body| body.name)
             .collect()
     }
 
@@ -111,23 +119,17 @@ impl BuilderCalls {
         &self,
         files: impl Iterator<Item = (&'a str, &'a [u8])>,
     ) -> BTreeSet<BuilderName> {
-        let mut found = BTreeSet::new();
-        for (rel, src) in files {
-            let calls = self.in_file(rel, src);
-            if calls.is_empty() {
-                continue;
-            }
-            for body in function_bodies(src) {
-                if calls.iter().any(|at| body.interior.contains(at)) {
-                    found.insert(BuilderName {
+        files
+            .flat_map(|(rel, src)| {
+                self.bodies_calling(rel, src)
+                    .into_iter()
+                    .map(move |body| BuilderName {
                         dir: parent_dir(rel).to_string(),
                         name: body.name,
                         method: body.method,
-                    });
-                }
-            }
-        }
-        found
+                    })
+            })
+            .collect()
     }
 
     /// The byte offsets in `src` (the file at `rel`) of calls that can reach a builder: a

@@ -90,10 +90,10 @@ pub fn no_triggers(_: &RuleData, _: &Settings) -> Vec<Trigger> {
 }
 
 /// A metric needs the Prometheus import path and what declares one: a constructor call, a
-/// custom collector's `NewDesc`, a call of the library that registers metrics of its own, or the opts or const labels handed to a metric builder (a
-/// file that only holds metrics in struct fields declares none). Calls of builders whose
-/// arguments are plain values are found once the builders are known (the pipeline parses
-/// those files in a second step).
+/// custom collector's `NewDesc`, a call of the library that registers metrics of its own, or
+/// the opts or const labels handed to a metric builder (a file that only holds metrics in
+/// struct fields declares none). Calls of builders whose arguments are plain values are found
+/// once the builders are known (the pipeline parses those files in a second step).
 pub fn metric_triggers(data: &RuleData, _: &Settings) -> Vec<Trigger> {
     let mut declares = data.metrics.constructors.clone();
     declares.extend(["Opts{", "NewDesc", "Labels{"].map(String::from));

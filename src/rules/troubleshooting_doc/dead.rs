@@ -109,12 +109,13 @@ impl DeadCode {
             // the callers the change edits are among the lines it removed. An exported method
             // is the exception: an interface may call it from any package without naming its
             // type, so then the search reads the whole head.
-            let searched = removed.iter().filter(|r| unknown.contains(&r.name));
-            let interface_reachable = searched
+            let still_unknown = removed.iter().filter(|r| unknown.contains(&r.name));
+            let interface_reachable = still_unknown
                 .clone()
                 .any(|r| r.method && r.name.starts_with(|c: char| c.is_uppercase()));
-            let mut folders: Vec<&str> =
-                searched.map(|r| crate::walk::parent_dir(r.path)).collect();
+            let mut folders: Vec<&str> = still_unknown
+                .map(|r| crate::walk::parent_dir(r.path))
+                .collect();
             folders.sort_unstable();
             folders.dedup();
             let want_path = |rel: &str| {
@@ -140,7 +141,7 @@ impl DeadCode {
                 }
                 any
             };
-            let searched = ctx.head.find_go(
+            let search = ctx.head.find_go(
                 (!interface_reachable).then_some(folders.as_slice()),
                 &want_path,
                 &names_one,
@@ -148,7 +149,7 @@ impl DeadCode {
                 &|| unseen.load(Ordering::Relaxed) == 0,
             );
             // Without the search nothing is known to be dead.
-            if searched.is_err() {
+            if search.is_err() {
                 return DeadCode::default();
             }
             live.extend(
