@@ -298,7 +298,7 @@ impl<'s> Extractor<'s> {
         };
         let path = string_value(self.text(path_node), path_node.kind());
         let name = match node.child_by_field_id(FIELD.name.get()) {
-            None => ImportName::Default,
+            None => ImportName::Default(default_package_name(&path).to_string()),
             Some(n) => match n.kind() {
                 "dot" => ImportName::Dot,
                 "blank_identifier" => ImportName::Blank,

@@ -12,8 +12,9 @@ pub struct Span {
 /// How an import is named in the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ImportName {
-    /// No name: the package's own name, guessed from the path.
-    Default,
+    /// No name: the package's own name, guessed from the path once (it is asked for per call
+    /// site).
+    Default(String),
     Named(String),
     Dot,
     Blank,
@@ -31,7 +32,7 @@ impl Import {
     pub fn local_name(&self) -> Option<&str> {
         match &self.name {
             ImportName::Named(name) => Some(name),
-            ImportName::Default => Some(default_package_name(&self.path)),
+            ImportName::Default(guessed) => Some(guessed),
             ImportName::Dot | ImportName::Blank => None,
         }
     }

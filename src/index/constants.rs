@@ -4,7 +4,8 @@
 //! `prometheus.BuildFQName` and `fmt.Sprintf("%s_x", ...)`; inside a metric builder, its
 //! parameters stand for the arguments of one call of it.
 
-use std::collections::{HashMap, HashSet};
+// The index hashes call and identifier names by the hundred thousand: a fast hasher.
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::Modules;
 use crate::go::{Composite, Expr, Facts, FuncKind};
@@ -71,8 +72,8 @@ pub struct Frame<'a> {
 
 impl<'a> View<'a> {
     pub fn new(files: Vec<ViewFile<'a>>, modules: &'a Modules, prometheus_import: &'a str) -> Self {
-        let mut packages: HashMap<&str, Consts> = HashMap::new();
-        let mut by_dir: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut packages: HashMap<&str, Consts> = HashMap::default();
+        let mut by_dir: HashMap<&str, Vec<usize>> = HashMap::default();
         for (i, file) in files.iter().enumerate() {
             let dir = parent_dir(file.rel);
             by_dir.entry(dir).or_default().push(i);

@@ -4,7 +4,10 @@
 //! (followed up to five levels deep). A builder's own constructor call is a declaration only while
 //! some call of the builder cannot be resolved.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::BTreeSet;
+
+// The index hashes call and identifier names by the hundred thousand: a fast hasher.
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::constants::{At, Frame, View, ViewFile};
 use super::Modules;
@@ -13,7 +16,7 @@ use crate::go::metric_decl::{MetricDecl, Origin, Position, Registry};
 use crate::go::prometheus::{
     imports_metric_package, metric_calls, takes_label_names, MetricType, Via,
 };
-use crate::go::{Call, Composite, Expr, Facts, FuncKind, Span, TypeRef};
+use crate::go::{Binding, Call, Composite, Expr, Facts, FuncKind, Span, TypeRef};
 use crate::source::LineIndex;
 use crate::walk::parent_dir;
 
@@ -170,8 +173,8 @@ pub fn declarations(view: &View, sources: &[&[u8]], table: &MetricTable) -> Vec<
     let const_types = const_metric_types(view);
     let mut sites: Vec<(usize, MetricDecl, Span)> = Vec::new();
     // Templates some call of their builder could not resolve, and builders that are called.
-    let mut unresolved: HashSet<usize> = HashSet::new();
-    let mut called: HashSet<usize> = HashSet::new();
+    let mut unresolved: HashSet<usize> = HashSet::default();
+    let mut called: HashSet<usize> = HashSet::default();
     for (b, builder) in builders.iter().enumerate() {
         for (file, call) in calls_of(view, &by_callee, builder) {
             if inner_calls.contains(&(file, call.span.start))
@@ -226,7 +229,7 @@ pub fn declarations(view: &View, sources: &[&[u8]], table: &MetricTable) -> Vec<
         }
     }
     // A builder's own constructor call is replaced by its calls when they all resolve.
-    let mut replaced: HashSet<usize> = HashSet::new();
+    let mut replaced: HashSet<usize> = HashSet::default();
     for b in called {
         replaced.extend(
             template_indices(&builders, b)
@@ -321,7 +324,7 @@ pub fn declarations(view: &View, sources: &[&[u8]], table: &MetricTable) -> Vec<
 /// ...)` makes field `desc` a histogram). `None` when the calls disagree or a value type is
 /// not a constant.
 fn const_metric_types<'v>(view: &View<'v>) -> HashMap<(&'v str, &'v str), Option<MetricType>> {
-    let mut out: HashMap<(&str, &str), Option<MetricType>> = HashMap::new();
+    let mut out: HashMap<(&str, &str), Option<MetricType>> = HashMap::default();
     for vf in &view.files {
         let facts = vf.facts;
         let is_prometheus = |e: &Expr| {
@@ -433,7 +436,7 @@ fn prefixed(
     sites: &mut Vec<(usize, MetricDecl, Span)>,
 ) {
     // (file, function, parameter index) -> the templates registered through that parameter.
-    let mut through: HashMap<(usize, usize, usize), Vec<usize>> = HashMap::new();
+    let mut through: HashMap<(usize, usize, usize), Vec<usize>> = HashMap::default();
     for (t, template) in templates.iter().enumerate() {
         let Shape::Opts {
             registerer: Some(Expr::Ident(reg)),
@@ -555,7 +558,7 @@ const MAX_REGISTERER_DEPTH: usize = 3;
 /// handler creates for each request (snmp_exporter's probe handler: `registry :=
 /// prometheus.NewRegistry()` beside `r *http.Request`, then `collector.New(..., registry)`).
 fn per_request(view: &View, templates: &[Template]) -> HashSet<(usize, usize)> {
-    let mut out = HashSet::new();
+    let mut out = HashSet::default();
     let creates_per_request = view.files.iter().enumerate().any(|(file, vf)| {
         vf.facts
             .calls
@@ -565,7 +568,7 @@ fn per_request(view: &View, templates: &[Template]) -> HashSet<(usize, usize)> {
     if !creates_per_request {
         return out;
     }
-    let mut by_callee: ByCallee = HashMap::new();
+    let mut by_callee: ByCallee = HashMap::default();
     for (file, vf) in view.files.iter().enumerate() {
         for call in &vf.facts.calls {
             if let Expr::Ident(name) | Expr::Selector(_, name) = &call.callee {
@@ -708,13 +711,13 @@ pub fn prefixed_callee_folders(facts: &Facts, dir: &str, modules: &Modules) -> V
         matches!(expr, Expr::Call { callee, .. }
             if matches!(callee.as_ref(), Expr::Selector(_, n) if n == "WrapRegistererWithPrefix"))
     };
+    let wrapping: Vec<&Binding> = facts.bindings.iter().filter(|b| wraps(&b.value)).collect();
     let mut out = Vec::new();
     for call in &facts.calls {
         let prefixed = call.args.iter().any(|arg| match arg {
-            Expr::Ident(name) => facts
-                .bindings
+            Expr::Ident(name) => wrapping
                 .iter()
-                .any(|b| b.name == *name && b.func == call.func && wraps(&b.value)),
+                .any(|b| b.name == *name && b.func == call.func),
             _ => wraps(arg),
         });
         if !prefixed {
@@ -989,7 +992,7 @@ pub fn file_declarations(
 /// Whether builder `from` calls builder `to`, directly or through other builders.
 fn reaches(builders: &[Builder], from: usize, to: usize) -> bool {
     let mut stack = vec![from];
-    let mut seen = HashSet::new();
+    let mut seen = HashSet::default();
     while let Some(b) = stack.pop() {
         if b == to {
             return true;
@@ -1539,7 +1542,7 @@ fn registerer_of<'f>(facts: &'f Facts, call: &'f Call) -> Option<&'f Expr> {
 /// parameters, then functions that call a builder with their own parameters.
 fn builders<'v>(view: &View<'v>, templates: &[Template<'v>]) -> Vec<Builder<'v>> {
     let mut builders: Vec<Builder> = Vec::new();
-    let mut by_func: HashMap<(usize, usize), usize> = HashMap::new();
+    let mut by_func: HashMap<(usize, usize), usize> = HashMap::default();
     for (t, template) in templates.iter().enumerate() {
         let Some(func) = template.call.func else {
             continue;
@@ -1650,7 +1653,7 @@ type ByCallee<'v> = HashMap<&'v str, Vec<(usize, &'v Call)>>;
 
 /// Only the calls of these names are kept: one pass over the calls of the view.
 fn calls_by_callee<'v>(view: &View<'v>, names: HashSet<&str>) -> ByCallee<'v> {
-    let mut out: ByCallee = HashMap::new();
+    let mut out: ByCallee = HashMap::default();
     if names.is_empty() {
         return out;
     }
@@ -1670,7 +1673,7 @@ fn calls_by_callee<'v>(view: &View<'v>, names: HashSet<&str>) -> ByCallee<'v> {
 /// [`calls_of`]): those of the builders' packages, and those that import the package of an
 /// exported function among them.
 fn builder_calls<'v>(view: &View<'v>, builders: &[Builder]) -> ByCallee<'v> {
-    let mut out: ByCallee = HashMap::new();
+    let mut out: ByCallee = HashMap::default();
     if builders.is_empty() {
         return out;
     }
@@ -1746,7 +1749,7 @@ fn calls_of<'v>(
 /// `(package folder, variable)` for each variable passed to `prometheus.MustRegister` or
 /// `prometheus.Register` (the default registry) or their `DefaultRegisterer` forms.
 fn default_registered<'v>(view: &View<'v>) -> HashSet<(&'v str, &'v str)> {
-    let mut out = HashSet::new();
+    let mut out = HashSet::default();
     for vf in &view.files {
         let facts = vf.facts;
         let is_prometheus = |p: &str| facts.import_path_of(p) == Some(view.prometheus_import);
@@ -1803,9 +1806,9 @@ const MAX_GROUP_DEPTH: usize = 3;
 pub fn group_exposures(
     view: &View,
     decls: &[&[MetricDecl]],
-    keep: &HashSet<&GroupKey>,
-) -> HashMap<GroupKey, Exposure> {
-    let mut out: HashMap<GroupKey, Exposure> = HashMap::new();
+    keep: &std::collections::HashSet<&GroupKey>,
+) -> std::collections::HashMap<GroupKey, Exposure> {
+    let mut out = std::collections::HashMap::new();
     let described: Vec<(usize, &MetricDecl)> = decls
         .iter()
         .enumerate()
@@ -1816,7 +1819,7 @@ pub fn group_exposures(
         return out;
     }
     // The lists by the function each element calls: (folder, function) -> (file, binding).
-    let mut lists: HashMap<(&str, &str), Vec<(usize, usize)>> = HashMap::new();
+    let mut lists: HashMap<(&str, &str), Vec<(usize, usize)>> = HashMap::default();
     for (file, vf) in view.files.iter().enumerate() {
         let dir = parent_dir(vf.rel);
         for (b, binding) in vf.facts.bindings.iter().enumerate() {
@@ -1845,7 +1848,7 @@ pub fn group_exposures(
         return out;
     }
     // The functions the descriptions are written in, then their callers, level by level.
-    let mut reach: HashMap<(&str, &str), BTreeSet<&str>> = HashMap::new();
+    let mut reach: HashMap<(&str, &str), BTreeSet<&str>> = HashMap::default();
     for (file, decl) in &described {
         let facts = view.facts(*file);
         let Some(func) = facts
@@ -1867,7 +1870,7 @@ pub fn group_exposures(
     let mut frontier: HashMap<(&str, &str), BTreeSet<&str>> = reach.clone();
     for _ in 0..MAX_GROUP_DEPTH {
         let names: HashSet<&str> = frontier.keys().map(|(_, n)| *n).collect();
-        let mut next: HashMap<(&str, &str), BTreeSet<&str>> = HashMap::new();
+        let mut next: HashMap<(&str, &str), BTreeSet<&str>> = HashMap::default();
         for (name, calls) in calls_by_callee(view, names) {
             for (file, call) in calls {
                 let dir = parent_dir(view.files[file].rel);

@@ -3,7 +3,8 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use aho_corasick::AhoCorasick;
+use aho_corasick::{AhoCorasick, AhoCorasickKind};
+use rayon::prelude::*;
 
 use crate::data::MetricTable;
 use crate::go::skeleton::{function_bodies, is_word_byte, FunctionBody};
@@ -30,10 +31,7 @@ struct Callee {
 /// those whose bodies hold a constructor of `table`. A superset of the builders the index finds
 /// once they are parsed (a builder passes its parameters into a constructor), known before any
 /// parse, so that the bodies that call one are parsed the first time.
-pub fn candidates<'a>(
-    files: impl Iterator<Item = (&'a str, &'a [u8])>,
-    table: &MetricTable,
-) -> BTreeSet<BuilderName> {
+pub fn candidates(files: &[(&str, &[u8])], table: &MetricTable) -> BTreeSet<BuilderName> {
     let mut words: Vec<&str> = table
         .constructors
         .iter()
@@ -43,22 +41,20 @@ pub fn candidates<'a>(
     words.push("NewDesc");
     // Plain strings always build.
     let constructors = AhoCorasick::new(&words).unwrap_or_else(|_| unreachable!());
-    let mut found = BTreeSet::new();
-    for (rel, src) in files {
-        if !constructors.is_match(src) {
-            continue;
-        }
-        for body in function_bodies(src) {
-            if constructors.is_match(&src[body.interior.clone()]) {
-                found.insert(BuilderName {
+    files
+        .par_iter()
+        .filter(|(_, src)| constructors.is_match(src))
+        .flat_map_iter(|&(rel, src)| {
+            function_bodies(src)
+                .into_iter()
+                .filter(|body| constructors.is_match(&src[body.interior.clone()]))
+                .map(move |body| BuilderName {
                     dir: parent_dir(rel).to_string(),
                     name: body.name,
                     method: body.method,
-                });
-            }
-        }
-    }
-    found
+                })
+        })
+        .collect()
 }
 
 impl BuilderCalls {
@@ -81,8 +77,12 @@ impl BuilderCalls {
             .into_iter()
             .map(|(name, callees)| (format!("{name}("), callees))
             .unzip();
+        // A DFA: every file that imports the client is scanned once per round of builders.
         // Plain strings always build.
-        let calls = AhoCorasick::new(&names).unwrap_or_else(|_| unreachable!());
+        let calls = AhoCorasick::builder()
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(&names)
+            .unwrap_or_else(|_| unreachable!());
         Some(BuilderCalls { calls, builders })
     }
 
@@ -115,12 +115,10 @@ impl BuilderCalls {
     }
 
     /// The functions of `files` (path, bytes) whose bodies call one of these builders.
-    pub fn callers<'a>(
-        &self,
-        files: impl Iterator<Item = (&'a str, &'a [u8])>,
-    ) -> BTreeSet<BuilderName> {
+    pub fn callers(&self, files: &[(&str, &[u8])]) -> BTreeSet<BuilderName> {
         files
-            .flat_map(|(rel, src)| {
+            .par_iter()
+            .flat_map_iter(|&(rel, src)| {
                 self.bodies_calling(rel, src)
                     .into_iter()
                     .map(move |body| BuilderName {
@@ -199,7 +197,7 @@ mod tests {
     fn candidates_are_the_functions_whose_bodies_hold_a_constructor() {
         let src = b"package m\nfunc newCounter(name string) prometheus.Counter { return promauto.NewCounter(opts(name)) }\nfunc (f *Factory) Desc(n string) *prometheus.Desc { return prometheus.NewDesc(n, \"h\", nil, nil) }\nfunc other() { run() }\n";
         let found = candidates(
-            [("pkg/m/m.go", src.as_slice())].into_iter(),
+            &[("pkg/m/m.go", src.as_slice())],
             &crate::data::RuleData::builtin().metrics,
         );
         assert_eq!(
@@ -215,7 +213,7 @@ mod tests {
     fn callers_are_the_functions_whose_bodies_call_a_builder() {
         let calls = search(&[builder("pkg/metrics", "NewQueueMetrics", false)]);
         let src = b"package ingest\nimport \"example.com/app/pkg/metrics\"\nfunc newQueue(reg Registerer) *Queue { return &Queue{m: metrics.NewQueueMetrics(reg, \"ingest\")} }\nfunc (s *Service) start() { s.q = newQueue(s.reg) }\nfunc other() { metrics.Describe() }\n";
-        let found = calls.callers([("pkg/ingest/queue.go", src.as_slice())].into_iter());
+        let found = calls.callers(&[("pkg/ingest/queue.go", src.as_slice())]);
         assert_eq!(
             found.into_iter().collect::<Vec<_>>(),
             [builder("pkg/ingest", "newQueue", false)]

@@ -94,7 +94,7 @@ pub fn load(
                 _ => None,
             })
             .collect();
-        let mut builders = candidates(relevant.iter().copied(), &data.metrics);
+        let mut builders = candidates(&relevant, &data.metrics);
         // A function that calls a builder may pass its own parameters on, and be one too (the
         // index follows such callers, wherever they are written): the bodies that call it are
         // parsed now, not by a second parse of their files later.
@@ -105,8 +105,8 @@ pub fn load(
                 }) => Some((input.rel.as_str(), src.as_slice())),
                 _ => None,
             });
-            let callers = calls.callers(relevant.iter().copied().chain(importers));
-            builders.extend(callers);
+            let files: Vec<(&str, &[u8])> = relevant.iter().copied().chain(importers).collect();
+            builders.extend(calls.callers(&files));
         }
         BuilderCalls::new(&builders, modules)
     } else {

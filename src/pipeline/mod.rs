@@ -13,6 +13,7 @@ pub mod prefilter;
 pub mod read;
 mod run;
 
+use rayon::prelude::*;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -274,42 +275,54 @@ fn with_builder_calls(
         let Some(calls) = builder_calls::BuilderCalls::new(&builders, &index.modules) else {
             break;
         };
+        // Each round scans the bytes of every client importer: in parallel.
+        let callers_of: Vec<BTreeSet<String>> = unparsed
+            .par_iter()
+            .map(
+                |file| match (&file.input.content, file.imports_metrics_client) {
+                    (Content::Bytes(bytes), true) => calls.calling_bodies(&file.input.rel, bytes),
+                    _ => BTreeSet::new(),
+                },
+            )
+            .collect();
         let mut wanted = Vec::new();
-        unparsed.retain(|file| {
-            if !file.imports_metrics_client {
-                return true;
-            }
-            let Ok(bytes) = file.input.read() else {
-                return true;
-            };
-            let callers = calls.calling_bodies(&file.input.rel, &bytes);
+        let mut callers_of = callers_of.into_iter();
+        unparsed.retain_mut(|file| {
+            let callers = callers_of.next().unwrap_or_default();
             if callers.is_empty() {
                 return true;
             }
             wanted.push(Input {
-                content: Content::Bytes(bytes),
+                content: std::mem::replace(&mut file.input.content, Content::Bytes(Vec::new())),
                 parse: Parse::Declarations(callers),
                 ..file.input.clone()
             });
             false
         });
         // Checked files parsed without some bodies: a body left out may call a builder.
-        for file in index.files.iter().filter(|file| file.relevant) {
-            let Bodies::Of(parsed) = &file.bodies else {
-                continue;
-            };
-            let mut callers = calls.calling_bodies(&file.rel, &file.src);
-            callers.retain(|name| !parsed.contains(name));
-            if !callers.is_empty() {
-                callers.extend(parsed.iter().cloned());
-                wanted.push(Input {
-                    rel: file.rel.clone(),
-                    content: Content::Bytes(file.src.clone()),
-                    role: file.role,
-                    parse: Parse::Declarations(callers),
-                });
-            }
-        }
+        wanted.par_extend(
+            index
+                .files
+                .par_iter()
+                .filter(|file| file.relevant)
+                .filter_map(|file| {
+                    let Bodies::Of(parsed) = &file.bodies else {
+                        return None;
+                    };
+                    let mut callers = calls.calling_bodies(&file.rel, &file.src);
+                    callers.retain(|name| !parsed.contains(name));
+                    if callers.is_empty() {
+                        return None;
+                    }
+                    callers.extend(parsed.iter().cloned());
+                    Some(Input {
+                        rel: file.rel.clone(),
+                        content: Content::Bytes(file.src.clone()),
+                        role: file.role,
+                        parse: Parse::Declarations(callers),
+                    })
+                }),
+        );
         // Nothing more read: the next round would find the same builders.
         if wanted.is_empty() {
             break;
