@@ -6,6 +6,8 @@
 
 use std::collections::BTreeSet;
 
+use rayon::prelude::*;
+
 // The index hashes call and identifier names by the hundred thousand: a fast hasher.
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
@@ -1446,50 +1448,61 @@ fn top_scope(facts: &Facts, func: Option<usize>) -> Option<String> {
 
 /// Every constructor and `NewDesc` call of the view, but deliberate no-op metrics.
 fn templates<'v>(view: &'v View<'v>, table: &MetricTable) -> Vec<Template<'v>> {
+    // Every file of the index is read, once per round of builders: in parallel.
+    view.files
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(file, vf)| file_templates(view, table, file, vf.facts))
+        .collect()
+}
+
+fn file_templates<'v>(
+    view: &'v View<'v>,
+    table: &MetricTable,
+    file: usize,
+    facts: &'v Facts,
+) -> Vec<Template<'v>> {
     let mut out = Vec::new();
-    for (file, vf) in view.files.iter().enumerate() {
-        let facts = vf.facts;
-        if !imports_metric_package(facts, table) {
+    if !imports_metric_package(facts, table) {
+        return out;
+    }
+    for metric in metric_calls(facts, table) {
+        if metric.is_noop() {
             continue;
         }
-        for metric in metric_calls(facts, table) {
-            if metric.is_noop() {
-                continue;
+        let registerer = match metric.via {
+            Via::PromautoWith => registerer_of(facts, metric.call),
+            _ => None,
+        };
+        out.push(Template {
+            file,
+            call: metric.call,
+            shape: Shape::Opts {
+                constructor: metric.constructor,
+                via: metric.via,
+                registerer,
+            },
+        });
+    }
+    let dot = facts.dot_imports(&table.prometheus_import);
+    for call in &facts.calls {
+        let is_desc = match &call.callee {
+            Expr::Selector(operand, name) if name == "NewDesc" => operand
+                .as_ident()
+                .is_some_and(|p| facts.import_path_of(p) == Some(&table.prometheus_import)),
+            Expr::Ident(name) => dot && name == "NewDesc",
+            _ => false,
+        };
+        if is_desc && call.args.len() == 4 {
+            let rows = table_rows(view, file, call);
+            if rows.is_empty() {
+                out.push(Template {
+                    file,
+                    call,
+                    shape: Shape::Desc,
+                });
             }
-            let registerer = match metric.via {
-                Via::PromautoWith => registerer_of(facts, metric.call),
-                _ => None,
-            };
-            out.push(Template {
-                file,
-                call: metric.call,
-                shape: Shape::Opts {
-                    constructor: metric.constructor,
-                    via: metric.via,
-                    registerer,
-                },
-            });
-        }
-        let dot = facts.dot_imports(&table.prometheus_import);
-        for call in &facts.calls {
-            let is_desc = match &call.callee {
-                Expr::Selector(operand, name) if name == "NewDesc" => operand
-                    .as_ident()
-                    .is_some_and(|p| facts.import_path_of(p) == Some(&table.prometheus_import)),
-                Expr::Ident(name) => dot && name == "NewDesc",
-                _ => false,
-            };
-            if is_desc && call.args.len() == 4 {
-                let rows = table_rows(view, file, call);
-                if rows.is_empty() {
-                    out.push(Template {
-                        file,
-                        call,
-                        shape: Shape::Desc,
-                    });
-                }
-                out.extend(rows);
-            }
+            out.extend(rows);
         }
     }
     out
@@ -1690,20 +1703,33 @@ fn builder_calls<'v>(view: &View<'v>, builders: &[Builder]) -> ByCallee<'v> {
                 .import_path_of(parent_dir(view.files[b.file].rel))
         })
         .collect();
-    for (file, vf) in view.files.iter().enumerate() {
-        let reads = dirs.contains(parent_dir(vf.rel))
-            || (!imported.is_empty()
-                && vf.facts.imports.iter().any(|i| imported.contains(&i.path)));
-        if !reads {
-            continue;
-        }
-        for call in &vf.facts.calls {
-            if let Expr::Ident(name) | Expr::Selector(_, name) = &call.callee {
-                if names.contains(name.as_str()) {
-                    out.entry(name.as_str()).or_default().push((file, call));
-                }
-            }
-        }
+    let names = &names;
+    // Every file of the index is read, once per round of builders: in parallel.
+    let found: Vec<(&str, (usize, &Call))> = view
+        .files
+        .par_iter()
+        .enumerate()
+        .filter(|(_, vf)| {
+            dirs.contains(parent_dir(vf.rel))
+                || (!imported.is_empty()
+                    && vf.facts.imports.iter().any(|i| imported.contains(&i.path)))
+        })
+        .flat_map_iter(|(file, vf)| {
+            vf.facts
+                .calls
+                .iter()
+                .filter_map(move |call| match &call.callee {
+                    Expr::Ident(name) | Expr::Selector(_, name)
+                        if names.contains(name.as_str()) =>
+                    {
+                        Some((name.as_str(), (file, call)))
+                    }
+                    _ => None,
+                })
+        })
+        .collect();
+    for (name, site) in found {
+        out.entry(name).or_default().push(site);
     }
     out
 }
