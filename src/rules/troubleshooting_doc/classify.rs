@@ -124,11 +124,13 @@ impl<'a> Classifier<'a> {
     /// paths outside the standard library).
     pub fn area_of(&self, path: &str) -> Option<Area> {
         // A library's command-line programs (`go.etcd.io/bbolt/cmd/bbolt`) are not its client.
+        // Asked for every call and composite of a changed line, against every listed entry:
+        // the cheap prefix test first.
         let matches = |entry: &String| {
             path == entry
-                || (outside_standard_library(entry)
-                    && path.starts_with(entry.as_str())
+                || (path.starts_with(entry.as_str())
                     && path.as_bytes().get(entry.len()) == Some(&b'/')
+                    && outside_standard_library(entry)
                     && !path[entry.len()..].split('/').any(|part| part == "cmd"))
         };
         self.listed_area(matches)
@@ -163,10 +165,9 @@ impl<'a> Classifier<'a> {
     pub fn listed_library_area(&self, dir: &str) -> Option<Area> {
         let path = self.index.modules.import_path_of(dir)?;
         let within = |entry: &String| {
-            outside_standard_library(entry)
-                && path
-                    .strip_prefix(entry.as_str())
-                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+            path.strip_prefix(entry.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+                && outside_standard_library(entry)
         };
         self.listed_area(within)
     }
