@@ -54,14 +54,17 @@ const LIBRARY_CLIENT_WORDS: &[&str] = &[
     "subscriber",
 ];
 
-/// Methods that encode or decode a value for the wire.
-const WIRE_CODEC_METHODS: &[&str] = &[
-    "MarshalJSON",
-    "UnmarshalJSON",
-    "MarshalText",
-    "UnmarshalText",
-    "MarshalBinary",
-    "UnmarshalBinary",
+/// Words of a function's name that say it encodes or decodes what a library exchanges with
+/// its server or keeps on disk: its messages, packets and records (`MarshalJSON`,
+/// `encode(pe packetEncoder)`, `DecodeStr`, `readHandshakePacket`).
+const WIRE_CODEC_WORDS: &[&str] = &[
+    "marshal",
+    "unmarshal",
+    "encode",
+    "decode",
+    "serialize",
+    "deserialize",
+    "packet",
 ];
 
 /// How many levels of the repository's own functions a changed call is followed through.
@@ -561,22 +564,27 @@ impl<'a> Classifier<'a> {
         self.inside_io_function(file, dir, row, covering, &literals)
     }
 
-    /// A line of a method that encodes or decodes a type (`UnmarshalJSON`) in a listed network
-    /// or storage library's own repository: the library's messages to and from the server, so
-    /// what it sends or accepts changes.
+    /// A line of a function that encodes or decodes the library's messages or records
+    /// (`UnmarshalJSON`, `encode(pe packetEncoder)`, `DecodeStr`, `writeCommandPacket`) in a
+    /// listed network or storage library's own repository: there that code is the protocol
+    /// or the storage format, so what the library sends, accepts or stores changes.
     fn wire_encoding(&self, facts: &Facts, dir: &str, row: usize) -> Option<Signal> {
         let (_, func) = enclosing_declaration(facts, row)?;
-        let FuncKind::Method { receiver, name } = &func.kind else {
-            return None;
-        };
-        if !WIRE_CODEC_METHODS.contains(&name.as_str()) {
+        let name = func.name()?;
+        let codec = super::settings::words(name)
+            .iter()
+            .any(|w| WIRE_CODEC_WORDS.contains(&w.as_str()));
+        if !codec {
             return None;
         }
         let area = self.listed_library_area(dir)?;
-        Some(Signal {
-            area,
-            what: format!("changes how the library encodes `{receiver}` (`{name}`)"),
-        })
+        let what = match &func.kind {
+            FuncKind::Method { receiver, name } => {
+                format!("changes how the library encodes `{receiver}` (`{name}`)")
+            }
+            _ => format!("changes how the library encodes its data (`{name}`)"),
+        };
+        Some(Signal { area, what })
     }
 
     /// A named call handed a func literal that does I/O (`retry.Do(ctx, func() error { return
@@ -2114,8 +2122,12 @@ fn enclosing_declaration(facts: &Facts, row: usize) -> Option<(usize, &crate::go
 }
 
 /// Last words of the methods that open a transaction, connection or session on a client
-/// (`Begin`, `BeginTx`, `Conn`, `Acquire`, `TxPipeline`).
+/// (`Begin`, `BeginTx`, `Conn`, `Acquire`, `TxPipeline`), or hand out a client of one of its
+/// resources (`NewBlobClient(name)`, `Bucket(name)`, `Collection(name)`).
 const OPENER_WORDS: &[&str] = &[
+    "client",
+    "bucket",
+    "collection",
     "begin",
     "tx",
     "conn",
