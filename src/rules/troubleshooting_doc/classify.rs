@@ -231,15 +231,20 @@ impl<'a> Classifier<'a> {
     }
 
     /// A request or response type of an API package outside the standard library, by the
-    /// suffixes of generated message types (`WatchResponse`, `PushRequest`).
+    /// suffixes of generated message types (`WatchResponse`, `PushRequest`). A type named
+    /// `Request` alone is another library's value (a reconciler's `ctrl.Request`), but in a
+    /// listed library's own protocol packages it is the message (`metadata.Request`).
     fn is_wire_message(&self, path: &str, type_name: &str) -> bool {
+        let protocol = self.area_of(path).is_some() && self.is_repository_package(path);
         outside_standard_library(path)
             && self
                 .data
                 .troubleshooting
                 .message_type_suffixes
                 .iter()
-                .any(|suffix| type_name.ends_with(suffix.as_str()) && type_name != suffix)
+                .any(|suffix| {
+                    type_name.ends_with(suffix.as_str()) && (protocol || type_name != suffix)
+                })
     }
 
     /// A query type of the repository's own storage layer (`tracestore.TraceQueryParams`): a
@@ -433,7 +438,9 @@ impl<'a> Classifier<'a> {
             let Some(path) = package.as_ident().and_then(|p| facts.import_path_of(p)) else {
                 continue;
             };
-            let Some(area) = self.area_of(path) else {
+            // In a listed library's own repository, its packages' types are its code
+            // (pebble's `base.InternalKV{...}`), judged by what the line does with them.
+            let Some(area) = self.library_area_of(path) else {
                 // A request or response message of an API package (`pb.WatchResponse{...}`):
                 // what goes over the wire changes.
                 if !text_only && !unchanged(composite.span) && self.is_wire_message(path, type_name)
@@ -1340,7 +1347,7 @@ impl<'a> Classifier<'a> {
             .filter(|t| t.span.start_row == row && !unchanged(t.span))
             .find_map(|site| {
                 let path = facts.import_path_of(&site.package)?;
-                let area = self.area_of(path)?;
+                let area = self.library_area_of(path)?;
                 let table = &self.data.troubleshooting;
                 if !self.is_client_type(&site.type_name)
                     || Self::listed(&table.value_types, path, &site.type_name)
