@@ -564,6 +564,11 @@ impl<'a> Classifier<'a> {
             {
                 return Some(signal);
             }
+            if let Some(signal) =
+                super::settings::declared_setting(file.lines.text(), &row_tokens, hunk.other_side)
+            {
+                return Some(signal);
+            }
         }
         if let Some(signal) = self.wire_encoding(facts, dir, row) {
             return Some(signal);
