@@ -235,7 +235,8 @@ impl<'a> Classifier<'a> {
     /// `Request` alone is another library's value (a reconciler's `ctrl.Request`), but in a
     /// listed library's own protocol packages it is the message (`metadata.Request`).
     fn is_wire_message(&self, path: &str, type_name: &str) -> bool {
-        let protocol = self.area_of(path).is_some() && self.is_repository_package(path);
+        // Asked only of a type named `Request` (or `Response`, `Reply`) alone.
+        let protocol = || self.area_of(path).is_some() && self.is_repository_package(path);
         outside_standard_library(path)
             && self
                 .data
@@ -243,7 +244,7 @@ impl<'a> Classifier<'a> {
                 .message_type_suffixes
                 .iter()
                 .any(|suffix| {
-                    type_name.ends_with(suffix.as_str()) && (protocol || type_name != suffix)
+                    type_name.ends_with(suffix.as_str()) && (type_name != suffix || protocol())
                 })
     }
 
