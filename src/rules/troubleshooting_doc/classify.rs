@@ -54,14 +54,17 @@ const LIBRARY_CLIENT_WORDS: &[&str] = &[
     "subscriber",
 ];
 
-/// Methods that encode or decode a value for the wire.
-const WIRE_CODEC_METHODS: &[&str] = &[
-    "MarshalJSON",
-    "UnmarshalJSON",
-    "MarshalText",
-    "UnmarshalText",
-    "MarshalBinary",
-    "UnmarshalBinary",
+/// Words of a function's name that say it encodes or decodes what a library exchanges with
+/// its server or keeps on disk: its messages, packets and records (`MarshalJSON`,
+/// `encode(pe packetEncoder)`, `DecodeStr`, `readHandshakePacket`).
+const WIRE_CODEC_WORDS: &[&str] = &[
+    "marshal",
+    "unmarshal",
+    "encode",
+    "decode",
+    "serialize",
+    "deserialize",
+    "packet",
 ];
 
 /// How many levels of the repository's own functions a changed call is followed through.
@@ -229,15 +232,21 @@ impl<'a> Classifier<'a> {
     }
 
     /// A request or response type of an API package outside the standard library, by the
-    /// suffixes of generated message types (`WatchResponse`, `PushRequest`).
+    /// suffixes of generated message types (`WatchResponse`, `PushRequest`). A type named
+    /// `Request` alone is another library's value (a reconciler's `ctrl.Request`), but in a
+    /// listed library's own protocol packages it is the message (`metadata.Request`).
     fn is_wire_message(&self, path: &str, type_name: &str) -> bool {
+        // Asked only of a type named `Request` (or `Response`, `Reply`) alone.
+        let protocol = || self.area_of(path).is_some() && self.is_repository_package(path);
         outside_standard_library(path)
             && self
                 .data
                 .troubleshooting
                 .message_type_suffixes
                 .iter()
-                .any(|suffix| type_name.ends_with(suffix.as_str()) && type_name != suffix)
+                .any(|suffix| {
+                    type_name.ends_with(suffix.as_str()) && (type_name != suffix || protocol())
+                })
     }
 
     /// A query type of the repository's own storage layer (`tracestore.TraceQueryParams`): a
@@ -431,7 +440,9 @@ impl<'a> Classifier<'a> {
             let Some(path) = package.as_ident().and_then(|p| facts.import_path_of(p)) else {
                 continue;
             };
-            let Some(area) = self.area_of(path) else {
+            // In a listed library's own repository, its packages' types are its code
+            // (pebble's `base.InternalKV{...}`), judged by what the line does with them.
+            let Some(area) = self.library_area_of(path) else {
                 // A request or response message of an API package (`pb.WatchResponse{...}`):
                 // what goes over the wire changes.
                 if !text_only && !unchanged(composite.span) && self.is_wire_message(path, type_name)
@@ -555,6 +566,11 @@ impl<'a> Classifier<'a> {
             {
                 return Some(signal);
             }
+            if let Some(signal) =
+                super::settings::declared_setting(file.lines.text(), &row_tokens, hunk.other_side)
+            {
+                return Some(signal);
+            }
         }
         if let Some(signal) = self.wire_encoding(facts, dir, row) {
             return Some(signal);
@@ -562,22 +578,27 @@ impl<'a> Classifier<'a> {
         self.inside_io_function(file, dir, row, covering, &literals)
     }
 
-    /// A line of a method that encodes or decodes a type (`UnmarshalJSON`) in a listed network
-    /// or storage library's own repository: the library's messages to and from the server, so
-    /// what it sends or accepts changes.
+    /// A line of a function that encodes or decodes the library's messages or records
+    /// (`UnmarshalJSON`, `encode(pe packetEncoder)`, `DecodeStr`, `writeCommandPacket`) in a
+    /// listed network or storage library's own repository: there that code is the protocol
+    /// or the storage format, so what the library sends, accepts or stores changes.
     fn wire_encoding(&self, facts: &Facts, dir: &str, row: usize) -> Option<Signal> {
         let (_, func) = enclosing_declaration(facts, row)?;
-        let FuncKind::Method { receiver, name } = &func.kind else {
-            return None;
-        };
-        if !WIRE_CODEC_METHODS.contains(&name.as_str()) {
+        let name = func.name()?;
+        let codec = super::settings::words(name)
+            .iter()
+            .any(|w| WIRE_CODEC_WORDS.contains(&w.as_str()));
+        if !codec {
             return None;
         }
         let area = self.listed_library_area(dir)?;
-        Some(Signal {
-            area,
-            what: format!("changes how the library encodes `{receiver}` (`{name}`)"),
-        })
+        let what = match &func.kind {
+            FuncKind::Method { receiver, name } => {
+                format!("changes how the library encodes `{receiver}` (`{name}`)")
+            }
+            _ => format!("changes how the library encodes its data (`{name}`)"),
+        };
+        Some(Signal { area, what })
     }
 
     /// A named call handed a func literal that does I/O (`retry.Do(ctx, func() error { return
@@ -1333,7 +1354,7 @@ impl<'a> Classifier<'a> {
             .filter(|t| t.span.start_row == row && !unchanged(t.span))
             .find_map(|site| {
                 let path = facts.import_path_of(&site.package)?;
-                let area = self.area_of(path)?;
+                let area = self.library_area_of(path)?;
                 let table = &self.data.troubleshooting;
                 if !self.is_client_type(&site.type_name)
                     || Self::listed(&table.value_types, path, &site.type_name)
@@ -2115,8 +2136,12 @@ fn enclosing_declaration(facts: &Facts, row: usize) -> Option<(usize, &crate::go
 }
 
 /// Last words of the methods that open a transaction, connection or session on a client
-/// (`Begin`, `BeginTx`, `Conn`, `Acquire`, `TxPipeline`).
+/// (`Begin`, `BeginTx`, `Conn`, `Acquire`, `TxPipeline`), or hand out a client of one of its
+/// resources (`NewBlobClient(name)`, `Bucket(name)`, `Collection(name)`).
 const OPENER_WORDS: &[&str] = &[
+    "client",
+    "bucket",
+    "collection",
     "begin",
     "tx",
     "conn",

@@ -237,6 +237,36 @@ pub fn renames(
     out
 }
 
+/// Whether a rename hunk swaps one member of a library's package for another, under the same
+/// qualifier (`blob.BlobTypeBlockBlob` → `blob.BlobTypeAppendBlob`, `time.Second` →
+/// `time.Millisecond`): a change cannot rename what a library declares, so the code now names
+/// another value, and is judged as changed code.
+pub fn swaps_library_member(
+    old: (&[u8], &LineIndex),
+    new: (&[u8], &LineIndex),
+    hunk: &Hunk,
+    library: LibraryPackage,
+) -> bool {
+    let before = lines_tokens(old.0, old.1, &hunk.removed);
+    let after = lines_tokens(new.0, new.1, &hunk.added);
+    if before.len() != after.len() {
+        return false;
+    }
+    let text = |src: &'_ [u8], t: &Token| -> Vec<u8> { src[t.start..t.end].to_vec() };
+    (2..before.len()).any(|i| {
+        let (x, y) = (&before[i], &after[i]);
+        let (qualifier, dot) = (&before[i - 2], &before[i - 1]);
+        x.kind == TokenKind::Ident
+            && text(old.0, x) != text(new.0, y)
+            && text(old.0, dot) == b"."
+            && text(new.0, &after[i - 1]) == b"."
+            && qualifier.kind == TokenKind::Ident
+            && text(old.0, qualifier) == text(new.0, &after[i - 2])
+            && (i < 3 || text(old.0, &before[i - 3]) != b".")
+            && library(&text(old.0, qualifier))
+    })
+}
+
 /// Of the renamings of a file's rename hunks, those that are not renames: a predeclared
 /// value replaced or put in (`f(nil)` → `f(args)`), or a renaming that is not one to one
 /// across the file: two old names that become one (`UpdateUser(internal)` →

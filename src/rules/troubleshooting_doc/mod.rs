@@ -397,15 +397,39 @@ fn first_hit(
             _ => Vec::new(),
         })
         .collect();
+    // A library's member swapped for another under the same qualifier names another value.
+    let library_package = |name: &[u8]| {
+        std::str::from_utf8(name).is_ok_and(|name| {
+            matches!(
+                packages.get(name),
+                Some(Imported::Library | Imported::Client)
+            )
+        })
+    };
+    let swaps: Vec<bool> = all_hunks
+        .iter()
+        .zip(&kinds)
+        .map(|(hunk, kind)| {
+            *kind == HunkKind::Rename
+                && hunks::swaps_library_member(
+                    (old_src, old_index),
+                    (new_src, new_index),
+                    hunk,
+                    &library_package,
+                )
+        })
+        .collect();
     let mut odd = odd_renames(&renames.concat(), &packages);
     odd.extend(wrapped_renames(
         &renames.concat(),
         (new_src, new_index),
         file.added_lines,
     ));
-    for ((hunk, kind), renamed) in all_hunks.into_iter().zip(kinds).zip(&renames) {
+    for (((hunk, kind), renamed), swapped) in
+        all_hunks.into_iter().zip(kinds).zip(&renames).zip(swaps)
+    {
         let text_only = match kind {
-            HunkKind::Rename if renamed.iter().any(|pair| odd.contains(pair)) => false,
+            HunkKind::Rename if swapped || renamed.iter().any(|pair| odd.contains(pair)) => false,
             HunkKind::Nothing | HunkKind::Rename => continue,
             HunkKind::TextOnly => true,
             HunkKind::Code => false,

@@ -275,6 +275,42 @@ pub fn setting(text: &[u8], tokens: &[Token], composite: Option<Option<String>>)
     assigned_setting(text, tokens)
 }
 
+/// A constant or variable declared with a value on a line of its own (`const maxPartBufferSize
+/// int64 = 1<<32 - 1`), named as a setting, whose value changes: the other side of the change
+/// (`other_side`, its tokens joined by spaces) declares the same name. As in a `const (...)`
+/// block; a name declared anew sets nothing until code uses it, and that code is judged.
+pub fn declared_setting(text: &[u8], tokens: &[Token], other_side: &str) -> Option<Signal> {
+    let word = |i: usize| -> Option<&str> {
+        let t = tokens.get(i)?;
+        std::str::from_utf8(&text[t.start..t.end]).ok()
+    };
+    let kind = |i: usize| tokens.get(i).map(|t| t.kind);
+    if !matches!(word(0), Some("const" | "var")) {
+        return None;
+    }
+    // `const a, b T = x`: the names, then the type (any expression), then the value.
+    let mut names = Vec::new();
+    let mut i = 1;
+    while kind(i) == Some(TokenKind::Ident) {
+        names.extend(word(i));
+        if word(i + 1) != Some(",") {
+            break;
+        }
+        i += 2;
+    }
+    let valued = (i + 1..tokens.len()).any(|j| word(j) == Some("="));
+    names
+        .iter()
+        .filter(|name| valued && other_side.contains(&format!(" {name} ")))
+        .find_map(|name| {
+            let (what, area) = setting_kind(name, false)?;
+            Some(Signal {
+                area,
+                what: format!("sets the {what} `{name}`"),
+            })
+        })
+}
+
 /// An assignment that sets a setting: `a.b.Name = value`, `name := value`, `x, name := value`.
 pub fn assigned_setting(text: &[u8], tokens: &[Token]) -> Option<Signal> {
     let word = |i: usize| -> Option<&str> {
@@ -365,6 +401,37 @@ mod tests {
         assert_eq!(
             check("tlsOptionsForHostSNI := map[string]string{}", false).as_deref(),
             Some("sets the TLS configuration `tlsOptionsForHostSNI`")
+        );
+    }
+
+    #[test]
+    fn settings_declared_on_a_line_of_their_own() {
+        let check = |line: &str, other: &str| {
+            let text = line.as_bytes();
+            let tokens = crate::go::tokens::tokens(text, 0, text.len());
+            declared_setting(text, &tokens, other).map(|s| s.what)
+        };
+        assert_eq!(
+            check(
+                "const maxRDMABufferSize int64 = 1<<32 - 1",
+                " const maxRDMABufferSize int64 = 4 << 30 "
+            )
+            .as_deref(),
+            Some("sets the size limit `maxRDMABufferSize`")
+        );
+        assert_eq!(
+            check(
+                "var dialTimeout, retries = 5 * time.Second, 3",
+                " var dialTimeout , retries = time . Second , 3 "
+            )
+            .as_deref(),
+            Some("sets the timeout `dialTimeout`")
+        );
+        // Declared anew, or without a value: nothing is set yet.
+        assert_eq!(check("const sampleHashBufferSize = 768", ""), None);
+        assert_eq!(
+            check("var proxyURL *url.URL", " var proxyURL string "),
+            None
         );
     }
 
