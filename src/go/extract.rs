@@ -112,6 +112,7 @@ fn kind_table() -> &'static KindTable {
 pub fn extract(root: Node, src: &[u8]) -> (Facts, bool) {
     let mut extractor = Extractor {
         src,
+        text: std::str::from_utf8(src).ok(),
         facts: Facts::default(),
         func_stack: Vec::new(),
         context_rows: Vec::new(),
@@ -171,6 +172,8 @@ fn root_syntax_error(root: Node) -> SyntaxError {
 
 struct Extractor<'s> {
     src: &'s [u8],
+    /// `src` when it is valid UTF-8 (checked once, not once per node).
+    text: Option<&'s str>,
     facts: Facts,
     func_stack: Vec<usize>,
     context_rows: Vec<usize>,
@@ -190,7 +193,11 @@ fn span(node: Node) -> Span {
 
 impl<'s> Extractor<'s> {
     fn text(&self, node: Node) -> &'s str {
-        std::str::from_utf8(&self.src[node.start_byte()..node.end_byte()]).unwrap_or("")
+        let range = node.start_byte()..node.end_byte();
+        match self.text {
+            Some(text) => text.get(range).unwrap_or(""),
+            None => std::str::from_utf8(&self.src[range]).unwrap_or(""),
+        }
     }
 
     /// Visits the node under `cursor` and, depth first, its named descendants; one cursor
