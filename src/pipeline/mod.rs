@@ -21,7 +21,7 @@ use std::time::Instant;
 use crate::config::Settings;
 use crate::finding::{Finding, SkippedFile, Stats};
 use crate::git::{ChangeRequest, ChangedFile, FileStatus, Repo, Unchecked};
-use crate::index::{Bodies, Modules, Needed, ProjectIndex, Role};
+use crate::index::{Bodies, Modules, Needed, ParsedFile, ProjectIndex, Role};
 use crate::rules::{self, ChangeContext, ChangedGoFile, Version};
 use crate::walk::{self, WalkOptions};
 
@@ -305,22 +305,9 @@ fn with_builder_calls(
                 .files
                 .par_iter()
                 .filter(|file| file.relevant)
+                .filter(|file| matches!(file.bodies, Bodies::Of(_)))
                 .filter_map(|file| {
-                    let Bodies::Of(parsed) = &file.bodies else {
-                        return None;
-                    };
-                    let mut callers = calls.calling_bodies(&file.rel, &file.src);
-                    callers.retain(|name| !parsed.contains(name));
-                    if callers.is_empty() {
-                        return None;
-                    }
-                    callers.extend(parsed.iter().cloned());
-                    Some(Input {
-                        rel: file.rel.clone(),
-                        content: Content::Bytes(file.src.clone()),
-                        role: file.role,
-                        parse: Parse::Declarations(callers),
-                    })
+                    with_more_bodies(file, calls.calling_bodies(&file.rel, &file.src))
                 }),
         );
         // Nothing more read: the next round would find the same builders.
@@ -533,24 +520,17 @@ fn with_called_functions(
         let defining: Vec<Input> = index
             .files
             .iter()
+            .filter(|file| matches!(file.bodies, Bodies::Of(_)))
             .filter_map(|file| {
-                let Bodies::Of(parsed) = &file.bodies else {
-                    return None;
-                };
-                let wanted: BTreeSet<String> = file
+                let defined = file
                     .facts
                     .funcs
                     .iter()
                     .filter_map(crate::go::Func::name)
-                    .filter(|name| names.contains(*name) && !parsed.contains(*name))
+                    .filter(|name| names.contains(*name))
                     .map(str::to_string)
                     .collect();
-                (!wanted.is_empty()).then(|| Input {
-                    rel: file.rel.clone(),
-                    content: read::Content::Bytes(file.src.clone()),
-                    role: file.role,
-                    parse: Parse::Declarations(parsed.union(&wanted).cloned().collect()),
-                })
+                with_more_bodies(file, defined)
             })
             .collect();
         if !defining.is_empty() {
@@ -577,6 +557,25 @@ fn with_called_functions(
             .collect();
     }
     (index, internal_errors)
+}
+
+/// `file`, parsed without some bodies, to parse again with those of `names` it left out
+/// beside those it has; `None` when it has them all.
+fn with_more_bodies(file: &ParsedFile, mut names: BTreeSet<String>) -> Option<Input> {
+    let Bodies::Of(parsed) = &file.bodies else {
+        return None;
+    };
+    names.retain(|name| !parsed.contains(name));
+    if names.is_empty() {
+        return None;
+    }
+    names.extend(parsed.iter().cloned());
+    Some(Input {
+        rel: file.rel.clone(),
+        content: Content::Bytes(file.src.clone()),
+        role: file.role,
+        parse: Parse::Declarations(names),
+    })
 }
 
 /// The name a call calls: `f` of `f(x)`, `pkg.f(x)` and `a.b.f(x)`.
