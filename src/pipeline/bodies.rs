@@ -13,9 +13,9 @@ use crate::go::prometheus::IMPORT_NEEDLE;
 use crate::go::skeleton::{function_bodies, is_word_byte};
 use crate::index::Bodies;
 
-/// The words besides the rules' that put a body in: registering a metric (`MustRegister`,
-/// `Register`, on any registry) decides which registry serves it.
-const INDEX_WORDS: &[&[u8]] = &[b"Register"];
+/// The names besides the rules' words that put a body in: registering a metric
+/// (`MustRegister`, `Register`, on any registry) decides which registry serves it.
+const REGISTRATIONS: &[&[u8]] = &[b"Register", b"MustRegister"];
 
 /// The bodies of `src` (the file at `rel`) to parse, with those named in `also` and those
 /// that call a builder `builder_calls` searches for, and the byte ranges of the bodies left
@@ -35,11 +35,8 @@ pub fn select(
         let text = &src[body.interior.clone()];
         let read = calls.iter().any(|at| body.interior.contains(at))
             || prefilter.mentions_any(text)
-            || INDEX_WORDS
-                .iter()
-                .copied()
-                .chain(selectors.iter().map(Vec::as_slice))
-                .any(|word| memchr::memmem::find(text, word).is_some());
+            || registers(text)
+            || selectors.iter().any(|selector| uses_client(text, selector));
         if read {
             kept.insert(body.name.clone());
         }
@@ -55,6 +52,43 @@ pub fn select(
         return (Bodies::All, left_out);
     }
     (Bodies::Of(kept), left_out)
+}
+
+/// Whether `text` names `Register` or `MustRegister` as a whole word: `RegisterFlags`,
+/// `RegisterModule` and `prometheus.Registerer` register no metric.
+fn registers(text: &[u8]) -> bool {
+    memchr::memmem::find_iter(text, b"Register").any(|at| {
+        let end = at + b"Register".len();
+        let word_start = text[..at]
+            .iter()
+            .rposition(|&b| !is_word_byte(b))
+            .map_or(0, |i| i + 1);
+        text.get(end).is_none_or(|&b| !is_word_byte(b))
+            && REGISTRATIONS.contains(&&text[word_start..end])
+    })
+}
+
+/// The members of the Prometheus client a body can name without declaring, registering or
+/// serving anything: the default registry and the interfaces a registry is passed around as.
+const PASSED_ALONG: &[&[u8]] = &[
+    b"DefaultRegisterer",
+    b"DefaultGatherer",
+    b"Registerer",
+    b"Gatherer",
+];
+
+/// Whether `text` names a member of the client package `selector` (`prometheus.`) other than
+/// the registries it passes along: handing `prometheus.DefaultRegisterer` to a constructor
+/// declares nothing (the constructor's own body, or the builder call, is what the index reads).
+fn uses_client(text: &[u8], selector: &[u8]) -> bool {
+    memchr::memmem::find_iter(text, selector).any(|at| {
+        let member = &text[at + selector.len()..];
+        let end = member
+            .iter()
+            .position(|&b| !is_word_byte(b))
+            .unwrap_or(member.len());
+        !PASSED_ALONG.contains(&&member[..end])
+    })
 }
 
 /// `name.` for each package of the Prometheus client that `src` imports, by the name the file
@@ -135,6 +169,21 @@ func ignored() {
             kept(src),
             names(&["metrics", "register", "serve", "routes", "ignored"])
         );
+    }
+
+    #[test]
+    fn passing_the_default_registry_along_or_registering_flags_keeps_no_body() {
+        let src = r#"package p
+
+import "github.com/prometheus/client_golang/prometheus"
+
+func initServer(t *T) { t.server = server.New(t.cfg, prometheus.DefaultRegisterer) }
+func setup(mm *Manager) { mm.RegisterModule(Server, initServer); cfg.RegisterFlags(f) }
+func wrap(reg prometheus.Registerer) { r := prometheus.WrapRegistererWithPrefix("p_", reg) }
+func register(r Registry) { r.Register(c) }
+func mustRegister() { prometheus.DefaultRegisterer.MustRegister(c) }
+"#;
+        assert_eq!(kept(src), names(&["mustRegister", "register", "wrap"]));
     }
 
     #[test]
