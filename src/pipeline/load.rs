@@ -62,6 +62,9 @@ struct ToParse {
     relevant: bool,
 }
 
+/// A file's input, what became of it, and its read, prefilter and parse times.
+type FileResult = (Input, Outcome, [Duration; 3]);
+
 /// Loads `inputs` in parallel; `prefilter` off parses every input (tests use it to show the
 /// prefilter changes nothing). First every input is read and prefiltered, then the files to
 /// parse are parsed, each with the bodies its rules read and those that may call a metric
@@ -118,12 +121,17 @@ pub fn load(
         use_prefilter,
         builder_calls: candidates.as_ref(),
     };
-    let results: Vec<(Input, Outcome, [Duration; 3])> = on_worker_stack(|| {
+    // The biggest files first: one started last keeps a core busy after the others are done.
+    let mut read: Vec<(usize, _)> = read.into_iter().enumerate().collect();
+    read.sort_by_key(|(_, (_, file, _))| {
+        std::cmp::Reverse(file.as_ref().map_or(0, |file| file.src.len()))
+    });
+    let mut results: Vec<(usize, FileResult)> = on_worker_stack(|| {
         read.into_par_iter()
-            .map(|(input, read, mut times)| {
+            .map(|(order, (input, read, mut times))| {
                 let file = match read {
                     Ok(file) => file,
-                    Err(outcome) => return (input, outcome, times),
+                    Err(outcome) => return (order, (input, outcome, times)),
                 };
                 with_parser(|parser| {
                     let loaded = crate::guard::catch(|| {
@@ -135,13 +143,15 @@ pub fn load(
                         *parser = GoParser::new().ok();
                         internal_error(&message)
                     });
-                    (input, outcome, times)
+                    (order, (input, outcome, times))
                 })
             })
             .collect()
     });
+    // Back in the inputs' order, which the index keeps.
+    results.sort_unstable_by_key(|(order, _)| *order);
     let mut loaded = Loaded::default();
-    for (input, outcome, times) in results {
+    for (_, (input, outcome, times)) in results {
         loaded.times.read_ms += ms(times[0]);
         loaded.times.prefilter_ms += ms(times[1]);
         loaded.times.parse_ms += ms(times[2]);
