@@ -12,6 +12,8 @@ pub struct FunctionBody {
     pub name: String,
     /// Whether it is a method (it has a receiver).
     pub method: bool,
+    /// Where its declaration starts: its `func`.
+    pub start: usize,
     /// Between its `{` and `}`.
     pub interior: Range<usize>,
 }
@@ -36,6 +38,7 @@ pub fn function_bodies(src: &[u8]) -> Vec<FunctionBody> {
                     } => bodies.push(FunctionBody {
                         name: String::from_utf8_lossy(&src[name]).into_owned(),
                         method,
+                        start: token.range.start,
                         interior,
                     }),
                     Declaration::NoBody => line_start = true,
@@ -145,6 +148,22 @@ pub fn called_words(src: &[u8], range: Range<usize>, into: &mut BTreeSet<String>
         let name = &word[memchr::memrchr(b'.', word).map_or(0, |i| i + 1)..];
         if !name.is_empty() {
             into.insert(String::from_utf8_lossy(name).into_owned());
+        }
+    }
+}
+
+/// The plain words (no selector, keyword or number) in `range` of `src`: on a changed line outside
+/// any function, the names a declaration or struct field there may declare.
+pub fn plain_words(src: &[u8], range: Range<usize>, into: &mut BTreeSet<String>) {
+    let tokens = Tokens {
+        src: &src[..range.end],
+        at: range.start,
+    };
+    for token in tokens.filter(|t| t.kind == Kind::Word) {
+        let word = &src[token.range];
+        let number = word.first().is_some_and(u8::is_ascii_digit);
+        if !number && !word.contains(&b'.') && !super::tokens::is_keyword(word) {
+            into.insert(String::from_utf8_lossy(word).into_owned());
         }
     }
 }

@@ -32,19 +32,100 @@ pub fn needs(settings: &Settings) -> rules::Needs {
     needs
 }
 
-/// The changed Go files as inputs that are checked and always parsed.
-pub fn changed_inputs(changed: &[&ChangedFile], role: Role) -> Vec<Input> {
+/// The changed Go files as inputs that are checked. With `bodies` (the bodies the change
+/// touches or may call, by file), a file is parsed with those and the ones a rule or the
+/// index reads; without, whole.
+pub fn changed_inputs(
+    changed: &[&ChangedFile],
+    role: Role,
+    bodies: Option<&HashMap<String, BTreeSet<String>>>,
+) -> Vec<Input> {
     changed
         .iter()
         .filter_map(|file| {
+            let parse = match bodies.and_then(|bodies| bodies.get(&file.path)) {
+                Some(names) => Parse::Declarations(names.clone()),
+                None => Parse::Whole,
+            };
             Some(Input {
                 rel: file.path.clone(),
                 content: Content::Bytes(file.new_content.clone()?),
                 role,
-                parse: Parse::Whole,
+                parse,
             })
         })
         .collect()
+}
+
+/// Whether `range` of `text` is a word of its own, not part of a longer one.
+fn is_whole_word(text: &[u8], range: std::ops::Range<usize>) -> bool {
+    let before = range.start.checked_sub(1).map(|i| text[i]);
+    let after = text.get(range.end).copied();
+    !before.is_some_and(skeleton::is_word_byte) && !after.is_some_and(skeleton::is_word_byte)
+}
+
+/// For each changed file the change keeps (neither added nor deleted) that does not import
+/// the Prometheus client, the names of its functions and methods whose declaration holds a
+/// changed line in either version or uses a name declared on one, read from the tokens, with
+/// the names in `called`. Both versions are parsed with these bodies (and those a rule or the
+/// index reads there): the change rules compare and follow the touched declarations, and every
+/// other body of the file is the same on both sides.
+pub fn touched_in_change(
+    changed: &[&ChangedFile],
+    called: &BTreeSet<String>,
+) -> HashMap<String, BTreeSet<String>> {
+    let mut touched = HashMap::new();
+    for file in changed {
+        let (Some(new), Some(old)) = (&file.new_content, &file.old_content) else {
+            continue;
+        };
+        // The metric rules compare and resolve a client-importing file's declarations through
+        // any of its bodies (collectors, group lists, registries): it is parsed whole.
+        let imports_client =
+            |src: &[u8]| memchr::memmem::find(src, IMPORT_NEEDLE.as_bytes()).is_some();
+        if imports_client(new) || imports_client(old) {
+            continue;
+        }
+        let mut names = called.clone();
+        for (src, lines) in [(new, &file.added_lines), (old, &file.removed_lines)] {
+            let index = LineIndex::new(src);
+            let bodies = skeleton::function_bodies(src);
+            let rows: Vec<(usize, usize)> = bodies
+                .iter()
+                .map(|body| {
+                    let (first, _) = index.position(body.start);
+                    let (last, _) = index.position(body.interior.end);
+                    (first, last)
+                })
+                .collect();
+            // A changed constant, variable, type or field is followed to where the file uses it.
+            let mut declared = BTreeSet::new();
+            for &line in lines.iter() {
+                if !rows
+                    .iter()
+                    .any(|&(first, last)| (first..=last).contains(&line))
+                {
+                    let start = index.line_start(line).unwrap_or(src.len());
+                    let end = index.line_start(line + 1).unwrap_or(src.len());
+                    skeleton::plain_words(src, start..end, &mut declared);
+                }
+            }
+            let uses = (!declared.is_empty())
+                .then(|| AhoCorasick::new(&declared).unwrap_or_else(|_| unreachable!()));
+            for (body, (first, last)) in bodies.into_iter().zip(rows) {
+                let text = &src[body.interior.clone()];
+                let holds_changed_line = lines.iter().any(|line| (first..=last).contains(line));
+                let uses_declared = uses.as_ref().is_some_and(|uses| {
+                    uses.find_iter(text).any(|m| is_whole_word(text, m.range()))
+                });
+                if holds_changed_line || uses_declared {
+                    names.insert(body.name);
+                }
+            }
+        }
+        touched.insert(file.path.clone(), names);
+    }
+    touched
 }
 
 /// The context words of the enabled rules that `wanted` accepts.
@@ -125,7 +206,7 @@ fn close_over(mut names: BTreeSet<String>, sources: &[&[u8]], levels: usize) -> 
 
 /// The unchanged Go files of the changed files' folders whose bytes hold a word some enabled
 /// rule asks for (a receiver type's annotation, an import whose types fields may use), each to
-/// be parsed with the bodies of the functions the change may call.
+/// be parsed with the bodies of the functions the change may call; and those names.
 pub fn neighbour_inputs(
     repo: &Repo,
     request: &ChangeRequest,
@@ -133,10 +214,15 @@ pub fn neighbour_inputs(
     changed: &[&ChangedFile],
     is_go_file: &dyn Fn(&str) -> bool,
     settings: &Settings,
-) -> miette::Result<Vec<Input>> {
+) -> miette::Result<(Vec<Input>, BTreeSet<String>)> {
+    let levels = needs(settings).called_functions;
     let words = context_words(settings, |_| true);
     if words.is_empty() {
-        return Ok(Vec::new());
+        let sources: Vec<&[u8]> = changed
+            .iter()
+            .filter_map(|f| f.new_content.as_deref())
+            .collect();
+        return Ok((Vec::new(), called_in_change(changed, &sources, levels)));
     }
     // Plain strings always build.
     let wanted = AhoCorasick::new(&words).unwrap_or_else(|_| unreachable!());
@@ -153,11 +239,12 @@ pub fn neighbour_inputs(
     )?;
     let mut sources: Vec<&[u8]> = files.iter().map(|(_, bytes)| bytes.as_slice()).collect();
     sources.extend(changed.iter().filter_map(|f| f.new_content.as_deref()));
-    let called = called_in_change(changed, &sources, needs(settings).called_functions);
-    Ok(files
+    let called = called_in_change(changed, &sources, levels);
+    let inputs = files
         .into_iter()
         .map(|(rel, bytes)| Input::neighbour(rel, bytes, called.clone()))
-        .collect())
+        .collect();
+    Ok((inputs, called))
 }
 
 /// Every Go file at the head of the change that mentions the Prometheus packages and a metric
@@ -663,7 +750,61 @@ pub fn read_besides_go(rel: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::keyed_literals;
+    use super::{keyed_literals, touched_in_change};
+    use crate::git::{ChangedFile, FileStatus};
+    use std::collections::BTreeSet;
+
+    fn modified(old: &str, new: &str, removed: Vec<usize>, added: Vec<usize>) -> ChangedFile {
+        ChangedFile {
+            path: "store/store.go".to_string(),
+            old_path: None,
+            status: FileStatus::Modified,
+            added_lines: added,
+            removed_lines: removed,
+            old_content: Some(old.as_bytes().to_vec()),
+            new_content: Some(new.as_bytes().to_vec()),
+        }
+    }
+
+    fn touched(file: &ChangedFile, called: &[&str]) -> Option<Vec<String>> {
+        let called: BTreeSet<String> = called.iter().map(|s| s.to_string()).collect();
+        touched_in_change(&[file], &called)
+            .remove("store/store.go")
+            .map(|names| names.into_iter().collect())
+    }
+
+    #[test]
+    fn touched_bodies_are_those_that_hold_a_changed_line_or_use_a_changed_declaration() {
+        let old = "package store\n\nconst maxRows = 10\n\nfunc (s *Store) Query() {\n\ts.db.Query(q, maxRows)\n}\n\nfunc Open(path string) {\n\tos.Open(path)\n}\n\nfunc Close() {\n\tx()\n}\n\nfunc helper() {\n\ty()\n}\n";
+        let new = "package store\n\nconst maxRows = 20\n\nfunc (s *Store) Query() {\n\ts.db.Query(q, maxRows)\n}\n\nfunc Open(path string, mode int) {\n\tos.Open(path)\n}\n\nfunc Close() {\n\tx()\n}\n\nfunc helper() {\n\tz()\n}\n";
+        // Line 3 (the constant), 9 (Open's signature) and 18 (helper's body) change.
+        let file = modified(old, new, vec![3, 9, 18], vec![3, 9, 18]);
+        assert_eq!(
+            touched(&file, &["Close"]),
+            Some(vec![
+                "Close".to_string(),
+                "Open".to_string(),
+                "Query".to_string(),
+                "helper".to_string(),
+            ])
+        );
+        // Only a body changed: the others are left out.
+        let file = modified(old, new, vec![18], vec![18]);
+        assert_eq!(touched(&file, &[]), Some(vec!["helper".to_string()]));
+    }
+
+    #[test]
+    fn a_file_that_imports_the_metrics_client_or_is_added_is_parsed_whole() {
+        let old = "package store\n\nimport \"github.com/prometheus/client_golang/prometheus\"\n\nfunc a() {\n\tx()\n}\n";
+        let file = modified(old, old, vec![6], vec![6]);
+        assert_eq!(touched(&file, &[]), None);
+        let added = ChangedFile {
+            old_content: None,
+            status: FileStatus::Added,
+            ..modified("", "package store\n", vec![], vec![1])
+        };
+        assert_eq!(touched(&added, &[]), None);
+    }
 
     #[test]
     fn reads_keyed_name_literals_only() {

@@ -1,7 +1,7 @@
 //! Read → prefilter → parse once, in parallel: the inputs become parsed files (facts and
 //! bytes) for the project index, or skipped files with a reason.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
@@ -303,17 +303,25 @@ fn parse_one(
 }
 
 /// Parses previous versions of changed files on a checking thread's large stack; a version
-/// that cannot be parsed, or whose parse panics, comes back as `None`.
+/// that cannot be parsed, or whose parse panics, comes back as `None`. A file with `bodies`
+/// (by path) is parsed with those and the ones a rule or the index reads, as its new version
+/// is; the others whole.
 pub fn parse_versions<'a>(
     versions: Vec<(&'a str, &'a [u8])>,
+    bodies: Option<&HashMap<String, BTreeSet<String>>>,
+    prefilter: &Prefilter,
 ) -> Vec<(&'a str, Option<crate::go::Facts>)> {
     on_worker_stack(|| {
         versions
             .into_par_iter()
             .map(|(path, src)| {
+                let left_out = match bodies.and_then(|bodies| bodies.get(path)) {
+                    Some(names) => bodies::select(src, prefilter, names, None, path).1,
+                    None => Vec::new(),
+                };
                 let facts = with_parser(|parser| {
                     let p = parser.as_mut()?;
-                    match crate::guard::catch(|| p.parse(src)) {
+                    match crate::guard::catch(|| p.parse_leaving_out(src, &left_out)) {
                         Ok(Ok(parsed)) => Some(parsed.facts),
                         Ok(Err(_)) => None,
                         Err(_) => {

@@ -745,15 +745,19 @@ fn check_change(
                 .filter(|input| !changed_paths.contains(input.rel.as_str())),
         );
     }
-    inputs.extend(change::changed_inputs(&changed, Role::Checked));
-    inputs.extend(change::neighbour_inputs(
-        &repo,
-        request,
-        &change,
+    let (neighbours, called_in_change) =
+        change::neighbour_inputs(&repo, request, &change, &changed, &is_go_file, settings)?;
+    // Findings on added lines come from the declarations that hold them, or from bodies with
+    // a rule's words: a changed file's other bodies are left out of both its versions' parses.
+    // Wider scopes report anywhere in a changed file: it is parsed whole.
+    let touched = (options.scope == Scope::Added && !options.no_prefilter)
+        .then(|| change::touched_in_change(&changed, &called_in_change));
+    inputs.extend(change::changed_inputs(
         &changed,
-        &is_go_file,
-        settings,
-    )?);
+        Role::Checked,
+        touched.as_ref(),
+    ));
+    inputs.extend(neighbours);
     if needs.repository_metrics {
         let present: HashSet<String> = inputs.iter().map(|i| i.rel.clone()).collect();
         inputs.extend(change::repository_metric_inputs(
@@ -791,7 +795,7 @@ fn check_change(
                     stats,
                 )
             },
-            || load::parse_versions(old_sources),
+            || load::parse_versions(old_sources, touched.as_ref(), &prefilter),
         )
     });
     outcome.internal_errors = internal_errors;

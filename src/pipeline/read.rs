@@ -36,7 +36,8 @@ pub enum Parse {
     Whole,
     /// What its package declares, with the bodies of the functions and methods of these names
     /// only, unless a per-file rule could report on it: a file read for the index alone
-    /// (constants of metric names, functions a change calls).
+    /// (constants of metric names, functions a change calls), or a changed file with the
+    /// declarations the change touches.
     Declarations(BTreeSet<String>),
 }
 
