@@ -67,6 +67,9 @@ const WIRE_CODEC_WORDS: &[&str] = &[
     "packet",
 ];
 
+/// The longest block of a changed condition whose assignments are followed to later I/O.
+const MAX_FOLLOWED_BLOCK_ROWS: usize = 20;
+
 /// How many levels of the repository's own functions a changed call is followed through.
 pub const FOLLOWED_CALLS: usize = 2;
 
@@ -575,7 +578,7 @@ impl<'a> Classifier<'a> {
         if let Some(signal) = self.wire_encoding(facts, dir, row) {
             return Some(signal);
         }
-        self.inside_io_function(file, dir, row, covering, &literals)
+        self.inside_io_function(file, dir, row, covering, &literals, hunk.other_side)
     }
 
     /// A line of a function that encodes or decodes the library's messages or records
@@ -898,11 +901,12 @@ impl<'a> Classifier<'a> {
         row: usize,
         covering: &Covering,
         literals: &[Span],
+        other_side: &str,
     ) -> Option<Signal> {
         let facts = file.facts;
         let (index, func) = enclosing_declaration(facts, row)?;
         let sinks = self.body_sinks(facts, dir, index);
-        if sinks.is_empty() {
+        if sinks.is_empty() && response_writer(facts, index).is_none() {
             return None;
         }
         let text = file.lines.text();
@@ -926,13 +930,44 @@ impl<'a> Classifier<'a> {
             .unwrap_or(row)
             .min(row);
         let head_tokens = tokens_of(head);
+        let head_statement = flow::statement(text, &head_tokens);
         // What the function got from an earlier I/O call, other than its error.
         for (call, inner) in sinks.iter().filter(|(c, _)| c.span.end_row < head) {
-            let results: Vec<flow::Path> = flow::statement(text, &tokens_of(call.span.start_row))
-                .defined
-                .into_iter()
-                .filter(|p| p.len() == 1 && p[0] != "err")
-                .collect();
+            let answer = |defined: Vec<flow::Path>| {
+                defined
+                    .into_iter()
+                    .filter(|p| p.len() == 1 && p[0] != "err")
+                    .collect::<Vec<_>>()
+            };
+            let direct = answer(flow::statement(text, &tokens_of(call.span.start_row)).defined);
+            let mut results = direct.clone();
+            // A part of the answer taken before the line (`authData := data[i:]`, `v, ok :=
+            // it.(T)`) is the answer too; a value another call computes from it is that call's.
+            for between in call.span.end_row + 1..head {
+                if results.is_empty() {
+                    break;
+                }
+                let tokens = tokens_of(between);
+                let next = flow::statement(text, &tokens);
+                let value = &tokens[next.value_from.min(tokens.len())..];
+                let calls = value.windows(2).any(|pair| {
+                    &text[pair[1].start..pair[1].end] == b"("
+                        && &text[pair[0].start..pair[0].end] != b"."
+                });
+                if !next.defined.is_empty()
+                    && !calls
+                    && flow::reads(text, value, &results).is_some()
+                {
+                    results.extend(answer(next.defined));
+                }
+            }
+            // Such a part counts where the line tests or reshapes it, not where it computes
+            // another value from it (a statistic).
+            let defined = &head_statement.defined;
+            let results = match defined.is_empty() || defined.iter().all(|p| results.contains(p)) {
+                true => results,
+                false => direct,
+            };
             if let Some(read) = flow::reads(text, &head_tokens, &results) {
                 return Some(Signal {
                     area: inner.area,
@@ -969,16 +1004,46 @@ impl<'a> Classifier<'a> {
                 });
             }
         }
-        let statement = flow::statement(text, &head_tokens);
-        if statement.defined.is_empty() {
+        // A field added to what the handler answers (`Name: svc.Name,` beside the old ones)
+        // extends the answer; a value handed to a call is not set for the response.
+        let added_field =
+            key_on_row(file, row).is_some_and(|key| !other_side.contains(&format!("{key}:")));
+        let response = head_statement.value_from < head_tokens.len() && !added_field;
+        self.flows_to_io(file, dir, index, head, head_statement.defined, response)
+    }
+
+    /// Whether what the statement on row `head` of function `index` sets (`changed`) reaches,
+    /// directly or through values computed from it later in the function, a call that does
+    /// I/O or writes the handler's response.
+    fn flows_to_io(
+        &self,
+        file: &FileView,
+        dir: &str,
+        index: usize,
+        head: usize,
+        changed: Vec<flow::Path>,
+        response: bool,
+    ) -> Option<Signal> {
+        if changed.is_empty() {
             return None;
         }
-        let changed = statement.defined;
+        let responses = match response {
+            true => response_writes(file.facts, index),
+            false => Vec::new(),
+        };
+        let facts = file.facts;
+        let func = &facts.funcs[index];
+        let text = file.lines.text();
         let mut reached: Vec<flow::Path> = changed.clone();
-        let mut sinks = sinks
-            .iter()
+        // What the handler writes to its client is what it answers.
+        let mut sinks: Vec<(&Call, Signal)> = self
+            .body_sinks(facts, dir, index)
+            .into_iter()
+            .chain(responses)
             .filter(|(c, _)| c.span.start_row > head)
-            .peekable();
+            .collect();
+        sinks.sort_by_key(|(c, _)| c.span.start);
+        let mut sinks = sinks.iter().peekable();
         for later in head + 1..=func.span.end_row {
             while let Some((call, inner)) = sinks.next_if(|(c, _)| c.span.start_row <= later) {
                 let call_tokens = crate::go::tokens::tokens(text, call.span.start, call.span.end);
@@ -995,7 +1060,7 @@ impl<'a> Classifier<'a> {
                     });
                 }
             }
-            let tokens = tokens_of(later);
+            let tokens = super::hunks::line_tokens(text, file.lines, later + 1);
             let next = flow::statement(text, &tokens);
             if !next.defined.is_empty()
                 && flow::reads(text, &tokens[next.value_from..], &reached).is_some()
@@ -1026,7 +1091,8 @@ impl<'a> Classifier<'a> {
             .filter_map(|(i, call)| {
                 let found = self
                     .call_of(facts, dir, call, true)
-                    .or_else(|| self.store_method(facts, dir, call));
+                    .or_else(|| self.store_method(facts, dir, call))
+                    .or_else(|| self.codec_call(facts, dir, call));
                 Some((i, found?))
             })
             .collect();
@@ -1038,6 +1104,39 @@ impl<'a> Classifier<'a> {
             .collect();
         self.io_sinks.borrow_mut().insert(key, sinks);
         out
+    }
+
+    /// In a listed network or storage library's own repository, a call of a function named
+    /// for its messages or records (`mc.readPacket()`, `decodeHeader(buf)`): there what it
+    /// reads or writes is the protocol or the storage format, so what its caller hands it or
+    /// does with its answer is what the library exchanges with the server or the disk.
+    fn codec_call(&self, facts: &Facts, dir: &str, call: &Call) -> Option<Signal> {
+        // The library's own code: a function of the package, or a method of the receiver.
+        let name = match &call.callee {
+            Expr::Ident(name) => name,
+            Expr::Selector(receiver, name)
+                if receiver
+                    .as_ident()
+                    .is_some_and(|r| receiver_type_of(facts, call.func, r).is_some()) =>
+            {
+                name
+            }
+            _ => return None,
+        };
+        let codec = super::settings::words(name)
+            .iter()
+            .any(|w| WIRE_CODEC_WORDS.contains(&w.as_str()));
+        if !codec {
+            return None;
+        }
+        let area = self.listed_library_area(dir)?;
+        Some(Signal {
+            area,
+            what: format!(
+                "calls `{}` of the library's protocol",
+                written(&call.callee)
+            ),
+        })
     }
 
     /// A package-level constant or variable whose value changes (`tokenMaxCount = 60`), handed
@@ -1334,6 +1433,22 @@ impl<'a> Classifier<'a> {
                         let tokens = super::hunks::line_tokens(text, lines, row + 1);
                         super::settings::assigned_setting(text, &tokens)
                     })
+            })
+            .or_else(|| {
+                // A block that sets a value the I/O after it, or the response, uses
+                // (`if tags != nil { filled = tags }` before `enc.Encode(resp{Tags: filled})`).
+                let lines = file.lines;
+                let (first, last) = (lines.position(open).0 - 1, lines.position(close).0 - 1);
+                if keyword == b"for" || last - first > MAX_FOLLOWED_BLOCK_ROWS {
+                    return None;
+                }
+                let (index, _) = enclosing_declaration(facts, row)?;
+                (first + 1..last).find_map(|inner| {
+                    let tokens = super::hunks::line_tokens(text, lines, inner + 1);
+                    let statement = flow::statement(text, &tokens);
+                    let assigned = statement.value_from < tokens.len();
+                    self.flows_to_io(file, dir, index, last, statement.defined, assigned)
+                })
             })?;
         Some(Signal {
             area: inner.area,
@@ -2115,6 +2230,75 @@ fn asserted_writer(facts: &Facts, func: Option<usize>, variable: &str) -> bool {
             Some(i) => facts.funcs.get(i).and_then(|f| f.enclosing),
         };
     }
+}
+
+/// The name of the `http.ResponseWriter` parameter of function `index`, a handler.
+fn response_writer(facts: &Facts, index: usize) -> Option<&str> {
+    let func = facts.funcs.get(index)?;
+    func.params
+        .iter()
+        .zip(&func.param_names)
+        .find(|(ty, name)| {
+            !name.is_empty()
+                && matches!(ty, TypeRef::Named { package: Some(p), name, pointer: false }
+                    if name == "ResponseWriter" && facts.import_path_of(p) == Some("net/http"))
+        })
+        .map(|(_, name)| name.as_str())
+}
+
+/// Calls of handler `index` that write its response body, status or headers:
+/// `w.Write(b)`, `w.Header().Set(k, v)`, `json.NewEncoder(w).Encode(v)`, `enc.Encode(v)` on
+/// an encoder of `w`, and a helper handed `w` (`writeJSON(w, http.StatusOK, v)`); what they
+/// are handed is the answer. An error reply (`http.Error(w, msg, code)`) is message text.
+fn response_writes(facts: &Facts, index: usize) -> Vec<(&Call, Signal)> {
+    let Some(writer) = response_writer(facts, index) else {
+        return Vec::new();
+    };
+    let func = &facts.funcs[index];
+    let is_writer = |e: &Expr| e.as_ident() == Some(writer);
+    // `enc := json.NewEncoder(w)`: a value that writes to `w`.
+    let wraps_writer =
+        |e: &Expr| matches!(e, Expr::Call { args, .. } if args.iter().any(is_writer));
+    let encoders: Vec<&str> = facts
+        .bindings
+        .iter()
+        .filter(|b| facts.is_within(b.func, index) && wraps_writer(&b.value))
+        .map(|b| b.name.as_str())
+        .collect();
+    facts
+        .calls
+        .iter()
+        .filter(|call| facts.is_within(call.func, index))
+        .filter(|call| {
+            let error_reply = matches!(&call.callee,
+                Expr::Selector(_, name) | Expr::Ident(name)
+                    if name.to_ascii_lowercase().contains("error"));
+            let writes = match &call.callee {
+                Expr::Selector(receiver, name) => match receiver.as_ref() {
+                    Expr::Ident(r) if r == writer => WRITER_METHODS.contains(&name.as_str()),
+                    Expr::Ident(r) => encoders.contains(&r.as_str()),
+                    Expr::Call { callee, args } => {
+                        args.iter().any(is_writer)
+                            || matches!(callee.as_ref(), Expr::Selector(w, h)
+                                if h == "Header" && is_writer(w))
+                    }
+                    _ => false,
+                },
+                _ => false,
+            };
+            !error_reply && (writes || call.args.iter().any(is_writer))
+        })
+        .map(|call| {
+            (
+                call,
+                Signal {
+                    area: Area::Network,
+                    what: format!("writes its response through `{}`", written(&call.callee)),
+                },
+            )
+        })
+        .filter(|(call, _)| call.span.start > func.span.start)
+        .collect()
 }
 
 /// Functions of `context` that set a deadline.
