@@ -1809,9 +1809,19 @@ impl<'a> Classifier<'a> {
                 if let Expr::Composite(_) = built {
                     return None;
                 }
-                let Expr::Call { callee, .. } = &binding.value else {
+                let Expr::Call { callee, args } = &binding.value else {
                     return None;
                 };
+                if let Expr::Ident(function) = callee.as_ref() {
+                    let (path, type_name) = self.made_client(facts, dir, function, args)?;
+                    return Some(Signal {
+                        area: self.area_of(&path)?,
+                        what: format!(
+                            "calls `{variable}.{name}` on the `{}.{type_name}` that `{function}` makes",
+                            short(&path)
+                        ),
+                    });
+                }
                 let Expr::Selector(package, constructor) = callee.as_ref() else {
                     return None;
                 };
@@ -1838,6 +1848,46 @@ impl<'a> Classifier<'a> {
             }
             _ => None,
         }
+    }
+
+    /// The import path and name of the client type of a network or storage library that
+    /// `function(args)` makes: `new(dns.Client)`, or a function of the package in `dir`
+    /// whose first result is such a client (`func makeClient(...) (*dns.Client, error)`).
+    fn made_client(
+        &self,
+        facts: &Facts,
+        dir: &str,
+        function: &str,
+        args: &[Expr],
+    ) -> Option<(String, String)> {
+        let table = &self.data.troubleshooting;
+        let client = |path: &str, type_name: &str| {
+            (self.library_area_of(path).is_some()
+                && self.is_client_type(type_name)
+                && !Self::listed(&table.value_types, path, type_name))
+            .then(|| (path.to_string(), type_name.to_string()))
+        };
+        if function == "new" {
+            let Some(Expr::Selector(package, type_name)) = args.first() else {
+                return None;
+            };
+            return client(facts.import_path_of(package.as_ident()?)?, type_name);
+        }
+        self.index.package_files(dir).find_map(|file| {
+            let made = file.facts.funcs.iter().find_map(|f| {
+                let declared = matches!(&f.kind, FuncKind::Function { name } if name == function);
+                match f.results.first() {
+                    Some(TypeRef::Named {
+                        package: Some(package),
+                        name,
+                        ..
+                    }) if declared => Some((package, name)),
+                    _ => None,
+                }
+            });
+            let (package, type_name) = made?;
+            client(file.facts.import_path_of(package)?, type_name)
+        })
     }
 
     /// `tx.Exec(...)` on `tx, err := a.db.Begin()`: a transaction, connection or session that
