@@ -504,6 +504,9 @@ impl<'a> Classifier<'a> {
             if let Some(signal) = stops_handler(file, row, &row_tokens) {
                 return Some(signal);
             }
+            if let Some(signal) = rejects_request(file, row, &row_tokens) {
+                return Some(signal);
+            }
             if let Some(signal) = self.status_handling(file, &row_tokens) {
                 return Some(signal);
             }
@@ -2257,6 +2260,55 @@ fn stops_handler(file: &FileView, row: usize, tokens: &[Token]) -> Option<Signal
             "changes where `{}` stops answering, before `{}` writes to `{writer}`",
             facts.funcs[func].display_name(),
             written(&later.callee)
+        ),
+    })
+}
+
+/// `return nil, err` added or removed in a function that reads an HTTP request (`r
+/// *http.Request`) and returns an error: which requests it rejects, and so what the client
+/// is answered, changes.
+fn rejects_request(file: &FileView, row: usize, tokens: &[Token]) -> Option<Signal> {
+    let text = file.lines.text();
+    let word = |t: &Token| &text[t.start..t.end];
+    let (first, last) = (tokens.first()?, tokens.last()?);
+    if word(first) != b"return" || tokens.len() < 2 || word(last) == b"nil" {
+        return None;
+    }
+    // The error returned is the last value: after the last top-level comma.
+    let mut depth = 0i32;
+    let mut from = 1;
+    let mut values = 1;
+    for (i, token) in tokens.iter().enumerate().skip(1) {
+        match word(token) {
+            b"(" | b"[" | b"{" => depth += 1,
+            b")" | b"]" | b"}" => depth -= 1,
+            b"," if depth == 0 => {
+                from = i + 1;
+                values += 1;
+            }
+            _ => {}
+        }
+    }
+    if from >= tokens.len() || depth != 0 {
+        return None;
+    }
+    let facts = file.facts;
+    let index = innermost_function(facts, row)?;
+    let func = &facts.funcs[index];
+    // One value per result: `return call(r)` hands on what another function answers.
+    let returns_error = values == func.results.len()
+        && matches!(func.results.last(),
+            Some(TypeRef::Named { package: None, name, .. }) if name == "error");
+    let request = func.params.iter().any(|ty| {
+        matches!(ty, TypeRef::Named { package: Some(p), name, pointer: true }
+            if name == "Request" && facts.import_path_of(p) == Some("net/http"))
+    });
+    (returns_error && request).then(|| Signal {
+        area: Area::Network,
+        what: format!(
+            "changes which requests `{}` rejects (`{}`)",
+            func.display_name(),
+            String::from_utf8_lossy(&text[tokens[from].start..last.end])
         ),
     })
 }
