@@ -71,7 +71,7 @@ const WIRE_CODEC_WORDS: &[&str] = &[
 const MAX_FOLLOWED_BLOCK_ROWS: usize = 20;
 
 /// How many levels of the repository's own functions a changed call is followed through.
-pub const FOLLOWED_CALLS: usize = 2;
+pub const FOLLOWED_CALLS: usize = 3;
 
 pub struct Classifier<'a> {
     data: &'a RuleData,
