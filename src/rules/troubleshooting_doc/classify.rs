@@ -67,6 +67,9 @@ const WIRE_CODEC_WORDS: &[&str] = &[
     "packet",
 ];
 
+/// How many uses of a changed package-level value are followed into the functions of its file.
+const MAX_FOLLOWED_USES: usize = 8;
+
 /// The longest block of a changed condition whose assignments are followed to later I/O.
 const MAX_FOLLOWED_BLOCK_ROWS: usize = 20;
 
@@ -498,9 +501,6 @@ impl<'a> Classifier<'a> {
                 return Some(signal);
             }
             let row_tokens = super::hunks::line_tokens(file.lines.text(), file.lines, row + 1);
-            if let Some(signal) = self.constant_argument(file, dir, row, &row_tokens) {
-                return Some(signal);
-            }
             if let Some(signal) = stops_handler(file, row, &row_tokens) {
                 return Some(signal);
             }
@@ -517,11 +517,16 @@ impl<'a> Classifier<'a> {
                 return Some(signal);
             }
         }
+        // A package-level value is often string text (a pattern, a header value, a key), and
+        // the code that uses it still reads it.
+        let row_tokens = super::hunks::line_tokens(file.lines.text(), file.lines, row + 1);
+        if let Some(signal) = self.constant_argument(file, dir, row, &row_tokens, hunk.other_side) {
+            return Some(signal);
+        }
         // An import path is string text, and still names another library.
         if let Some(signal) = self.client_import(file, row, hunk.other_side) {
             return Some(signal);
         }
-        let row_tokens = super::hunks::line_tokens(file.lines.text(), file.lines, row + 1);
         // A tag edit is an edit of string text, and still changes the stored schema.
         if let Some(signal) =
             super::settings::storage_mapping(file.lines.text(), &row_tokens, hunk.other_side)
@@ -953,10 +958,17 @@ impl<'a> Classifier<'a> {
                 let tokens = tokens_of(between);
                 let next = flow::statement(text, &tokens);
                 let value = &tokens[next.value_from.min(tokens.len())..];
-                let calls = value.windows(2).any(|pair| {
-                    &text[pair[1].start..pair[1].end] == b"("
-                        && &text[pair[0].start..pair[0].end] != b"."
+                // A method of the answer itself (`resp.Header.Get(k)`) reads a part of it.
+                let of_answer = value.first().is_some_and(|t| {
+                    results
+                        .iter()
+                        .any(|p| p[0].as_bytes() == &text[t.start..t.end])
                 });
+                let calls = !of_answer
+                    && value.windows(2).any(|pair| {
+                        &text[pair[1].start..pair[1].end] == b"("
+                            && &text[pair[0].start..pair[0].end] != b"."
+                    });
                 if !next.defined.is_empty()
                     && !calls
                     && flow::reads(text, value, &results).is_some()
@@ -964,10 +976,11 @@ impl<'a> Classifier<'a> {
                     results.extend(answer(next.defined));
                 }
             }
-            // Such a part counts where the line tests or reshapes it, not where it computes
-            // another value from it (a statistic).
+            // Such a part counts where the line tests it or takes a value of its own from it
+            // (`parts := re.FindStringSubmatch(v)`), not where it adds it to another value
+            // (`stats.Bytes += e.Size`).
             let defined = &head_statement.defined;
-            let results = match defined.is_empty() || defined.iter().all(|p| results.contains(p)) {
+            let results = match defined.iter().all(|p| p.len() == 1) {
                 true => results,
                 false => direct,
             };
@@ -1152,6 +1165,7 @@ impl<'a> Classifier<'a> {
         dir: &str,
         row: usize,
         tokens: &[Token],
+        other_side: &str,
     ) -> Option<Signal> {
         let facts = file.facts;
         let text = file.lines.text();
@@ -1182,13 +1196,49 @@ impl<'a> Classifier<'a> {
             })
             .find_map(|call| Some((call, self.call_of(facts, dir, call, false)?)));
         self.depth.set(depth);
-        let (_, inner) = found?;
-        Some(Signal {
-            area: inner.area,
-            what: format!(
-                "changes `{name}`, which it hands on where it {}",
-                inner.what
-            ),
+        if let Some((_, inner)) = found {
+            return Some(Signal {
+                area: inner.area,
+                what: format!(
+                    "changes `{name}`, which it hands on where it {}",
+                    inner.what
+                ),
+            });
+        }
+        // A line of a function that reads it (`contentRangeRegexp.FindStringSubmatch(v)` on
+        // the header of a response) and that way reaches I/O, or handles its answer. A name
+        // declared anew sets nothing until code uses it, and that code is judged.
+        if !other_side.contains(name) {
+            return None;
+        }
+        let lines = file.lines;
+        let uses: Vec<usize> = facts
+            .funcs
+            .iter()
+            .filter(|f| f.enclosing.is_none())
+            .flat_map(|f| f.span.start_row + 1..=f.span.end_row)
+            .filter(|&r| {
+                super::hunks::line_tokens(text, lines, r + 1)
+                    .iter()
+                    .any(|t| &text[t.start..t.end] == name.as_bytes())
+            })
+            .take(MAX_FOLLOWED_USES)
+            .collect();
+        let covered = covering(facts, &uses);
+        uses.iter().zip(&covered).find_map(|(&r, cover)| {
+            let literals: Vec<Span> = cover
+                .literals
+                .iter()
+                .map(|&i| facts.funcs[i].span)
+                .collect();
+            if self.only_observes(facts, cover, &literals, r) {
+                return None;
+            }
+            let inner = self.inside_io_function(file, dir, r, cover, &literals, "")?;
+            Some(Signal {
+                area: inner.area,
+                what: format!("changes `{name}`, and so {}", inner.what),
+            })
         })
     }
 
