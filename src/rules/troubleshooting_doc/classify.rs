@@ -67,8 +67,14 @@ const WIRE_CODEC_WORDS: &[&str] = &[
     "packet",
 ];
 
+/// How many uses of a changed package-level value are followed into the functions of its file.
+const MAX_FOLLOWED_USES: usize = 8;
+
+/// The longest block of a changed condition whose assignments are followed to later I/O.
+const MAX_FOLLOWED_BLOCK_ROWS: usize = 20;
+
 /// How many levels of the repository's own functions a changed call is followed through.
-pub const FOLLOWED_CALLS: usize = 2;
+pub const FOLLOWED_CALLS: usize = 3;
 
 pub struct Classifier<'a> {
     data: &'a RuleData,
@@ -495,10 +501,10 @@ impl<'a> Classifier<'a> {
                 return Some(signal);
             }
             let row_tokens = super::hunks::line_tokens(file.lines.text(), file.lines, row + 1);
-            if let Some(signal) = self.constant_argument(file, dir, row, &row_tokens) {
+            if let Some(signal) = stops_handler(file, row, &row_tokens) {
                 return Some(signal);
             }
-            if let Some(signal) = stops_handler(file, row, &row_tokens) {
+            if let Some(signal) = rejects_request(file, row, &row_tokens) {
                 return Some(signal);
             }
             if let Some(signal) = self.status_handling(file, &row_tokens) {
@@ -511,11 +517,16 @@ impl<'a> Classifier<'a> {
                 return Some(signal);
             }
         }
+        // A package-level value is often string text (a pattern, a header value, a key), and
+        // the code that uses it still reads it.
+        let row_tokens = super::hunks::line_tokens(file.lines.text(), file.lines, row + 1);
+        if let Some(signal) = self.constant_argument(file, dir, row, &row_tokens, hunk.other_side) {
+            return Some(signal);
+        }
         // An import path is string text, and still names another library.
         if let Some(signal) = self.client_import(file, row, hunk.other_side) {
             return Some(signal);
         }
-        let row_tokens = super::hunks::line_tokens(file.lines.text(), file.lines, row + 1);
         // A tag edit is an edit of string text, and still changes the stored schema.
         if let Some(signal) =
             super::settings::storage_mapping(file.lines.text(), &row_tokens, hunk.other_side)
@@ -575,7 +586,7 @@ impl<'a> Classifier<'a> {
         if let Some(signal) = self.wire_encoding(facts, dir, row) {
             return Some(signal);
         }
-        self.inside_io_function(file, dir, row, covering, &literals)
+        self.inside_io_function(file, dir, row, covering, &literals, hunk.other_side)
     }
 
     /// A line of a function that encodes or decodes the library's messages or records
@@ -898,11 +909,12 @@ impl<'a> Classifier<'a> {
         row: usize,
         covering: &Covering,
         literals: &[Span],
+        other_side: &str,
     ) -> Option<Signal> {
         let facts = file.facts;
         let (index, func) = enclosing_declaration(facts, row)?;
         let sinks = self.body_sinks(facts, dir, index);
-        if sinks.is_empty() {
+        if sinks.is_empty() && response_writer(facts, index).is_none() {
             return None;
         }
         let text = file.lines.text();
@@ -926,13 +938,52 @@ impl<'a> Classifier<'a> {
             .unwrap_or(row)
             .min(row);
         let head_tokens = tokens_of(head);
+        let head_statement = flow::statement(text, &head_tokens);
         // What the function got from an earlier I/O call, other than its error.
         for (call, inner) in sinks.iter().filter(|(c, _)| c.span.end_row < head) {
-            let results: Vec<flow::Path> = flow::statement(text, &tokens_of(call.span.start_row))
-                .defined
-                .into_iter()
-                .filter(|p| p.len() == 1 && p[0] != "err")
-                .collect();
+            let answer = |defined: Vec<flow::Path>| {
+                defined
+                    .into_iter()
+                    .filter(|p| p.len() == 1 && p[0] != "err")
+                    .collect::<Vec<_>>()
+            };
+            let direct = answer(flow::statement(text, &tokens_of(call.span.start_row)).defined);
+            let mut results = direct.clone();
+            // A part of the answer taken before the line (`authData := data[i:]`, `v, ok :=
+            // it.(T)`) is the answer too; a value another call computes from it is that call's.
+            for between in call.span.end_row + 1..head {
+                if results.is_empty() {
+                    break;
+                }
+                let tokens = tokens_of(between);
+                let next = flow::statement(text, &tokens);
+                let value = &tokens[next.value_from.min(tokens.len())..];
+                // A method of the answer itself (`resp.Header.Get(k)`) reads a part of it.
+                let of_answer = value.first().is_some_and(|t| {
+                    results
+                        .iter()
+                        .any(|p| p[0].as_bytes() == &text[t.start..t.end])
+                });
+                let calls = !of_answer
+                    && value.windows(2).any(|pair| {
+                        &text[pair[1].start..pair[1].end] == b"("
+                            && &text[pair[0].start..pair[0].end] != b"."
+                    });
+                if !next.defined.is_empty()
+                    && !calls
+                    && flow::reads(text, value, &results).is_some()
+                {
+                    results.extend(answer(next.defined));
+                }
+            }
+            // Such a part counts where the line tests it or takes a value of its own from it
+            // (`parts := re.FindStringSubmatch(v)`), not where it adds it to another value
+            // (`stats.Bytes += e.Size`).
+            let defined = &head_statement.defined;
+            let results = match defined.iter().all(|p| p.len() == 1) {
+                true => results,
+                false => direct,
+            };
             if let Some(read) = flow::reads(text, &head_tokens, &results) {
                 return Some(Signal {
                     area: inner.area,
@@ -969,16 +1020,46 @@ impl<'a> Classifier<'a> {
                 });
             }
         }
-        let statement = flow::statement(text, &head_tokens);
-        if statement.defined.is_empty() {
+        // A field added to what the handler answers (`Name: svc.Name,` beside the old ones)
+        // extends the answer; a value handed to a call is not set for the response.
+        let added_field =
+            key_on_row(file, row).is_some_and(|key| !other_side.contains(&format!("{key}:")));
+        let response = head_statement.value_from < head_tokens.len() && !added_field;
+        self.flows_to_io(file, dir, index, head, head_statement.defined, response)
+    }
+
+    /// Whether what the statement on row `head` of function `index` sets (`changed`) reaches,
+    /// directly or through values computed from it later in the function, a call that does
+    /// I/O or writes the handler's response.
+    fn flows_to_io(
+        &self,
+        file: &FileView,
+        dir: &str,
+        index: usize,
+        head: usize,
+        changed: Vec<flow::Path>,
+        response: bool,
+    ) -> Option<Signal> {
+        if changed.is_empty() {
             return None;
         }
-        let changed = statement.defined;
+        let responses = match response {
+            true => response_writes(file.facts, index),
+            false => Vec::new(),
+        };
+        let facts = file.facts;
+        let func = &facts.funcs[index];
+        let text = file.lines.text();
         let mut reached: Vec<flow::Path> = changed.clone();
-        let mut sinks = sinks
-            .iter()
+        // What the handler writes to its client is what it answers.
+        let mut sinks: Vec<(&Call, Signal)> = self
+            .body_sinks(facts, dir, index)
+            .into_iter()
+            .chain(responses)
             .filter(|(c, _)| c.span.start_row > head)
-            .peekable();
+            .collect();
+        sinks.sort_by_key(|(c, _)| c.span.start);
+        let mut sinks = sinks.iter().peekable();
         for later in head + 1..=func.span.end_row {
             while let Some((call, inner)) = sinks.next_if(|(c, _)| c.span.start_row <= later) {
                 let call_tokens = crate::go::tokens::tokens(text, call.span.start, call.span.end);
@@ -995,7 +1076,7 @@ impl<'a> Classifier<'a> {
                     });
                 }
             }
-            let tokens = tokens_of(later);
+            let tokens = super::hunks::line_tokens(text, file.lines, later + 1);
             let next = flow::statement(text, &tokens);
             if !next.defined.is_empty()
                 && flow::reads(text, &tokens[next.value_from..], &reached).is_some()
@@ -1026,7 +1107,8 @@ impl<'a> Classifier<'a> {
             .filter_map(|(i, call)| {
                 let found = self
                     .call_of(facts, dir, call, true)
-                    .or_else(|| self.store_method(facts, dir, call));
+                    .or_else(|| self.store_method(facts, dir, call))
+                    .or_else(|| self.codec_call(facts, dir, call));
                 Some((i, found?))
             })
             .collect();
@@ -1040,6 +1122,39 @@ impl<'a> Classifier<'a> {
         out
     }
 
+    /// In a listed network or storage library's own repository, a call of a function named
+    /// for its messages or records (`mc.readPacket()`, `decodeHeader(buf)`): there what it
+    /// reads or writes is the protocol or the storage format, so what its caller hands it or
+    /// does with its answer is what the library exchanges with the server or the disk.
+    fn codec_call(&self, facts: &Facts, dir: &str, call: &Call) -> Option<Signal> {
+        // The library's own code: a function of the package, or a method of the receiver.
+        let name = match &call.callee {
+            Expr::Ident(name) => name,
+            Expr::Selector(receiver, name)
+                if receiver
+                    .as_ident()
+                    .is_some_and(|r| receiver_type_of(facts, call.func, r).is_some()) =>
+            {
+                name
+            }
+            _ => return None,
+        };
+        let codec = super::settings::words(name)
+            .iter()
+            .any(|w| WIRE_CODEC_WORDS.contains(&w.as_str()));
+        if !codec {
+            return None;
+        }
+        let area = self.listed_library_area(dir)?;
+        Some(Signal {
+            area,
+            what: format!(
+                "calls `{}` of the library's protocol",
+                written(&call.callee)
+            ),
+        })
+    }
+
     /// A package-level constant or variable whose value changes (`tokenMaxCount = 60`), handed
     /// as an argument to a call of the same file that does I/O (`tx.Exec(deleteExcess, id,
     /// tokenMaxCount)`): what the program asks the server or store changes (a limit, a name, a
@@ -1050,6 +1165,7 @@ impl<'a> Classifier<'a> {
         dir: &str,
         row: usize,
         tokens: &[Token],
+        other_side: &str,
     ) -> Option<Signal> {
         let facts = file.facts;
         let text = file.lines.text();
@@ -1080,13 +1196,49 @@ impl<'a> Classifier<'a> {
             })
             .find_map(|call| Some((call, self.call_of(facts, dir, call, false)?)));
         self.depth.set(depth);
-        let (_, inner) = found?;
-        Some(Signal {
-            area: inner.area,
-            what: format!(
-                "changes `{name}`, which it hands on where it {}",
-                inner.what
-            ),
+        if let Some((_, inner)) = found {
+            return Some(Signal {
+                area: inner.area,
+                what: format!(
+                    "changes `{name}`, which it hands on where it {}",
+                    inner.what
+                ),
+            });
+        }
+        // A line of a function that reads it (`contentRangeRegexp.FindStringSubmatch(v)` on
+        // the header of a response) and that way reaches I/O, or handles its answer. A name
+        // declared anew sets nothing until code uses it, and that code is judged.
+        if !other_side.contains(name) {
+            return None;
+        }
+        let lines = file.lines;
+        let uses: Vec<usize> = facts
+            .funcs
+            .iter()
+            .filter(|f| f.enclosing.is_none())
+            .flat_map(|f| f.span.start_row + 1..=f.span.end_row)
+            .filter(|&r| {
+                super::hunks::line_tokens(text, lines, r + 1)
+                    .iter()
+                    .any(|t| &text[t.start..t.end] == name.as_bytes())
+            })
+            .take(MAX_FOLLOWED_USES)
+            .collect();
+        let covered = covering(facts, &uses);
+        uses.iter().zip(&covered).find_map(|(&r, cover)| {
+            let literals: Vec<Span> = cover
+                .literals
+                .iter()
+                .map(|&i| facts.funcs[i].span)
+                .collect();
+            if self.only_observes(facts, cover, &literals, r) {
+                return None;
+            }
+            let inner = self.inside_io_function(file, dir, r, cover, &literals, "")?;
+            Some(Signal {
+                area: inner.area,
+                what: format!("changes `{name}`, and so {}", inner.what),
+            })
         })
     }
 
@@ -1334,6 +1486,22 @@ impl<'a> Classifier<'a> {
                         let tokens = super::hunks::line_tokens(text, lines, row + 1);
                         super::settings::assigned_setting(text, &tokens)
                     })
+            })
+            .or_else(|| {
+                // A block that sets a value the I/O after it, or the response, uses
+                // (`if tags != nil { filled = tags }` before `enc.Encode(resp{Tags: filled})`).
+                let lines = file.lines;
+                let (first, last) = (lines.position(open).0 - 1, lines.position(close).0 - 1);
+                if keyword == b"for" || last - first > MAX_FOLLOWED_BLOCK_ROWS {
+                    return None;
+                }
+                let (index, _) = enclosing_declaration(facts, row)?;
+                (first + 1..last).find_map(|inner| {
+                    let tokens = super::hunks::line_tokens(text, lines, inner + 1);
+                    let statement = flow::statement(text, &tokens);
+                    let assigned = statement.value_from < tokens.len();
+                    self.flows_to_io(file, dir, index, last, statement.defined, assigned)
+                })
             })?;
         Some(Signal {
             area: inner.area,
@@ -1694,9 +1862,19 @@ impl<'a> Classifier<'a> {
                 if let Expr::Composite(_) = built {
                     return None;
                 }
-                let Expr::Call { callee, .. } = &binding.value else {
+                let Expr::Call { callee, args } = &binding.value else {
                     return None;
                 };
+                if let Expr::Ident(function) = callee.as_ref() {
+                    let (path, type_name) = self.made_client(facts, dir, function, args)?;
+                    return Some(Signal {
+                        area: self.area_of(&path)?,
+                        what: format!(
+                            "calls `{variable}.{name}` on the `{}.{type_name}` that `{function}` makes",
+                            short(&path)
+                        ),
+                    });
+                }
                 let Expr::Selector(package, constructor) = callee.as_ref() else {
                     return None;
                 };
@@ -1723,6 +1901,46 @@ impl<'a> Classifier<'a> {
             }
             _ => None,
         }
+    }
+
+    /// The import path and name of the client type of a network or storage library that
+    /// `function(args)` makes: `new(dns.Client)`, or a function of the package in `dir`
+    /// whose first result is such a client (`func makeClient(...) (*dns.Client, error)`).
+    fn made_client(
+        &self,
+        facts: &Facts,
+        dir: &str,
+        function: &str,
+        args: &[Expr],
+    ) -> Option<(String, String)> {
+        let table = &self.data.troubleshooting;
+        let client = |path: &str, type_name: &str| {
+            (self.library_area_of(path).is_some()
+                && self.is_client_type(type_name)
+                && !Self::listed(&table.value_types, path, type_name))
+            .then(|| (path.to_string(), type_name.to_string()))
+        };
+        if function == "new" {
+            let Some(Expr::Selector(package, type_name)) = args.first() else {
+                return None;
+            };
+            return client(facts.import_path_of(package.as_ident()?)?, type_name);
+        }
+        self.index.package_files(dir).find_map(|file| {
+            let made = file.facts.funcs.iter().find_map(|f| {
+                let declared = matches!(&f.kind, FuncKind::Function { name } if name == function);
+                match f.results.first() {
+                    Some(TypeRef::Named {
+                        package: Some(package),
+                        name,
+                        ..
+                    }) if declared => Some((package, name)),
+                    _ => None,
+                }
+            });
+            let (package, type_name) = made?;
+            client(file.facts.import_path_of(package)?, type_name)
+        })
     }
 
     /// `tx.Exec(...)` on `tx, err := a.db.Begin()`: a transaction, connection or session that
@@ -2096,6 +2314,55 @@ fn stops_handler(file: &FileView, row: usize, tokens: &[Token]) -> Option<Signal
     })
 }
 
+/// `return nil, err` added or removed in a function that reads an HTTP request (`r
+/// *http.Request`) and returns an error: which requests it rejects, and so what the client
+/// is answered, changes.
+fn rejects_request(file: &FileView, row: usize, tokens: &[Token]) -> Option<Signal> {
+    let text = file.lines.text();
+    let word = |t: &Token| &text[t.start..t.end];
+    let (first, last) = (tokens.first()?, tokens.last()?);
+    if word(first) != b"return" || tokens.len() < 2 || word(last) == b"nil" {
+        return None;
+    }
+    // The error returned is the last value: after the last top-level comma.
+    let mut depth = 0i32;
+    let mut from = 1;
+    let mut values = 1;
+    for (i, token) in tokens.iter().enumerate().skip(1) {
+        match word(token) {
+            b"(" | b"[" | b"{" => depth += 1,
+            b")" | b"]" | b"}" => depth -= 1,
+            b"," if depth == 0 => {
+                from = i + 1;
+                values += 1;
+            }
+            _ => {}
+        }
+    }
+    if from >= tokens.len() || depth != 0 {
+        return None;
+    }
+    let facts = file.facts;
+    let index = innermost_function(facts, row)?;
+    let func = &facts.funcs[index];
+    // One value per result: `return call(r)` hands on what another function answers.
+    let returns_error = values == func.results.len()
+        && matches!(func.results.last(),
+            Some(TypeRef::Named { package: None, name, .. }) if name == "error");
+    let request = func.params.iter().any(|ty| {
+        matches!(ty, TypeRef::Named { package: Some(p), name, pointer: true }
+            if name == "Request" && facts.import_path_of(p) == Some("net/http"))
+    });
+    (returns_error && request).then(|| Signal {
+        area: Area::Network,
+        what: format!(
+            "changes which requests `{}` rejects (`{}`)",
+            func.display_name(),
+            String::from_utf8_lossy(&text[tokens[from].start..last.end])
+        ),
+    })
+}
+
 /// Whether `variable` is a ResponseWriter taken out of another value by a type assertion
 /// (`w := v.Interface().(http.ResponseWriter)`, as middleware of injecting frameworks does).
 fn asserted_writer(facts: &Facts, func: Option<usize>, variable: &str) -> bool {
@@ -2115,6 +2382,75 @@ fn asserted_writer(facts: &Facts, func: Option<usize>, variable: &str) -> bool {
             Some(i) => facts.funcs.get(i).and_then(|f| f.enclosing),
         };
     }
+}
+
+/// The name of the `http.ResponseWriter` parameter of function `index`, a handler.
+fn response_writer(facts: &Facts, index: usize) -> Option<&str> {
+    let func = facts.funcs.get(index)?;
+    func.params
+        .iter()
+        .zip(&func.param_names)
+        .find(|(ty, name)| {
+            !name.is_empty()
+                && matches!(ty, TypeRef::Named { package: Some(p), name, pointer: false }
+                    if name == "ResponseWriter" && facts.import_path_of(p) == Some("net/http"))
+        })
+        .map(|(_, name)| name.as_str())
+}
+
+/// Calls of handler `index` that write its response body, status or headers:
+/// `w.Write(b)`, `w.Header().Set(k, v)`, `json.NewEncoder(w).Encode(v)`, `enc.Encode(v)` on
+/// an encoder of `w`, and a helper handed `w` (`writeJSON(w, http.StatusOK, v)`); what they
+/// are handed is the answer. An error reply (`http.Error(w, msg, code)`) is message text.
+fn response_writes(facts: &Facts, index: usize) -> Vec<(&Call, Signal)> {
+    let Some(writer) = response_writer(facts, index) else {
+        return Vec::new();
+    };
+    let func = &facts.funcs[index];
+    let is_writer = |e: &Expr| e.as_ident() == Some(writer);
+    // `enc := json.NewEncoder(w)`: a value that writes to `w`.
+    let wraps_writer =
+        |e: &Expr| matches!(e, Expr::Call { args, .. } if args.iter().any(is_writer));
+    let encoders: Vec<&str> = facts
+        .bindings
+        .iter()
+        .filter(|b| facts.is_within(b.func, index) && wraps_writer(&b.value))
+        .map(|b| b.name.as_str())
+        .collect();
+    facts
+        .calls
+        .iter()
+        .filter(|call| facts.is_within(call.func, index))
+        .filter(|call| {
+            let error_reply = matches!(&call.callee,
+                Expr::Selector(_, name) | Expr::Ident(name)
+                    if name.to_ascii_lowercase().contains("error"));
+            let writes = match &call.callee {
+                Expr::Selector(receiver, name) => match receiver.as_ref() {
+                    Expr::Ident(r) if r == writer => WRITER_METHODS.contains(&name.as_str()),
+                    Expr::Ident(r) => encoders.contains(&r.as_str()),
+                    Expr::Call { callee, args } => {
+                        args.iter().any(is_writer)
+                            || matches!(callee.as_ref(), Expr::Selector(w, h)
+                                if h == "Header" && is_writer(w))
+                    }
+                    _ => false,
+                },
+                _ => false,
+            };
+            !error_reply && (writes || call.args.iter().any(is_writer))
+        })
+        .map(|call| {
+            (
+                call,
+                Signal {
+                    area: Area::Network,
+                    what: format!("writes its response through `{}`", written(&call.callee)),
+                },
+            )
+        })
+        .filter(|(call, _)| call.span.start > func.span.start)
+        .collect()
 }
 
 /// Functions of `context` that set a deadline.
