@@ -1261,7 +1261,7 @@ impl<'a> Classifier<'a> {
         if let Some(inner) = inner {
             return Some(Signal {
                 area: inner.area,
-                what: format!("calls `{}`, which {}", written(&call.callee), inner.what),
+                what: calls_then(&written(&call.callee), &inner.what),
             });
         }
         // The file that declares the type's fields may not be loaded: a method that calls a
@@ -1609,11 +1609,7 @@ impl<'a> Classifier<'a> {
                             .repository_function(&target, name, None)
                             .map(|inner| Signal {
                                 area: inner.area,
-                                what: format!(
-                                    "calls `{}.{name}`, which {}",
-                                    short(path),
-                                    inner.what
-                                ),
+                                what: calls_then(&format!("{}.{name}", short(path)), &inner.what),
                             });
                     }
                     return None;
@@ -1659,7 +1655,7 @@ impl<'a> Classifier<'a> {
                 let signal = self.repository_function(dir, name, None)?;
                 Some(Signal {
                     area: signal.area,
-                    what: format!("calls `{name}`, which {}", signal.what),
+                    what: calls_then(name, &signal.what),
                 })
             }
             _ => None,
@@ -1791,10 +1787,7 @@ impl<'a> Classifier<'a> {
                     {
                         return Some(Signal {
                             area: inner.area,
-                            what: format!(
-                                "calls `{variable}.{field}.{name}`, which {}",
-                                inner.what
-                            ),
+                            what: calls_then(&format!("{variable}.{field}.{name}"), &inner.what),
                         });
                     }
                     if let Some(area) = self
@@ -1833,7 +1826,7 @@ impl<'a> Classifier<'a> {
                         .or_else(|| self.library_client_method(&target, &type_name, name))?;
                     return Some(Signal {
                         area: signal.area,
-                        what: format!("calls `{variable}.{name}`, which {}", signal.what),
+                        what: calls_then(&format!("{variable}.{name}"), &signal.what),
                     });
                 }
                 if let Some((package, type_name)) = parameter_type(facts, call.func, variable) {
@@ -2872,9 +2865,29 @@ fn short(path: &str) -> &str {
     crate::go::default_package_name(path)
 }
 
+/// "calls `callee`, which {inner}", said once when `inner` starts with the same call: a wrapper
+/// that calls the method it wraps (`b.bkt.Upload` in `Upload`, layer upon layer).
+fn calls_then(callee: &str, inner: &str) -> String {
+    if inner.starts_with(&format!("calls `{callee}`,")) {
+        inner.to_string()
+    } else {
+        format!("calls `{callee}`, which {inner}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::is_route_pattern;
+
+    #[test]
+    fn a_wrapper_that_calls_the_method_it_wraps_is_said_once() {
+        let inner = "calls `b.bkt.Upload`, which reaches the store";
+        assert_eq!(super::calls_then("b.bkt.Upload", inner), inner);
+        assert_eq!(
+            super::calls_then("s.save", inner),
+            "calls `s.save`, which calls `b.bkt.Upload`, which reaches the store"
+        );
+    }
 
     #[test]
     fn route_patterns_are_paths_not_media_types() {
