@@ -122,12 +122,15 @@ pub fn load(
         builder_calls: candidates.as_ref(),
     };
     // The biggest files first: one started last keeps a core busy after the others are done.
+    // One file per task, so that a thread that is done takes the next file, not a share of the
+    // list cut in advance (which would put every big file in one share).
     let mut read: Vec<(usize, _)> = read.into_iter().enumerate().collect();
     read.sort_by_key(|(_, (_, file, _))| {
         std::cmp::Reverse(file.as_ref().map_or(0, |file| file.src.len()))
     });
     let mut results: Vec<(usize, FileResult)> = on_worker_stack(|| {
         read.into_par_iter()
+            .with_max_len(1)
             .map(|(order, (input, read, mut times))| {
                 let file = match read {
                     Ok(file) => file,
