@@ -596,10 +596,7 @@ impl<'a> Classifier<'a> {
     fn wire_encoding(&self, facts: &Facts, dir: &str, row: usize) -> Option<Signal> {
         let (_, func) = enclosing_declaration(facts, row)?;
         let name = func.name()?;
-        let codec = super::settings::words(name)
-            .iter()
-            .any(|w| WIRE_CODEC_WORDS.contains(&w.as_str()));
-        if !codec {
+        if !names_codec(name) {
             return None;
         }
         let area = self.listed_library_area(dir)?;
@@ -1139,10 +1136,7 @@ impl<'a> Classifier<'a> {
             }
             _ => return None,
         };
-        let codec = super::settings::words(name)
-            .iter()
-            .any(|w| WIRE_CODEC_WORDS.contains(&w.as_str()));
-        if !codec {
+        if !names_codec(name) {
             return None;
         }
         let area = self.listed_library_area(dir)?;
@@ -2873,6 +2867,14 @@ fn calls_then(callee: &str, inner: &str) -> String {
     } else {
         format!("calls `{callee}`, which {inner}")
     }
+}
+
+/// Whether a function's name says it encodes or decodes messages or records (`readPacket`,
+/// `DecodeStr`).
+fn names_codec(name: &str) -> bool {
+    super::settings::words(name)
+        .iter()
+        .any(|w| WIRE_CODEC_WORDS.contains(&w.as_str()))
 }
 
 #[cfg(test)]
