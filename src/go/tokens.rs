@@ -20,6 +20,13 @@ pub struct Token {
     pub end: usize,
 }
 
+impl Token {
+    /// The token's bytes in `src`, the source it was read from.
+    pub fn text<'s>(&self, src: &'s [u8]) -> &'s [u8] {
+        &src[self.start..self.end]
+    }
+}
+
 const KEYWORDS: &[&str] = &[
     "break",
     "case",

@@ -956,16 +956,13 @@ impl<'a> Classifier<'a> {
                 let next = flow::statement(text, &tokens);
                 let value = &tokens[next.value_from.min(tokens.len())..];
                 // A method of the answer itself (`resp.Header.Get(k)`) reads a part of it.
-                let of_answer = value.first().is_some_and(|t| {
-                    results
-                        .iter()
-                        .any(|p| p[0].as_bytes() == &text[t.start..t.end])
-                });
+                let of_answer = value
+                    .first()
+                    .is_some_and(|t| results.iter().any(|p| p[0].as_bytes() == t.text(text)));
                 let calls = !of_answer
-                    && value.windows(2).any(|pair| {
-                        &text[pair[1].start..pair[1].end] == b"("
-                            && &text[pair[0].start..pair[0].end] != b"."
-                    });
+                    && value
+                        .windows(2)
+                        .any(|pair| pair[1].text(text) == b"(" && pair[0].text(text) != b".");
                 if !next.defined.is_empty()
                     && !calls
                     && flow::reads(text, value, &results).is_some()
@@ -1214,7 +1211,7 @@ impl<'a> Classifier<'a> {
             .filter(|&r| {
                 super::hunks::line_tokens(text, lines, r + 1)
                     .iter()
-                    .any(|t| &text[t.start..t.end] == name.as_bytes())
+                    .any(|t| t.text(text) == name.as_bytes())
             })
             .take(MAX_FOLLOWED_USES)
             .collect();

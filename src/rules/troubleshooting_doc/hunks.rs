@@ -186,12 +186,11 @@ fn kind_of(old: &[u8], before: &[Token], new: &[u8], after: &[Token]) -> HunkKin
     if before.is_empty() && after.is_empty() {
         return HunkKind::Nothing;
     }
-    let text = |src: &[u8], t: &Token| src[t.start..t.end].to_vec();
     let same_text = before.len() == after.len()
         && before
             .iter()
             .zip(after)
-            .all(|(x, y)| text(old, x) == text(new, y));
+            .all(|(x, y)| x.text(old) == y.text(new));
     if same_text {
         return HunkKind::Nothing;
     }
@@ -200,7 +199,7 @@ fn kind_of(old: &[u8], before: &[Token], new: &[u8], after: &[Token]) -> HunkKin
     }
     let only_strings_differ = before.len() == after.len()
         && before.iter().zip(after).all(|(x, y)| {
-            x.kind == y.kind && (x.kind == TokenKind::Text || text(old, x) == text(new, y))
+            x.kind == y.kind && (x.kind == TokenKind::Text || x.text(old) == y.text(new))
         });
     if only_strings_differ {
         return HunkKind::TextOnly;
@@ -252,18 +251,17 @@ pub fn swaps_library_member(
     if before.len() != after.len() {
         return false;
     }
-    let text = |src: &'_ [u8], t: &Token| -> Vec<u8> { src[t.start..t.end].to_vec() };
     (2..before.len()).any(|i| {
         let (x, y) = (&before[i], &after[i]);
         let (qualifier, dot) = (&before[i - 2], &before[i - 1]);
         x.kind == TokenKind::Ident
-            && text(old.0, x) != text(new.0, y)
-            && text(old.0, dot) == b"."
-            && text(new.0, &after[i - 1]) == b"."
+            && x.text(old.0) != y.text(new.0)
+            && dot.text(old.0) == b"."
+            && after[i - 1].text(new.0) == b"."
             && qualifier.kind == TokenKind::Ident
-            && text(old.0, qualifier) == text(new.0, &after[i - 2])
-            && (i < 3 || text(old.0, &before[i - 3]) != b".")
-            && library(&text(old.0, qualifier))
+            && qualifier.text(old.0) == after[i - 2].text(new.0)
+            && (i < 3 || before[i - 3].text(old.0) != b".")
+            && library(qualifier.text(old.0))
     })
 }
 
