@@ -23,7 +23,7 @@ pub struct FunctionBody {
 /// is left to the parser.
 pub fn function_bodies(src: &[u8]) -> Vec<FunctionBody> {
     let mut bodies = Vec::new();
-    let mut tokens = Tokens { src, at: 0 }.peekable();
+    let mut tokens = Tokens { src, at: 0 };
     let mut line_start = true;
     while let Some(token) = tokens.next() {
         match token.kind {
@@ -47,7 +47,7 @@ pub fn function_bodies(src: &[u8]) -> Vec<FunctionBody> {
             }
             Kind::Open(_) => {
                 line_start = false;
-                if skip_group(&mut tokens).is_none() {
+                if tokens.skip_group().is_none() {
                     break;
                 }
             }
@@ -183,7 +183,7 @@ enum Declaration {
 }
 
 /// Reads a function declaration's signature after `func` up to its body's `{`, and the body.
-fn body_of_declaration(src: &[u8], tokens: &mut std::iter::Peekable<Tokens>) -> Declaration {
+fn body_of_declaration(src: &[u8], tokens: &mut Tokens) -> Declaration {
     // Go ends a statement at a newline after these tokens: a signature that ends its line
     // with one has no body.
     let mut ends_statement = false;
@@ -198,7 +198,7 @@ fn body_of_declaration(src: &[u8], tokens: &mut std::iter::Peekable<Tokens>) -> 
             Kind::Newline | Kind::Comment => {}
             // `struct {` and `interface {` in a signature open a type, not the body.
             Kind::Open(b'{') if !type_keyword => {
-                return match skip_group(tokens) {
+                return match tokens.skip_group() {
                     Some(close) => Declaration::Body {
                         name: name.unwrap_or(token.range.start..token.range.start),
                         method,
@@ -209,7 +209,7 @@ fn body_of_declaration(src: &[u8], tokens: &mut std::iter::Peekable<Tokens>) -> 
             }
             Kind::Open(_) => {
                 method |= name.is_none();
-                if skip_group(tokens).is_none() {
+                if tokens.skip_group().is_none() {
                     return Declaration::Unmatched;
                 }
                 type_keyword = false;
@@ -232,24 +232,6 @@ fn body_of_declaration(src: &[u8], tokens: &mut std::iter::Peekable<Tokens>) -> 
         }
     }
     Declaration::Unmatched
-}
-
-/// Skips to the bracket that closes the one just read; the offset of that closing bracket.
-fn skip_group(tokens: &mut impl Iterator<Item = Token>) -> Option<usize> {
-    let mut depth = 1usize;
-    for token in tokens {
-        match token.kind {
-            Kind::Open(_) => depth += 1,
-            Kind::Close(_) => {
-                depth -= 1;
-                if depth == 0 {
-                    return Some(token.range.start);
-                }
-            }
-            _ => {}
-        }
-    }
-    None
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -276,6 +258,51 @@ struct Token {
 struct Tokens<'a> {
     src: &'a [u8],
     at: usize,
+}
+
+/// The bytes that can open or close a group, or start a literal or a comment: no other byte
+/// inside a group can change where it ends.
+const GROUP_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    let bytes = b"()[]{}\"'`/";
+    while i < bytes.len() {
+        table[bytes[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
+
+impl Tokens<'_> {
+    /// Skips to the bracket that closes the one just read; the offset of that closing
+    /// bracket. Inside a group only brackets, literals and comments matter: the bytes between
+    /// them are stepped over, not read as tokens (most of a file is function bodies).
+    fn skip_group(&mut self) -> Option<usize> {
+        let src = self.src;
+        let mut depth = 1usize;
+        while let Some(offset) = src[self.at..].iter().position(|&b| GROUP_BYTES[b as usize]) {
+            let at = self.at + offset;
+            match src[at] {
+                b'(' | b'[' | b'{' => {
+                    depth += 1;
+                    self.at = at + 1;
+                }
+                b')' | b']' | b'}' => {
+                    depth -= 1;
+                    self.at = at + 1;
+                    if depth == 0 {
+                        return Some(at);
+                    }
+                }
+                _ => {
+                    self.at = at;
+                    self.next()?;
+                }
+            }
+        }
+        self.at = src.len();
+        None
+    }
 }
 
 impl Iterator for Tokens<'_> {
@@ -401,6 +428,18 @@ mod tests {
     fn leaves_function_literals_of_variables_and_bodiless_declarations() {
         let src = "package p\n\nvar f = func() { x() }\n\nfunc asm(x int) int\n\nfunc g(\n\ta int,\n) (\n\tint, error,\n) { /* } */ return 0, nil }\n";
         assert_eq!(bodies(src), [" /* } */ return 0, nil "]);
+    }
+
+    #[test]
+    fn brackets_in_runes_strings_and_comments_do_not_end_a_body() {
+        let src = "package p\n\nfunc f() { r := '}'; s := \"\\\"}\"; x := a / b // }\n\t/* { */ g(r, s[0]) }\n\nfunc h() {}\n";
+        assert_eq!(
+            bodies(src),
+            [
+                " r := '}'; s := \"\\\"}\"; x := a / b // }\n\t/* { */ g(r, s[0]) ",
+                ""
+            ]
+        );
     }
 
     #[test]

@@ -22,18 +22,18 @@ pub struct ViewFile<'a> {
 }
 
 #[derive(Debug, Default)]
-struct Consts {
+struct Consts<'a> {
     /// Package-level bindings by name: (file, binding index).
-    bindings: HashMap<String, Vec<(usize, usize)>>,
+    bindings: HashMap<&'a str, Vec<(usize, usize)>>,
     /// Names assigned with `=` somewhere in the package: their value is not a constant.
-    reassigned: HashSet<String>,
+    reassigned: HashSet<&'a str>,
 }
 
 /// A set of Go files (one version of a repository, or the part of it a run read), with their
 /// package-level bindings by package folder.
 pub struct View<'a> {
     pub files: Vec<ViewFile<'a>>,
-    packages: HashMap<&'a str, Consts>,
+    packages: HashMap<&'a str, Consts<'a>>,
     /// Files by package folder.
     pub by_dir: HashMap<&'a str, Vec<usize>>,
     pub modules: &'a Modules,
@@ -82,14 +82,14 @@ impl<'a> View<'a> {
                 if binding.func.is_none() {
                     consts
                         .bindings
-                        .entry(binding.name.clone())
+                        .entry(binding.name.as_str())
                         .or_default()
                         .push((i, b));
                 }
             }
             consts
                 .reassigned
-                .extend(file.facts.reassigned.iter().cloned());
+                .extend(file.facts.reassigned.iter().map(String::as_str));
         }
         View {
             files,

@@ -3,8 +3,9 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind};
+use aho_corasick::AhoCorasick;
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 
 use crate::data::MetricTable;
 use crate::go::skeleton::{function_bodies, is_word_byte, FunctionBody};
@@ -14,10 +15,8 @@ use crate::walk::parent_dir;
 
 /// A search for calls of some metric builders.
 pub struct BuilderCalls {
-    /// `Name(` of each builder.
-    calls: AhoCorasick,
-    /// By pattern: the builders of that name.
-    builders: Vec<Vec<Callee>>,
+    /// By name: the builders of that name.
+    builders: FxHashMap<Vec<u8>, Vec<Callee>>,
 }
 
 struct Callee {
@@ -60,36 +59,44 @@ pub fn candidates(files: &[(&str, &[u8])], table: &MetricTable) -> BTreeSet<Buil
 impl BuilderCalls {
     /// A search for calls of `builders`; `None` when there are none.
     pub fn new(builders: &BTreeSet<BuilderName>, modules: &Modules) -> Option<BuilderCalls> {
-        let mut by_name: HashMap<&str, Vec<Callee>> = HashMap::new();
+        let mut by_name: FxHashMap<Vec<u8>, Vec<Callee>> = FxHashMap::default();
         for builder in builders {
-            by_name.entry(&builder.name).or_default().push(Callee {
-                dir: builder.dir.clone(),
-                method: builder.method,
-                quoted_import: modules
-                    .import_path_of(&builder.dir)
-                    .map(|path| format!("\"{path}\"")),
-            });
+            by_name
+                .entry(builder.name.as_bytes().to_vec())
+                .or_default()
+                .push(Callee {
+                    dir: builder.dir.clone(),
+                    method: builder.method,
+                    quoted_import: modules
+                        .import_path_of(&builder.dir)
+                        .map(|path| format!("\"{path}\"")),
+                });
         }
         if by_name.is_empty() {
             return None;
         }
-        let (names, builders): (Vec<String>, Vec<Vec<Callee>>) = by_name
-            .into_iter()
-            .map(|(name, callees)| (format!("{name}("), callees))
-            .unzip();
-        // A DFA: every file that imports the client is scanned once per round of builders.
-        // Plain strings always build.
-        let calls = AhoCorasick::builder()
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(&names)
-            .unwrap_or_else(|_| unreachable!());
-        Some(BuilderCalls { calls, builders })
+        Some(BuilderCalls { builders: by_name })
+    }
+
+    /// The calls in `src` of a name of these builders: where each name starts, and its
+    /// builders. A call is a name written right before `(`: every file that imports the client
+    /// is scanned once per round of builders, and looking up the word before each `(` costs
+    /// less than searching for every name.
+    fn named_calls<'s>(&'s self, src: &'s [u8]) -> impl Iterator<Item = (usize, &'s [Callee])> {
+        memchr::memchr_iter(b'(', src).filter_map(move |paren| {
+            let start = src[..paren]
+                .iter()
+                .rposition(|&b| !is_word_byte(b))
+                .map_or(0, |i| i + 1);
+            let callees = self.builders.get(&src[start..paren])?;
+            Some((start, callees.as_slice()))
+        })
     }
 
     /// Whether `src` names one of these builders followed by `(`: the cheap test before
     /// [`Self::calling_bodies`].
     pub fn mentioned(&self, src: &[u8]) -> bool {
-        self.calls.is_match(src)
+        self.named_calls(src).next().is_some()
     }
 
     /// The names of the top-level functions of `src` (the file at `rel`) whose bodies call
@@ -137,24 +144,24 @@ impl BuilderCalls {
         let dir = parent_dir(rel);
         let mut imports: HashMap<&str, bool> = HashMap::new();
         let mut found = Vec::new();
-        for call in self.calls.find_iter(src) {
-            let at = call.start();
+        for (at, callees) in self.named_calls(src) {
             let before = at.checked_sub(1).map(|i| src[i]);
             let selected = before == Some(b'.');
-            let bare = !selected && !before.is_some_and(is_word_byte);
-            let reaches = self.builders[call.pattern().as_usize()]
-                .iter()
-                .any(|callee| match (callee.method, &callee.quoted_import) {
-                    (true, _) => selected,
-                    (false, _) if callee.dir == dir => bare,
-                    (false, None) => selected,
-                    (false, Some(quoted)) => {
-                        selected
-                            && *imports.entry(quoted).or_insert_with(|| {
-                                memchr::memmem::find(src, quoted.as_bytes()).is_some()
-                            })
-                    }
-                });
+            let bare = !selected;
+            let reaches =
+                callees
+                    .iter()
+                    .any(|callee| match (callee.method, &callee.quoted_import) {
+                        (true, _) => selected,
+                        (false, _) if callee.dir == dir => bare,
+                        (false, None) => selected,
+                        (false, Some(quoted)) => {
+                            selected
+                                && *imports.entry(quoted).or_insert_with(|| {
+                                    memchr::memmem::find(src, quoted.as_bytes()).is_some()
+                                })
+                        }
+                    });
             if reaches {
                 found.push(at);
             }
@@ -183,7 +190,7 @@ mod tests {
     #[test]
     fn a_function_is_called_bare_in_its_package_and_through_its_import_elsewhere() {
         let calls = search(&[builder("pkg/metrics", "New", false)]);
-        let own = b"package metrics\nfunc f() { c := New(reg, \"x\"); e := errors.New(\"y\") }";
+        let own = b"package metrics\nfunc f() { c := New(reg, \"x\"); e := errors.New(\"y\"); renew(c); n := New }";
         assert_eq!(calls.in_file("pkg/metrics/a.go", own).len(), 1);
         let importer =
             b"import \"example.com/app/pkg/metrics\"\nfunc f() { metrics.New(reg, \"x\") }";
