@@ -12,6 +12,7 @@ mod classify;
 mod dead;
 mod flow;
 mod hunks;
+mod modernize;
 mod settings;
 mod signal;
 
