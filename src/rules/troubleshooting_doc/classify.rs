@@ -1019,7 +1019,42 @@ impl<'a> Classifier<'a> {
         let added_field =
             key_on_row(file, row).is_some_and(|key| !other_side.contains(&format!("{key}:")));
         let response = head_statement.value_from < head_tokens.len() && !added_field;
-        self.flows_to_io(file, dir, index, head, head_statement.defined, response)
+        // A keyed element of the literal the statement assigns (`Index: newIndex(opt),` under
+        // `db := &DB{`) changes that field of the value: the I/O that reads another field
+        // (`os.MkdirAll(db.opt.Dir, ...)`) does not get it.
+        let literal = covering
+            .composites
+            .last()
+            .map(|&i| facts.composites[i].span)
+            .filter(|span| span.start_row == head);
+        // Not a literal handed to a call (`x := wrap(&DB{...})`): a call in the element is fine.
+        let assigned = literal.is_some_and(|literal| {
+            covering.calls.iter().all(|&i| {
+                let call = facts.calls[i].span;
+                call.start >= literal.start || inside_literal(literals, call, row)
+            })
+        });
+        match key_on_row(file, row) {
+            Some(key) if row != head && assigned => {
+                let fields = head_statement
+                    .defined
+                    .into_iter()
+                    .map(|mut path| {
+                        path.push(key.clone());
+                        path
+                    })
+                    .collect();
+                let changed = flow::Changed {
+                    paths: fields,
+                    fields: true,
+                };
+                self.flows_to_io(file, dir, index, head, changed, response)
+            }
+            _ => {
+                let changed = flow::Changed::values(head_statement.defined);
+                self.flows_to_io(file, dir, index, head, changed, response)
+            }
+        }
     }
 
     /// Whether what the statement on row `head` of function `index` sets (`changed`) reaches,
@@ -1031,9 +1066,13 @@ impl<'a> Classifier<'a> {
         dir: &str,
         index: usize,
         head: usize,
-        changed: Vec<flow::Path>,
+        changed: flow::Changed,
         response: bool,
     ) -> Option<Signal> {
+        let flow::Changed {
+            paths: changed,
+            fields,
+        } = changed;
         if changed.is_empty() {
             return None;
         }
@@ -1057,7 +1096,7 @@ impl<'a> Classifier<'a> {
         for later in head + 1..=func.span.end_row {
             while let Some((call, inner)) = sinks.next_if(|(c, _)| c.span.start_row <= later) {
                 let call_tokens = crate::go::tokens::tokens(text, call.span.start, call.span.end);
-                if flow::reads(text, &call_tokens, &reached).is_some() {
+                if flow::reads_as(text, &call_tokens, &reached, fields).is_some() {
                     let names: Vec<String> = changed.iter().map(|p| p.join(".")).collect();
                     return Some(Signal {
                         area: inner.area,
@@ -1073,7 +1112,7 @@ impl<'a> Classifier<'a> {
             let tokens = super::hunks::line_tokens(text, file.lines, later + 1);
             let next = flow::statement(text, &tokens);
             if !next.defined.is_empty()
-                && flow::reads(text, &tokens[next.value_from..], &reached).is_some()
+                && flow::reads_as(text, &tokens[next.value_from..], &reached, fields).is_some()
             {
                 reached.extend(next.defined);
             }
@@ -1491,7 +1530,14 @@ impl<'a> Classifier<'a> {
                     let tokens = super::hunks::line_tokens(text, lines, inner + 1);
                     let statement = flow::statement(text, &tokens);
                     let assigned = statement.value_from < tokens.len();
-                    self.flows_to_io(file, dir, index, last, statement.defined, assigned)
+                    self.flows_to_io(
+                        file,
+                        dir,
+                        index,
+                        last,
+                        flow::Changed::values(statement.defined),
+                        assigned,
+                    )
                 })
             })?;
         Some(Signal {
