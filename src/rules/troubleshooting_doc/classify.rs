@@ -596,7 +596,8 @@ impl<'a> Classifier<'a> {
     fn wire_encoding(&self, facts: &Facts, dir: &str, row: usize) -> Option<Signal> {
         let (_, func) = enclosing_declaration(facts, row)?;
         let name = func.name()?;
-        if !names_codec(name) {
+        let (index, _) = enclosing_declaration(facts, row)?;
+        if !names_codec(name) && !streams_codec(facts, index, name) {
             return None;
         }
         let area = self.listed_library_area(dir)?;
@@ -2914,6 +2915,41 @@ fn calls_then(callee: &str, inner: &str) -> String {
 
 /// Whether a function's name says it encodes or decodes messages or records (`readPacket`,
 /// `DecodeStr`).
+/// A function that reads or writes a value on a byte stream it is handed and uses
+/// (`writeShortstr(w io.Writer, s string)` calling `w.Write(b)`, `readLongstr(r io.Reader)`
+/// calling `binary.Read(r, ...)`): in a library, its wire or disk format.
+fn streams_codec(facts: &Facts, index: usize, name: &str) -> bool {
+    let words = super::settings::words(name);
+    let reads_or_writes = words
+        .first()
+        .is_some_and(|w| matches!(w.as_str(), "read" | "write"));
+    if !reads_or_writes || words.len() < 2 {
+        return false;
+    }
+    let func = &facts.funcs[index];
+    let streams = func
+        .params
+        .iter()
+        .zip(&func.param_names)
+        .filter(|(param, _)| {
+            matches!(param, TypeRef::Named { package: Some(package), name, .. }
+            if matches!(facts.import_path_of(package), Some("io" | "bufio"))
+                && matches!(name.as_str(), "Reader" | "Writer" | "ReadWriter"))
+        });
+    let handed = |stream: &str| {
+        let of_stream =
+            |expr: &Expr| expr.as_ident() == Some(stream) || receiver_root(expr) == Some(stream);
+        facts.calls.iter().any(|call| {
+            facts.is_within(call.func, index)
+                && (matches!(&call.callee, Expr::Selector(receiver, _) if of_stream(receiver))
+                    || call.args.iter().any(of_stream))
+        })
+    };
+    streams
+        .clone()
+        .any(|(_, stream)| !stream.is_empty() && handed(stream))
+}
+
 fn names_codec(name: &str) -> bool {
     super::settings::words(name)
         .iter()
