@@ -229,10 +229,11 @@ fn mentioned<'m>(matcher: &'m AhoCorasick, bytes: &'m [u8]) -> impl Iterator<Ite
     })
 }
 
-/// New code that nothing calls yet: a top-level declaration, new in its file, of an unexported
-/// name (or of any name in a `main` package) that no other code of the head names, tests aside
-/// (a default options value only tests use). Until code names it, it changes nothing that
-/// runs. Asked only where a line of such a declaration qualifies, and answered once per name.
+/// New values that nothing reads yet: a package-level `var` or `const`, new in its file, of an
+/// unexported name (or of any name in a `main` package) that no other code of the head names,
+/// tests aside (a default options value only tests use). As with a setting declared anew,
+/// until code reads it, it sets nothing. Asked only where a line of such a declaration
+/// qualifies, and answered once per name.
 pub struct Unreached<'c> {
     head: &'c dyn crate::rules::HeadFiles,
     known: std::cell::RefCell<HashMap<(String, String), bool>>,
@@ -265,7 +266,7 @@ impl<'c> Unreached<'c> {
         let main = facts.package.as_deref() == Some("main");
         let exported = name.starts_with(|c: char| c.is_ascii_uppercase());
         let existed = old.is_some_and(|old| names_in_code(old, &name, None));
-        if is_entry(&name) || name == "_" || (exported && !main) || existed {
+        if name == "_" || (exported && !main) || existed {
             return false;
         }
         let folder = crate::walk::parent_dir(path);
@@ -309,21 +310,14 @@ impl<'c> Unreached<'c> {
     }
 }
 
-/// The name a top-level declaration starting on 0-based `row` declares: `func name(`,
-/// `func (r *T) name(`, `var name`, `const name`, `type name`; none for a grouped `var (`.
+/// The name a package-level value starting on 0-based `row` declares: `var name`, `const
+/// name`; none for a grouped `var (`.
 fn declared_name(src: &[u8], lines: &LineIndex, row: usize) -> Option<String> {
     let tokens = super::hunks::line_tokens(src, lines, row + 1);
-    let word = |i: usize| tokens.get(i).map(|t| t.text(src));
-    let at = match word(0)? {
-        b"var" | b"const" | b"type" => 1,
-        b"func" if word(1) == Some(b"(") => {
-            let close = (2..tokens.len()).find(|&i| word(i) == Some(b")"))?;
-            close + 1
-        }
-        b"func" => 1,
-        _ => return None,
-    };
-    let token = tokens.get(at)?;
+    if !matches!(tokens.first()?.text(src), b"var" | b"const") {
+        return None;
+    }
+    let token = tokens.get(1)?;
     (token.kind == crate::go::tokens::TokenKind::Ident)
         .then(|| String::from_utf8_lossy(token.text(src)).into_owned())
 }
