@@ -596,7 +596,8 @@ impl<'a> Classifier<'a> {
     fn wire_encoding(&self, facts: &Facts, dir: &str, row: usize) -> Option<Signal> {
         let (_, func) = enclosing_declaration(facts, row)?;
         let name = func.name()?;
-        if !names_codec(name) {
+        let (index, _) = enclosing_declaration(facts, row)?;
+        if !names_codec(name) && !streams_codec(facts, index, name) {
             return None;
         }
         let area = self.listed_library_area(dir)?;
@@ -1019,7 +1020,42 @@ impl<'a> Classifier<'a> {
         let added_field =
             key_on_row(file, row).is_some_and(|key| !other_side.contains(&format!("{key}:")));
         let response = head_statement.value_from < head_tokens.len() && !added_field;
-        self.flows_to_io(file, dir, index, head, head_statement.defined, response)
+        // A keyed element of the literal the statement assigns (`Index: newIndex(opt),` under
+        // `db := &DB{`) changes that field of the value: the I/O that reads another field
+        // (`os.MkdirAll(db.opt.Dir, ...)`) does not get it.
+        let literal = covering
+            .composites
+            .last()
+            .map(|&i| facts.composites[i].span)
+            .filter(|span| span.start_row == head);
+        // Not a literal handed to a call (`x := wrap(&DB{...})`): a call in the element is fine.
+        let assigned = literal.is_some_and(|literal| {
+            covering.calls.iter().all(|&i| {
+                let call = facts.calls[i].span;
+                call.start >= literal.start || inside_literal(literals, call, row)
+            })
+        });
+        match key_on_row(file, row) {
+            Some(key) if row != head && assigned => {
+                let fields = head_statement
+                    .defined
+                    .into_iter()
+                    .map(|mut path| {
+                        path.push(key.clone());
+                        path
+                    })
+                    .collect();
+                let changed = flow::Changed {
+                    paths: fields,
+                    fields: true,
+                };
+                self.flows_to_io(file, dir, index, head, changed, response)
+            }
+            _ => {
+                let changed = flow::Changed::values(head_statement.defined);
+                self.flows_to_io(file, dir, index, head, changed, response)
+            }
+        }
     }
 
     /// Whether what the statement on row `head` of function `index` sets (`changed`) reaches,
@@ -1031,9 +1067,13 @@ impl<'a> Classifier<'a> {
         dir: &str,
         index: usize,
         head: usize,
-        changed: Vec<flow::Path>,
+        changed: flow::Changed,
         response: bool,
     ) -> Option<Signal> {
+        let flow::Changed {
+            paths: changed,
+            fields,
+        } = changed;
         if changed.is_empty() {
             return None;
         }
@@ -1057,7 +1097,7 @@ impl<'a> Classifier<'a> {
         for later in head + 1..=func.span.end_row {
             while let Some((call, inner)) = sinks.next_if(|(c, _)| c.span.start_row <= later) {
                 let call_tokens = crate::go::tokens::tokens(text, call.span.start, call.span.end);
-                if flow::reads(text, &call_tokens, &reached).is_some() {
+                if flow::reads_as(text, &call_tokens, &reached, fields).is_some() {
                     let names: Vec<String> = changed.iter().map(|p| p.join(".")).collect();
                     return Some(Signal {
                         area: inner.area,
@@ -1073,7 +1113,7 @@ impl<'a> Classifier<'a> {
             let tokens = super::hunks::line_tokens(text, file.lines, later + 1);
             let next = flow::statement(text, &tokens);
             if !next.defined.is_empty()
-                && flow::reads(text, &tokens[next.value_from..], &reached).is_some()
+                && flow::reads_as(text, &tokens[next.value_from..], &reached, fields).is_some()
             {
                 reached.extend(next.defined);
             }
@@ -1491,7 +1531,14 @@ impl<'a> Classifier<'a> {
                     let tokens = super::hunks::line_tokens(text, lines, inner + 1);
                     let statement = flow::statement(text, &tokens);
                     let assigned = statement.value_from < tokens.len();
-                    self.flows_to_io(file, dir, index, last, statement.defined, assigned)
+                    self.flows_to_io(
+                        file,
+                        dir,
+                        index,
+                        last,
+                        flow::Changed::values(statement.defined),
+                        assigned,
+                    )
                 })
             })?;
         Some(Signal {
@@ -2868,6 +2915,41 @@ fn calls_then(callee: &str, inner: &str) -> String {
 
 /// Whether a function's name says it encodes or decodes messages or records (`readPacket`,
 /// `DecodeStr`).
+/// A function that reads or writes a value on a byte stream it is handed and uses
+/// (`writeShortstr(w io.Writer, s string)` calling `w.Write(b)`, `readLongstr(r io.Reader)`
+/// calling `binary.Read(r, ...)`): in a library, its wire or disk format.
+fn streams_codec(facts: &Facts, index: usize, name: &str) -> bool {
+    let words = super::settings::words(name);
+    let reads_or_writes = words
+        .first()
+        .is_some_and(|w| matches!(w.as_str(), "read" | "write"));
+    if !reads_or_writes || words.len() < 2 {
+        return false;
+    }
+    let func = &facts.funcs[index];
+    let streams = func
+        .params
+        .iter()
+        .zip(&func.param_names)
+        .filter(|(param, _)| {
+            matches!(param, TypeRef::Named { package: Some(package), name, .. }
+            if matches!(facts.import_path_of(package), Some("io" | "bufio"))
+                && matches!(name.as_str(), "Reader" | "Writer" | "ReadWriter"))
+        });
+    let handed = |stream: &str| {
+        let of_stream =
+            |expr: &Expr| expr.as_ident() == Some(stream) || receiver_root(expr) == Some(stream);
+        facts.calls.iter().any(|call| {
+            facts.is_within(call.func, index)
+                && (matches!(&call.callee, Expr::Selector(receiver, _) if of_stream(receiver))
+                    || call.args.iter().any(of_stream))
+        })
+    };
+    streams
+        .clone()
+        .any(|(_, stream)| !stream.is_empty() && handed(stream))
+}
+
 fn names_codec(name: &str) -> bool {
     super::settings::words(name)
         .iter()

@@ -228,3 +228,108 @@ fn mentioned<'m>(matcher: &'m AhoCorasick, bytes: &'m [u8]) -> impl Iterator<Ite
         whole.then(|| m.pattern().as_usize())
     })
 }
+
+/// New values that nothing reads yet: a package-level `var` or `const`, new in its file, of an
+/// unexported name (or of any name in a `main` package) that no other code of the head names,
+/// tests aside (a default options value only tests use). As with a setting declared anew,
+/// until code reads it, it sets nothing. Asked only where a line of such a declaration
+/// qualifies, and answered once per name.
+pub struct Unreached<'c> {
+    head: &'c dyn crate::rules::HeadFiles,
+    known: std::cell::RefCell<HashMap<(String, String), bool>>,
+}
+
+impl<'c> Unreached<'c> {
+    pub fn new(ctx: &'c ChangeContext) -> Unreached<'c> {
+        Unreached {
+            head: ctx.head,
+            known: Default::default(),
+        }
+    }
+
+    /// Whether new-side `row` of the file at `path` (`old`: its old version, if any) lies in
+    /// a new declaration that nothing names.
+    pub fn is_unreached(
+        &self,
+        path: &str,
+        (src, facts): (&[u8], &Facts),
+        old: Option<&[u8]>,
+        row: usize,
+    ) -> bool {
+        let Some((_, decl)) = facts.decl_at(row) else {
+            return false;
+        };
+        let lines = LineIndex::new(src);
+        let Some(name) = declared_name(src, &lines, decl.span.start_row) else {
+            return false;
+        };
+        let main = facts.package.as_deref() == Some("main");
+        let exported = name.starts_with(|c: char| c.is_ascii_uppercase());
+        let existed = old.is_some_and(|old| names_in_code(old, &name, None));
+        if name == "_" || (exported && !main) || existed {
+            return false;
+        }
+        let folder = crate::walk::parent_dir(path);
+        let key = (folder.to_string(), name.clone());
+        if let Some(&known) = self.known.borrow().get(&key) {
+            return known;
+        }
+        let (start, end) = (
+            lines.line_start(decl.span.start_row + 1).unwrap_or(0),
+            lines.line_start(decl.span.end_row + 2).unwrap_or(src.len()),
+        );
+        let named_here = names_in_code(src, &name, Some((start, end)));
+        let unreached = !named_here && {
+            let want_path = |rel: &str| {
+                rel != path
+                    && rel.ends_with(".go")
+                    && !rel.ends_with("_test.go")
+                    && crate::walk::parent_dir(rel) == folder
+            };
+            let seen = AtomicBool::new(false);
+            let names = |bytes: &[u8]| {
+                let any = names_in_code(bytes, &name, None);
+                if any {
+                    seen.store(true, Ordering::Relaxed);
+                }
+                any
+            };
+            let folders = [folder];
+            let search = self.head.find_go(
+                Some(&folders),
+                &want_path,
+                &names,
+                MAX_SEARCHED_FILE_BYTES,
+                &|| seen.load(Ordering::Relaxed),
+            );
+            // Without the search it is not known to be unreached.
+            search.is_ok() && !seen.load(Ordering::Relaxed)
+        };
+        self.known.borrow_mut().insert(key, unreached);
+        unreached
+    }
+}
+
+/// The name a package-level value starting on 0-based `row` declares: `var name`, `const
+/// name`; none for a grouped `var (`.
+fn declared_name(src: &[u8], lines: &LineIndex, row: usize) -> Option<String> {
+    let tokens = super::hunks::line_tokens(src, lines, row + 1);
+    if !matches!(tokens.first()?.text(src), b"var" | b"const") {
+        return None;
+    }
+    let token = tokens.get(1)?;
+    (token.kind == crate::go::tokens::TokenKind::Ident)
+        .then(|| String::from_utf8_lossy(token.text(src)).into_owned())
+}
+
+/// Whether Go code `bytes` names the identifier `name` outside the byte range `skip` (comments
+/// and string text aside: a doc comment names what it documents).
+fn names_in_code(bytes: &[u8], name: &str, skip: Option<(usize, usize)>) -> bool {
+    if memchr::memmem::find(bytes, name.as_bytes()).is_none() {
+        return false;
+    }
+    crate::go::tokens::tokens(bytes, 0, bytes.len())
+        .iter()
+        .filter(|t| skip.is_none_or(|(start, end)| t.end <= start || t.start >= end))
+        .any(|t| t.kind == crate::go::tokens::TokenKind::Ident && t.text(bytes) == name.as_bytes())
+}

@@ -8,6 +8,23 @@ use crate::go::tokens::{Token, TokenKind};
 /// A selector path: `["opts", "Timeout"]`.
 pub type Path = Vec<String>;
 
+/// The values a changed line changes, and whether they are fields of a value that its
+/// methods read (see [`reads_as`]).
+pub struct Changed {
+    pub paths: Vec<Path>,
+    pub fields: bool,
+}
+
+impl Changed {
+    /// Whole values (`db`), or selector paths a statement assigns (`opts.Timeout`).
+    pub fn values(paths: Vec<Path>) -> Changed {
+        Changed {
+            paths,
+            fields: false,
+        }
+    }
+}
+
 /// What one statement line does with values.
 #[derive(Debug, Default)]
 pub struct Statement {
@@ -165,6 +182,17 @@ fn chain(src: &[u8], tokens: &[Token]) -> Path {
 /// name after a dot) that starts with the path (`opts.Timeout.Seconds`) or is a beginning
 /// of it handed on whole (`f(opts)` for `opts.Timeout`).
 pub fn reads<'p>(src: &[u8], tokens: &[Token], paths: &'p [Path]) -> Option<&'p Path> {
+    reads_as(src, tokens, paths, false)
+}
+
+/// As [`reads`]; with `methods`, a method called on a beginning of a path reads the path too
+/// (`db.start()` reads `db.Index`), as a method sees every field of its receiver.
+pub fn reads_as<'p>(
+    src: &[u8],
+    tokens: &[Token],
+    paths: &'p [Path],
+    methods: bool,
+) -> Option<&'p Path> {
     (0..tokens.len()).find_map(|i| {
         let token = &tokens[i];
         let after_dot = i > 0 && text_of(src, &tokens[i - 1]) == b".";
@@ -172,14 +200,22 @@ pub fn reads<'p>(src: &[u8], tokens: &[Token], paths: &'p [Path]) -> Option<&'p 
             return None;
         }
         let read = chain(src, &tokens[i..]);
+        let next = tokens.get(i + 2 * read.len() - 1).map(|t| text_of(src, t));
+        // The value a method is called on (`db` of `db.compact()`).
+        let receiver = match methods && next == Some(b"(") {
+            true => &read[..read.len() - 1],
+            false => &[],
+        };
         paths.iter().find(|path| {
+            let of_receiver = !receiver.is_empty()
+                && receiver.len() < path.len()
+                && path[..receiver.len()] == *receiver;
             if read.len() >= path.len() {
-                read[..path.len()] == path[..]
+                read[..path.len()] == path[..] || of_receiver
             } else {
                 // A beginning of the path: handed on whole, not used to call a method or
                 // reach another field.
-                let next = tokens.get(i + 2 * read.len() - 1).map(|t| text_of(src, t));
-                path[..read.len()] == read[..] && next != Some(b".")
+                (path[..read.len()] == read[..] && next != Some(b".")) || of_receiver
             }
         })
     })
@@ -230,5 +266,22 @@ mod tests {
         assert!(!read("client.Dial(opts.Address)"));
         assert!(!read("opts.Apply()"));
         assert!(!read("x.opts"));
+    }
+
+    #[test]
+    fn a_field_is_read_by_its_receivers_methods_when_asked() {
+        let paths = vec![vec!["db".to_string(), "index".to_string()]];
+        let read = |src: &str| reads_as(src.as_bytes(), &tokens(src), &paths, true).is_some();
+        assert!(read("go db.compact()"));
+        assert!(read("save(db)"));
+        assert!(read("db.index.Flush()"));
+        assert!(!read("os.MkdirAll(db.opt.Dir, 0o755)"));
+        assert!(!read("db.opt.Apply()"));
+        assert!(reads(
+            "go db.compact()".as_bytes(),
+            &tokens("go db.compact()"),
+            &paths
+        )
+        .is_none());
     }
 }

@@ -4,6 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use super::modernize::modernized;
 pub use crate::git::{hunks, Hunk};
 use crate::go::tokens::{same_up_to_renaming, tokens, Token, TokenKind};
 use crate::source::LineIndex;
@@ -81,7 +82,16 @@ pub fn kind(
         return kind;
     }
     let (before, after) = comparable(old.0, before, new.0, after, own);
-    match kind_of(old.0, &before, new.0, &after) {
+    if matches!(
+        kind_of(old.0, &before, new.0, &after),
+        HunkKind::Rename | HunkKind::Nothing
+    ) {
+        return HunkKind::Rename;
+    }
+    // Code that `go fix` modernized (`for range n` for a counted loop) does what it did.
+    let (old_text, before) = modernized(old.0, old.1, &hunk.removed);
+    let (new_text, after) = modernized(new.0, new.1, &hunk.added);
+    match kind_of(&old_text, &before, &new_text, &after) {
         HunkKind::Rename | HunkKind::Nothing => HunkKind::Rename,
         _ => HunkKind::Code,
     }
@@ -219,14 +229,25 @@ pub fn renames(
     if !same_up_to_renaming(old.0, &before, new.0, &after) {
         (before, after) = comparable(old.0, before, new.0, after, own);
     }
-    let mut out: Vec<(String, String)> = before
+    if !same_up_to_renaming(old.0, &before, new.0, &after) {
+        let (old_text, before) = modernized(old.0, old.1, &hunk.removed);
+        let (new_text, after) = modernized(new.0, new.1, &hunk.added);
+        return renamed((&old_text, &before), (&new_text, &after));
+    }
+    renamed((old.0, &before), (new.0, &after))
+}
+
+/// The identifiers that differ between two token sequences of the same shape, old → new.
+fn renamed(old: (&[u8], &[Token]), new: (&[u8], &[Token])) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = old
+        .1
         .iter()
-        .zip(&after)
+        .zip(new.1)
         .filter(|(x, _)| x.kind == TokenKind::Ident)
         .map(|(x, y)| {
             (
-                String::from_utf8_lossy(&old.0[x.start..x.end]).into_owned(),
-                String::from_utf8_lossy(&new.0[y.start..y.end]).into_owned(),
+                String::from_utf8_lossy(x.text(old.0)).into_owned(),
+                String::from_utf8_lossy(y.text(new.0)).into_owned(),
             )
         })
         .filter(|(a, b)| a != b)

@@ -12,6 +12,7 @@ mod classify;
 mod dead;
 mod flow;
 mod hunks;
+mod modernize;
 mod settings;
 mod signal;
 
@@ -26,7 +27,7 @@ use crate::go::Span;
 use crate::rules::make_finding;
 use crate::source::LineIndex;
 use classify::{covering, Classifier, FileView, HunkContext};
-use dead::DeadCode;
+use dead::{DeadCode, Unreached};
 use hunks::{HunkKind, Moves};
 use signal::{Area, Signal};
 
@@ -151,10 +152,11 @@ fn run(ctx: &ChangeContext) -> RuleOutput {
     }
     let moves = moves(&files, &classifier);
     let dead = DeadCode::find(ctx, &files);
+    let unreached = Unreached::new(ctx);
     let mut by_doc: BTreeMap<String, Vec<Hit>> = BTreeMap::new();
     for file in &files {
         let doc = doc_for(file.path, &ctx.settings.troubleshooting.doc);
-        let mut hit = first_hit(file, &classifier, &moves, &dead, ctx.settings);
+        let mut hit = first_hit(file, &classifier, &moves, (&dead, &unreached), ctx.settings);
         if let (Some(lines), Some(found)) = (&later_lines, &hit) {
             let later = lines
                 .get(file.path)
@@ -289,7 +291,7 @@ fn first_hit(
     file: &ChangedGoFile,
     classifier: &Classifier,
     moves: &Moves,
-    dead: &DeadCode,
+    (dead, unreached): (&DeadCode, &Unreached),
     settings: &Settings,
 ) -> Option<Hit> {
     let dir = crate::walk::parent_dir(file.path);
@@ -519,6 +521,11 @@ fn first_hit(
                 ..*context
             };
             if let Some(signal) = classifier.line(&view, dir, row, cover, &context) {
+                let old_src = file.old.map(|v| v.src);
+                let new_side = (version.src, version.facts);
+                if !old && unreached.is_unreached(file.path, new_side, old_src, row) {
+                    continue;
+                }
                 let signal = match old {
                     true => Signal {
                         area: signal.area,
