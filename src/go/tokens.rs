@@ -60,6 +60,15 @@ pub fn is_keyword(text: &[u8]) -> bool {
     KEYWORDS.iter().any(|k| k.as_bytes() == text)
 }
 
+/// The tokens of 1-based `line` of `src`.
+pub fn line_tokens(src: &[u8], lines: &crate::source::LineIndex, line: usize) -> Vec<Token> {
+    let Some(start) = lines.line_start(line) else {
+        return Vec::new();
+    };
+    let end = start + lines.line_text(line).len();
+    tokens(src, start, end)
+}
+
 /// The tokens of `src[from..to]`. A comment or literal that starts before `from` is not
 /// seen as such, so callers pass whole lines or statements.
 pub fn tokens(src: &[u8], from: usize, to: usize) -> Vec<Token> {

@@ -500,7 +500,7 @@ impl<'a> Classifier<'a> {
             if let Some(signal) = self.typed_site(facts, row, &unchanged) {
                 return Some(signal);
             }
-            let row_tokens = super::hunks::line_tokens(file.lines.text(), file.lines, row + 1);
+            let row_tokens = crate::go::tokens::line_tokens(file.lines.text(), file.lines, row + 1);
             if let Some(signal) = stops_handler(file, row, &row_tokens) {
                 return Some(signal);
             }
@@ -519,7 +519,7 @@ impl<'a> Classifier<'a> {
         }
         // A package-level value is often string text (a pattern, a header value, a key), and
         // the code that uses it still reads it.
-        let row_tokens = super::hunks::line_tokens(file.lines.text(), file.lines, row + 1);
+        let row_tokens = crate::go::tokens::line_tokens(file.lines.text(), file.lines, row + 1);
         if let Some(signal) = self.constant_argument(file, dir, row, &row_tokens, hunk.other_side) {
             return Some(signal);
         }
@@ -916,7 +916,7 @@ impl<'a> Classifier<'a> {
             return None;
         }
         let text = file.lines.text();
-        let tokens_of = |row: usize| super::hunks::line_tokens(text, file.lines, row + 1);
+        let tokens_of = |row: usize| crate::go::tokens::line_tokens(text, file.lines, row + 1);
         // The statement's first line: where the outermost call or literal holding the row
         // starts (`topic := Topic{` for a changed `Name: name,` under it).
         let head = covering
@@ -1110,7 +1110,7 @@ impl<'a> Classifier<'a> {
                     });
                 }
             }
-            let tokens = super::hunks::line_tokens(text, file.lines, later + 1);
+            let tokens = crate::go::tokens::line_tokens(text, file.lines, later + 1);
             let next = flow::statement(text, &tokens);
             if !next.defined.is_empty()
                 && flow::reads_as(text, &tokens[next.value_from..], &reached, fields).is_some()
@@ -1249,7 +1249,7 @@ impl<'a> Classifier<'a> {
             .filter(|f| f.enclosing.is_none())
             .flat_map(|f| f.span.start_row + 1..=f.span.end_row)
             .filter(|&r| {
-                super::hunks::line_tokens(text, lines, r + 1)
+                crate::go::tokens::line_tokens(text, lines, r + 1)
                     .iter()
                     .any(|t| t.text(text) == name.as_bytes())
             })
@@ -1514,7 +1514,7 @@ impl<'a> Classifier<'a> {
                 (first + 1..last)
                     .filter(|row| !file.metric_rows.contains(row))
                     .find_map(|row| {
-                        let tokens = super::hunks::line_tokens(text, lines, row + 1);
+                        let tokens = crate::go::tokens::line_tokens(text, lines, row + 1);
                         super::settings::assigned_setting(text, &tokens)
                     })
             })
@@ -1528,7 +1528,7 @@ impl<'a> Classifier<'a> {
                 }
                 let (index, _) = enclosing_declaration(facts, row)?;
                 (first + 1..last).find_map(|inner| {
-                    let tokens = super::hunks::line_tokens(text, lines, inner + 1);
+                    let tokens = crate::go::tokens::line_tokens(text, lines, inner + 1);
                     let statement = flow::statement(text, &tokens);
                     let assigned = statement.value_from < tokens.len();
                     self.flows_to_io(

@@ -313,7 +313,7 @@ impl<'c> Unreached<'c> {
 /// The name a package-level value starting on 0-based `row` declares: `var name`, `const
 /// name`; none for a grouped `var (`.
 fn declared_name(src: &[u8], lines: &LineIndex, row: usize) -> Option<String> {
-    let tokens = super::hunks::line_tokens(src, lines, row + 1);
+    let tokens = crate::go::tokens::line_tokens(src, lines, row + 1);
     if !matches!(tokens.first()?.text(src), b"var" | b"const") {
         return None;
     }

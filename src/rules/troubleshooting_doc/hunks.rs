@@ -6,17 +6,8 @@ use std::collections::{HashMap, HashSet};
 
 use super::modernize::modernized;
 pub use crate::git::{hunks, Hunk};
-use crate::go::tokens::{same_up_to_renaming, tokens, Token, TokenKind};
+use crate::go::tokens::{line_tokens, same_up_to_renaming, Token, TokenKind};
 use crate::source::LineIndex;
-
-/// The tokens of 1-based `line`.
-pub fn line_tokens(src: &[u8], lines: &LineIndex, line: usize) -> Vec<Token> {
-    let Some(start) = lines.line_start(line) else {
-        return Vec::new();
-    };
-    let end = start + lines.line_text(line).len();
-    tokens(src, start, end)
-}
 
 /// The tokens of several lines joined by single spaces, padded with a space at both ends, for
 /// asking whether a piece of code appears among them.

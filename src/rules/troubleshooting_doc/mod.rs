@@ -596,7 +596,7 @@ fn wrapped_renames(
     }
     let mut wrapped = HashSet::new();
     for &line in added {
-        let tokens = hunks::line_tokens(src, lines, line);
+        let tokens = crate::go::tokens::line_tokens(src, lines, line);
         let statement = flow::statement(src, &tokens);
         let value: HashSet<&[u8]> = tokens[statement.value_from.min(tokens.len())..]
             .iter()

@@ -16,7 +16,7 @@ pub fn modernized(src: &[u8], lines: &LineIndex, numbers: &[usize]) -> (Vec<u8>,
     let rows: Vec<Vec<Word>> = numbers
         .iter()
         .map(|&n| {
-            super::hunks::line_tokens(src, lines, n)
+            crate::go::tokens::line_tokens(src, lines, n)
                 .iter()
                 .map(|t| (t.kind, t.text(src).to_vec()))
                 .collect::<Vec<Word>>()
