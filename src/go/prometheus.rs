@@ -6,6 +6,11 @@ use crate::data::MetricTable;
 /// The bytes every file that declares a Prometheus metric contains (its import path).
 pub const IMPORT_NEEDLE: &str = "client_golang/prometheus";
 
+/// Whether `src` holds [`IMPORT_NEEDLE`]: the cheap test that it may use the client.
+pub fn mentions_client(src: &[u8]) -> bool {
+    memchr::memmem::find(src, IMPORT_NEEDLE.as_bytes()).is_some()
+}
+
 /// How a metric is constructed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Via {

@@ -371,6 +371,14 @@ pub fn is_word_byte(byte: u8) -> bool {
     byte.is_ascii_alphanumeric() || byte == b'_' || byte >= 0x80
 }
 
+/// Where the word that ends at `end` of `src` starts (`end` itself when no word ends there).
+pub fn word_start(src: &[u8], end: usize) -> usize {
+    src[..end]
+        .iter()
+        .rposition(|&b| !is_word_byte(b))
+        .map_or(0, |i| i + 1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

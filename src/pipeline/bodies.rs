@@ -10,7 +10,7 @@ use std::ops::Range;
 use super::builder_calls::BuilderCalls;
 use super::prefilter::Prefilter;
 use crate::go::prometheus::IMPORT_NEEDLE;
-use crate::go::skeleton::{function_bodies, is_word_byte};
+use crate::go::skeleton::{function_bodies, is_word_byte, word_start};
 use crate::index::Bodies;
 
 /// The names besides the rules' words that put a body in: registering a metric
@@ -59,12 +59,8 @@ pub fn select(
 fn registers(text: &[u8]) -> bool {
     memchr::memmem::find_iter(text, b"Register").any(|at| {
         let end = at + b"Register".len();
-        let word_start = text[..at]
-            .iter()
-            .rposition(|&b| !is_word_byte(b))
-            .map_or(0, |i| i + 1);
         text.get(end).is_none_or(|&b| !is_word_byte(b))
-            && REGISTRATIONS.contains(&&text[word_start..end])
+            && REGISTRATIONS.contains(&&text[word_start(text, at)..end])
     })
 }
 

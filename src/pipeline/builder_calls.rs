@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use crate::data::MetricTable;
-use crate::go::skeleton::{function_bodies, is_word_byte, FunctionBody};
+use crate::go::skeleton::{function_bodies, word_start, FunctionBody};
 use crate::index::metrics::BuilderName;
 use crate::index::Modules;
 use crate::walk::parent_dir;
@@ -84,10 +84,7 @@ impl BuilderCalls {
     /// less than searching for every name.
     fn named_calls<'s>(&'s self, src: &'s [u8]) -> impl Iterator<Item = (usize, &'s [Callee])> {
         memchr::memchr_iter(b'(', src).filter_map(move |paren| {
-            let start = src[..paren]
-                .iter()
-                .rposition(|&b| !is_word_byte(b))
-                .map_or(0, |i| i + 1);
+            let start = word_start(src, paren);
             let callees = self.builders.get(&src[start..paren])?;
             Some((start, callees.as_slice()))
         })

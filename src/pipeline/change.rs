@@ -10,7 +10,7 @@ use super::read::{Content, Input, Parse, MAX_FILE_BYTES};
 use crate::config::Settings;
 use crate::data::RuleData;
 use crate::git::{ChangeRequest, ChangeSet, ChangedFile, FileScope, Repo};
-use crate::go::prometheus::IMPORT_NEEDLE;
+use crate::go::prometheus::mentions_client;
 use crate::go::skeleton;
 use crate::index::{Bodies, ProjectIndex, Role};
 use crate::rules::{self, HeadFiles};
@@ -81,9 +81,7 @@ pub fn touched_in_change(
         };
         // The metric rules compare and resolve a client-importing file's declarations through
         // any of its bodies (collectors, group lists, registries): it is parsed whole.
-        let imports_client =
-            |src: &[u8]| memchr::memmem::find(src, IMPORT_NEEDLE.as_bytes()).is_some();
-        if imports_client(new) || imports_client(old) {
+        if mentions_client(new) || mentions_client(old) {
             continue;
         }
         let mut names = called.clone();
@@ -295,7 +293,7 @@ pub fn repository_metric_inputs(
     let names = AhoCorasick::new(&quoted)
         .map_err(|e| miette::miette!("internal error building a search for metric names: {e}"))?;
     let wanted_bytes = |bytes: &[u8]| {
-        mentions_prometheus(bytes)
+        mentions_client(bytes)
             && (every_metric
                 || names.is_match(bytes)
                 || (drops_library && calls_library(bytes) > 0))
@@ -339,7 +337,7 @@ pub fn builder_caller_inputs(
         request,
         scope,
         &want_path,
-        &|bytes: &[u8]| mentions_prometheus(bytes) && calls.mentioned(bytes),
+        &|bytes: &[u8]| mentions_client(bytes) && calls.mentioned(bytes),
         MAX_FILE_BYTES,
     )?;
     Ok(files
@@ -388,10 +386,6 @@ fn mentions(bytes: &[u8], needles: &[impl AsRef<[u8]>]) -> usize {
         .sum()
 }
 
-fn mentions_prometheus(bytes: &[u8]) -> bool {
-    memchr::memmem::find(bytes, IMPORT_NEEDLE.as_bytes()).is_some()
-}
-
 /// The `Name`/`Namespace`/`Subsystem` string literals that differ between the old and new
 /// versions of the changed Go files that mention Prometheus; when a file's namespace or
 /// subsystem changes, every `Name` of its new version too.
@@ -399,11 +393,7 @@ fn changed_name_literals(changed: &[&ChangedFile]) -> Vec<String> {
     let mut needles = BTreeSet::new();
     for file in changed {
         let versions = [&file.old_content, &file.new_content];
-        if !versions
-            .into_iter()
-            .flatten()
-            .any(|b| mentions_prometheus(b))
-        {
+        if !versions.into_iter().flatten().any(|b| mentions_client(b)) {
             continue;
         }
         let literals =
@@ -479,7 +469,7 @@ pub fn metric_folders(
     for file in changed.iter().filter(|f| f.new_content.is_none()) {
         let versions = [&file.old_content, &file.new_content];
         let versions: Vec<&[u8]> = versions.into_iter().flatten().map(Vec::as_slice).collect();
-        if !versions.iter().any(|b| mentions_prometheus(b)) {
+        if !versions.iter().any(|b| mentions_client(b)) {
             continue;
         }
         dirs.insert(walk::parent_dir(&file.path).to_string());

@@ -222,10 +222,8 @@ fn read_one(
     let relevant = !use_prefilter || prefilter.is_relevant(&src);
     times[1] = clock.elapsed();
     if !relevant && input.parse == Parse::IfRelevant {
-        let import = crate::go::prometheus::IMPORT_NEEDLE.as_bytes();
-        let imports_client = memchr::memmem::find(&src, import).is_some();
         return Err(Outcome::Read {
-            client_importer: imports_client.then_some(src),
+            client_importer: crate::go::prometheus::mentions_client(&src).then_some(src),
         });
     }
     Ok(ToParse { src, relevant })

@@ -252,15 +252,14 @@ impl<'c> Unreached<'c> {
     pub fn is_unreached(
         &self,
         path: &str,
-        (src, facts): (&[u8], &Facts),
+        (src, facts, lines): (&[u8], &Facts, &LineIndex),
         old: Option<&[u8]>,
         row: usize,
     ) -> bool {
         let Some((_, decl)) = facts.decl_at(row) else {
             return false;
         };
-        let lines = LineIndex::new(src);
-        let Some(name) = declared_name(src, &lines, decl.span.start_row) else {
+        let Some(name) = declared_name(src, lines, decl.span.start_row) else {
             return false;
         };
         let main = facts.package.as_deref() == Some("main");

@@ -522,7 +522,7 @@ fn first_hit(
             };
             if let Some(signal) = classifier.line(&view, dir, row, cover, &context) {
                 let old_src = file.old.map(|v| v.src);
-                let new_side = (version.src, version.facts);
+                let new_side = (version.src, version.facts, lines);
                 if !old && unreached.is_unreached(file.path, new_side, old_src, row) {
                     continue;
                 }
