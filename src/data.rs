@@ -62,6 +62,9 @@ pub struct TroubleshootingTable {
     pub pure_functions: BTreeMap<String, Vec<String>>,
     /// Import path → types that are values, not clients, servers or stores.
     pub value_types: BTreeMap<String, Vec<String>>,
+    /// Import path → methods of its clients that answer locally, without a request (an
+    /// informer's cache, a connection's own address).
+    pub local_methods: BTreeMap<String, Vec<String>>,
     /// Import path → functions that read or write persistent files.
     pub file_functions: BTreeMap<String, Vec<String>>,
     /// Methods of an opened file that write or sync it.

@@ -820,10 +820,14 @@ impl<'s> Extractor<'s> {
             _ => String::new(),
         };
         let mut cursor = node.walk();
-        let names: Vec<String> = node
+        let mut names: Vec<String> = node
             .children_by_field_id(FIELD.name, &mut cursor)
             .map(|n| self.text(n).to_string())
             .collect();
+        // An embedded field is named by its type (`client.Client` is the field `Client`).
+        if names.is_empty() && !type_name.is_empty() {
+            names.push(type_name.clone());
+        }
         for field in names {
             self.facts.struct_fields.push(StructField {
                 struct_name: struct_name.clone(),

@@ -401,6 +401,14 @@ impl ProjectIndex {
             .map(|(_, path, type_name)| (path.as_str(), type_name.as_str()))
     }
 
+    /// The fields of struct `struct_name` of the package in folder `dir`: name, import path
+    /// (`""` for a type of the same package) and type name.
+    pub fn fields(&self, dir: &str, struct_name: &str) -> &[(String, String, String)] {
+        self.field_types
+            .get(&(dir.to_string(), struct_name.to_string()))
+            .map_or(&[], Vec::as_slice)
+    }
+
     /// The parsed file at repo-relative `rel`.
     pub fn file(&self, rel: &str) -> Option<&ParsedFile> {
         self.by_path.get(rel).map(|&i| &self.files[i])

@@ -219,6 +219,43 @@ impl<'a> Classifier<'a> {
         })
     }
 
+    /// A method promoted from a client the repository's type embeds (`r.Create(ctx, job)` on
+    /// a reconciler that embeds `client.Client`).
+    fn embedded_client(&self, dir: &str, type_name: &str, name: &str) -> Option<Signal> {
+        let table = &self.data.troubleshooting;
+        // Only an exported method the package does not declare itself is promoted.
+        let declared = self.index.package_files(dir).any(|file| {
+            file.facts
+                .funcs
+                .iter()
+                .any(|f| matches!(&f.kind, FuncKind::Method { name: n, .. } if n == name))
+        });
+        if declared || !name.starts_with(|c: char| c.is_ascii_uppercase()) {
+            return None;
+        }
+        self.index
+            .fields(dir, type_name)
+            .iter()
+            .filter(|(field, path, field_type)| {
+                field == field_type && !path.is_empty() && self.is_client_type(field_type)
+            })
+            .find_map(|(_, path, field_type)| {
+                let area = self.area_of(path)?;
+                if Self::listed(&table.local_methods, path, name)
+                    || Self::listed(&table.value_types, path, field_type)
+                {
+                    return None;
+                }
+                Some(Signal {
+                    area,
+                    what: format!(
+                        "calls `{name}` of the embedded `{}.{field_type}`",
+                        short(path)
+                    ),
+                })
+            })
+    }
+
     fn listed(
         map: &std::collections::BTreeMap<String, Vec<String>>,
         path: &str,
@@ -416,7 +453,20 @@ impl<'a> Classifier<'a> {
                 continue;
             }
             if let Some(signal) = self.call(facts, dir, call) {
-                return Some(signal);
+                // An accessor that starts a chain (`s.kube.CoreV1()` of
+                // `s.kube.CoreV1().Pods(ns).List(o)`): the chain's last call is the request. A
+                // call with arguments (`s.db.QueryRowContext(ctx, q).Scan(&v)`) is one itself.
+                let last = covering
+                    .calls
+                    .iter()
+                    .map(|&j| &facts.calls[j])
+                    .filter(|c| c.span.start == call.span.start && c.span.end > call.span.end)
+                    .filter(|_| call.args.is_empty())
+                    .max_by_key(|c| c.span.end);
+                return Some(
+                    last.and_then(|c| self.call(facts, dir, c))
+                        .unwrap_or(signal),
+                );
             }
             if let Some(signal) = self.wrapped_io(facts, dir, call).filter(|_| !text_only) {
                 return Some(signal);
@@ -1147,7 +1197,9 @@ impl<'a> Classifier<'a> {
             })
             .collect();
         self.depth.set(depth);
-        sinks.sort_by_key(|(i, _)| facts.calls[*i].span.start);
+        // Where calls start together, the innermost first: the one that reads a value
+        // (`Select` of `st.db.Select(q).First(&u)`).
+        sinks.sort_by_key(|(i, _)| (facts.calls[*i].span.start, facts.calls[*i].span.end));
         let out = sinks
             .iter()
             .map(|(i, signal)| (&facts.calls[*i], signal.clone()))
@@ -1687,6 +1739,23 @@ impl<'a> Classifier<'a> {
                     });
                 }
                 self.method_on_typed_value(facts, dir, call, receiver, name, io_only)
+                    .or_else(|| {
+                        // A request built from a client, step by step
+                        // (`s.kube.AppsV1().Deployments(ns).Get(...)`): the client's call.
+                        // Not through the repository's own types: the chain's later calls
+                        // are methods of what the first returns (`c.QueryRow(q).Scan(&v)`).
+                        let root = chained_from(receiver).filter(|root| {
+                            self.value_type(facts, dir, call.func, root).is_none()
+                        })?;
+                        let signal =
+                            self.method_on_typed_value(facts, dir, call, root, name, io_only)?;
+                        let short_form = format!("`{}.{name}`", written(root));
+                        let chain = format!("`{}`", written(&call.callee));
+                        Some(Signal {
+                            what: signal.what.replacen(&short_form, &chain, 1),
+                            ..signal
+                        })
+                    })
             }
             Expr::Ident(name) => {
                 // A function of this package.
@@ -1846,7 +1915,8 @@ impl<'a> Classifier<'a> {
                     return None;
                 }
                 let area = self.area_of(path)?;
-                if !self.is_client_type(type_name) {
+                if !self.is_client_type(type_name) || Self::listed(&table.local_methods, path, name)
+                {
                     return None;
                 }
                 Some(Signal {
@@ -1861,7 +1931,8 @@ impl<'a> Classifier<'a> {
                     // `st := &store.Store{}`): its method, when that does I/O.
                     let signal = self
                         .repository_function(&target, name, Some(&type_name))
-                        .or_else(|| self.library_client_method(&target, &type_name, name))?;
+                        .or_else(|| self.library_client_method(&target, &type_name, name))
+                        .or_else(|| self.embedded_client(&target, &type_name, name))?;
                     return Some(Signal {
                         area: signal.area,
                         what: calls_then(&format!("{variable}.{name}"), &signal.what),
@@ -1874,7 +1945,9 @@ impl<'a> Classifier<'a> {
                     }
                     let path = facts.import_path_of(&package)?;
                     let area = self.area_of(path)?;
-                    if Self::listed(&table.value_types, path, &type_name) {
+                    if Self::listed(&table.value_types, path, &type_name)
+                        || Self::listed(&table.local_methods, path, name)
+                    {
                         return None;
                     }
                     return Some(Signal {
@@ -2639,6 +2712,29 @@ fn is_route_pattern(text: &str) -> bool {
 }
 
 /// The package name a chain of calls starts from: `promhttp` of `promhttp.Handler()`.
+/// The value a chain of method calls starts from (`s.kube` of `s.kube.AppsV1().Pods(ns)`,
+/// `client` of `client.CoreV1().Pods(ns)`); `None` when `receiver` is no such chain (a field
+/// read between two calls, `tx.db.Index.tree.get(k)`, is the repository's own code).
+fn chained_from(receiver: &Expr) -> Option<&Expr> {
+    let mut link = receiver;
+    loop {
+        let Expr::Call { callee, .. } = link else {
+            return None;
+        };
+        let Expr::Selector(base, _) = callee.as_ref() else {
+            return None;
+        };
+        match base.as_ref() {
+            Expr::Call { .. } => link = base,
+            Expr::Ident(_) => return Some(base),
+            Expr::Selector(root, _) if matches!(root.as_ref(), Expr::Ident(_)) => {
+                return Some(base)
+            }
+            _ => return None,
+        }
+    }
+}
+
 fn receiver_root(expr: &Expr) -> Option<&str> {
     match expr {
         Expr::Call { callee, .. } => match callee.as_ref() {
