@@ -65,6 +65,9 @@ pub struct TroubleshootingTable {
     /// Import path → methods of its clients that answer locally, without a request (an
     /// informer's cache, a connection's own address).
     pub local_methods: BTreeMap<String, Vec<String>>,
+    /// Import path → the methods of its client type, where a type of the repository may embed
+    /// it beside other types (which of them a promoted method comes from).
+    pub client_methods: BTreeMap<String, Vec<String>>,
     /// Import path → functions that read or write persistent files.
     pub file_functions: BTreeMap<String, Vec<String>>,
     /// Methods of an opened file that write or sync it.

@@ -220,28 +220,50 @@ impl<'a> Classifier<'a> {
     }
 
     /// A method promoted from a client the repository's type embeds (`r.Create(ctx, job)` on
-    /// a reconciler that embeds `client.Client`).
-    fn embedded_client(&self, dir: &str, type_name: &str, name: &str) -> Option<Signal> {
+    /// a reconciler that embeds `client.Client`). `facts` are the file's, in the version read
+    /// (a previous version may declare what the package no longer does).
+    fn embedded_client(
+        &self,
+        facts: &Facts,
+        dir: &str,
+        type_name: &str,
+        name: &str,
+    ) -> Option<Signal> {
         let table = &self.data.troubleshooting;
         // Only an exported method the package does not declare itself is promoted.
-        let declared = self.index.package_files(dir).any(|file| {
-            file.facts
+        let declares = |facts: &Facts| {
+            facts
                 .funcs
                 .iter()
                 .any(|f| matches!(&f.kind, FuncKind::Method { name: n, .. } if n == name))
-        });
+        };
+        let declared = declares(facts)
+            || self
+                .index
+                .package_files(dir)
+                .any(|file| declares(&file.facts));
         if declared || !name.starts_with(|c: char| c.is_ascii_uppercase()) {
             return None;
         }
-        self.index
+        let embedded: Vec<&(String, String, String)> = self
+            .index
             .fields(dir, type_name)
             .iter()
-            .filter(|(field, path, field_type)| {
-                field == field_type && !path.is_empty() && self.is_client_type(field_type)
-            })
+            .filter(|(field, path, field_type)| field == field_type && !path.is_empty())
+            .collect();
+        embedded
+            .iter()
+            .filter(|(_, _, field_type)| self.is_client_type(field_type))
             .find_map(|(_, path, field_type)| {
                 let area = self.area_of(path)?;
-                if Self::listed(&table.local_methods, path, name)
+                // Which embedded type has the method: the listed methods of its client say,
+                // or it is the only type embedded.
+                let has_method = match table.client_methods.get(path.as_str()) {
+                    Some(methods) => methods.iter().any(|m| m == name),
+                    None => embedded.len() == 1,
+                };
+                if !has_method
+                    || Self::listed(&table.local_methods, path, name)
                     || Self::listed(&table.value_types, path, field_type)
                 {
                     return None;
@@ -1932,7 +1954,7 @@ impl<'a> Classifier<'a> {
                     let signal = self
                         .repository_function(&target, name, Some(&type_name))
                         .or_else(|| self.library_client_method(&target, &type_name, name))
-                        .or_else(|| self.embedded_client(&target, &type_name, name))?;
+                        .or_else(|| self.embedded_client(facts, &target, &type_name, name))?;
                     return Some(Signal {
                         area: signal.area,
                         what: calls_then(&format!("{variable}.{name}"), &signal.what),
