@@ -2733,7 +2733,6 @@ fn is_route_pattern(text: &str) -> bool {
     path.starts_with('/')
 }
 
-/// The package name a chain of calls starts from: `promhttp` of `promhttp.Handler()`.
 /// The value a chain of method calls starts from (`s.kube` of `s.kube.AppsV1().Pods(ns)`,
 /// `client` of `client.CoreV1().Pods(ns)`); `None` when `receiver` is no such chain (a field
 /// read between two calls, `tx.db.Index.tree.get(k)`, is the repository's own code).
@@ -2757,6 +2756,7 @@ fn chained_from(receiver: &Expr) -> Option<&Expr> {
     }
 }
 
+/// The package name a chain of calls starts from: `promhttp` of `promhttp.Handler()`.
 fn receiver_root(expr: &Expr) -> Option<&str> {
     match expr {
         Expr::Call { callee, .. } => match callee.as_ref() {
