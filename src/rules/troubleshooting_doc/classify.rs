@@ -666,9 +666,8 @@ impl<'a> Classifier<'a> {
     /// listed network or storage library's own repository: there that code is the protocol
     /// or the storage format, so what the library sends, accepts or stores changes.
     fn wire_encoding(&self, facts: &Facts, dir: &str, row: usize) -> Option<Signal> {
-        let (_, func) = enclosing_declaration(facts, row)?;
+        let (index, func) = enclosing_declaration(facts, row)?;
         let name = func.name()?;
-        let (index, _) = enclosing_declaration(facts, row)?;
         if !names_codec(name) && !streams_codec(facts, index, name) {
             return None;
         }
@@ -3031,8 +3030,6 @@ fn calls_then(callee: &str, inner: &str) -> String {
     }
 }
 
-/// Whether a function's name says it encodes or decodes messages or records (`readPacket`,
-/// `DecodeStr`).
 /// A function that reads or writes a value on a byte stream it is handed and uses
 /// (`writeShortstr(w io.Writer, s string)` calling `w.Write(b)`, `readLongstr(r io.Reader)`
 /// calling `binary.Read(r, ...)`): in a library, its wire or disk format.
@@ -3045,15 +3042,11 @@ fn streams_codec(facts: &Facts, index: usize, name: &str) -> bool {
         return false;
     }
     let func = &facts.funcs[index];
-    let streams = func
-        .params
-        .iter()
-        .zip(&func.param_names)
-        .filter(|(param, _)| {
-            matches!(param, TypeRef::Named { package: Some(package), name, .. }
+    let is_stream = |param: &TypeRef| {
+        matches!(param, TypeRef::Named { package: Some(package), name, .. }
             if matches!(facts.import_path_of(package), Some("io" | "bufio"))
                 && matches!(name.as_str(), "Reader" | "Writer" | "ReadWriter"))
-        });
+    };
     let handed = |stream: &str| {
         let of_stream =
             |expr: &Expr| expr.as_ident() == Some(stream) || receiver_root(expr) == Some(stream);
@@ -3063,11 +3056,14 @@ fn streams_codec(facts: &Facts, index: usize, name: &str) -> bool {
                     || call.args.iter().any(of_stream))
         })
     };
-    streams
-        .clone()
-        .any(|(_, stream)| !stream.is_empty() && handed(stream))
+    func.params
+        .iter()
+        .zip(&func.param_names)
+        .any(|(param, stream)| is_stream(param) && !stream.is_empty() && handed(stream))
 }
 
+/// Whether a function's name says it encodes or decodes messages or records (`readPacket`,
+/// `DecodeStr`).
 fn names_codec(name: &str) -> bool {
     super::settings::words(name)
         .iter()
