@@ -57,7 +57,6 @@ fn a_fifo_named_with_config_never_blocks() {
     // No writer ever opens it: a blocking open would hang until the test's time cap.
     let run = sre_policy(dir.path(), &["check", ".", "--config", "config.fifo"]);
     run.assert_tool_error(&["config.fifo is not a regular file"]);
-    assert!(run.elapsed.as_secs() < 10, "{:?}", run.elapsed);
 }
 
 #[test]

@@ -113,7 +113,6 @@ fn a_huge_file_in_a_change_is_capped_and_listed() {
     assert!(reason.contains("too large"), "{reason}");
     assert!(findings(&json).contains(&("new.go".into(), 5, "handler-oncall".into())));
     assert_eq!(run.code, Some(1));
-    assert!(run.elapsed.as_secs() < 30, "{:?}", run.elapsed);
 }
 
 #[test]
@@ -157,7 +156,6 @@ fn error_recovery_bombs_are_not_parsed() {
     let reason = skipped_reason(&json, "tokens.go").expect("tokens.go is listed");
     assert!(reason.contains("too many tokens"), "{reason}");
     assert_good_reported(&json, "");
-    assert!(run.elapsed.as_secs() < 30, "{:?}", run.elapsed);
 }
 
 #[test]

@@ -151,6 +151,20 @@ fn hostile_files_inside_a_change_are_handled_like_on_disk() {
             assert_good_reported(&run.json(), "");
         }
     }
+}
+
+#[test]
+#[cfg_attr(
+    not(debug_assertions),
+    ignore = "the panic hook is compiled into debug builds only"
+)]
+fn a_panic_in_one_changed_file_is_contained_and_reported() {
+    let repo = repo();
+    repo.write(
+        "broken.go",
+        "package x\nimport \"net/http\"\nfunc B(w http.ResponseWriter, r *http.Request) {}\n",
+    );
+    repo.commit_all("broken");
     let panicking = sre_policy_env(
         repo.path(),
         &["check", ".", "--base", "main", "--format", "json"],
