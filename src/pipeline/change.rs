@@ -597,9 +597,13 @@ pub fn imported_package_inputs(
         &sources,
         needs(settings).called_functions,
     );
+    // A file the index holds already is parsed again only for bodies it lacks, in its role.
     Ok(files
         .into_iter()
-        .map(|(rel, bytes)| Input::neighbour(rel, bytes, called.clone()))
+        .filter_map(|(rel, bytes)| match index.file(&rel) {
+            Some(file) => super::with_more_bodies(file, called.clone()),
+            None => Some(Input::neighbour(rel, bytes, called.clone())),
+        })
         .collect())
 }
 
