@@ -983,7 +983,16 @@ impl<'a> Classifier<'a> {
         let facts = file.facts;
         let (index, func) = enclosing_declaration(facts, row)?;
         let sinks = self.body_sinks(facts, dir, index);
-        if sinks.is_empty() && response_writer(facts, index).is_none() {
+        // A value handed to a function of the repository may reach I/O there.
+        let hands_on = facts.calls.iter().any(|c| {
+            let plain = match &c.callee {
+                Expr::Ident(_) => true,
+                Expr::Selector(package, _) => package.as_ident().is_some(),
+                _ => false,
+            };
+            plain && !c.args.is_empty() && facts.is_within(c.func, index)
+        });
+        if sinks.is_empty() && response_writer(facts, index).is_none() && !hands_on {
             return None;
         }
         let text = file.lines.text();
@@ -1119,11 +1128,15 @@ impl<'a> Classifier<'a> {
                 let changed = flow::Changed {
                     paths: fields,
                     fields: true,
+                    assigned: true,
                 };
                 self.flows_to_io(file, dir, index, head, changed, response)
             }
             _ => {
-                let changed = flow::Changed::values(head_statement.defined);
+                // What a call statement hands on (`r.Eventf(obj, ...)`) is not followed into
+                // other calls: only what the line assigns.
+                let assigns = head_statement.value_from < head_tokens.len();
+                let changed = flow::Changed::assigned(head_statement.defined, assigns);
                 self.flows_to_io(file, dir, index, head, changed, response)
             }
         }
@@ -1131,7 +1144,8 @@ impl<'a> Classifier<'a> {
 
     /// Whether what the statement on row `head` of function `index` sets (`changed`) reaches,
     /// directly or through values computed from it later in the function, a call that does
-    /// I/O or writes the handler's response.
+    /// I/O or writes the handler's response; for values the line assigns, also I/O inside
+    /// a function of the repository that the value is handed to.
     fn flows_to_io(
         &self,
         file: &FileView,
@@ -1141,9 +1155,44 @@ impl<'a> Classifier<'a> {
         changed: flow::Changed,
         response: bool,
     ) -> Option<Signal> {
+        let names: Vec<String> = changed.paths.iter().map(|p| p.join(".")).collect();
+        let func = file.facts.funcs[index].display_name();
+        let (sink, handed_to) = self.reaching_sink(file, dir, index, head, changed, response)?;
+        let what = match handed_to {
+            Some(callee) => format!(
+                "changes `{}`, which `{func}` hands to `{callee}`, where it reaches code that {}",
+                names.join("`, `"),
+                sink.what
+            ),
+            None => format!(
+                "changes `{}`, used where `{func}` {}",
+                names.join("`, `"),
+                sink.what
+            ),
+        };
+        Some(Signal {
+            area: sink.area,
+            what,
+        })
+    }
+
+    /// The first call that what `changed` (set on row `head` of function `index`) reaches,
+    /// directly or through values computed from it later in the function, that does I/O or
+    /// writes the handler's response; with the name of the repository function the value
+    /// was handed to on the way, when it reached the I/O inside that function.
+    fn reaching_sink(
+        &self,
+        file: &FileView,
+        dir: &str,
+        index: usize,
+        head: usize,
+        changed: flow::Changed,
+        response: bool,
+    ) -> Option<(Signal, Option<String>)> {
         let flow::Changed {
             paths: changed,
             fields,
+            assigned,
         } = changed;
         if changed.is_empty() {
             return None;
@@ -1164,21 +1213,31 @@ impl<'a> Classifier<'a> {
             .filter(|(c, _)| c.span.start_row > head)
             .collect();
         sinks.sort_by_key(|(c, _)| c.span.start);
+        // Calls of the repository's own functions that do no I/O on their line: a value
+        // handed to one may reach I/O inside it.
+        let mut handoffs: Vec<&Call> = match assigned {
+            false => Vec::new(),
+            true => facts
+                .calls
+                .iter()
+                .filter(|c| facts.is_within(c.func, index) && c.span.start_row > head)
+                .filter(|c| !c.args.is_empty())
+                .filter(|c| !sinks.iter().any(|(s, _)| s.span == c.span))
+                .collect(),
+        };
+        handoffs.sort_by_key(|c| c.span.start);
+        let mut handoffs = handoffs.into_iter().peekable();
         let mut sinks = sinks.iter().peekable();
         for later in head + 1..=func.span.end_row {
             while let Some((call, inner)) = sinks.next_if(|(c, _)| c.span.start_row <= later) {
                 let call_tokens = crate::go::tokens::tokens(text, call.span.start, call.span.end);
                 if flow::reads_as(text, &call_tokens, &reached, fields).is_some() {
-                    let names: Vec<String> = changed.iter().map(|p| p.join(".")).collect();
-                    return Some(Signal {
-                        area: inner.area,
-                        what: format!(
-                            "changes `{}`, used where `{}` {}",
-                            names.join("`, `"),
-                            func.display_name(),
-                            inner.what
-                        ),
-                    });
+                    return Some((inner.clone(), None));
+                }
+            }
+            while let Some(call) = handoffs.next_if(|c| c.span.start_row <= later) {
+                if let Some(found) = self.handed_on(facts, text, dir, call, &reached, fields) {
+                    return Some(found);
                 }
             }
             let tokens = crate::go::tokens::line_tokens(text, file.lines, later + 1);
@@ -1190,6 +1249,69 @@ impl<'a> Classifier<'a> {
             }
         }
         None
+    }
+
+    /// A call of a function of the repository (`buildExporter(ctx, cfg, headers)`,
+    /// `batch.Create(ctx, conn, rows, opts...)`) whose argument reads a value of `reached`:
+    /// the I/O that the matching parameter reaches inside that function, and its name.
+    fn handed_on(
+        &self,
+        facts: &Facts,
+        text: &[u8],
+        dir: &str,
+        call: &Call,
+        reached: &[flow::Path],
+        fields: bool,
+    ) -> Option<(Signal, Option<String>)> {
+        let (target, name) = match &call.callee {
+            Expr::Ident(name) => (dir.to_string(), name),
+            Expr::Selector(package, name) => {
+                let path = package_path(facts, package.as_ident()?, call)?;
+                (self.repository_folder(String::new(), path)?, name)
+            }
+            _ => return None,
+        };
+        let tokens = crate::go::tokens::tokens(text, call.span.start, call.span.end);
+        let position = call_arguments(text, &tokens)
+            .iter()
+            .position(|arg| flow::reads_as(text, arg, reached, fields).is_some())?;
+        let file = self.index.package_files(&target).find(|file| {
+            file.facts
+                .funcs
+                .iter()
+                .any(|f| matches!(&f.kind, FuncKind::Function { name: n } if n == name))
+        })?;
+        let (callee, func) = file
+            .facts
+            .funcs
+            .iter()
+            .enumerate()
+            .find(|(_, f)| matches!(&f.kind, FuncKind::Function { name: n } if n == name))?;
+        // A variadic parameter takes every argument from its position on.
+        let parameter = func
+            .param_names
+            .get(position)
+            .or_else(|| func.param_names.last())
+            .filter(|p| !p.is_empty() && p.as_str() != "_")?;
+        let lines = LineIndex::new(&file.src);
+        let view = FileView {
+            facts: &file.facts,
+            lines: &lines,
+            added: false,
+            metric_rows: BTreeSet::new(),
+        };
+        // One function deep: inside it the parameter is not handed on again, so that the
+        // search stays within the two functions a reviewer reads.
+        let found = self.reaching_sink(
+            &view,
+            &target,
+            callee,
+            func.span.start_row,
+            flow::Changed::values(vec![vec![parameter.clone()]]),
+            false,
+        );
+        let (sink, _) = found?;
+        Some((sink, Some(written(&call.callee))))
     }
 
     /// The calls of the body of function `index` that do I/O themselves, in order; memoized
@@ -1609,7 +1731,7 @@ impl<'a> Classifier<'a> {
                         dir,
                         index,
                         last,
-                        flow::Changed::values(statement.defined),
+                        flow::Changed::assigned(statement.defined, assigned),
                         assigned,
                     )
                 })
@@ -2934,6 +3056,36 @@ pub struct FileView<'a> {
     pub metric_rows: BTreeSet<usize>,
 }
 
+/// The arguments of a call from its tokens (`f(a, g(b, c), d...)` gives `a`, `g(b, c)` and
+/// `d...`): split at the commas outside brackets, between the first `(` and its match.
+fn call_arguments<'t>(src: &[u8], tokens: &'t [Token]) -> Vec<&'t [Token]> {
+    let text = |t: &Token| &src[t.start..t.end];
+    let Some(open) = tokens.iter().position(|t| text(t) == b"(") else {
+        return Vec::new();
+    };
+    let mut arguments = Vec::new();
+    let mut depth = 0usize;
+    let mut start = open + 1;
+    for (i, token) in tokens.iter().enumerate().skip(open + 1) {
+        match text(token) {
+            b"(" | b"[" | b"{" => depth += 1,
+            b")" | b"]" | b"}" if depth == 0 => {
+                if start < i {
+                    arguments.push(&tokens[start..i]);
+                }
+                break;
+            }
+            b")" | b"]" | b"}" => depth -= 1,
+            b"," if depth == 0 => {
+                arguments.push(&tokens[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    arguments
+}
+
 /// The text of 0-based `row`, when it is UTF-8.
 fn line_text<'s>(file: &FileView<'s>, row: usize) -> Option<&'s str> {
     std::str::from_utf8(file.lines.line_text(row + 1)).ok()
@@ -3073,6 +3225,27 @@ fn names_codec(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::is_route_pattern;
+
+    #[test]
+    fn call_arguments_split_at_the_commas_outside_brackets() {
+        let src = b"batch.Create(ctx, conn, rows[i:j], opts...)\nf()\ng(h(a, b), T{x, y}, func() { k(1, 2) })";
+        let args = |from: usize, to: usize| -> Vec<String> {
+            let tokens = crate::go::tokens::tokens(src, from, to);
+            super::call_arguments(src, &tokens)
+                .iter()
+                .map(|arg| {
+                    let (first, last) = (arg[0].start, arg[arg.len() - 1].end);
+                    String::from_utf8_lossy(&src[first..last]).into_owned()
+                })
+                .collect()
+        };
+        assert_eq!(args(0, 43), ["ctx", "conn", "rows[i:j]", "opts..."]);
+        assert!(args(44, 47).is_empty());
+        assert_eq!(
+            args(48, src.len()),
+            ["h(a, b)", "T{x, y}", "func() { k(1, 2) }"]
+        );
+    }
 
     #[test]
     fn a_wrapper_that_calls_the_method_it_wraps_is_said_once() {

@@ -13,6 +13,9 @@ pub type Path = Vec<String>;
 pub struct Changed {
     pub paths: Vec<Path>,
     pub fields: bool,
+    /// The line assigns them (a call statement only hands them on): they are followed into
+    /// the repository's functions they are handed to.
+    pub assigned: bool,
 }
 
 impl Changed {
@@ -21,6 +24,15 @@ impl Changed {
         Changed {
             paths,
             fields: false,
+            assigned: false,
+        }
+    }
+
+    /// As [`Changed::values`], assigned by the line when `assigned`.
+    pub fn assigned(paths: Vec<Path>, assigned: bool) -> Changed {
+        Changed {
+            assigned,
+            ..Changed::values(paths)
         }
     }
 }
