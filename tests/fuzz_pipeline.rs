@@ -151,6 +151,7 @@ fn pipeline(name: &str, bytes: &[u8]) -> Result<(), String> {
         content: Content::Bytes(bytes.to_vec()),
         role: Role::Checked,
         parse: Parse::Whole,
+        previous: None,
     }];
     let mut outcome = CheckOutcome::default();
     pipeline::check_inputs(inputs, &settings, false, Modules::default(), &mut outcome);

@@ -69,7 +69,7 @@ impl GoParser {
 
     /// Parses `src` once and extracts its facts; the tree is dropped before returning.
     pub fn parse(&mut self, src: &[u8]) -> Result<Parsed, ParseFailure> {
-        self.parse_ranges(src, &[])
+        self.parse_leaving_out(src, &[])
     }
 
     /// Parses `src` without the bodies of its top-level functions, but for those `keep`
@@ -80,12 +80,7 @@ impl GoParser {
         src: &[u8],
         keep: &std::collections::BTreeSet<String>,
     ) -> Result<Parsed, ParseFailure> {
-        let left_out: Vec<std::ops::Range<usize>> = super::skeleton::function_bodies(src)
-            .into_iter()
-            .filter(|body| !keep.contains(&body.name))
-            .map(|body| body.interior)
-            .collect();
-        self.parse_leaving_out(src, &left_out)
+        self.parse_leaving_out(src, &declarations_left_out(src, keep))
     }
 
     /// Parses `src` but for the byte ranges `left_out` (sorted, not overlapping: interiors of
@@ -95,29 +90,51 @@ impl GoParser {
         src: &[u8],
         left_out: &[std::ops::Range<usize>],
     ) -> Result<Parsed, ParseFailure> {
-        if left_out.is_empty() {
-            return self.parse(src);
-        }
-        let mut parsed = self.parse_ranges(src, &outside(src, left_out))?;
-        // What the bodies left out assign still says which variables are not constants.
-        for body in left_out {
-            let assigned = super::skeleton::assignments(src, body.clone());
-            parsed.facts.reassigned.extend(assigned.identifiers);
-            parsed.facts.field_assigned.extend(assigned.fields_of);
-        }
-        Ok(parsed)
+        let tree = self.tree(src, left_out, None)?;
+        Ok(facts_of(&tree, Version { src, left_out }))
     }
 
-    /// Parses the `ranges` of `src` (all of it when empty).
-    fn parse_ranges(
+    /// Parses a changed file's two versions, each but for its left-out ranges: the previous
+    /// one, then the new one reusing the previous tree wherever the diff's lines (`removed`
+    /// of the previous version, `added` of the new one) leave the bytes as they were. A big
+    /// file one line of which changes then costs about one parse, not two. The new version
+    /// is parsed whether or not the previous one could be.
+    pub fn parse_both(
+        &mut self,
+        previous: Version<'_>,
+        new: Version<'_>,
+        removed: &[usize],
+        added: &[usize],
+    ) -> (Result<Parsed, ParseFailure>, Result<Parsed, ParseFailure>) {
+        let mut edited = match self.tree(previous.src, previous.left_out, None) {
+            Ok(tree) => tree,
+            Err(failure) => return (Err(failure), self.parse_leaving_out(new.src, new.left_out)),
+        };
+        let tree = edited.clone();
+        for edit in super::edits::between(previous.src, new.src, removed, added) {
+            edited.edit(&edit);
+        }
+        // The previous version's facts are read while the new version is parsed.
+        rayon::join(
+            || Ok(facts_of(&tree, previous)),
+            || {
+                self.tree(new.src, new.left_out, Some(&edited))
+                    .map(|tree| facts_of(&tree, new))
+            },
+        )
+    }
+
+    /// The tree of `src` but for `left_out`, reusing `previous` where it can.
+    fn tree(
         &mut self,
         src: &[u8],
-        ranges: &[tree_sitter::Range],
-    ) -> Result<Parsed, ParseFailure> {
+        left_out: &[std::ops::Range<usize>],
+        previous: Option<&tree_sitter::Tree>,
+    ) -> Result<tree_sitter::Tree, ParseFailure> {
         check_shape(shape(src))?;
-        if !ranges.is_empty() {
+        if !left_out.is_empty() {
             self.parser
-                .set_included_ranges(ranges)
+                .set_included_ranges(&outside(src, left_out))
                 .map_err(|e| ParseFailure::Internal(format!("included ranges: {e}")))?;
         }
         let started = Instant::now();
@@ -134,23 +151,51 @@ impl GoParser {
         let len = src.len();
         let tree = self.parser.parse_with_options(
             &mut |offset, _| if offset < len { &src[offset..] } else { &[] },
-            None,
+            previous,
             Some(options),
         );
         self.parser.reset();
-        if !ranges.is_empty() {
+        if !left_out.is_empty() {
             // An empty list is the whole document again: it cannot be out of order.
             let _ = self.parser.set_included_ranges(&[]);
         }
-        let Some(tree) = tree else {
-            return Err(match stopped {
-                Some(reason) => ParseFailure::Unchecked(reason),
-                None => ParseFailure::Internal("tree-sitter returned no tree".to_string()),
-            });
-        };
-        let (facts, too_deep) = extract(tree.root_node(), src);
-        Ok(Parsed { facts, too_deep })
+        tree.ok_or_else(|| match stopped {
+            Some(reason) => ParseFailure::Unchecked(reason),
+            None => ParseFailure::Internal("tree-sitter returned no tree".to_string()),
+        })
     }
+}
+
+/// The facts of `version`'s tree.
+fn facts_of(tree: &tree_sitter::Tree, version: Version<'_>) -> Parsed {
+    let (mut facts, too_deep) = extract(tree.root_node(), version.src);
+    // What the bodies left out assign still says which variables are not constants.
+    for body in version.left_out {
+        let assigned = super::skeleton::assignments(version.src, body.clone());
+        facts.reassigned.extend(assigned.identifiers);
+        facts.field_assigned.extend(assigned.fields_of);
+    }
+    Parsed { facts, too_deep }
+}
+
+/// The interiors of the function bodies of `src` but for those `keep` names, sorted.
+pub fn declarations_left_out(
+    src: &[u8],
+    keep: &std::collections::BTreeSet<String>,
+) -> Vec<std::ops::Range<usize>> {
+    super::skeleton::function_bodies(src)
+        .into_iter()
+        .filter(|body| !keep.contains(&body.name))
+        .map(|body| body.interior)
+        .collect()
+}
+
+/// One version of a file to parse, but for the `left_out` byte ranges (sorted interiors of
+/// function bodies).
+#[derive(Clone, Copy)]
+pub struct Version<'a> {
+    pub src: &'a [u8],
+    pub left_out: &'a [std::ops::Range<usize>],
 }
 
 /// The ranges of `src` around `holes` (sorted, non-overlapping byte ranges).
@@ -404,6 +449,116 @@ mod tests {
             top_bindings,
             funcs
         )
+    }
+
+    /// Edits a real fixture the ways a change does (a statement deleted, one added, a literal
+    /// changed, two places at once), as lines removed and added.
+    fn edited_versions(src: &str) -> Vec<(String, Vec<usize>, Vec<usize>)> {
+        let lines: Vec<&str> = src.split_inclusive('\n').collect();
+        let with = |replace: &[(usize, &[&str])]| {
+            let mut out = String::new();
+            let (mut removed, mut added) = (Vec::new(), Vec::new());
+            let mut new_line = 1;
+            for (i, line) in lines.iter().enumerate() {
+                match replace.iter().find(|(at, _)| *at == i) {
+                    Some((_, by)) => {
+                        removed.push(i + 1);
+                        for text in *by {
+                            out.push_str(text);
+                            added.push(new_line);
+                            new_line += 1;
+                        }
+                    }
+                    None => {
+                        out.push_str(line);
+                        new_line += 1;
+                    }
+                }
+            }
+            (out, removed, added)
+        };
+        let mut versions = Vec::new();
+        let statements: Vec<usize> = (0..lines.len())
+            .filter(|&i| lines[i].starts_with("\t\t") && lines[i].trim_end().ends_with(')'))
+            .collect();
+        let literals: Vec<usize> = (0..lines.len())
+            .filter(|&i| lines[i].contains('"'))
+            .collect();
+        for &i in statements.iter().step_by(3) {
+            versions.push(with(&[(i, &[])]));
+            let doubled = [lines[i], "\t\t_ = 1\n"];
+            versions.push(with(&[(i, &doubled)]));
+        }
+        for pair in literals.chunks(2).step_by(2) {
+            let changed: Vec<String> = pair
+                .iter()
+                .map(|&i| lines[i].replacen('"', "\"x", 1))
+                .collect();
+            let by: Vec<[&str; 1]> = changed.iter().map(|line| [line.as_str()]).collect();
+            let replace: Vec<(usize, &[&str])> = pair
+                .iter()
+                .zip(&by)
+                .map(|(&i, line)| (i, &line[..]))
+                .collect();
+            versions.push(with(&replace));
+        }
+        versions
+    }
+
+    #[test]
+    fn a_version_parsed_after_its_previous_one_has_the_facts_of_a_fresh_parse() {
+        let mut compared = 0;
+        for path in walkdir(std::path::Path::new("fixtures")) {
+            let Ok(src) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            if src.len() < 3000 {
+                continue;
+            }
+            let names: Vec<String> = crate::go::skeleton::function_bodies(src.as_bytes())
+                .into_iter()
+                .map(|body| body.name)
+                .collect();
+            // Every other body left out, so the two versions' included ranges differ too.
+            let keep: std::collections::BTreeSet<String> = names.into_iter().step_by(2).collect();
+            let mut parser = GoParser::new().expect("the grammar loads");
+            for (new, removed, added) in edited_versions(&src) {
+                for leave_out in [false, true] {
+                    let left_out = |text: &str| match leave_out {
+                        true => declarations_left_out(text.as_bytes(), &keep),
+                        false => Vec::new(),
+                    };
+                    let (old_left_out, new_left_out) = (left_out(&src), left_out(&new));
+                    let (previous, reparsed) = parser.parse_both(
+                        Version {
+                            src: src.as_bytes(),
+                            left_out: &old_left_out,
+                        },
+                        Version {
+                            src: new.as_bytes(),
+                            left_out: &new_left_out,
+                        },
+                        &removed,
+                        &added,
+                    );
+                    let fresh = parser.parse_leaving_out(new.as_bytes(), &new_left_out);
+                    let alone = parser.parse_leaving_out(src.as_bytes(), &old_left_out);
+                    let (Ok(previous), Ok(reparsed), Ok(fresh), Ok(alone)) =
+                        (previous, reparsed, fresh, alone)
+                    else {
+                        panic!("{} parses", path.display());
+                    };
+                    assert!(previous.facts == alone.facts, "{}", path.display());
+                    assert!(
+                        reparsed.facts == fresh.facts,
+                        "{}: removed {removed:?}, added {added:?}, left out: {leave_out}",
+                        path.display()
+                    );
+                    compared += 1;
+                }
+            }
+        }
+        assert!(compared > 100, "only {compared} versions compared");
     }
 
     #[test]

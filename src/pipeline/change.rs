@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use aho_corasick::AhoCorasick;
 
-use super::read::{Content, Input, Parse, MAX_FILE_BYTES};
+use super::read::{Content, Input, Parse, Previous, MAX_FILE_BYTES};
 use crate::config::Settings;
 use crate::data::RuleData;
 use crate::git::{ChangeRequest, ChangeSet, ChangedFile, FileScope, Repo};
@@ -34,11 +34,13 @@ pub fn needs(settings: &Settings) -> rules::Needs {
 
 /// The changed Go files as inputs that are checked. With `bodies` (the bodies the change
 /// touches or may call, by file), a file is parsed with those and the ones a rule or the
-/// index reads; without, whole.
+/// index reads; without, whole. With `previous`, a file's version before the change is parsed
+/// beside it (unless that version is generated).
 pub fn changed_inputs(
     changed: &[&ChangedFile],
     role: Role,
     bodies: Option<&HashMap<String, BTreeSet<String>>>,
+    previous: bool,
 ) -> Vec<Input> {
     changed
         .iter()
@@ -47,11 +49,21 @@ pub fn changed_inputs(
                 Some(names) => Parse::Declarations(names.clone()),
                 None => Parse::Whole,
             };
+            let previous = file
+                .old_content
+                .as_ref()
+                .filter(|old| previous && !walk::is_generated(old))
+                .map(|old| Previous {
+                    src: old.clone(),
+                    removed_lines: file.removed_lines.clone(),
+                    added_lines: file.added_lines.clone(),
+                });
             Some(Input {
                 rel: file.path.clone(),
                 content: Content::Bytes(file.new_content.clone()?),
                 role,
                 parse,
+                previous,
             })
         })
         .collect()

@@ -12,7 +12,8 @@ use super::prefilter::Prefilter;
 use super::read::{Content, Input, Parse};
 use crate::data::RuleData;
 use crate::finding::{PhaseTimes, SkippedFile};
-use crate::go::parse::{GoParser, ParseFailure};
+use crate::go::parse::{declarations_left_out, GoParser, ParseFailure, Version};
+use crate::go::Facts;
 use crate::index::metrics::file_declarations;
 use crate::index::{Bodies, Modules, ParsedFile, Role};
 use crate::walk;
@@ -21,6 +22,9 @@ use crate::walk;
 #[derive(Debug, Default)]
 pub struct Loaded {
     pub parsed: Vec<ParsedFile>,
+    /// The facts of the previous versions parsed beside their inputs (`None`: it could not be
+    /// parsed), by path.
+    pub previous: Vec<(String, Option<Facts>)>,
     /// Inputs read but not parsed (no rule could report on them): a later step may still
     /// need what they declare.
     pub unparsed: Vec<Unparsed>,
@@ -63,7 +67,11 @@ struct ToParse {
 }
 
 /// A file's input, what became of it, and its read, prefilter and parse times.
-type FileResult = (Input, Outcome, [Duration; 3]);
+type FileResult = (Input, Outcome, [Duration; 3], PreviousParse);
+
+/// What became of the previous version of a file's input: not parsed, or its facts (`None`
+/// when it could not be parsed).
+type PreviousParse = Option<Option<Facts>>;
 
 /// Loads `inputs` in parallel; `prefilter` off parses every input (tests use it to show the
 /// prefilter changes nothing). First every input is read and prefiltered, then the files to
@@ -134,19 +142,19 @@ pub fn load(
             .map(|(order, (input, read, mut times))| {
                 let file = match read {
                     Ok(file) => file,
-                    Err(outcome) => return (order, (input, outcome, times)),
+                    Err(outcome) => return (order, (input, outcome, times, None)),
                 };
                 with_parser(|parser| {
                     let loaded = crate::guard::catch(|| {
                         crate::guard::test_panic_point(&input.rel);
                         parse_one(&input, file, parser, &how, &mut times)
                     });
-                    let outcome = loaded.unwrap_or_else(|message| {
+                    let (outcome, previous) = loaded.unwrap_or_else(|message| {
                         // The parser may be left mid-parse: start a fresh one.
                         *parser = GoParser::new().ok();
-                        internal_error(&message)
+                        (internal_error(&message), None)
                     });
-                    (order, (input, outcome, times))
+                    (order, (input, outcome, times, previous))
                 })
             })
             .collect()
@@ -154,7 +162,10 @@ pub fn load(
     // Back in the inputs' order, which the index keeps.
     results.sort_unstable_by_key(|(order, _)| *order);
     let mut loaded = Loaded::default();
-    for (_, (input, outcome, times)) in results {
+    for (_, (input, outcome, times, previous)) in results {
+        if let Some(facts) = previous {
+            loaded.previous.push((input.rel.clone(), facts));
+        }
         loaded.times.read_ms += ms(times[0]);
         loaded.times.prefilter_ms += ms(times[1]);
         loaded.times.parse_ms += ms(times[2]);
@@ -237,13 +248,14 @@ struct HowToParse<'a> {
     builder_calls: Option<&'a BuilderCalls>,
 }
 
+/// Parses one input, and its previous version beside it when it has one.
 fn parse_one(
     input: &Input,
     file: ToParse,
     parser: &mut Option<GoParser>,
     how: &HowToParse,
     times: &mut [Duration; 3],
-) -> Outcome {
+) -> (Outcome, PreviousParse) {
     let ToParse { src, relevant } = file;
     let HowToParse {
         data,
@@ -253,45 +265,68 @@ fn parse_one(
     } = *how;
     // The bodies a rule or the index reads, and those asked for.
     let select = |asked: &BTreeSet<String>| {
-        let (bodies, left_out) = bodies::select(&src, prefilter, asked, builder_calls, &input.rel);
-        (bodies, Some(left_out))
+        bodies::select(&src, prefilter, asked, builder_calls, &input.rel)
     };
     let (bodies, left_out) = match &input.parse {
-        Parse::Declarations(names) if !relevant => (Bodies::Of(names.clone()), None),
+        Parse::Declarations(names) if !relevant => (
+            Bodies::Of(names.clone()),
+            declarations_left_out(&src, names),
+        ),
         Parse::Declarations(names) if use_prefilter => select(names),
         Parse::IfRelevant if use_prefilter => select(&BTreeSet::new()),
-        _ => (Bodies::All, None),
+        _ => (Bodies::All, Vec::new()),
     };
     let clock = Instant::now();
     let Some(parser) = parser.as_mut() else {
-        return Outcome::Skipped {
+        let outcome = Outcome::Skipped {
             reason: "internal error: the Go parser could not be set up".to_string(),
             internal: true,
         };
+        return (outcome, None);
     };
-    let parsed = match (&bodies, left_out) {
-        (_, Some(left_out)) => parser.parse_leaving_out(&src, &left_out),
-        (Bodies::Of(names), None) => parser.parse_declarations(&src, names),
-        (Bodies::All, None) => parser.parse(&src),
+    let new = Version {
+        src: &src,
+        left_out: &left_out,
+    };
+    let (previous, parsed) = match &input.previous {
+        Some(previous) => {
+            // Parsed as `parse_versions` parses a version alone: with the touched bodies.
+            let left_out = match &input.parse {
+                Parse::Declarations(names) => {
+                    bodies::select(&previous.src, prefilter, names, None, &input.rel).1
+                }
+                _ => Vec::new(),
+            };
+            let old = Version {
+                src: &previous.src,
+                left_out: &left_out,
+            };
+            let (old, new) =
+                parser.parse_both(old, new, &previous.removed_lines, &previous.added_lines);
+            (Some(old.ok().map(|parsed| parsed.facts)), new)
+        }
+        None => (None, parser.parse_leaving_out(new.src, new.left_out)),
     };
     let parsed = match parsed {
         Ok(parsed) => parsed,
         Err(ParseFailure::Unchecked(reason)) => {
-            return Outcome::Skipped {
+            let outcome = Outcome::Skipped {
                 reason,
                 internal: false,
-            }
+            };
+            return (outcome, previous);
         }
         Err(ParseFailure::Internal(reason)) => {
-            return Outcome::Skipped {
+            let outcome = Outcome::Skipped {
                 reason: format!("internal error: {reason}"),
                 internal: true,
-            }
+            };
+            return (outcome, previous);
         }
     };
     times[2] = clock.elapsed();
     let metrics = file_declarations(&parsed.facts, &data.metrics, &src, &input.rel);
-    Outcome::Parsed(Box::new(ParsedFile {
+    let outcome = Outcome::Parsed(Box::new(ParsedFile {
         rel: input.rel.clone(),
         facts: parsed.facts,
         src,
@@ -300,7 +335,8 @@ fn parse_one(
         too_deep: parsed.too_deep,
         bodies,
         metrics,
-    }))
+    }));
+    (outcome, previous)
 }
 
 /// Parses previous versions of changed files on a checking thread's large stack; a version

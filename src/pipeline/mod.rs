@@ -190,6 +190,15 @@ pub fn disk_modules(root: &Path) -> Modules {
     }))
 }
 
+/// What loading inputs into a project index yields.
+pub struct Indexed {
+    pub index: ProjectIndex,
+    /// Files skipped because of a bug of the tool.
+    pub internal_errors: usize,
+    /// The facts of the inputs' previous versions (`None`: it could not be parsed), by path.
+    pub previous: Vec<(String, Option<crate::go::Facts>)>,
+}
+
 /// Loads inputs into the project index, counting into `stats`.
 pub fn index_inputs(
     inputs: Vec<Input>,
@@ -197,7 +206,7 @@ pub fn index_inputs(
     use_prefilter: bool,
     modules: Modules,
     stats: &mut Stats,
-) -> (ProjectIndex, usize) {
+) -> Indexed {
     let loaded = load::load(inputs, prefilter, use_prefilter, &modules);
     stats.files_checked += loaded.files_checked;
     stats.files_skipped += loaded.skipped.len();
@@ -250,10 +259,11 @@ pub fn index_inputs(
         .filter(|f| f.role == Role::Checked && f.relevant)
         .filter(|f| !f.facts.syntax_errors.is_empty() || f.too_deep)
         .count();
-    (
+    Indexed {
         index,
-        loaded.internal_errors + internal_errors + builder_errors,
-    )
+        internal_errors: loaded.internal_errors + internal_errors + builder_errors,
+        previous: loaded.previous,
+    }
 }
 
 /// The files that call one of the repository's metric builders declare metrics where the
@@ -575,6 +585,7 @@ fn with_more_bodies(file: &ParsedFile, mut names: BTreeSet<String>) -> Option<In
         content: Content::Bytes(file.src.clone()),
         role: file.role,
         parse: Parse::Declarations(names),
+        previous: None,
     })
 }
 
@@ -637,7 +648,11 @@ pub fn check_inputs(
     outcome: &mut CheckOutcome,
 ) {
     let prefilter = Prefilter::new(crate::data::RuleData::builtin(), settings);
-    let (index, internal_errors) = index_inputs(
+    let Indexed {
+        index,
+        internal_errors,
+        ..
+    } = index_inputs(
         inputs,
         &prefilter,
         use_prefilter,
@@ -756,6 +771,7 @@ fn check_change(
         &changed,
         Role::Checked,
         touched.as_ref(),
+        needs.old_versions,
     ));
     inputs.extend(neighbours);
     if needs.repository_metrics {
@@ -774,17 +790,25 @@ fn check_change(
     inputs.retain(|input| seen.insert(input.rel.clone()));
     let modules = Modules::new(&change::go_mods(&repo, request));
     outcome.stats.phases.git_ms += ms(git_started.elapsed());
-    // The previous versions are parsed beside the index: a change of one big file then takes
-    // one parse's time on two cores, not two.
+    // A changed file's previous version is parsed with it (its new version reuses the tree);
+    // a deleted file's beside the index.
+    let with_input: HashSet<&str> = inputs
+        .iter()
+        .filter(|input| input.previous.is_some())
+        .map(|input| input.rel.as_str())
+        .collect();
     let old_sources = if needs.old_versions {
         change::old_sources(&changed)
     } else {
         Vec::new()
     };
+    let (alone, mut beside): (Vec<_>, Vec<_>) = old_sources
+        .into_iter()
+        .partition(|(path, _)| !with_input.contains(path));
     // One prefilter for every parse of the run: they read the same trigger words.
     let prefilter = Prefilter::new(crate::data::RuleData::builtin(), settings);
     let stats = &mut outcome.stats;
-    let ((index, internal_errors), old_versions) = load::on_worker_stack(|| {
+    let (indexed, mut old_versions) = load::on_worker_stack(|| {
         rayon::join(
             || {
                 index_inputs(
@@ -795,10 +819,23 @@ fn check_change(
                     stats,
                 )
             },
-            || load::parse_versions(old_sources, touched.as_ref(), &prefilter),
+            || load::parse_versions(alone, touched.as_ref(), &prefilter),
         )
     });
+    let Indexed {
+        index,
+        internal_errors,
+        previous,
+    } = indexed;
     outcome.internal_errors = internal_errors;
+    for (path, facts) in previous {
+        if let Some(at) = beside.iter().position(|(rel, _)| *rel == path) {
+            old_versions.push((beside.swap_remove(at).0, facts));
+        }
+    }
+    // Those whose new version was not parsed (generated, skipped) are parsed alone.
+    old_versions.extend(load::parse_versions(beside, touched.as_ref(), &prefilter));
+    old_versions.sort_by_key(|(path, _)| changed.iter().position(|file| file.path == *path));
     let mut old_facts = change::OldFacts::new();
     for (path, facts) in old_versions {
         match facts {
@@ -869,7 +906,11 @@ fn check_change(
         outcome.stats.phases.git_ms += ms(git_started.elapsed());
         // Read for what they declare: not checked, but their time counts.
         let mut stats = Stats::default();
-        let (extra, internal_errors) = index_inputs(
+        let Indexed {
+            index: extra,
+            internal_errors,
+            ..
+        } = index_inputs(
             more,
             &prefilter,
             !options.no_prefilter,

@@ -24,6 +24,19 @@ pub struct Input {
     pub content: Content,
     pub role: Role,
     pub parse: Parse,
+    /// A changed file's version before the change: parsed beside this one, which reuses its
+    /// tree where the change left the bytes as they were.
+    pub previous: Option<Previous>,
+}
+
+/// The version of a changed file before the change, and the diff's lines.
+#[derive(Debug, Clone)]
+pub struct Previous {
+    pub src: Vec<u8>,
+    /// Sorted 1-based lines of this version that the change removed or modified.
+    pub removed_lines: Vec<usize>,
+    /// Sorted 1-based lines of the new version that the change added or modified.
+    pub added_lines: Vec<usize>,
 }
 
 /// How much of an input to parse.
@@ -48,6 +61,7 @@ impl Input {
             content: Content::Disk(file.abs),
             role: Role::Checked,
             parse: Parse::IfRelevant,
+            previous: None,
         }
     }
 
@@ -57,6 +71,7 @@ impl Input {
             content: Content::Bytes(bytes),
             role: Role::Context,
             parse: Parse::Whole,
+            previous: None,
         }
     }
 
