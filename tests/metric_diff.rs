@@ -356,3 +356,55 @@ fn a_metric_moved_into_a_table_of_descriptions_is_a_note_not_a_removal() {
     // Only a test and a file without the client library still name it: really removed.
     assert!(all.contains("`host_boot_time_seconds` is removed"), "{all}");
 }
+
+/// The ids (hex) a repository's git folder remembers as failing the client-import test.
+fn remembered_failing(repo: &TempRepo) -> Vec<String> {
+    let path = repo
+        .path()
+        .join(".git/sre-policy/imports-prometheus-client.blobs");
+    let bytes = std::fs::read(&path).expect("the search wrote its list of blobs");
+    let header_end = bytes
+        .iter()
+        .position(|&b| b == b'\n')
+        .expect("a header line");
+    let ids = &bytes[header_end + 1..];
+    assert_eq!(ids.len() % 20, 0, "whole object ids");
+    ids.chunks(20)
+        .map(|id| id.iter().map(|b| format!("{b:02x}")).collect())
+        .collect()
+}
+
+#[test]
+fn a_repository_search_remembers_the_blobs_without_the_client_and_finds_the_same_next_time() {
+    let repo = TempRepo::init();
+    repo.write("go.mod", "module github.com/acme/shop\n\ngo 1.22\n");
+    let refunds = "import (\n\t\"github.com/prometheus/client_golang/prometheus\"\n\t\"github.com/prometheus/client_golang/prometheus/promauto\"\n)\n\n// Refunds counts refunds.\nvar Refunds = promauto.NewCounter(prometheus.CounterOpts{\n\tName: \"shop_refunds_total\",\n\tHelp: \"Refunds.\",\n})\n";
+    repo.write(
+        "internal/billing/metrics.go",
+        format!("package billing\n\n{refunds}"),
+    );
+    repo.write(
+        "internal/text/text.go",
+        "package text\n\n// Title upper-cases the first letter.\nfunc Title(s string) string { return s }\n",
+    );
+    repo.commit_all("billing");
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    repo.write(
+        "internal/api/metrics.go",
+        format!("package api\n\n{refunds}"),
+    );
+    repo.commit_all("api refunds");
+    let args = ["--base", "main", "--head", "feature"];
+    let (code, first) = duplicates_of(repo.path(), &args);
+    assert_eq!(code, Some(0));
+    assert_eq!(first.len(), 1, "{first:?}");
+    assert!(
+        first[0].starts_with("internal/api/metrics.go:10 "),
+        "{first:?}"
+    );
+    // The file without the client is remembered; the one with it is read again next time.
+    let failing = remembered_failing(&repo);
+    assert!(failing.contains(&repo.rev("feature:internal/text/text.go")));
+    assert!(!failing.contains(&repo.rev("feature:internal/billing/metrics.go")));
+    assert_eq!(duplicates_of(repo.path(), &args), (code, first));
+}

@@ -19,6 +19,27 @@ impl Repo {
         self.new_side_files_until(req, scope, want_path, want_bytes, max_bytes, &|| false)
     }
 
+    /// Like [`Repo::new_side_files`], for a search whose `want_bytes` only accepts blobs that
+    /// pass `gate`: a blob of a commit remembered to fail it is not read (see [`memo`]), and
+    /// the blobs found to fail it are remembered for the next run.
+    pub fn new_side_files_passing(
+        &self,
+        req: &ChangeRequest,
+        scope: FileScope<'_>,
+        want_path: &dyn Fn(&str) -> bool,
+        gate: Gate,
+        want_bytes: &(dyn Fn(&[u8]) -> bool + Sync),
+        max_bytes: u64,
+    ) -> Result<Vec<(String, Vec<u8>)>> {
+        let read = Reading {
+            want_bytes,
+            max_bytes,
+            done: &|| false,
+            gate: Some(gate),
+        };
+        self.search(req, scope, want_path, read)
+    }
+
     /// Like [`Repo::new_side_files`], but no more files are read once `done` says so (the
     /// files `want_bytes` has seen already answer the search): the files read by then.
     pub fn new_side_files_until(
@@ -34,7 +55,19 @@ impl Repo {
             want_bytes,
             max_bytes,
             done,
+            gate: None,
         };
+        self.search(req, scope, want_path, read)
+    }
+
+    /// The files of the new side in `scope` that `want_path` and `read` accept.
+    fn search(
+        &self,
+        req: &ChangeRequest,
+        scope: FileScope<'_>,
+        want_path: &dyn Fn(&str) -> bool,
+        read: Reading<'_>,
+    ) -> Result<Vec<(String, Vec<u8>)>> {
         // The revisions are resolved once, whatever the number of folders.
         let new = self.plan(req)?.new;
         let mut files = Vec::new();
@@ -75,6 +108,9 @@ impl Repo {
                 .into_iter()
                 .filter(|(rel, _)| in_scope(rel) && want_path(rel))
                 .collect();
+            // Remembered failures are a commit search's: a few blobs of a sparse checkout
+            // would replace them.
+            let read = Reading { gate: None, ..read };
             files.extend(self.read_blobs(outside_cone, &read)?);
         }
         files.sort();
@@ -96,6 +132,7 @@ impl Repo {
             want_bytes,
             max_bytes,
             done,
+            ..
         } = *read;
         let in_scope = |rel: &str| match folder {
             Folder::Only(dir) => crate::walk::parent_dir(rel) == dir,
@@ -246,9 +283,15 @@ impl Repo {
             want_bytes,
             max_bytes,
             done,
+            gate,
         } = *reading;
         let git_dir = self.repo.path().to_path_buf();
-        let read = |repo: &Repository, rel: &str, id: Oid| -> Result<Option<Vec<u8>>> {
+        let memo = gate.map(|gate| (gate, memo::Memo::load(self.repo.commondir(), gate)));
+        // What became of one blob: its bytes when wanted, and whether it fails the gate.
+        let read = |repo: &Repository, rel: &str, id: Oid| -> Result<(Option<Vec<u8>>, bool)> {
+            if memo.as_ref().is_some_and(|(_, memo)| memo.fails(id)) {
+                return Ok((None, true));
+            }
             let odb = repo
                 .odb()
                 .map_err(|e| errors::from_git(e, "opening the object database"))?;
@@ -256,12 +299,16 @@ impl Repo {
                 .read_header(id)
                 .is_ok_and(|(size, _)| size as u64 <= max_bytes)
             {
-                return Ok(None);
+                return Ok((None, false));
             }
             let blob = repo
                 .find_blob(id)
                 .map_err(|e| errors::from_git(e, &format!("reading the contents of `{rel}`")))?;
-            Ok(want_bytes(blob.content()).then(|| blob.content().to_vec()))
+            let bytes = blob.content();
+            if memo.as_ref().is_some_and(|(gate, _)| !(gate.passes)(bytes)) {
+                return Ok((None, true));
+            }
+            Ok((want_bytes(bytes).then(|| bytes.to_vec()), false))
         };
         if entries.is_empty() {
             return Ok(Vec::new());
@@ -269,25 +316,38 @@ impl Repo {
         // One share per thread: a handle opened per item (or per split) would load the pack
         // indexes and inflate shared delta bases again each time.
         let share = entries.len().div_ceil(rayon::current_num_threads().max(1));
+        type Share = (Vec<(String, Vec<u8>)>, Vec<Oid>);
         let found = entries
             .par_chunks(share)
-            .map(|chunk| -> Result<Vec<(String, Vec<u8>)>> {
+            .map(|chunk| -> Result<Share> {
                 let repo = Repository::open_bare(&git_dir).map_err(|e| {
                     errors::from_git(e, "opening the repository on a reading thread")
                 })?;
                 let mut files = Vec::new();
+                let mut failing = Vec::new();
                 for (rel, id) in chunk {
                     if done() {
                         break;
                     }
-                    if let Some(bytes) = read(&repo, rel, *id)? {
-                        files.push((rel.clone(), bytes));
+                    match read(&repo, rel, *id)? {
+                        (Some(bytes), _) => files.push((rel.clone(), bytes)),
+                        (None, true) => failing.push(*id),
+                        (None, false) => {}
                     }
                 }
-                Ok(files)
+                Ok((files, failing))
             })
             .collect::<Result<Vec<_>>>()?;
-        Ok(found.into_iter().flatten().collect())
+        let mut files = Vec::new();
+        let mut failing = std::collections::HashSet::new();
+        for (found, failed) in found {
+            files.extend(found);
+            failing.extend(failed);
+        }
+        if let Some((_, memo)) = memo {
+            memo.save(failing);
+        }
+        Ok(files)
     }
 }
 
@@ -297,6 +357,8 @@ struct Reading<'a> {
     want_bytes: &'a (dyn Fn(&[u8]) -> bool + Sync),
     max_bytes: u64,
     done: &'a (dyn Fn() -> bool + Sync),
+    /// The test every wanted blob passes, whose failures are remembered.
+    gate: Option<Gate>,
 }
 
 /// Where [`Repo::new_side_files`] lists the files of one side.

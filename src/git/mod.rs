@@ -47,6 +47,7 @@ mod diff;
 mod errors;
 mod files;
 mod hunks;
+pub mod memo;
 mod promisor;
 mod revisions;
 
@@ -61,6 +62,7 @@ use miette::{miette, Report, Result};
 
 pub use errors::{code, not_a_repository};
 pub use hunks::{hunks, Hunk};
+pub use memo::Gate;
 
 /// What to compare. See the module documentation for the table of cases.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

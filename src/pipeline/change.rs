@@ -9,13 +9,19 @@ use aho_corasick::AhoCorasick;
 use super::read::{Content, Input, Parse, Previous, MAX_FILE_BYTES};
 use crate::config::Settings;
 use crate::data::RuleData;
-use crate::git::{ChangeRequest, ChangeSet, ChangedFile, FileScope, Repo};
+use crate::git::{ChangeRequest, ChangeSet, ChangedFile, FileScope, Gate, Repo};
 use crate::go::prometheus::mentions_client;
 use crate::go::skeleton;
 use crate::index::{Bodies, ProjectIndex, Role};
 use crate::rules::{self, HeadFiles};
 use crate::source::LineIndex;
 use crate::walk;
+
+/// The first test of the searches for metrics: the bytes import the Prometheus client.
+const IMPORTS_CLIENT: Gate = Gate {
+    name: "imports-prometheus-client",
+    passes: mentions_client,
+};
 
 /// What the enabled rules need prepared, merged.
 pub fn needs(settings: &Settings) -> rules::Needs {
@@ -79,9 +85,9 @@ fn is_whole_word(text: &[u8], range: std::ops::Range<usize>) -> bool {
 /// For each changed file the change keeps (neither added nor deleted) that does not import
 /// the Prometheus client, the names of its functions and methods whose declaration holds a
 /// changed line in either version or uses a name declared on one, read from the tokens, with
-/// the names in `called`. Both versions are parsed with these bodies (and those a rule or the
-/// index reads there): the change rules compare and follow the touched declarations, and every
-/// other body of the file is the same on both sides.
+/// the names in `called`. Both versions are parsed with these bodies and those a rule or the
+/// index reads in either version: the change rules compare and follow the touched
+/// declarations, and every other body of the file is the same on both sides.
 pub fn touched_in_change(
     changed: &[&ChangedFile],
     called: &BTreeSet<String>,
@@ -92,7 +98,8 @@ pub fn touched_in_change(
             continue;
         };
         // The metric rules compare and resolve a client-importing file's declarations through
-        // any of its bodies (collectors, group lists, registries): it is parsed whole.
+        // any of its bodies (collectors, group lists and the functions that fill them): it is
+        // parsed whole.
         if mentions_client(new) || mentions_client(old) {
             continue;
         }
@@ -313,10 +320,11 @@ pub fn repository_metric_inputs(
     // Tests are linked into no program: a metric they declare is never exposed.
     let want_path =
         |rel: &str| is_go_file(rel) && !rel.ends_with("_test.go") && !present.contains(rel);
-    let files = repo.new_side_files(
+    let files = repo.new_side_files_passing(
         request,
         FileScope::Everywhere(go_folders),
         &want_path,
+        IMPORTS_CLIENT,
         &wanted_bytes,
         MAX_FILE_BYTES,
     )?;
@@ -345,10 +353,11 @@ pub fn builder_caller_inputs(
         Some(_) => FileScope::Folders(&dirs),
         None => FileScope::Everywhere(go_folders),
     };
-    let files = repo.new_side_files(
+    let files = repo.new_side_files_passing(
         request,
         scope,
         &want_path,
+        IMPORTS_CLIENT,
         &|bytes: &[u8]| mentions_client(bytes) && calls.mentioned(bytes),
         MAX_FILE_BYTES,
     )?;
@@ -801,7 +810,7 @@ mod tests {
 
     #[test]
     fn a_file_that_imports_the_metrics_client_or_is_added_is_parsed_whole() {
-        let old = "package store\n\nimport \"github.com/prometheus/client_golang/prometheus\"\n\nfunc a() {\n\tx()\n}\n";
+        let old = "package store\n\nimport \"github.com/prometheus/client_golang/prometheus\"\n\nfunc a() {\n\tx()\n}\n\nfunc b() {\n\ty()\n}\n";
         let file = modified(old, old, vec![6], vec![6]);
         assert_eq!(touched(&file, &[]), None);
         let added = ChangedFile {

@@ -276,6 +276,29 @@ fn parse_one(
         Parse::IfRelevant if use_prefilter => select(&BTreeSet::new()),
         _ => (Bodies::All, Vec::new()),
     };
+    // Both versions of a changed file keep the bodies either one's selection keeps, so what
+    // they declare compares body for body (a metric declared in a body one side left out
+    // would look added or removed).
+    let (bodies, left_out, previous_left_out) = match (&input.previous, bodies) {
+        (Some(previous), Bodies::Of(mut kept)) => {
+            let (previous_bodies, _) =
+                bodies::select(&previous.src, prefilter, &kept, builder_calls, &input.rel);
+            match previous_bodies {
+                Bodies::Of(previous_kept) => {
+                    kept.extend(previous_kept);
+                    let left_out = declarations_left_out(&src, &kept);
+                    let previous_left_out = declarations_left_out(&previous.src, &kept);
+                    let bodies = match left_out.is_empty() {
+                        true => Bodies::All,
+                        false => Bodies::Of(kept),
+                    };
+                    (bodies, left_out, previous_left_out)
+                }
+                Bodies::All => (Bodies::All, Vec::new(), Vec::new()),
+            }
+        }
+        (_, bodies) => (bodies, left_out, Vec::new()),
+    };
     let clock = Instant::now();
     let Some(parser) = parser.as_mut() else {
         let outcome = Outcome::Skipped {
@@ -290,16 +313,9 @@ fn parse_one(
     };
     let (previous, parsed) = match &input.previous {
         Some(previous) => {
-            // Parsed as `parse_versions` parses a version alone: with the touched bodies.
-            let left_out = match &input.parse {
-                Parse::Declarations(names) => {
-                    bodies::select(&previous.src, prefilter, names, None, &input.rel).1
-                }
-                _ => Vec::new(),
-            };
             let old = Version {
                 src: &previous.src,
-                left_out: &left_out,
+                left_out: &previous_left_out,
             };
             let (old, new) =
                 parser.parse_both(old, new, &previous.removed_lines, &previous.added_lines);
