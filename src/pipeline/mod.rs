@@ -570,12 +570,18 @@ fn with_called_functions(
 }
 
 /// `file`, parsed without some bodies, to parse again with those of `names` it left out
-/// beside those it has; `None` when it has them all.
+/// beside those it has; `None` when it has them all, or declares none of the others.
 fn with_more_bodies(file: &ParsedFile, mut names: BTreeSet<String>) -> Option<Input> {
     let Bodies::Of(parsed) = &file.bodies else {
         return None;
     };
-    names.retain(|name| !parsed.contains(name));
+    let declared: HashSet<&str> = file
+        .facts
+        .funcs
+        .iter()
+        .filter_map(crate::go::Func::name)
+        .collect();
+    names.retain(|name| !parsed.contains(name) && declared.contains(name.as_str()));
     if names.is_empty() {
         return None;
     }
@@ -1044,6 +1050,31 @@ mod tests {
             old_content: None,
             new_content: Some(vec![b'\n'; bytes]),
         }
+    }
+
+    #[test]
+    fn a_file_is_parsed_again_only_for_bodies_it_declares_and_lacks() {
+        let src = "package store\n\nfunc a() {\n\tx()\n}\n\nfunc (s *S) b() {\n\ty()\n}\n";
+        let kept: BTreeSet<String> = ["a".to_string()].into();
+        let parsed = crate::go::parse::GoParser::new()
+            .expect("the grammar loads")
+            .parse_declarations(src.as_bytes(), &kept)
+            .expect("parses");
+        let file = ParsedFile {
+            rel: "store/store.go".to_string(),
+            facts: parsed.facts,
+            src: src.as_bytes().to_vec(),
+            role: Role::Context,
+            relevant: false,
+            too_deep: false,
+            bodies: Bodies::Of(kept),
+            metrics: Vec::new(),
+        };
+        let names = |list: &[&str]| list.iter().map(|n| n.to_string()).collect();
+        // `a` is parsed already and `c` is declared elsewhere: nothing to parse again.
+        assert!(with_more_bodies(&file, names(&["a", "c"])).is_none());
+        let again = with_more_bodies(&file, names(&["b", "c"])).expect("b's body is lacking");
+        assert_eq!(again.parse, Parse::Declarations(names(&["a", "b"])));
     }
 
     #[test]
