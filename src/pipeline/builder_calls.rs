@@ -3,12 +3,12 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use aho_corasick::AhoCorasick;
+use aho_corasick::{AhoCorasick, MatchKind};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use crate::data::MetricTable;
-use crate::go::skeleton::{function_bodies, word_start, FunctionBody};
+use crate::go::skeleton::{function_bodies, is_word_byte, word_start, FunctionBody};
 use crate::index::metrics::BuilderName;
 use crate::index::Modules;
 use crate::walk::parent_dir;
@@ -27,9 +27,10 @@ struct Callee {
 }
 
 /// The functions of `files` (path, bytes) that may be metric builders, read from their bytes:
-/// those whose bodies hold a constructor of `table`. A superset of the builders the index finds
-/// once they are parsed (a builder passes its parameters into a constructor), known before any
-/// parse, so that the bodies that call one are parsed the first time.
+/// those whose bodies hold a constructor of `table` as a word of its own. A superset of the
+/// builders the index finds once they are parsed (a builder passes its parameters into a
+/// constructor), known before any parse, so that the bodies that call one are parsed the first
+/// time.
 pub fn candidates(files: &[(&str, &[u8])], table: &MetricTable) -> BTreeSet<BuilderName> {
     let mut words: Vec<&str> = table
         .constructors
@@ -38,15 +39,25 @@ pub fn candidates(files: &[(&str, &[u8])], table: &MetricTable) -> BTreeSet<Buil
         .map(String::as_str)
         .collect();
     words.push("NewDesc");
-    // Plain strings always build.
-    let constructors = AhoCorasick::new(&words).unwrap_or_else(|_| unreachable!());
+    // Plain strings always build. The longest word at a place, so that `NewCounterVec` is
+    // one word and `NewHistogramChunk` (a chunk encoding's) none.
+    let constructors = AhoCorasick::builder()
+        .match_kind(MatchKind::LeftmostLongest)
+        .build(&words)
+        .unwrap_or_else(|_| unreachable!());
+    let holds_constructor = |text: &[u8]| {
+        constructors.find_iter(text).any(|found| {
+            word_start(text, found.end()) == found.start()
+                && text.get(found.end()).is_none_or(|&b| !is_word_byte(b))
+        })
+    };
     files
         .par_iter()
-        .filter(|(_, src)| constructors.is_match(src))
+        .filter(|(_, src)| holds_constructor(src))
         .flat_map_iter(|&(rel, src)| {
             function_bodies(src)
                 .into_iter()
-                .filter(|body| constructors.is_match(&src[body.interior.clone()]))
+                .filter(|body| holds_constructor(&src[body.interior.clone()]))
                 .map(move |body| BuilderName {
                     dir: parent_dir(rel).to_string(),
                     name: body.name,
@@ -198,8 +209,8 @@ mod tests {
     }
 
     #[test]
-    fn candidates_are_the_functions_whose_bodies_hold_a_constructor() {
-        let src = b"package m\nfunc newCounter(name string) prometheus.Counter { return promauto.NewCounter(opts(name)) }\nfunc (f *Factory) Desc(n string) *prometheus.Desc { return prometheus.NewDesc(n, \"h\", nil, nil) }\nfunc other() { run() }\n";
+    fn candidates_are_the_functions_whose_bodies_hold_a_constructor_as_a_word() {
+        let src = b"package m\nfunc newCounter(name string) prometheus.Counter { return promauto.NewCounter(opts(name)) }\nfunc (f *Factory) Desc(n string) *prometheus.Desc { return prometheus.NewDesc(n, \"h\", nil, nil) }\nfunc other() { run() }\nfunc chunk() { chunkenc.NewHistogramChunk() }\nfunc vec() { promauto.NewCounterVec(o, l) }\n";
         let found = candidates(
             &[("pkg/m/m.go", src.as_slice())],
             &crate::data::RuleData::builtin().metrics,
@@ -208,7 +219,8 @@ mod tests {
             found.into_iter().collect::<Vec<_>>(),
             [
                 builder("pkg/m", "Desc", true),
-                builder("pkg/m", "newCounter", false)
+                builder("pkg/m", "newCounter", false),
+                builder("pkg/m", "vec", false)
             ]
         );
     }
