@@ -30,11 +30,12 @@ pub fn select(
     let selectors = client_selectors(src);
     let calls = builder_calls.map_or_else(Vec::new, |calls| calls.in_file(rel, src));
     let bodies = function_bodies(src);
+    let words = prefilter.active_words(src);
     let mut kept = also.clone();
     for body in &bodies {
         let text = &src[body.interior.clone()];
         let read = calls.iter().any(|at| body.interior.contains(at))
-            || prefilter.mentions_any(text)
+            || words.mentioned_in(text)
             || registers(text)
             || selectors.iter().any(|selector| uses_client(text, selector));
         if read {

@@ -81,9 +81,32 @@ impl Prefilter {
         }
     }
 
-    /// Whether `text` holds a word of some enabled rule's triggers.
-    pub fn mentions_any(&self, text: &[u8]) -> bool {
-        self.needles.find(text).is_some()
+    /// The words of the triggers `src` holds whole (a word of every group): the words that can
+    /// matter to a rule inside one of its bodies. A framework's `Context` is a handler's word only
+    /// in a file that imports the framework; elsewhere it is Go's `context.Context`.
+    pub fn active_words(&self, src: &[u8]) -> ActiveWords<'_> {
+        let mut seen_group = vec![false; self.group_count];
+        for found in self.needles.find_iter(src) {
+            for &group in &self.groups_of[found.pattern().as_usize()] {
+                seen_group[group] = true;
+            }
+        }
+        let mut active_group = vec![false; self.group_count];
+        for groups in &self.triggers {
+            if groups.iter().all(|&g| seen_group[g]) {
+                for &group in groups {
+                    active_group[group] = true;
+                }
+            }
+        }
+        ActiveWords {
+            prefilter: self,
+            active: self
+                .groups_of
+                .iter()
+                .map(|groups| groups.iter().any(|&g| active_group[g]))
+                .collect(),
+        }
     }
 
     /// Whether `src` could produce a finding of a per-file rule.
@@ -113,6 +136,23 @@ impl Prefilter {
     }
 }
 
+/// The trigger words that matter in one file (see [`Prefilter::active_words`]).
+pub struct ActiveWords<'a> {
+    prefilter: &'a Prefilter,
+    /// By needle.
+    active: Vec<bool>,
+}
+
+impl ActiveWords<'_> {
+    /// Whether `text` (a part of the file) holds one of the words.
+    pub fn mentioned_in(&self, text: &[u8]) -> bool {
+        self.prefilter
+            .needles
+            .find_iter(text)
+            .any(|found| self.active[found.pattern().as_usize()])
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,6 +160,20 @@ mod tests {
     fn relevant(src: &str) -> bool {
         let settings = Settings::builtin(&rules::defaults());
         Prefilter::new(RuleData::builtin(), &settings).is_relevant(src.as_bytes())
+    }
+
+    #[test]
+    fn a_word_matters_in_a_body_only_where_the_file_holds_its_whole_trigger() {
+        let settings = Settings::builtin(&rules::defaults());
+        let prefilter = Prefilter::new(RuleData::builtin(), &settings);
+        let body = b"func run(ctx context.Context) { work(ctx) }";
+        let plain = "import (\n\t\"context\"\n\t\"net/http\"\n)\nfunc h(w http.ResponseWriter, r *http.Request) {}\n";
+        let words = prefilter.active_words(plain.as_bytes());
+        assert!(!words.mentioned_in(body));
+        assert!(words.mentioned_in(b"func h(w http.ResponseWriter) {}"));
+        let gin =
+            format!("import \"github.com/gin-gonic/gin\"\n{plain}func g(c *gin.Context) {{}}\n");
+        assert!(prefilter.active_words(gin.as_bytes()).mentioned_in(body));
     }
 
     #[test]
