@@ -513,28 +513,33 @@ impl ProjectIndex {
     }
 }
 
+/// `src` parsed with `bodies`, as `store/store.go`, a context file: for tests.
+#[cfg(test)]
+pub(crate) fn parsed_for_tests(src: &str, bodies: Bodies) -> ParsedFile {
+    let mut parser = crate::go::parse::GoParser::new().expect("the grammar loads");
+    let parsed = match &bodies {
+        Bodies::Of(names) => parser.parse_declarations(src.as_bytes(), names),
+        Bodies::All => parser.parse(src.as_bytes()),
+    }
+    .expect("parses");
+    ParsedFile {
+        rel: "store/store.go".to_string(),
+        facts: parsed.facts,
+        src: src.as_bytes().to_vec(),
+        role: Role::Context,
+        relevant: false,
+        too_deep: false,
+        bodies,
+        metrics: Vec::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::go::parse::GoParser;
 
     fn parsed(src: &str, bodies: Bodies) -> ParsedFile {
-        let mut parser = GoParser::new().expect("the grammar loads");
-        let parsed = match &bodies {
-            Bodies::Of(names) => parser.parse_declarations(src.as_bytes(), names),
-            Bodies::All => parser.parse(src.as_bytes()),
-        }
-        .expect("parses");
-        ParsedFile {
-            rel: "store/store.go".to_string(),
-            facts: parsed.facts,
-            src: src.as_bytes().to_vec(),
-            role: Role::Context,
-            relevant: false,
-            too_deep: false,
-            bodies,
-            metrics: Vec::new(),
-        }
+        parsed_for_tests(src, bodies)
     }
 
     fn of(names: &[&str]) -> Bodies {

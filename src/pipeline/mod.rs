@@ -1056,20 +1056,7 @@ mod tests {
     fn a_file_is_parsed_again_only_for_bodies_it_declares_and_lacks() {
         let src = "package store\n\nfunc a() {\n\tx()\n}\n\nfunc (s *S) b() {\n\ty()\n}\n";
         let kept: BTreeSet<String> = ["a".to_string()].into();
-        let parsed = crate::go::parse::GoParser::new()
-            .expect("the grammar loads")
-            .parse_declarations(src.as_bytes(), &kept)
-            .expect("parses");
-        let file = ParsedFile {
-            rel: "store/store.go".to_string(),
-            facts: parsed.facts,
-            src: src.as_bytes().to_vec(),
-            role: Role::Context,
-            relevant: false,
-            too_deep: false,
-            bodies: Bodies::Of(kept),
-            metrics: Vec::new(),
-        };
+        let file = crate::index::parsed_for_tests(src, Bodies::Of(kept));
         let names = |list: &[&str]| list.iter().map(|n| n.to_string()).collect();
         // `a` is parsed already and `c` is declared elsewhere: nothing to parse again.
         assert!(with_more_bodies(&file, names(&["a", "c"])).is_none());
