@@ -7,16 +7,21 @@ use std::ops::Range;
 
 use tree_sitter::{InputEdit, Point};
 
+use crate::source::LineIndex;
+
 /// The edits turning `old` into `new`, last first: each is written in the coordinates of the
 /// text that the edits after it leave, which are the old ones up to its start. `removed` and
 /// `added` are sorted 1-based line numbers of the old and the new side.
 pub fn between(old: &[u8], new: &[u8], removed: &[usize], added: &[usize]) -> Vec<InputEdit> {
-    let hunks = hunks(old, new, removed, added).unwrap_or_else(|| spanning(old, new));
+    let (old_lines, new_lines) = (LineIndex::new(old), LineIndex::new(new));
+    let hunks = hunks(&old_lines, &new_lines, removed, added).unwrap_or_else(|| spanning(old, new));
     hunks
         .into_iter()
         .rev()
         .map(|(old_bytes, new_bytes)| {
-            let start_position = point_at(old, old_bytes.start);
+            let (line, _) = old_lines.position(old_bytes.start);
+            let line_start = old_lines.line_start(line).unwrap_or(0);
+            let start_position = Point::new(line - 1, old_bytes.start - line_start);
             InputEdit {
                 start_byte: old_bytes.start,
                 old_end_byte: old_bytes.end,
@@ -34,19 +39,23 @@ type Hunk = (Range<usize>, Range<usize>);
 
 /// The hunks the changed lines describe, in order, if the lines the two sides keep are the
 /// same bytes; `None` otherwise.
-fn hunks(old: &[u8], new: &[u8], removed: &[usize], added: &[usize]) -> Option<Vec<Hunk>> {
-    let old_lines = line_starts(old);
-    let new_lines = line_starts(new);
-    // Line `n` (1-based) of a side is `starts[n - 1]..starts[n]`.
-    let line = |starts: &[usize], n: usize| starts[n - 1]..starts[n];
-    let (old_count, new_count) = (old_lines.len() - 1, new_lines.len() - 1);
+fn hunks(
+    old: &LineIndex,
+    new: &LineIndex,
+    removed: &[usize],
+    added: &[usize],
+) -> Option<Vec<Hunk>> {
+    // Where line `n` (1-based) starts; the end of the text past the last line.
+    let start = |side: &LineIndex, n: usize| side.line_start(n).unwrap_or(side.text().len());
+    let line = |side: &LineIndex, n: usize| start(side, n)..start(side, n + 1);
+    let (old_count, new_count) = (old.line_count(), new.line_count());
     let is_removed = |n: usize| removed.binary_search(&n).is_ok();
     let is_added = |n: usize| added.binary_search(&n).is_ok();
     let mut hunks = Vec::new();
     let (mut o, mut n) = (1, 1);
     loop {
         while o <= old_count && n <= new_count && !is_removed(o) && !is_added(n) {
-            if old[line(&old_lines, o)] != new[line(&new_lines, n)] {
+            if old.text()[line(old, o)] != new.text()[line(new, n)] {
                 return None;
             }
             o += 1;
@@ -64,8 +73,8 @@ fn hunks(old: &[u8], new: &[u8], removed: &[usize], added: &[usize]) -> Option<V
             return (o > old_count && n > new_count).then_some(hunks);
         }
         hunks.push((
-            old_lines[first_old - 1]..old_lines[o - 1],
-            new_lines[first_new - 1]..new_lines[n - 1],
+            start(old, first_old)..start(old, o),
+            start(new, first_new)..start(new, n),
         ));
     }
 }
@@ -83,21 +92,6 @@ fn spanning(old: &[u8], new: &[u8]) -> Vec<Hunk> {
         return Vec::new();
     }
     vec![(start..old.len() - end, start..new.len() - end)]
-}
-
-/// Where each line starts, and the end of the text last: a last line without a newline is a
-/// line too.
-fn line_starts(src: &[u8]) -> Vec<usize> {
-    let mut starts = vec![0];
-    starts.extend(memchr::memchr_iter(b'\n', src).map(|at| at + 1));
-    if starts.last() != Some(&src.len()) {
-        starts.push(src.len());
-    }
-    starts
-}
-
-fn point_at(src: &[u8], offset: usize) -> Point {
-    advance(Point::new(0, 0), &src[..offset])
 }
 
 /// The point after `text` written from `start`.

@@ -280,21 +280,22 @@ fn parse_one(
     // they declare compares body for body (a metric declared in a body one side left out
     // would look added or removed).
     let (bodies, left_out, previous_left_out) = match (&input.previous, bodies) {
-        (Some(previous), Bodies::Of(mut kept)) => {
-            let (previous_bodies, _) =
-                bodies::select(&previous.src, prefilter, &kept, builder_calls, &input.rel);
-            match previous_bodies {
-                Bodies::Of(previous_kept) => {
-                    kept.extend(previous_kept);
-                    let left_out = declarations_left_out(&src, &kept);
-                    let previous_left_out = declarations_left_out(&previous.src, &kept);
+        (Some(previous), Bodies::Of(kept)) => {
+            // Asked for the new version's bodies too, the previous version's selection is
+            // the union.
+            match bodies::select(&previous.src, prefilter, &kept, builder_calls, &input.rel) {
+                (Bodies::Of(union), previous_left_out) => {
+                    let left_out = match union.len() > kept.len() {
+                        true => declarations_left_out(&src, &union),
+                        false => left_out,
+                    };
                     let bodies = match left_out.is_empty() {
                         true => Bodies::All,
-                        false => Bodies::Of(kept),
+                        false => Bodies::Of(union),
                     };
                     (bodies, left_out, previous_left_out)
                 }
-                Bodies::All => (Bodies::All, Vec::new(), Vec::new()),
+                (Bodies::All, _) => (Bodies::All, Vec::new(), Vec::new()),
             }
         }
         (_, bodies) => (bodies, left_out, Vec::new()),
