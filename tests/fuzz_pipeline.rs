@@ -152,6 +152,7 @@ fn pipeline(name: &str, bytes: &[u8]) -> Result<(), String> {
         role: Role::Checked,
         parse: Parse::Whole,
         previous: None,
+        earlier: None,
     }];
     let mut outcome = CheckOutcome::default();
     pipeline::check_inputs(inputs, &settings, false, Modules::default(), &mut outcome);

@@ -51,6 +51,8 @@ pub enum ParseFailure {
 pub struct Parsed {
     pub facts: Facts,
     pub too_deep: bool,
+    /// The tree, when asked for: a parse of the same bytes with more bodies reuses it.
+    pub tree: Option<tree_sitter::Tree>,
 }
 
 /// A tree-sitter parser set to Go; one per thread.
@@ -69,7 +71,7 @@ impl GoParser {
 
     /// Parses `src` once and extracts its facts; the tree is dropped before returning.
     pub fn parse(&mut self, src: &[u8]) -> Result<Parsed, ParseFailure> {
-        self.parse_leaving_out(src, &[])
+        self.parse_leaving_out(src, &[], None)
     }
 
     /// Parses `src` without the bodies of its top-level functions, but for those `keep`
@@ -80,18 +82,35 @@ impl GoParser {
         src: &[u8],
         keep: &std::collections::BTreeSet<String>,
     ) -> Result<Parsed, ParseFailure> {
-        self.parse_leaving_out(src, &declarations_left_out(src, keep))
+        self.parse_leaving_out(src, &declarations_left_out(src, keep), None)
     }
 
     /// Parses `src` but for the byte ranges `left_out` (sorted, not overlapping: interiors of
-    /// function bodies).
+    /// function bodies), reusing `earlier`, a tree of the same bytes that left out more: only
+    /// the bodies it lacks are parsed.
     pub fn parse_leaving_out(
         &mut self,
         src: &[u8],
         left_out: &[std::ops::Range<usize>],
+        earlier: Option<&tree_sitter::Tree>,
     ) -> Result<Parsed, ParseFailure> {
-        let tree = self.tree(src, left_out, None)?;
+        let tree = self.tree(src, left_out, earlier)?;
         Ok(facts_of(&tree, Version { src, left_out }))
+    }
+
+    /// [`Self::parse_leaving_out`], keeping the tree for a later parse with more bodies.
+    pub fn parse_keeping_tree(
+        &mut self,
+        src: &[u8],
+        left_out: &[std::ops::Range<usize>],
+        earlier: Option<&tree_sitter::Tree>,
+    ) -> Result<Parsed, ParseFailure> {
+        let tree = self.tree(src, left_out, earlier)?;
+        let parsed = facts_of(&tree, Version { src, left_out });
+        Ok(Parsed {
+            tree: Some(tree),
+            ..parsed
+        })
     }
 
     /// Parses a changed file's two versions, each but for its left-out ranges: the previous
@@ -108,7 +127,12 @@ impl GoParser {
     ) -> (Result<Parsed, ParseFailure>, Result<Parsed, ParseFailure>) {
         let mut edited = match self.tree(previous.src, previous.left_out, None) {
             Ok(tree) => tree,
-            Err(failure) => return (Err(failure), self.parse_leaving_out(new.src, new.left_out)),
+            Err(failure) => {
+                return (
+                    Err(failure),
+                    self.parse_leaving_out(new.src, new.left_out, None),
+                )
+            }
         };
         let tree = edited.clone();
         for edit in super::edits::between(previous.src, new.src, removed, added) {
@@ -175,7 +199,11 @@ fn facts_of(tree: &tree_sitter::Tree, version: Version<'_>) -> Parsed {
         facts.reassigned.extend(assigned.identifiers);
         facts.field_assigned.extend(assigned.fields_of);
     }
-    Parsed { facts, too_deep }
+    Parsed {
+        facts,
+        too_deep,
+        tree: None,
+    }
 }
 
 /// The interiors of the function bodies of `src` but for those `keep` names, sorted.
@@ -541,8 +569,8 @@ mod tests {
                         &removed,
                         &added,
                     );
-                    let fresh = parser.parse_leaving_out(new.as_bytes(), &new_left_out);
-                    let alone = parser.parse_leaving_out(src.as_bytes(), &old_left_out);
+                    let fresh = parser.parse_leaving_out(new.as_bytes(), &new_left_out, None);
+                    let alone = parser.parse_leaving_out(src.as_bytes(), &old_left_out, None);
                     let (Ok(previous), Ok(reparsed), Ok(fresh), Ok(alone)) =
                         (previous, reparsed, fresh, alone)
                     else {
@@ -559,6 +587,51 @@ mod tests {
             }
         }
         assert!(compared > 100, "only {compared} versions compared");
+    }
+
+    #[test]
+    fn a_parse_with_more_bodies_from_an_earlier_tree_has_the_facts_of_a_fresh_parse() {
+        let mut parser = GoParser::new().expect("the grammar loads");
+        let mut compared = 0;
+        for path in walkdir(std::path::Path::new("fixtures")) {
+            let Ok(src) = std::fs::read(&path) else {
+                continue;
+            };
+            let names: Vec<String> = crate::go::skeleton::function_bodies(&src)
+                .into_iter()
+                .map(|body| body.name)
+                .collect();
+            if names.len() < 2 {
+                continue;
+            }
+            // No body, then every other one, then all: each parse reuses the one before.
+            let some: std::collections::BTreeSet<String> = names.into_iter().step_by(2).collect();
+            let steps = [
+                declarations_left_out(&src, &Default::default()),
+                declarations_left_out(&src, &some),
+                Vec::new(),
+            ];
+            let Ok(first) = parser.parse_keeping_tree(&src, &steps[0], None) else {
+                continue;
+            };
+            let mut earlier = first.tree.expect("the tree is kept");
+            for left_out in &steps[1..] {
+                let reused = parser.parse_keeping_tree(&src, left_out, Some(&earlier));
+                let fresh = parser.parse_leaving_out(&src, left_out, None);
+                let (Ok(reused), Ok(fresh)) = (reused, fresh) else {
+                    panic!("{} parses", path.display());
+                };
+                assert!(
+                    reused.facts == fresh.facts,
+                    "{}: {} bodies left out",
+                    path.display(),
+                    left_out.len()
+                );
+                compared += 1;
+                earlier = reused.tree.expect("the tree is kept");
+            }
+        }
+        assert!(compared > 100, "only {compared} parses compared");
     }
 
     #[test]

@@ -47,6 +47,8 @@ pub struct ParsedFile {
     pub bodies: Bodies,
     /// Its Prometheus metric declarations.
     pub metrics: Vec<MetricDecl>,
+    /// The tree of a parse that left bodies out: a parse with more of them reuses it.
+    pub tree: Option<tree_sitter::Tree>,
 }
 
 /// The files of folders the index may not hold yet that its metric names need.
@@ -531,6 +533,7 @@ pub(crate) fn parsed_for_tests(src: &str, bodies: Bodies) -> ParsedFile {
         too_deep: false,
         bodies,
         metrics: Vec::new(),
+        tree: parsed.tree,
     }
 }
 

@@ -46,6 +46,7 @@ pub(super) fn copy(file: &ParsedFile) -> ParsedFile {
         too_deep: file.too_deep,
         bodies: file.bodies.clone(),
         metrics: file.metrics.clone(),
+        tree: file.tree.clone(),
     }
 }
 

@@ -70,6 +70,7 @@ pub fn changed_inputs(
                 role,
                 parse,
                 previous,
+                earlier: None,
             })
         })
         .collect()

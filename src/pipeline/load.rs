@@ -2,6 +2,7 @@
 //! bytes) for the project index, or skipped files with a reason.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
@@ -128,6 +129,7 @@ pub fn load(
         prefilter,
         use_prefilter,
         builder_calls: candidates.as_ref(),
+        tree_budget: AtomicUsize::new(KEPT_TREES_SOURCE_BYTES),
     };
     // The biggest files first: one started last keeps a core busy after the others are done.
     // One file per task, so that a thread that is done takes the next file, not a share of the
@@ -246,7 +248,15 @@ struct HowToParse<'a> {
     prefilter: &'a Prefilter,
     use_prefilter: bool,
     builder_calls: Option<&'a BuilderCalls>,
+    /// The source bytes whose trees may still be kept, see [`KEPT_TREES_SOURCE_BYTES`].
+    tree_budget: AtomicUsize,
 }
+
+/// At most this much parsed source (bodies left out do not count) keeps its tree in one load:
+/// a tree takes 10 to 100 times its source (the most for dense tables), and a change of many
+/// big files must not hold them all. The files read for more bodies later take tens of
+/// kilobytes each.
+const KEPT_TREES_SOURCE_BYTES: usize = 1024 * 1024;
 
 /// Parses one input, and its previous version beside it when it has one.
 fn parse_one(
@@ -262,6 +272,7 @@ fn parse_one(
         prefilter,
         use_prefilter,
         builder_calls,
+        ref tree_budget,
     } = *how;
     // The bodies a rule or the index reads, and those asked for.
     let select = |asked: &BTreeSet<String>| {
@@ -322,7 +333,23 @@ fn parse_one(
                 parser.parse_both(old, new, &previous.removed_lines, &previous.added_lines);
             (Some(old.ok().map(|parsed| parsed.facts)), new)
         }
-        None => (None, parser.parse_leaving_out(new.src, new.left_out)),
+        // Kept where a later step may ask the same bytes for more bodies: files read for the
+        // bodies a change needs. A whole tree's files keep none (their trees would double the
+        // run's memory for the few that a builder round reparses).
+        None if matches!(input.parse, Parse::Declarations(_))
+            && !new.left_out.is_empty()
+            && take_budget(tree_budget, parsed_bytes(new.src.len(), new.left_out)) =>
+        {
+            let earlier = input.earlier.as_ref();
+            (
+                None,
+                parser.parse_keeping_tree(new.src, new.left_out, earlier),
+            )
+        }
+        None => (
+            None,
+            parser.parse_leaving_out(new.src, new.left_out, input.earlier.as_ref()),
+        ),
     };
     let parsed = match parsed {
         Ok(parsed) => parsed,
@@ -352,8 +379,23 @@ fn parse_one(
         too_deep: parsed.too_deep,
         bodies,
         metrics,
+        tree: parsed.tree,
     }));
     (outcome, previous)
+}
+
+/// The bytes of a file of `len` bytes that a parse leaving `left_out` out reads.
+fn parsed_bytes(len: usize, left_out: &[std::ops::Range<usize>]) -> usize {
+    len.saturating_sub(left_out.iter().map(|range| range.len()).sum())
+}
+
+/// Takes `bytes` from `budget`; whether it held that many.
+fn take_budget(budget: &AtomicUsize, bytes: usize) -> bool {
+    budget
+        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
+            left.checked_sub(bytes)
+        })
+        .is_ok()
 }
 
 /// Parses previous versions of changed files on a checking thread's large stack; a version
@@ -375,7 +417,7 @@ pub fn parse_versions<'a>(
                 };
                 let facts = with_parser(|parser| {
                     let p = parser.as_mut()?;
-                    match crate::guard::catch(|| p.parse_leaving_out(src, &left_out)) {
+                    match crate::guard::catch(|| p.parse_leaving_out(src, &left_out, None)) {
                         Ok(Ok(parsed)) => Some(parsed.facts),
                         Ok(Err(_)) => None,
                         Err(_) => {

@@ -592,6 +592,7 @@ fn with_more_bodies(file: &ParsedFile, mut names: BTreeSet<String>) -> Option<In
         role: file.role,
         parse: Parse::Declarations(names),
         previous: None,
+        earlier: file.tree.clone(),
     })
 }
 

@@ -27,6 +27,9 @@ pub struct Input {
     /// A changed file's version before the change: parsed beside this one, which reuses its
     /// tree where the change left the bytes as they were.
     pub previous: Option<Previous>,
+    /// The tree of an earlier parse of these same bytes with fewer bodies: this parse reuses
+    /// it and parses only the bodies it adds.
+    pub earlier: Option<tree_sitter::Tree>,
 }
 
 /// The version of a changed file before the change, and the diff's lines.
@@ -62,6 +65,7 @@ impl Input {
             role: Role::Checked,
             parse: Parse::IfRelevant,
             previous: None,
+            earlier: None,
         }
     }
 
@@ -72,6 +76,7 @@ impl Input {
             role: Role::Context,
             parse: Parse::Whole,
             previous: None,
+            earlier: None,
         }
     }
 
