@@ -5,7 +5,8 @@
 #
 #   tools/judged/measure.sh BINARY REPOS_DIR [TSV]
 #
-# REPOS_DIR holds bare clones named <repo>.git (e.g. loki.git). A run that checked no Go file
+# REPOS_DIR holds bare clones named <repo>.git (e.g. loki.git); repositories.tsv says which
+# GitHub repository each short name is. A run that checked no Go file
 # of a change that has Go files is an error, not a pass.
 set -euo pipefail
 binary=$1
