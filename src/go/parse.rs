@@ -94,8 +94,7 @@ impl GoParser {
         left_out: &[std::ops::Range<usize>],
         earlier: Option<&tree_sitter::Tree>,
     ) -> Result<Parsed, ParseFailure> {
-        let tree = self.tree(src, left_out, earlier)?;
-        Ok(facts_of(&tree, Version { src, left_out }))
+        self.parse_version(Version { src, left_out }, earlier, false)
     }
 
     /// [`Self::parse_leaving_out`], keeping the tree for a later parse with more bodies.
@@ -105,10 +104,19 @@ impl GoParser {
         left_out: &[std::ops::Range<usize>],
         earlier: Option<&tree_sitter::Tree>,
     ) -> Result<Parsed, ParseFailure> {
-        let tree = self.tree(src, left_out, earlier)?;
-        let parsed = facts_of(&tree, Version { src, left_out });
+        self.parse_version(Version { src, left_out }, earlier, true)
+    }
+
+    fn parse_version(
+        &mut self,
+        version: Version<'_>,
+        earlier: Option<&tree_sitter::Tree>,
+        keep_tree: bool,
+    ) -> Result<Parsed, ParseFailure> {
+        let tree = self.tree(version.src, version.left_out, earlier)?;
+        let parsed = facts_of(&tree, version);
         Ok(Parsed {
-            tree: Some(tree),
+            tree: keep_tree.then_some(tree),
             ..parsed
         })
     }
