@@ -76,6 +76,17 @@ pub fn changed_inputs(
         .collect()
 }
 
+/// Whether a changed file is parsed whole, whatever the change touches: an added or deleted
+/// file, and one that imports the Prometheus client in either version (the metric rules
+/// compare and resolve its declarations through any of its bodies: collectors, group lists
+/// and the functions that fill them).
+pub fn parsed_whole(file: &ChangedFile) -> bool {
+    match (&file.new_content, &file.old_content) {
+        (Some(new), Some(old)) => mentions_client(new) || mentions_client(old),
+        _ => true,
+    }
+}
+
 /// Whether `range` of `text` is a word of its own, not part of a longer one.
 fn is_whole_word(text: &[u8], range: std::ops::Range<usize>) -> bool {
     let before = range.start.checked_sub(1).map(|i| text[i]);
@@ -98,10 +109,7 @@ pub fn touched_in_change(
         let (Some(new), Some(old)) = (&file.new_content, &file.old_content) else {
             continue;
         };
-        // The metric rules compare and resolve a client-importing file's declarations through
-        // any of its bodies (collectors, group lists and the functions that fill them): it is
-        // parsed whole.
-        if mentions_client(new) || mentions_client(old) {
+        if parsed_whole(file) {
             continue;
         }
         let mut names = called.clone();

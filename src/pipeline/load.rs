@@ -67,6 +67,22 @@ struct ToParse {
     relevant: bool,
 }
 
+impl Loaded {
+    /// This load and `other`, as one.
+    pub fn merge(mut self, other: Loaded) -> Loaded {
+        self.parsed.extend(other.parsed);
+        self.previous.extend(other.previous);
+        self.unparsed.extend(other.unparsed);
+        self.skipped.extend(other.skipped);
+        self.files_checked += other.files_checked;
+        self.internal_errors += other.internal_errors;
+        self.times.read_ms += other.times.read_ms;
+        self.times.prefilter_ms += other.times.prefilter_ms;
+        self.times.parse_ms += other.times.parse_ms;
+        self
+    }
+}
+
 /// A file's input, what became of it, and its read, prefilter and parse times.
 type FileResult = (Input, Outcome, [Duration; 3], PreviousParse);
 
@@ -80,6 +96,19 @@ type PreviousParse = Option<Option<Facts>>;
 /// builder of `modules`' packages (the candidates among the files read: a call of one
 /// declares a metric where it is written).
 pub fn load(
+    inputs: Vec<Input>,
+    prefilter: &Prefilter,
+    use_prefilter: bool,
+    modules: &Modules,
+) -> Loaded {
+    load_beside(&[], inputs, prefilter, use_prefilter, modules)
+}
+
+/// Loads `inputs` as [`load`] does, beside files loaded apart (`beside`: the path and bytes
+/// of those a rule could report on): the builders those define count among the candidates,
+/// as if they were inputs of this load.
+pub fn load_beside(
+    beside: &[(&str, &[u8])],
     inputs: Vec<Input>,
     prefilter: &Prefilter,
     use_prefilter: bool,
@@ -105,6 +134,7 @@ pub fn load(
                 Ok(file) if file.relevant => Some((input.rel.as_str(), file.src.as_slice())),
                 _ => None,
             })
+            .chain(beside.iter().copied())
             .collect();
         let mut builders = candidates(&relevant, &data.metrics);
         // A function that calls a builder may pass its own parameters on, and be one too (the
@@ -232,7 +262,7 @@ fn read_one(
     if walk::is_generated(&src) {
         return Err(Outcome::Generated);
     }
-    let relevant = !use_prefilter || prefilter.is_relevant(&src);
+    let relevant = is_relevant(&src, prefilter, use_prefilter);
     times[1] = clock.elapsed();
     if !relevant && input.parse == Parse::IfRelevant {
         return Err(Outcome::Read {
@@ -240,6 +270,12 @@ fn read_one(
         });
     }
     Ok(ToParse { src, relevant })
+}
+
+/// Whether a per-file rule could report on a file of these bytes (with the prefilter off,
+/// any file).
+pub fn is_relevant(src: &[u8], prefilter: &Prefilter, use_prefilter: bool) -> bool {
+    !use_prefilter || prefilter.is_relevant(src)
 }
 
 /// What decides how much of a file to parse.
@@ -443,13 +479,17 @@ thread_local! {
 }
 
 /// Runs `f` with this thread's parser (made on first use; `None` if it cannot be set up).
+/// A thread that waits inside a parse (for the half of a `rayon::join` another thread took)
+/// may be given another file meanwhile: that one gets a parser of its own.
 fn with_parser<R>(f: impl FnOnce(&mut Option<GoParser>) -> R) -> R {
-    PARSER.with(|cell| {
-        let mut parser = cell.borrow_mut();
-        if parser.is_none() {
-            *parser = GoParser::new().ok();
+    PARSER.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut parser) => {
+            if parser.is_none() {
+                *parser = GoParser::new().ok();
+            }
+            f(&mut parser)
         }
-        f(&mut parser)
+        Err(_) => f(&mut GoParser::new().ok()),
     })
 }
 
@@ -473,5 +513,31 @@ pub fn on_worker_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
     match pool {
         Some(pool) => pool.install(f),
         None => f(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_parse_asked_of_a_thread_inside_a_parse_gets_a_parser_of_its_own() {
+        let (outer, inner) = with_parser(|outer| {
+            let outer = outer.as_mut().expect("the thread's parser");
+            let inner = with_parser(|inner| {
+                let inner = inner.as_mut().expect("a parser of its own");
+                inner
+                    .parse_leaving_out(b"package b\n\nfunc f() {}\n", &[], None)
+                    .ok()
+                    .map(|parsed| parsed.facts.funcs.len())
+            });
+            let outer = outer
+                .parse_leaving_out(b"package a\n\nfunc g() {}\nfunc h() {}\n", &[], None)
+                .ok()
+                .map(|parsed| parsed.facts.funcs.len());
+            (outer, inner)
+        });
+        assert_eq!(outer, Some(2));
+        assert_eq!(inner, Some(1));
     }
 }

@@ -208,6 +208,17 @@ pub fn index_inputs(
     stats: &mut Stats,
 ) -> Indexed {
     let loaded = load::load(inputs, prefilter, use_prefilter, &modules);
+    index_loaded(loaded, prefilter, modules, stats)
+}
+
+/// The project index of what was loaded, with what it needs besides (the files that call
+/// its metric builders, the constants its metric names use), counting into `stats`.
+fn index_loaded(
+    loaded: load::Loaded,
+    prefilter: &Prefilter,
+    modules: Modules,
+    stats: &mut Stats,
+) -> Indexed {
     stats.files_checked += loaded.files_checked;
     stats.files_skipped += loaded.skipped.len();
     stats.skipped.extend(loaded.skipped);
@@ -767,67 +778,107 @@ fn check_change(
                 .filter(|input| !changed_paths.contains(input.rel.as_str())),
         );
     }
-    let (neighbours, called_in_change) =
-        change::neighbour_inputs(&repo, request, &change, &changed, &is_go_file, settings)?;
+    // One prefilter for every parse of the run: they read the same trigger words.
+    let prefilter = Prefilter::new(crate::data::RuleData::builtin(), settings);
+    let use_prefilter = !options.no_prefilter;
     // Findings on added lines come from the declarations that hold them, or from bodies with
     // a rule's words: a changed file's other bodies are left out of both its versions' parses.
     // Wider scopes report anywhere in a changed file: it is parsed whole.
-    let touched = (options.scope == Scope::Added && !options.no_prefilter)
-        .then(|| change::touched_in_change(&changed, &called_in_change));
-    inputs.extend(change::changed_inputs(
-        &changed,
-        Role::Checked,
-        touched.as_ref(),
-        needs.old_versions,
-    ));
-    inputs.extend(neighbours);
-    if needs.repository_metrics {
-        let present: HashSet<String> = inputs.iter().map(|i| i.rel.clone()).collect();
-        inputs.extend(change::repository_metric_inputs(
-            &repo,
-            request,
-            &changed,
-            &present,
-            &is_go_file,
-            &go_folders,
-        )?);
-    }
-    // A file is read once, in its first role: checked before context.
-    let mut seen = HashSet::new();
-    inputs.retain(|input| seen.insert(input.rel.clone()));
-    let modules = Modules::new(&change::go_mods(&repo, request));
-    outcome.stats.phases.git_ms += ms(git_started.elapsed());
-    // A changed file's previous version is parsed with it (its new version reuses the tree);
-    // a deleted file's beside the index.
-    let with_input: HashSet<&str> = inputs
+    let by_declarations = options.scope == Scope::Added && use_prefilter;
+    // A changed file parsed whole needs nothing the searches below find: its parse (the
+    // longest of a change that edits a big file) runs beside them.
+    let (whole, in_part): (Vec<&ChangedFile>, Vec<&ChangedFile>) = changed
+        .iter()
+        .partition(|file| !by_declarations || change::parsed_whole(file));
+    let early_inputs = change::changed_inputs(&whole, Role::Checked, None, needs.old_versions);
+    let mut with_input: HashSet<String> = early_inputs
         .iter()
         .filter(|input| input.previous.is_some())
-        .map(|input| input.rel.as_str())
+        .map(|input| input.rel.clone())
         .collect();
-    let old_sources = if needs.old_versions {
-        change::old_sources(&changed)
-    } else {
-        Vec::new()
-    };
-    let (alone, mut beside): (Vec<_>, Vec<_>) = old_sources
-        .into_iter()
-        .partition(|(path, _)| !with_input.contains(path));
-    // One prefilter for every parse of the run: they read the same trigger words.
-    let prefilter = Prefilter::new(crate::data::RuleData::builtin(), settings);
-    let stats = &mut outcome.stats;
-    let (indexed, mut old_versions) = load::on_worker_stack(|| {
-        rayon::join(
-            || {
-                index_inputs(
-                    inputs,
-                    &prefilter,
-                    !options.no_prefilter,
-                    modules.clone(),
-                    stats,
+    let mut seen: HashSet<String> = early_inputs.iter().map(|i| i.rel.clone()).collect();
+    // The builders the files parsed apart define are candidates for the others' parse.
+    let early_sources: Vec<(&str, &[u8])> = whole
+        .iter()
+        .filter_map(|file| Some((file.path.as_str(), file.new_content.as_deref()?)))
+        .filter(|(_, src)| {
+            !walk::is_generated(src) && load::is_relevant(src, &prefilter, use_prefilter)
+        })
+        .collect();
+    let (early, rest) = std::thread::scope(|scope| {
+        // Files parsed whole take no builder's calls into account: no modules needed.
+        let early = scope
+            .spawn(|| load::load(early_inputs, &prefilter, use_prefilter, &Modules::default()));
+        let rest = (|| -> miette::Result<_> {
+            let (neighbours, called_in_change) =
+                change::neighbour_inputs(&repo, request, &change, &changed, &is_go_file, settings)?;
+            let touched =
+                by_declarations.then(|| change::touched_in_change(&in_part, &called_in_change));
+            inputs.extend(change::changed_inputs(
+                &in_part,
+                Role::Checked,
+                touched.as_ref(),
+                needs.old_versions,
+            ));
+            inputs.extend(neighbours);
+            if needs.repository_metrics {
+                let present: HashSet<String> = inputs
+                    .iter()
+                    .map(|i| i.rel.clone())
+                    .chain(seen.iter().cloned())
+                    .collect();
+                inputs.extend(change::repository_metric_inputs(
+                    &repo,
+                    request,
+                    &changed,
+                    &present,
+                    &is_go_file,
+                    &go_folders,
+                )?);
+            }
+            // A file is read once, in its first role: checked before context.
+            inputs.retain(|input| seen.insert(input.rel.clone()));
+            let modules = Modules::new(&change::go_mods(&repo, request));
+            outcome.stats.phases.git_ms += ms(git_started.elapsed());
+            // A changed file's previous version is parsed with it (its new version reuses the
+            // tree); a deleted file's beside the index.
+            with_input.extend(
+                inputs
+                    .iter()
+                    .filter(|input| input.previous.is_some())
+                    .map(|input| input.rel.clone()),
+            );
+            let old_sources = if needs.old_versions {
+                change::old_sources(&changed)
+            } else {
+                Vec::new()
+            };
+            let (alone, beside): (Vec<_>, Vec<_>) = old_sources
+                .into_iter()
+                .partition(|(path, _)| !with_input.contains(*path));
+            let (loaded, old_versions) = load::on_worker_stack(|| {
+                rayon::join(
+                    || {
+                        load::load_beside(
+                            &early_sources,
+                            inputs,
+                            &prefilter,
+                            use_prefilter,
+                            &modules,
+                        )
+                    },
+                    || load::parse_versions(alone, touched.as_ref(), &prefilter),
                 )
-            },
-            || load::parse_versions(alone, touched.as_ref(), &prefilter),
-        )
+            });
+            Ok((touched, modules, loaded, old_versions, beside))
+        })();
+        (early.join(), rest)
+    });
+    let early = early.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+    let (touched, modules, loaded, mut old_versions, mut beside) = rest?;
+    let stats = &mut outcome.stats;
+    let indexed = load::on_worker_stack(|| {
+        index_loaded(early.merge(loaded), &prefilter, modules.clone(), stats)
     });
     let Indexed {
         index,
@@ -1005,19 +1056,21 @@ fn check_change(
     outcome.findings = filter::apply(findings, &index, settings, Some(&diff));
     outcome.stats.phases.rules_ms += ms(rules_started.elapsed());
     outcome.sources = sources(&outcome.findings, &index);
-    release(index);
+    let old_facts: Vec<crate::go::Facts> = old_facts.into_values().collect();
+    release((index, old_facts, change, repo));
     Ok(outcome)
 }
 
-/// Frees the index on a thread of its own, beside the report: its many small allocations take
-/// a noticeable share of a whole-tree run, and a process that exits first need not free them.
-/// Its stack is as large as a checking thread's: deeply nested expressions are freed
-/// recursively. If no thread can be started, the index is freed here.
-fn release(index: ProjectIndex) {
+/// Frees what a run built (the index; in diff mode the change and its previous versions' facts
+/// too) on a thread of its own, beside the report: their many small allocations take a
+/// noticeable share of a run, and a process that exits first need not free them. Its stack is
+/// as large as a checking thread's: deeply nested expressions are freed recursively. If no
+/// thread can be started, they are freed here.
+fn release<T: Send + 'static>(value: T) {
     let _freed = std::thread::Builder::new()
         .name("sre-policy-release".to_string())
         .stack_size(load::WORKER_STACK_BYTES)
-        .spawn(move || drop(index));
+        .spawn(move || drop(value));
 }
 
 /// The text of every parsed file that has a finding, for snippets.
