@@ -3,40 +3,105 @@
 # each with `check --base C^1 --head C`, and prints the median, p90 and worst wall time. A run
 # that checked no file of a change with Go files is an error, not a fast run.
 #
-#   benches/replay.sh BINARY GIT_DIR [N]      (GIT_DIR: a bare clone with a git config)
+#   benches/replay.sh BINARY GIT_DIR [N] [RUNS] [BASELINE]
+#
+# GIT_DIR: a bare clone with a git config. RUNS (default 1): runs per commit, the fastest
+# counts. BASELINE: a second binary, run in turn with BINARY on each commit (A B A B ...), so
+# that both see the same machine; its figures are printed beside BINARY's, and a commit whose
+# findings differ between the two is an error.
 set -euo pipefail
-binary=$1
-git_dir=$2
-count=${3:-20}
-times=()
-errors=0
-while read -r commit; do
-  # Generated files (`// Code generated ... DO NOT EDIT.`) are never checked: a change of
-  # only those has nothing to check.
-  go_files=0
-  while read -r path; do
-    start_of_file=$(git --git-dir="$git_dir" cat-file -p "$commit:$path" 2>/dev/null | head -c 4000 || true)
-    grep -q '^// Code generated .* DO NOT EDIT\.$' <<<"$start_of_file" || go_files=$((go_files + 1))
-  done < <(git --git-dir="$git_dir" diff --name-only "$commit^1" "$commit" -- '*.go' ':!*_test.go' ':!vendor/**')
-  [[ $go_files -gt 0 ]] || continue
-  start=$(date +%s%N)
-  out=$("$binary" check "$git_dir" --base "$commit^1" --head "$commit" --format json --fail-on never 2>/dev/null) || {
-    echo "ERROR ${commit:0:10}: exit $?"; errors=$((errors + 1)); continue; }
-  ms=$(( ($(date +%s%N) - start) / 1000000 ))
-  checked=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["stats"]["files_checked"])' <<<"$out")
-  if [[ $checked -eq 0 ]]; then
-    echo "ERROR ${commit:0:10}: checked 0 files of a change with $go_files Go files"; errors=$((errors + 1)); continue
-  fi
-  printf '%s\t%s ms\t%s Go files changed, %s checked\n' "${commit:0:10}" "$ms" "$go_files" "$checked"
-  times+=("$ms")
-  [[ ${#times[@]} -ge $count ]] && break
-done < <(git --git-dir="$git_dir" log --first-parent --format=%H HEAD)
-python3 - "$errors" "${times[@]}" <<'PY'
-import sys
-errors, times = int(sys.argv[1]), sorted(int(t) for t in sys.argv[2:])
-if not times:
+exec python3 - "$@" <<'PY'
+import json, statistics, subprocess, sys, time
+
+args = sys.argv[1:]
+if len(args) < 2:
+    sys.exit("usage: benches/replay.sh BINARY GIT_DIR [N] [RUNS] [BASELINE]")
+binary, git_dir = args[0], args[1]
+count = int(args[2]) if len(args) > 2 else 20
+runs = int(args[3]) if len(args) > 3 else 1
+baseline = args[4] if len(args) > 4 else None
+
+
+def git(*argv):
+    done = subprocess.run(["git", f"--git-dir={git_dir}", *argv], capture_output=True)
+    if done.returncode != 0:
+        print(f"git {' '.join(argv)} failed in {git_dir}: {done.stderr.decode().strip()}\n"
+              "GIT_DIR must be a git folder (a bare clone with a git config)", file=sys.stderr)
+        sys.exit(2)
+    return done.stdout
+
+
+def go_files_checked(commit):
+    """The changed non-test Go files of `commit` that are not generated (never checked)."""
+    paths = git("diff", "--name-only", f"{commit}^1", commit, "--", "*.go", ":!*_test.go",
+                ":!vendor/**").decode().split("\n")
+    count = 0
+    for path in filter(None, paths):
+        shown = subprocess.run(["git", f"--git-dir={git_dir}", "cat-file", "-p", f"{commit}:{path}"],
+                               capture_output=True)
+        head = shown.stdout[:4000].decode(errors="replace").split("\n")
+        generated = any(l.startswith("// Code generated ") and l.endswith(" DO NOT EDIT.") for l in head)
+        count += 0 if generated else 1
+    return count
+
+
+def check(binary, commit):
+    """Wall milliseconds, findings and files checked of one run."""
+    started = time.perf_counter()
+    done = subprocess.run([binary, "check", git_dir, "--base", f"{commit}^1", "--head", commit,
+                           "--format", "json", "--fail-on", "never"], capture_output=True)
+    elapsed = (time.perf_counter() - started) * 1000
+    if done.returncode != 0:
+        raise RuntimeError(f"exit {done.returncode}: {done.stderr.decode()[:300]}")
+    report = json.loads(done.stdout)
+    findings = sorted(json.dumps(f, sort_keys=True) for f in report["findings"])
+    return elapsed, findings, report["stats"]["files_checked"]
+
+
+binaries = [binary] + ([baseline] if baseline else [])
+times = {b: [] for b in binaries}
+errors = 0
+for commit in git("log", "--first-parent", "--format=%H", "HEAD").decode().split():
+    go_files = go_files_checked(commit)
+    if go_files == 0:
+        continue
+    best, seen = {}, {}
+    try:
+        for _ in range(runs):
+            for b in binaries:
+                elapsed, findings, checked = check(b, commit)
+                if checked == 0:
+                    raise RuntimeError(f"checked 0 files of a change with {go_files} Go files")
+                best[b] = min(best.get(b, elapsed), elapsed)
+                seen[b] = findings
+    except RuntimeError as error:
+        print(f"ERROR {commit[:10]}: {error}")
+        errors += 1
+        continue
+    if baseline and seen[binary] != seen[baseline]:
+        print(f"ERROR {commit[:10]}: the findings differ from the baseline's")
+        errors += 1
+    line = f"{commit[:10]}\t{best[binary]:.0f} ms"
+    if baseline:
+        line += f"\tbaseline {best[baseline]:.0f} ms"
+    print(f"{line}\t{go_files} Go files changed, {checked} checked")
+    for b in binaries:
+        times[b].append(best[b])
+    if len(times[binary]) >= count:
+        break
+
+
+def summary(values):
+    values = sorted(values)
+    p90 = values[min(len(values) - 1, int(0.9 * len(values)))]
+    return (f"median {statistics.median(values):.0f} ms, p90 {p90:.0f} ms, "
+            f"worst {values[-1]:.0f} ms")
+
+
+if not times[binary]:
     sys.exit(f"no commit checked ({errors} errors)")
-pick = lambda q: times[min(len(times) - 1, int(q * len(times)))]
-print(f"{len(times)} commits: median {pick(0.5)} ms, p90 {pick(0.9)} ms, worst {times[-1]} ms; errors {errors}")
+print(f"{len(times[binary])} commits: {summary(times[binary])}; errors {errors}")
+if baseline:
+    print(f"baseline: {summary(times[baseline])}")
+sys.exit(1 if errors else 0)
 PY
-[[ $errors -eq 0 ]]
