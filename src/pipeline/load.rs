@@ -274,8 +274,21 @@ fn read_one(
 
 /// Whether a per-file rule could report on a file of these bytes (with the prefilter off,
 /// any file).
-pub fn is_relevant(src: &[u8], prefilter: &Prefilter, use_prefilter: bool) -> bool {
+fn is_relevant(src: &[u8], prefilter: &Prefilter, use_prefilter: bool) -> bool {
     !use_prefilter || prefilter.is_relevant(src)
+}
+
+/// Of `files` (path and bytes), those a load reads as relevant (not generated, and a rule
+/// could report on them): the sources of a load's builder candidates, for [`load_beside`].
+pub fn relevant_sources<'a>(
+    files: impl IntoIterator<Item = (&'a str, &'a [u8])>,
+    prefilter: &Prefilter,
+    use_prefilter: bool,
+) -> Vec<(&'a str, &'a [u8])> {
+    files
+        .into_iter()
+        .filter(|(_, src)| !walk::is_generated(src) && is_relevant(src, prefilter, use_prefilter))
+        .collect()
 }
 
 /// What decides how much of a file to parse.

@@ -798,13 +798,13 @@ fn check_change(
         .collect();
     let mut seen: HashSet<String> = early_inputs.iter().map(|i| i.rel.clone()).collect();
     // The builders the files parsed apart define are candidates for the others' parse.
-    let early_sources: Vec<(&str, &[u8])> = whole
-        .iter()
-        .filter_map(|file| Some((file.path.as_str(), file.new_content.as_deref()?)))
-        .filter(|(_, src)| {
-            !walk::is_generated(src) && load::is_relevant(src, &prefilter, use_prefilter)
-        })
-        .collect();
+    let early_sources = load::relevant_sources(
+        whole
+            .iter()
+            .filter_map(|file| Some((file.path.as_str(), file.new_content.as_deref()?))),
+        &prefilter,
+        use_prefilter,
+    );
     let (early, rest) = std::thread::scope(|scope| {
         // Files parsed whole take no builder's calls into account: no modules needed.
         let early = scope
