@@ -123,15 +123,31 @@ pub fn tokens(src: &[u8], from: usize, to: usize) -> Vec<Token> {
     out
 }
 
+/// Whether the identifier at `i` names a member (a field or method): it follows a `.`
+/// (`s.items`), or is a key of a composite literal (`{Timeout: d`, `, Addr: a`, or first on
+/// its line: `Timeout: d,`). Members and
+/// the names in scope are two namespaces: `items := s.items` → `listed := s.items` renames a
+/// variable and keeps the field.
+pub fn is_member(src: &[u8], tokens: &[Token], i: usize) -> bool {
+    let text = |j: usize| tokens.get(j).map(|t| t.text(src));
+    let previous = i.checked_sub(1).and_then(text);
+    previous == Some(b".")
+        || (matches!(previous, None | Some(b"{" | b","))
+            && text(i + 1) == Some(b":")
+            && text(i + 2) != Some(b"="))
+}
+
 /// Whether two token sequences are the same code up to a consistent renaming of
-/// identifiers (each identifier of one side maps to exactly one of the other, both ways).
+/// identifiers (each identifier of one side maps to exactly one of the other, both ways, in
+/// each namespace: members apart from the names in scope, see [`is_member`]).
 pub fn same_up_to_renaming(a_src: &[u8], a: &[Token], b_src: &[u8], b: &[Token]) -> bool {
     if a.len() != b.len() {
         return false;
     }
-    let mut forward: std::collections::HashMap<&[u8], &[u8]> = std::collections::HashMap::new();
-    let mut backward: std::collections::HashMap<&[u8], &[u8]> = std::collections::HashMap::new();
-    for (x, y) in a.iter().zip(b) {
+    type Map<'s> = std::collections::HashMap<(bool, &'s [u8]), &'s [u8]>;
+    let mut forward: Map = Map::new();
+    let mut backward: Map = Map::new();
+    for (i, (x, y)) in a.iter().zip(b).enumerate() {
         let (tx, ty) = (&a_src[x.start..x.end], &b_src[y.start..y.end]);
         if x.kind != y.kind {
             return false;
@@ -142,7 +158,13 @@ pub fn same_up_to_renaming(a_src: &[u8], a: &[Token], b_src: &[u8], b: &[Token])
             }
             continue;
         }
-        if *forward.entry(tx).or_insert(ty) != ty || *backward.entry(ty).or_insert(tx) != tx {
+        let member = is_member(a_src, a, i);
+        if member != is_member(b_src, b, i) {
+            return false;
+        }
+        if *forward.entry((member, tx)).or_insert(ty) != ty
+            || *backward.entry((member, ty)).or_insert(tx) != tx
+        {
             return false;
         }
     }
@@ -195,5 +217,9 @@ mod tests {
         ));
         assert!(!same("return x", "defer x"));
         assert!(!same("f(\"a\")", "f(\"b\")"));
+        // A variable renamed beside the field of the same name, which stays.
+        assert!(same("items := s.items", "listed := s.items"));
+        assert!(same("x := T{items: items}", "x := T{items: listed}"));
+        assert!(!same("x := s.items", "x := s.items()"));
     }
 }

@@ -547,12 +547,18 @@ impl<'a> Classifier<'a> {
                 }
                 continue;
             };
-            if Self::listed(&self.data.troubleshooting.value_types, path, type_name) {
+            // The same literal on the other side: what changed on the row is around it.
+            if Self::listed(&self.data.troubleshooting.value_types, path, type_name)
+                || unchanged(composite.span)
+            {
                 continue;
             }
-            let key = key_on_row(file, row)
-                .map(|k| format!("`{k}` of "))
-                .unwrap_or_default();
+            let keys = changed_keys_on_row(file, row, composite.span, hunk.other_side);
+            let key = match keys.is_empty() {
+                true => key_on_row(file, row).map(|k| format!("`{k}` of ")),
+                false => Some(format!("`{}` of ", keys.join("`, `"))),
+            }
+            .unwrap_or_default();
             return Some(Signal {
                 area,
                 what: format!("configures the {key}`{}.{type_name}`", short(path)),
@@ -586,6 +592,9 @@ impl<'a> Classifier<'a> {
                 return Some(signal);
             }
             if let Some(signal) = self.block_header(file, dir, row, &row_tokens) {
+                return Some(signal);
+            }
+            if let Some(signal) = self.retry_wait(file, dir, row, &calls) {
                 return Some(signal);
             }
         }
@@ -647,6 +656,17 @@ impl<'a> Classifier<'a> {
             if let Some(signal) =
                 super::settings::setting(file.lines.text(), &row_tokens, composite)
             {
+                return Some(signal);
+            }
+            // A literal written on the row (`return &Client{retries: 5}`): its changed keys.
+            let inline = covering.composites.iter().rev().find_map(|&i| {
+                let literal = &facts.composites[i];
+                let type_name = literal.type_name.as_ref().map(written);
+                changed_keys_on_row(file, row, literal.span, hunk.other_side)
+                    .iter()
+                    .find_map(|key| super::settings::keyed_setting(key, type_name.as_deref()))
+            });
+            if let Some(signal) = inline {
                 return Some(signal);
             }
             if let Some(signal) =
@@ -1742,6 +1762,65 @@ impl<'a> Classifier<'a> {
         })
     }
 
+    /// A changed wait (`time.Sleep(d)`, `<-time.After(d)`, `b.Backoff()`) in a loop that does
+    /// network or storage I/O: the pause between attempts, what a retry policy is made of.
+    fn retry_wait(
+        &self,
+        file: &FileView,
+        dir: &str,
+        row: usize,
+        calls: &[&Call],
+    ) -> Option<Signal> {
+        let facts = file.facts;
+        let waits = |call: &&&Call| match &call.callee {
+            Expr::Selector(package, name) => {
+                let time = package
+                    .as_ident()
+                    .is_some_and(|p| facts.import_path_of(p) == Some("time"));
+                (time && WAITS.contains(&name.as_str()))
+                    || super::settings::words(name)
+                        .iter()
+                        .any(|w| w == "backoff" || w == "sleep")
+            }
+            Expr::Ident(name) => super::settings::words(name)
+                .iter()
+                .any(|w| w == "backoff" || w == "sleep"),
+            _ => false,
+        };
+        let wait = calls.iter().find(waits)?;
+        let (_, func) = enclosing_declaration(facts, row)?;
+        let (text, lines) = (file.lines.text(), file.lines);
+        let at = lines.line_start(row + 1)?;
+        // The loops around the wait, innermost first.
+        for header in (func.span.start_row + 1..row).rev() {
+            let tokens = crate::go::tokens::line_tokens(text, lines, header + 1);
+            if tokens.first().map(|t| t.text(text)) != Some(b"for") {
+                continue;
+            }
+            let (open, close) = block_of(text, lines.line_start(header + 1)?)?;
+            if !(open < at && at < close) {
+                continue;
+            }
+            let from = facts.calls.partition_point(|c| c.span.start < open);
+            let io = facts.calls[from..]
+                .iter()
+                .take_while(|c| c.span.start < close)
+                .filter(|c| c.span != wait.span)
+                .find_map(|call| self.call(facts, dir, call));
+            if let Some(io) = io {
+                return Some(Signal {
+                    area: io.area,
+                    what: format!(
+                        "changes how long a loop that {} waits between attempts (`{}`)",
+                        io.what,
+                        written(&wait.callee)
+                    ),
+                });
+            }
+        }
+        None
+    }
+
     /// A field or parameter declared on `row` whose type is a client, server or store.
     fn typed_site(
         &self,
@@ -2709,6 +2788,16 @@ const DEADLINE_FUNCTIONS: &[&str] = &[
 ];
 
 /// The top-level function or method declaration whose body holds 0-based `row`.
+/// The functions of package `time` that wait.
+const WAITS: &[&str] = &[
+    "Sleep",
+    "After",
+    "NewTimer",
+    "AfterFunc",
+    "Tick",
+    "NewTicker",
+];
+
 fn enclosing_declaration(facts: &Facts, row: usize) -> Option<(usize, &crate::go::Func)> {
     facts.funcs.iter().enumerate().find(|(_, f)| {
         f.enclosing.is_none()
@@ -3092,6 +3181,65 @@ fn line_text<'s>(file: &FileView<'s>, row: usize) -> Option<&'s str> {
 }
 
 /// The key of a keyed element written on `row` (`Timeout` in `Timeout: 5 * time.Second,`).
+/// The keys of the keyed elements on `row` whose element (`ReadTimeout: 5 * time.Second`) the
+/// other side of the hunk does not hold, each in backquotes: what a literal written on one
+/// line changes.
+fn changed_keys_on_row(
+    file: &FileView,
+    row: usize,
+    literal: Span,
+    other_side: &str,
+) -> Vec<String> {
+    let text = file.lines.text();
+    let tokens = crate::go::tokens::line_tokens(text, file.lines, row + 1);
+    let word = |i: usize| tokens.get(i).map(|t| t.text(text));
+    // The literal's own elements: those nested in its values are another value's. A row
+    // inside a literal written over several lines starts among its elements.
+    let multiline = tokens.first().is_some_and(|t| t.start > literal.start);
+    let mut depth_in_literal = Vec::with_capacity(tokens.len());
+    let mut depth = isize::from(multiline);
+    let mut inside = multiline;
+    for token in &tokens {
+        let within = literal.start <= token.start && token.end <= literal.end;
+        if within && !inside && token.text(text) == b"{" {
+            inside = true;
+            depth = 0;
+        }
+        depth_in_literal.push(within && inside && depth == 1);
+        match token.text(text) {
+            b"(" | b"[" | b"{" => depth += 1,
+            b")" | b"]" | b"}" => depth -= 1,
+            _ => {}
+        }
+    }
+    let mut keys = Vec::new();
+    for i in 0..tokens.len() {
+        let is_key = depth_in_literal[i]
+            && tokens[i].kind == crate::go::tokens::TokenKind::Ident
+            && word(i + 1) == Some(b":")
+            && crate::go::tokens::is_member(text, &tokens, i);
+        if !is_key {
+            continue;
+        }
+        let mut element = String::from(" ");
+        let mut depth = 0usize;
+        for (j, &token) in tokens.iter().enumerate().skip(i) {
+            match token.text(text) {
+                b"(" | b"[" | b"{" => depth += 1,
+                b")" | b"]" | b"}" if depth == 0 => break,
+                b")" | b"]" | b"}" => depth -= 1,
+                b"," if depth == 0 && j > i => break,
+                _ => {}
+            }
+            super::hunks::push_comparable(&mut element, text, token);
+        }
+        if !other_side.contains(&element) {
+            keys.push(String::from_utf8_lossy(tokens[i].text(text)).into_owned());
+        }
+    }
+    keys
+}
+
 fn key_on_row(file: &FileView, row: usize) -> Option<String> {
     let text = line_text(file, row)?.trim_start();
     let (key, _) = text.split_once(':')?;

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::modernize::modernized;
 pub use crate::git::{hunks, Hunk};
-use crate::go::tokens::{line_tokens, same_up_to_renaming, Token, TokenKind};
+use crate::go::tokens::{is_member, line_tokens, same_up_to_renaming, Token, TokenKind};
 use crate::source::LineIndex;
 
 /// The tokens of several lines joined by single spaces, padded with a space at both ends, for
@@ -228,17 +228,24 @@ pub fn renames(
     renamed((old.0, &before), (new.0, &after))
 }
 
-/// The identifiers that differ between two token sequences of the same shape, old → new.
+/// The identifiers that differ between two token sequences of the same shape, old → new; a
+/// member's (see [`is_member`]) with a leading `.` (`.Timeout`), apart from the names in
+/// scope, unless one side calls it as a getter.
 fn renamed(old: (&[u8], &[Token]), new: (&[u8], &[Token])) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = old
         .1
         .iter()
         .zip(new.1)
-        .filter(|(x, _)| x.kind == TokenKind::Ident)
-        .map(|(x, y)| {
+        .enumerate()
+        .filter(|(_, (x, _))| x.kind == TokenKind::Ident)
+        .map(|(i, (x, y))| {
+            // A field read for its getter (`m.fmt.X` → `m.getFormat().X`) reads the same value.
+            let getter = |src: &[u8], t: &Token| src[t.end..].starts_with(b"()");
+            let member = is_member(old.0, old.1, i) && !getter(old.0, x) && !getter(new.0, y);
+            let dot = if member { "." } else { "" };
             (
-                String::from_utf8_lossy(x.text(old.0)).into_owned(),
-                String::from_utf8_lossy(y.text(new.0)).into_owned(),
+                format!("{dot}{}", String::from_utf8_lossy(x.text(old.0))),
+                format!("{dot}{}", String::from_utf8_lossy(y.text(new.0))),
             )
         })
         .filter(|(a, b)| a != b)
@@ -300,6 +307,64 @@ pub fn false_renames(renames: &[(String, String)]) -> HashSet<(String, String)> 
         })
         .cloned()
         .collect()
+}
+
+/// The names in scope (not members, see [`is_member`]) on the lines the change removes and
+/// on those it adds, in every changed Go file (generated ones too): where a field or method
+/// is declared, and so where renaming one shows.
+#[derive(Debug, Default)]
+pub struct DeclaredNames {
+    removed: HashSet<Vec<u8>>,
+    added: HashSet<Vec<u8>>,
+}
+
+impl DeclaredNames {
+    pub fn of(files: &[crate::git::ChangedFile]) -> Self {
+        let mut names = Self::default();
+        let go = files.iter().filter(|f| f.path.ends_with(".go"));
+        for file in go {
+            let sides = [
+                (&file.old_content, &file.removed_lines, &mut names.removed),
+                (&file.new_content, &file.added_lines, &mut names.added),
+            ];
+            for (content, lines, out) in sides {
+                let Some(src) = content else { continue };
+                let index = LineIndex::new(src);
+                for &line in lines {
+                    let tokens = line_tokens(src, &index, line);
+                    out.extend(
+                        tokens
+                            .iter()
+                            .enumerate()
+                            .filter(|(i, t)| {
+                                t.kind == TokenKind::Ident && !is_member(src, &tokens, *i)
+                            })
+                            .map(|(_, t)| t.text(src).to_vec()),
+                    );
+                }
+            }
+        }
+        names
+    }
+
+    /// Of a file's renamings, the members renamed (`.ReadTimeout` → `.WriteTimeout`) where
+    /// the change does not also rename a declaration: a library's field or method, or another
+    /// of the repository's, which the code now reads or sets instead.
+    pub fn undeclared_member_renames(
+        &self,
+        renames: &[(String, String)],
+    ) -> HashSet<(String, String)> {
+        renames
+            .iter()
+            .filter(|(a, b)| match (a.strip_prefix('.'), b.strip_prefix('.')) {
+                (Some(a), Some(b)) => {
+                    !(self.removed.contains(a.as_bytes()) && self.added.contains(b.as_bytes()))
+                }
+                _ => false,
+            })
+            .cloned()
+            .collect()
+    }
 }
 
 /// Lines removed in one place and added in another, anywhere in the change: moved code.

@@ -28,7 +28,7 @@ use crate::rules::make_finding;
 use crate::source::LineIndex;
 use classify::{covering, Classifier, FileView, HunkContext};
 use dead::{DeadCode, Unreached};
-use hunks::{HunkKind, Moves};
+use hunks::{DeclaredNames, HunkKind, Moves};
 use signal::{Area, Signal};
 
 pub const ID: &str = "troubleshooting-doc";
@@ -151,12 +151,19 @@ fn run(ctx: &ChangeContext) -> RuleOutput {
         Waiver::None => {}
     }
     let moves = moves(&files, &classifier);
+    let declared = DeclaredNames::of(ctx.all_files);
     let dead = DeadCode::find(ctx, &files);
     let unreached = Unreached::new(ctx);
     let mut by_doc: BTreeMap<String, Vec<Hit>> = BTreeMap::new();
     for file in &files {
         let doc = doc_for(file.path, &ctx.settings.troubleshooting.doc);
-        let mut hit = first_hit(file, &classifier, &moves, (&dead, &unreached), ctx.settings);
+        let mut hit = first_hit(
+            file,
+            &classifier,
+            (&moves, &declared),
+            (&dead, &unreached),
+            ctx.settings,
+        );
         if let (Some(lines), Some(found)) = (&later_lines, &hit) {
             let later = lines
                 .get(file.path)
@@ -290,7 +297,7 @@ fn libraries<'v>(version: super::Version<'v>, classifier: &Classifier) -> HashSe
 fn first_hit(
     file: &ChangedGoFile,
     classifier: &Classifier,
-    moves: &Moves,
+    (moves, declared): (&Moves, &DeclaredNames),
     (dead, unreached): (&DeadCode, &Unreached),
     settings: &Settings,
 ) -> Option<Hit> {
@@ -422,6 +429,7 @@ fn first_hit(
         })
         .collect();
     let mut odd = odd_renames(&renames.concat(), &packages);
+    odd.extend(declared.undeclared_member_renames(&renames.concat()));
     odd.extend(wrapped_renames(
         &renames.concat(),
         (new_src, new_index),
@@ -598,9 +606,10 @@ fn wrapped_renames(
     for &line in added {
         let tokens = crate::go::tokens::line_tokens(src, lines, line);
         let statement = flow::statement(src, &tokens);
-        let value: HashSet<&[u8]> = tokens[statement.value_from.min(tokens.len())..]
-            .iter()
-            .map(|t| &src[t.start..t.end])
+        // The names in scope it reads: `listed := s.items` reads the field, not `items`.
+        let value: HashSet<&[u8]> = (statement.value_from.min(tokens.len())..tokens.len())
+            .filter(|&i| !crate::go::tokens::is_member(src, &tokens, i))
+            .map(|i| tokens[i].text(src))
             .collect();
         for (a, b) in renames {
             let defines_b = statement.defined.iter().any(|p| p.len() == 1 && p[0] == *b);

@@ -232,6 +232,18 @@ fn setting_kind(name: &str, declared: bool) -> Option<(&'static str, Area)> {
     None
 }
 
+/// The setting a keyed element sets (`retries: 5` of a `Client` literal), when its key names one.
+pub fn keyed_setting(key: &str, type_name: Option<&str>) -> Option<Signal> {
+    let (what, area) = setting_kind(key, false)?;
+    Some(Signal {
+        area,
+        what: match type_name {
+            Some(type_name) => format!("sets the {what} `{key}` of a `{type_name}`"),
+            None => format!("sets the {what} `{key}`"),
+        },
+    })
+}
+
 /// What a changed line sets, when it names a setting. `tokens` are the row's tokens,
 /// `composite` is the innermost composite literal covering the row, by its type as written
 /// when it has one (so `Key: value` is a keyed element, not a label or a case).
@@ -263,14 +275,7 @@ pub fn setting(text: &[u8], tokens: &[Token], composite: Option<Option<String>>)
     }
     // A keyed element: `Key: value,`.
     if in_composite && word(1) == Some(":") && word(2).is_some_and(|w| w != "=") {
-        let (what, area) = setting_kind(first, false)?;
-        return Some(Signal {
-            area,
-            what: match composite {
-                Some(type_name) => format!("sets the {what} `{first}` of a `{type_name}`"),
-                None => format!("sets the {what} `{first}`"),
-            },
-        });
+        return keyed_setting(first, composite.as_deref());
     }
     assigned_setting(text, tokens)
 }
