@@ -474,7 +474,17 @@ impl<'a> Classifier<'a> {
             {
                 continue;
             }
+            let answer = error_answer(file, call, hunk.other_side);
+            if let Some(ErrorAnswer::TextOnly) = answer {
+                continue;
+            }
             if let Some(signal) = self.call(facts, dir, call) {
+                if let Some(ErrorAnswer::Status(status)) = answer {
+                    return Some(Signal {
+                        area: signal.area,
+                        what: format!("changes the status of an error it answers to `{status}`"),
+                    });
+                }
                 // An accessor that starts a chain (`s.kube.CoreV1()` of
                 // `s.kube.CoreV1().Pods(ns).List(o)`): the chain's last call is the request. A
                 // call with arguments (`s.db.QueryRowContext(ctx, q).Scan(&v)`) is one itself.
@@ -3128,9 +3138,8 @@ fn same_deadline(call: &str, name: &str, other_side: &str) -> bool {
 fn span_text(file: &FileView, span: Span) -> String {
     let text = file.lines.text();
     let mut out = String::from(" ");
-    for token in crate::go::tokens::tokens(text, span.start, span.end) {
-        super::hunks::push_comparable(&mut out, text, token);
-    }
+    let tokens = crate::go::tokens::tokens(text, span.start, span.end);
+    super::hunks::push_all_comparable(&mut out, text, &tokens);
     out
 }
 
@@ -3147,6 +3156,52 @@ pub struct FileView<'a> {
 
 /// The arguments of a call from its tokens (`f(a, g(b, c), d...)` gives `a`, `g(b, c)` and
 /// `d...`): split at the commas outside brackets, between the first `(` and its match.
+/// What a changed `http.Error(w, message, status)` changes, told from the other side of the
+/// hunk when that side answers through the same writer too.
+enum ErrorAnswer {
+    /// Only the error's text (`"not found"` → `fmt.Sprintf("item %q not found", id)`): no one
+    /// is paged for its wording.
+    TextOnly,
+    /// The status, written as in the code (`http.StatusGone`).
+    Status(String),
+}
+
+fn error_answer(file: &FileView, call: &Call, other_side: &str) -> Option<ErrorAnswer> {
+    let Expr::Selector(package, name) = &call.callee else {
+        return None;
+    };
+    let is_http = package
+        .as_ident()
+        .is_some_and(|p| file.facts.import_path_of(p) == Some("net/http"));
+    if !is_http || name != "Error" {
+        return None;
+    }
+    let text = file.lines.text();
+    let tokens = crate::go::tokens::tokens(text, call.span.start, call.span.end);
+    let arguments = call_arguments(text, &tokens);
+    let [writer, _, status] = arguments.as_slice() else {
+        return None;
+    };
+    let written = |tokens: &[Token]| {
+        let mut out = String::new();
+        super::hunks::push_all_comparable(&mut out, text, tokens);
+        out
+    };
+    let package = written(&tokens[..1]);
+    if !other_side.contains(&format!(" {package}. Error ( {}, ", written(writer))) {
+        return None;
+    }
+    match other_side.contains(&format!(", {}) ", written(status))) {
+        true => Some(ErrorAnswer::TextOnly),
+        false => {
+            let code = &text[status.first()?.start..status.last()?.end];
+            Some(ErrorAnswer::Status(
+                String::from_utf8_lossy(code).into_owned(),
+            ))
+        }
+    }
+}
+
 fn call_arguments<'t>(src: &[u8], tokens: &'t [Token]) -> Vec<&'t [Token]> {
     let text = |t: &Token| &src[t.start..t.end];
     let Some(open) = tokens.iter().position(|t| text(t) == b"(") else {

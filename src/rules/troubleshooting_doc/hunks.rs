@@ -13,10 +13,30 @@ use crate::source::LineIndex;
 /// asking whether a piece of code appears among them.
 pub fn joined(src: &[u8], lines: &LineIndex, numbers: &[usize]) -> String {
     let mut out = String::from(" ");
-    for token in lines_tokens(src, lines, numbers) {
-        push_comparable(&mut out, src, token);
-    }
+    push_all_comparable(&mut out, src, &lines_tokens(src, lines, numbers));
     out
+}
+
+/// Appends tokens as [`push_comparable`] does, and a request's context (`r.Context()`) as the
+/// context variable it is often put in (`ctx, span := tracer.Start(r.Context(), "get")`, then
+/// `store.Get(ctx, id)` for `store.Get(r.Context(), id)`: the same deadline).
+pub fn push_all_comparable(out: &mut String, src: &[u8], tokens: &[Token]) {
+    let mut i = 0;
+    while i < tokens.len() {
+        let context_call = tokens[i].kind == TokenKind::Ident
+            && tokens.len() >= i + 5
+            && [".", "Context", "(", ")"]
+                .iter()
+                .zip(&tokens[i + 1..i + 5])
+                .all(|(word, t)| t.text(src) == word.as_bytes());
+        if context_call {
+            out.push_str("ctx ");
+            i += 5;
+            continue;
+        }
+        push_comparable(out, src, tokens[i]);
+        i += 1;
+    }
 }
 
 /// Appends a token and a space, as code is compared across the two sides of a change: an
@@ -71,6 +91,10 @@ pub fn kind(
     let kind = kind_of(old.0, &before, new.0, &after);
     if kind != HunkKind::Code {
         return kind;
+    }
+    // The same code but for a context or a pointer handed on (see [`push_all_comparable`]).
+    if joined(old.0, old.1, &hunk.removed) == joined(new.0, new.1, &hunk.added) {
+        return HunkKind::Nothing;
     }
     let (before, after) = comparable(old.0, before, new.0, after, own);
     if matches!(
@@ -378,9 +402,12 @@ pub struct Moves {
 /// the same code however it is indented and whichever context it is handed.
 pub fn normalized(src: &[u8], lines: &LineIndex, line: usize) -> String {
     let mut out = String::new();
-    for &token in without_discarded_result(src, &line_tokens(src, lines, line)) {
-        push_comparable(&mut out, src, token);
-    }
+    let tokens = line_tokens(src, lines, line);
+    let kept: Vec<Token> = without_discarded_result(src, &tokens)
+        .into_iter()
+        .copied()
+        .collect();
+    push_all_comparable(&mut out, src, &kept);
     out.truncate(out.trim_end().len());
     out
 }
