@@ -351,6 +351,40 @@ fn a_bare_repository_without_a_change_says_how_to_check_it() {
 }
 
 #[test]
+fn a_bare_repository_has_no_ignore_files_on_disk() {
+    let repo = diff_repo("handlers", After::Committed);
+    let parent = support::scratch_dir();
+    let url = format!("file://{}", repo.path().display());
+    support::git_in(
+        parent.path(),
+        &["clone", "-q", "--bare", &url, "bare.git"],
+        &[],
+    );
+    let bare = parent.path().join("bare.git");
+    // The git folder of a bare repository is not a work tree: a file there named like an
+    // ignore file is no ignore file of the commits checked.
+    std::fs::write(bare.join(".ignore"), "*.go\n").expect("write .ignore");
+    let output = sre_policy(
+        &bare,
+        &[
+            "check",
+            "--format",
+            "compact",
+            "--base",
+            "main",
+            "--head",
+            "feature",
+            "--rule",
+            "handler-oncall",
+            ".",
+        ],
+    );
+    let lines = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{lines}");
+    assert!(lines.contains("api/handlers.go:7:1"), "{lines}");
+}
+
+#[test]
 fn staged_troubleshooting_doc_is_a_warning() {
     let repo = diff_repo("storage", After::Staged);
     let (code, lines) = check(&repo, &["--staged"]);

@@ -714,8 +714,14 @@ fn check_change(
     let git_started = Instant::now();
     let repo = Repo::discover_required(&prepared.start)?;
     let root = repo.root().to_path_buf();
-    // The same files as the walk checks: ignore files apply to the paths of a change too.
-    let filter = walk::Filter::new(&root, settings, walk_options(options));
+    // The same files as the walk checks: ignore files apply to the paths of a change too. A
+    // bare repository has no work tree, and so no ignore files on disk to read.
+    let filter = match repo.is_bare() {
+        true => {
+            walk::Filter::with_reader(&root, settings, walk_options(options), Box::new(|_| None))
+        }
+        false => walk::Filter::new(&root, settings, walk_options(options)),
+    };
     let is_go_file = |rel: &str| filter.is_checked(rel);
     let go_folders = |dir: &str| filter.enters(dir);
     // In a partial clone, what the check may read is fetched first: the Go files, the docs
