@@ -38,9 +38,10 @@ impl Import {
     }
 }
 
-/// The package name an import path conventionally declares: the last element, without a
-/// major-version element (`echo/v4` → `echo`), a `.vN` suffix (`yaml.v3` → `yaml`) or a
-/// `go-` prefix (`go-chi/chi` stays `chi`, `go-redis` → `redis`).
+/// The package name an import path conventionally declares, as Go's own tools assume it: the
+/// last element, without a major-version element (`echo/v4` → `echo`) or a `go-` prefix
+/// (`go-redis` → `redis`), up to its first character that cannot be in an identifier
+/// (`yaml.v3` → `yaml`, `minio-go` → `minio`, `nats.go` → `nats`).
 pub fn default_package_name(path: &str) -> &str {
     let mut elements = path.rsplit('/');
     let mut last = elements.next().unwrap_or(path);
@@ -49,12 +50,12 @@ pub fn default_package_name(path: &str) -> &str {
             last = previous;
         }
     }
-    if let Some(dot) = last.rfind(".v") {
-        if last[dot + 2..].bytes().all(|b| b.is_ascii_digit()) && dot + 2 < last.len() {
-            last = &last[..dot];
-        }
-    }
-    last.strip_prefix("go-").unwrap_or(last)
+    let last = last.strip_prefix("go-").unwrap_or(last);
+    let end = last
+        .char_indices()
+        .find(|&(_, c)| !(c == '_' || c.is_alphanumeric()))
+        .map_or(last.len(), |(at, _)| at);
+    &last[..end]
 }
 
 fn is_major_version(element: &str) -> bool {
@@ -488,5 +489,18 @@ mod tests {
             "redis"
         );
         assert_eq!(default_package_name("fmt"), "fmt");
+        assert_eq!(
+            default_package_name("github.com/minio/minio-go/v7"),
+            "minio"
+        );
+        assert_eq!(default_package_name("github.com/nats-io/nats.go"), "nats");
+        assert_eq!(
+            default_package_name("github.com/segmentio/kafka-go"),
+            "kafka"
+        );
+        assert_eq!(
+            default_package_name("github.com/rabbitmq/amqp091-go"),
+            "amqp091"
+        );
     }
 }
