@@ -18,6 +18,18 @@ pub struct FunctionBody {
     pub interior: Range<usize>,
 }
 
+impl FunctionBody {
+    /// Where the declaration's signature starts after its receiver (`(s *Store)` of a method):
+    /// its name, parameters and results, then its body.
+    pub fn after_receiver(&self, src: &[u8]) -> usize {
+        if !self.method {
+            return self.start;
+        }
+        let signature = &src[self.start..self.interior.start];
+        memchr::memchr(b')', signature).map_or(self.start, |at| self.start + at + 1)
+    }
+}
+
 /// The bodies of the top-level function and method declarations of Go source, in order. A
 /// declaration whose body cannot be matched (unclosed brackets) ends the list: what follows
 /// is left to the parser.
@@ -165,6 +177,34 @@ pub fn plain_words(src: &[u8], range: Range<usize>, into: &mut BTreeSet<String>)
         if !number && !word.contains(&b'.') && !super::tokens::is_keyword(word) {
             into.insert(String::from_utf8_lossy(word).into_owned());
         }
+    }
+}
+
+/// The struct type whose declaration holds the line that starts at `line_start` (a field's
+/// line), read from the lines above it: the nearest `type Name struct {` or, in a grouped
+/// declaration, `Name struct {` line, unless a line that closes a top-level declaration (`}`
+/// or `)` at the start of a line) comes first.
+pub fn enclosing_struct(src: &[u8], line_start: usize) -> Option<String> {
+    let mut end = line_start.checked_sub(1)?;
+    loop {
+        let start = memchr::memrchr(b'\n', &src[..end]).map_or(0, |at| at + 1);
+        let line = &src[start..end];
+        if matches!(line.first(), Some(b'}' | b')')) {
+            return None;
+        }
+        let words: Vec<&[u8]> = line
+            .split(|b| b.is_ascii_whitespace())
+            .filter(|w| !w.is_empty())
+            .collect();
+        let name = match words.as_slice() {
+            [b"type", name, b"struct", b"{"] | [name, b"struct", b"{"] => Some(*name),
+            [b"type", name, b"struct{"] | [name, b"struct{"] => Some(*name),
+            _ => None,
+        };
+        if let Some(name) = name.filter(|n| n.iter().all(|&b| is_word_byte(b))) {
+            return Some(String::from_utf8_lossy(name).into_owned());
+        }
+        end = start.checked_sub(1)?;
     }
 }
 
@@ -424,6 +464,22 @@ mod tests {
                 ("G".to_string(), false)
             ]
         );
+    }
+
+    #[test]
+    fn a_field_line_is_in_the_struct_declared_above_it() {
+        let src = "package p\n\ntype Record struct {\n\tID string\n\tName string `json:\"n\"`\n}\n\ntype (\n\tA int\n\tB struct {\n\t\tX int\n\t}\n)\n\nvar v = 1\n";
+        let at = |line: &str| src.find(line).unwrap();
+        assert_eq!(
+            super::enclosing_struct(src.as_bytes(), at("\tName")),
+            Some("Record".to_string())
+        );
+        assert_eq!(
+            super::enclosing_struct(src.as_bytes(), at("\t\tX")),
+            Some("B".to_string())
+        );
+        assert_eq!(super::enclosing_struct(src.as_bytes(), at("var v")), None);
+        assert_eq!(super::enclosing_struct(src.as_bytes(), at("\tA int")), None);
     }
 
     #[test]

@@ -126,6 +126,7 @@ pub fn touched_in_change(
                 .collect();
             // A changed constant, variable, type or field is followed to where the file uses it.
             let mut declared = BTreeSet::new();
+            let mut records = BTreeSet::new();
             for &line in lines.iter() {
                 if !rows
                     .iter()
@@ -134,17 +135,28 @@ pub fn touched_in_change(
                     let start = index.line_start(line).unwrap_or(src.len());
                     let end = index.line_start(line + 1).unwrap_or(src.len());
                     skeleton::plain_words(src, start..end, &mut declared);
+                    records.extend(skeleton::enclosing_struct(src, start));
                 }
             }
             let uses = (!declared.is_empty())
                 .then(|| AhoCorasick::new(&declared).unwrap_or_else(|_| unreachable!()));
+            let records = (!records.is_empty())
+                .then(|| AhoCorasick::new(&records).unwrap_or_else(|_| unreachable!()));
+            let named = |searcher: &Option<AhoCorasick>, text: &[u8]| {
+                searcher.as_ref().is_some_and(|searcher| {
+                    searcher
+                        .find_iter(text)
+                        .any(|m| is_whole_word(text, m.range()))
+                })
+            };
             for (body, (first, last)) in bodies.into_iter().zip(rows) {
                 let text = &src[body.interior.clone()];
                 let holds_changed_line = lines.iter().any(|line| (first..=last).contains(line));
-                let uses_declared = uses.as_ref().is_some_and(|uses| {
-                    uses.find_iter(text).any(|m| is_whole_word(text, m.range()))
-                });
-                if holds_changed_line || uses_declared {
+                // A changed field changes its struct: the functions that take or build a value
+                // of it read the field (a method of the struct is not one by its receiver).
+                let uses_record =
+                    named(&records, &src[body.after_receiver(src)..body.interior.end]);
+                if holds_changed_line || named(&uses, text) || uses_record {
                     names.insert(body.name);
                 }
             }

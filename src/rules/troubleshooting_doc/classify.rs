@@ -12,7 +12,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use crate::config::Settings;
 use crate::data::RuleData;
-use crate::go::tokens::Token;
+use crate::go::tokens::{Token, TokenKind};
 use crate::go::{Call, Expr, Facts, FuncKind, Span, TypeRef};
 use crate::index::ProjectIndex;
 use crate::source::LineIndex;
@@ -378,7 +378,7 @@ impl<'a> Classifier<'a> {
             let text = lines.text();
             crate::go::tokens::tokens(text, decl.span.start, decl.span.end)
                 .into_iter()
-                .filter(|t| t.kind == crate::go::tokens::TokenKind::Text)
+                .filter(|t| t.kind == TokenKind::Text)
                 .filter(|t| reads_as_sql(&String::from_utf8_lossy(&text[t.start..t.end])))
                 .map(|t| (t.start, t.end))
                 .collect()
@@ -628,6 +628,11 @@ impl<'a> Classifier<'a> {
         {
             return Some(signal);
         }
+        // A field's tag or type is string text or a declaration, and still the stored format.
+        if let Some(signal) = self.stored_record_field(file, dir, row, &row_tokens, hunk.other_side)
+        {
+            return Some(signal);
+        }
         if let Some(signal) = self.field_assignment(file, row) {
             return Some(signal);
         }
@@ -689,6 +694,81 @@ impl<'a> Classifier<'a> {
             return Some(signal);
         }
         self.inside_io_function(file, dir, row, covering, &literals, hunk.other_side)
+    }
+
+    /// A field of a struct type, added, removed or changed (its type or tag), where a function
+    /// of the package encodes a value of the type and writes to storage (`json.Marshal(r)`
+    /// then `os.WriteFile`): the type is the stored record, its fields the stored format.
+    /// Encoding alone is not enough: a configuration read and decoded from a file is not
+    /// written, and its new keys change no stored data.
+    fn stored_record_field(
+        &self,
+        file: &FileView,
+        dir: &str,
+        row: usize,
+        tokens: &[Token],
+        other_side: &str,
+    ) -> Option<Signal> {
+        let text = file.lines.text();
+        let [first, _, ..] = tokens else {
+            return None;
+        };
+        let field = std::str::from_utf8(first.text(text)).ok()?;
+        if first.kind != TokenKind::Ident || matches!(field, "type" | "struct" | "func") {
+            return None;
+        }
+        let mut written = String::from(" ");
+        super::hunks::push_all_comparable(&mut written, text, tokens);
+        if other_side.contains(&written) {
+            return None;
+        }
+        let record = record_of_row(file, row)?;
+        let (function, sink) = self.index.package_files(dir).find_map(|neighbour| {
+            let (src, facts) = (neighbour.src.as_slice(), &neighbour.facts);
+            facts.funcs.iter().enumerate().find_map(|(index, func)| {
+                if !names_type(src, func, &record) {
+                    return None;
+                }
+                let sinks = self.body_sinks(facts, dir, index);
+                let stored: Vec<&(&Call, Signal)> = sinks
+                    .iter()
+                    .filter(|(_, signal)| signal.area == Area::Storage)
+                    .collect();
+                let writer = response_writer(facts, index);
+                let (_, sink) = facts
+                    .calls
+                    .iter()
+                    .filter(|call| facts.is_within(call.func, index))
+                    .find_map(|call| {
+                        let sink_text = |(sink, _): &&(&Call, Signal)| {
+                            String::from_utf8_lossy(&src[sink.span.start..sink.span.end])
+                                .into_owned()
+                        };
+                        match encoding(src, facts, call)? {
+                            // The encoded bytes are what a storage call is handed.
+                            Encoding::Bytes(Some(bytes)) => stored.iter().copied().find(|sink| {
+                                let text = sink_text(sink);
+                                crate::go::tokens::tokens(text.as_bytes(), 0, text.len())
+                                    .iter()
+                                    .any(|t| t.text(text.as_bytes()) == bytes.as_bytes())
+                            }),
+                            Encoding::Bytes(None) => None,
+                            // An encoder writes to a stream: any but the handler's response.
+                            Encoding::Stream(stream) => stored
+                                .first()
+                                .copied()
+                                .filter(|_| writer.is_none_or(|w| stream.as_deref() != Some(w))),
+                        }
+                    })?;
+                Some((func.display_name(), sink.what.clone()))
+            })
+        })?;
+        Some(Signal {
+            area: Area::Storage,
+            what: format!(
+                "changes the stored field `{field}` of `{record}` (`{function}` encodes it and {sink})"
+            ),
+        })
     }
 
     /// A line of a function that encodes or decodes the library's messages or records
@@ -765,7 +845,7 @@ impl<'a> Classifier<'a> {
             .iter()
             .enumerate()
             .all(|(i, t)| match i % 2 {
-                0 => t.kind == crate::go::tokens::TokenKind::Ident,
+                0 => t.kind == TokenKind::Ident,
                 _ => &text[t.start..t.end] == b".",
             });
         if !plain {
@@ -823,7 +903,7 @@ impl<'a> Classifier<'a> {
         let mut path = Vec::new();
         for (i, token) in tokens[..equals].iter().enumerate() {
             match i % 2 {
-                0 if token.kind == crate::go::tokens::TokenKind::Ident => {
+                0 if token.kind == TokenKind::Ident => {
                     path.push(std::str::from_utf8(&text[token.start..token.end]).ok()?)
                 }
                 1 if &text[token.start..token.end] == b"." => {}
@@ -1433,7 +1513,7 @@ impl<'a> Classifier<'a> {
         let name_token = tokens.get(first)?;
         let equals = (first + 1..tokens.len().min(first + 3))
             .find(|&i| word(i) == Some(b"=") && word(i + 1) != Some(b"="))?;
-        if name_token.kind != crate::go::tokens::TokenKind::Ident
+        if name_token.kind != TokenKind::Ident
             || equals + 1 >= tokens.len()
             || innermost_function(facts, row).is_some()
             || facts.funcs.iter().any(|f| covers(f.span, row))
@@ -3154,8 +3234,6 @@ pub struct FileView<'a> {
     pub metric_rows: BTreeSet<usize>,
 }
 
-/// The arguments of a call from its tokens (`f(a, g(b, c), d...)` gives `a`, `g(b, c)` and
-/// `d...`): split at the commas outside brackets, between the first `(` and its match.
 /// What a changed `http.Error(w, message, status)` changes, told from the other side of the
 /// hunk when that side answers through the same writer too.
 enum ErrorAnswer {
@@ -3202,6 +3280,8 @@ fn error_answer(file: &FileView, call: &Call, other_side: &str) -> Option<ErrorA
     }
 }
 
+/// The arguments of a call from its tokens (`f(a, g(b, c), d...)` gives `a`, `g(b, c)` and
+/// `d...`): split at the commas outside brackets, between the first `(` and its match.
 fn call_arguments<'t>(src: &[u8], tokens: &'t [Token]) -> Vec<&'t [Token]> {
     let text = |t: &Token| &src[t.start..t.end];
     let Some(open) = tokens.iter().position(|t| text(t) == b"(") else {
@@ -3228,6 +3308,116 @@ fn call_arguments<'t>(src: &[u8], tokens: &'t [Token]) -> Vec<&'t [Token]> {
         }
     }
     arguments
+}
+
+/// The struct type whose declaration holds 0-based `row` (a field's line): the nearest
+/// `Name struct {` line above it in the same top-level declaration.
+fn record_of_row(file: &FileView, row: usize) -> Option<String> {
+    let (_, decl) = file.facts.decl_at(row)?;
+    let text = file.lines.text();
+    let opens_type = line_text(file, decl.span.start_row)?
+        .trim_start()
+        .starts_with("type");
+    if !opens_type {
+        return None;
+    }
+    (decl.span.start_row..row).rev().find_map(|above| {
+        let tokens = crate::go::tokens::line_tokens(text, file.lines, above + 1);
+        let words: Vec<&[u8]> = tokens.iter().map(|t| t.text(text)).collect();
+        let name = match words.as_slice() {
+            [b"type", name, b"struct", b"{"] | [name, b"struct", b"{"] => name,
+            _ => return None,
+        };
+        std::str::from_utf8(name).ok().map(str::to_string)
+    })
+}
+
+/// The packages whose `Marshal`, `NewEncoder` and the like turn a value into stored bytes.
+const ENCODING_PACKAGES: &[&str] = &[
+    "encoding/json",
+    "encoding/gob",
+    "encoding/xml",
+    "encoding/binary",
+    "google.golang.org/protobuf/proto",
+    "github.com/golang/protobuf/proto",
+    "github.com/gogo/protobuf/proto",
+    "gopkg.in/yaml.v2",
+    "gopkg.in/yaml.v3",
+    "sigs.k8s.io/yaml",
+    "github.com/vmihailenco/msgpack/v5",
+    "go.mongodb.org/mongo-driver/bson",
+    "github.com/BurntSushi/toml",
+    "github.com/json-iterator/go",
+    "github.com/goccy/go-json",
+];
+
+/// Where an encoding call puts what it encodes.
+enum Encoding {
+    /// Into bytes it returns (`b, err := json.Marshal(r)`): the variable that holds them.
+    Bytes(Option<String>),
+    /// Into a stream (`json.NewEncoder(f).Encode(r)`): the stream's variable, when the call
+    /// names the encoder's constructor.
+    Stream(Option<String>),
+}
+
+/// What `call` of `src` encodes into, when it encodes a value: an encoding package's
+/// `Marshal` or `MarshalIndent`, or `Encode` on an encoder.
+fn encoding(src: &[u8], facts: &Facts, call: &Call) -> Option<Encoding> {
+    let Expr::Selector(receiver, name) = &call.callee else {
+        return None;
+    };
+    let of_encoding_package = receiver
+        .as_ident()
+        .and_then(|p| facts.import_path_of(p))
+        .is_some_and(|path| ENCODING_PACKAGES.contains(&path));
+    match name.as_str() {
+        "Marshal" | "MarshalIndent" if of_encoding_package => {
+            let line_start = src[..call.span.start]
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |at| at + 1);
+            let tokens = crate::go::tokens::tokens(src, line_start, call.span.start);
+            let statement = flow::statement(src, &tokens);
+            let bytes = statement
+                .defined
+                .first()
+                .filter(|path| path.len() == 1)
+                .map(|path| path[0].clone());
+            Some(Encoding::Bytes(bytes))
+        }
+        "Encode" if !call.args.is_empty() => {
+            let stream = match receiver.as_ref() {
+                Expr::Call { callee, args } => match (callee.as_ref(), args.as_slice()) {
+                    (Expr::Selector(_, constructor), [stream]) if constructor == "NewEncoder" => {
+                        stream
+                            .as_ident()
+                            .or_else(|| receiver_root(stream))
+                            .map(str::to_string)
+                    }
+                    _ => None,
+                },
+                _ => None,
+            };
+            Some(Encoding::Stream(stream))
+        }
+        _ => None,
+    }
+}
+
+/// Whether `func` of `src` names the package's type `name` in its parameters, results or
+/// body (`Record{`, `var r Record`, `[]Record`), not another package's (`api.Record`); a
+/// method's receiver does not count.
+fn names_type(src: &[u8], func: &crate::go::Func, name: &str) -> bool {
+    let mut tokens = crate::go::tokens::tokens(src, func.span.start, func.span.end);
+    if matches!(func.kind, FuncKind::Method { .. }) {
+        let receiver_end = tokens.iter().position(|t| t.text(src) == b")");
+        tokens.drain(..receiver_end.map_or(0, |at| at + 1));
+    }
+    tokens.iter().enumerate().any(|(i, token)| {
+        token.kind == TokenKind::Ident
+            && token.text(src) == name.as_bytes()
+            && (i == 0 || tokens[i - 1].text(src) != b".")
+    })
 }
 
 /// The text of 0-based `row`, when it is UTF-8.
@@ -3270,7 +3460,7 @@ fn changed_keys_on_row(
     let mut keys = Vec::new();
     for i in 0..tokens.len() {
         let is_key = depth_in_literal[i]
-            && tokens[i].kind == crate::go::tokens::TokenKind::Ident
+            && tokens[i].kind == TokenKind::Ident
             && word(i + 1) == Some(b":")
             && crate::go::tokens::is_member(text, &tokens, i);
         if !is_key {
