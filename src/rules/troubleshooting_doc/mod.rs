@@ -200,11 +200,13 @@ fn finding(ctx: &ChangeContext, doc: &str, hits: &[Hit], severity: Severity) -> 
     } else {
         line_span(&lines, first.anchor.min(lines.line_count()).max(1))
     };
-    let area = hits
+    // The change's areas, not only the first line's: its other files may reach the other one.
+    let areas: std::collections::BTreeSet<Area> = hits.iter().map(|h| h.signal.area).collect();
+    let area = areas
         .iter()
-        .map(|h| h.signal.area)
-        .min()
-        .unwrap_or(Area::Network);
+        .map(|a| a.as_str())
+        .collect::<Vec<_>>()
+        .join(" and ");
     let more = match hits.len() {
         1 => String::new(),
         n => format!(
@@ -214,10 +216,8 @@ fn finding(ctx: &ChangeContext, doc: &str, hits: &[Hit], severity: Severity) -> 
         ),
     };
     let message = format!(
-        "this change alters {} behaviour: it {} in `{}`{more}, but `{doc}` is not updated",
-        area.as_str(),
-        first.signal.what,
-        first.path,
+        "this change alters {area} behaviour: it {} in `{}`{more}, but `{doc}` is not updated",
+        first.signal.what, first.path,
     );
     let help = format!(
         "add to `{doc}` what on-call needs to know (new failure modes, timeouts, limits, \
