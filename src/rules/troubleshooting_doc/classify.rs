@@ -2251,8 +2251,10 @@ impl<'a> Classifier<'a> {
                     });
                 }
                 if let Some((package, type_name)) = parameter_type(facts, call.func, variable) {
-                    if io_only {
-                        // An iterator or value handed in: not a client the function drives.
+                    // An iterator or value handed in is not a client the function drives; a
+                    // client, server or connection handed in is (`srv.Shutdown(ctx)` of a
+                    // `srv *http.Server` parameter).
+                    if io_only && !self.is_client_type(&type_name) {
                         return None;
                     }
                     let path = facts.import_path_of(&package)?;
