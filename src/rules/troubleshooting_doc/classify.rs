@@ -651,9 +651,6 @@ impl<'a> Classifier<'a> {
                 return Some(signal);
             }
         }
-        if text_only || self.only_observes(facts, covering, &literals, row) {
-            return None;
-        }
         let composite = covering.composites.last().map(|&i| {
             facts.composites[i]
                 .type_name
@@ -667,21 +664,36 @@ impl<'a> Classifier<'a> {
             t.as_deref()
                 .is_some_and(|t| super::settings::words(t).iter().any(|w| w == "span"))
         });
-        if !file.metric_rows.contains(&row) && !span_attributes {
-            if let Some(signal) =
-                super::settings::setting(file.lines.text(), &row_tokens, composite)
-            {
-                return Some(signal);
-            }
-            // A literal written on the row (`return &Client{retries: 5}`): its changed keys.
-            let inline = covering.composites.iter().rev().find_map(|&i| {
+        let settable = !file.metric_rows.contains(&row) && !span_attributes;
+        // A literal written on the row (`return &Client{retries: 5}`): its changed keys.
+        let inline = || {
+            covering.composites.iter().rev().find_map(|&i| {
                 let literal = &facts.composites[i];
                 let type_name = literal.type_name.as_ref().map(written);
                 changed_keys_on_row(file, row, literal.span, hunk.other_side)
                     .iter()
                     .find_map(|key| super::settings::keyed_setting(key, type_name.as_deref()))
-            });
-            if let Some(signal) = inline {
+            })
+        };
+        // A setting's value written as a string (`Addr: ":9090"`) is string text, and still
+        // the setting: where the service listens, what it calls.
+        if text_only && settable && !self.only_observes(facts, covering, &literals, row) {
+            let keyed =
+                super::settings::keyed_element(file.lines.text(), &row_tokens, composite.clone());
+            if let Some(signal) = keyed.or_else(inline) {
+                return Some(signal);
+            }
+        }
+        if text_only || self.only_observes(facts, covering, &literals, row) {
+            return None;
+        }
+        if settable {
+            if let Some(signal) =
+                super::settings::setting(file.lines.text(), &row_tokens, composite)
+            {
+                return Some(signal);
+            }
+            if let Some(signal) = inline() {
                 return Some(signal);
             }
             if let Some(signal) =
@@ -1989,6 +2001,10 @@ impl<'a> Classifier<'a> {
                     // In a listed library's own repository, its packages are its code
                     // (`internal/pgio`, `pkg/set`): judged by what their functions do.
                     if let Some(area) = self.library_area_of(path) {
+                        // `http.HandleFunc("GET /readyz", h)` on the default mux.
+                        if let Some(signal) = self.route(call, name).filter(|_| !io_only) {
+                            return Some(signal);
+                        }
                         if Self::listed(&table.pure_functions, path, name)
                             || (io_only && builds_message(call))
                             || configures_observability(name)

@@ -375,6 +375,18 @@ fn first_hit(
     let mut added_rows: Vec<(usize, usize, usize)> = Vec::new();
     let mut removed_rows: Vec<(usize, usize, usize)> = Vec::new();
     let all_hunks = hunks::hunks(file.added_lines, file.removed_lines);
+    let extracted = match (file.old, file.new) {
+        (Some(old), Some(new)) => Extracted::of(
+            (old.facts, new.facts),
+            (new_src, new_index),
+            file.added_lines,
+            |line| {
+                let text = hunks::moved_form(new_src, new_index, line, &new_library);
+                moves.is_moved(&text, true)
+            },
+        ),
+        _ => Extracted::default(),
+    };
     // The packages the file imports in either version, by local name.
     let packages: HashMap<&str, Imported> = [file.old, file.new]
         .into_iter()
@@ -470,7 +482,11 @@ fn first_hit(
         ));
         for &line in &hunk.added {
             let text = hunks::moved_form(new_src, new_index, line, &new_library);
-            if !text.is_empty() && !moves.is_moved(&text, true) {
+            if !text.is_empty()
+                && !moves.is_moved(&text, true)
+                && !extracted.holds(line - 1)
+                && !extracted.is_called_on(new_src, new_index, line)
+            {
                 added_rows.push((line - 1, new_context, line));
             }
         }
@@ -552,6 +568,90 @@ fn first_hit(
         }
     }
     None
+}
+
+/// The functions a change adds whose bodies are lines it moved out of other code (an
+/// extract-method refactor): their declarations and the lines that now call them in place of
+/// those lines do what the moved lines did. A body line is moved when the change removed it
+/// elsewhere, or when the diff kept it in place and added the new declaration around it (`+
+/// return compress(f, r)`, `+}`, `+func compress(f *os.File, r io.Reader) error {` above the
+/// lines the old function went on with).
+#[derive(Default)]
+struct Extracted {
+    names: HashSet<String>,
+    /// 0-based rows of their declarations.
+    rows: Vec<(usize, usize)>,
+}
+
+impl Extracted {
+    fn of(
+        (old, new): (&crate::go::Facts, &crate::go::Facts),
+        (src, lines): (&[u8], &LineIndex),
+        added_lines: &[usize],
+        is_moved: impl Fn(usize) -> bool,
+    ) -> Extracted {
+        let added = |row: usize| added_lines.binary_search(&(row + 1)).is_ok();
+        let declared_before: HashSet<String> = old.funcs.iter().map(|f| f.display_name()).collect();
+        let mut extracted = Extracted::default();
+        for func in &new.funcs {
+            let Some(name) = func.name() else {
+                continue;
+            };
+            let (first, last) = (func.span.start_row, func.span.end_row);
+            let body: Vec<usize> = (first + 1..last)
+                .filter(|&row| !crate::go::tokens::line_tokens(src, lines, row + 1).is_empty())
+                .collect();
+            let new = added(first) && !declared_before.contains(&func.display_name());
+            let taken = |row: &usize| !added(*row) || is_moved(row + 1);
+            if new && !body.is_empty() && body.iter().all(taken) {
+                extracted.names.insert(name.to_string());
+                extracted.rows.push((first, last));
+            }
+        }
+        extracted
+    }
+
+    /// Whether 0-based `row` is in the declaration of an extracted function.
+    fn holds(&self, row: usize) -> bool {
+        self.rows
+            .iter()
+            .any(|&(first, last)| (first..=last).contains(&row))
+    }
+
+    /// Whether 1-based `line` of `src` is a call of an extracted function and nothing else:
+    /// `return compress(f, r)`, `err := s.compress(f, r)`, `if err := compress(f, r); err !=
+    /// nil {`.
+    fn is_called_on(&self, src: &[u8], lines: &LineIndex, line: usize) -> bool {
+        if self.names.is_empty() {
+            return false;
+        }
+        let tokens = crate::go::tokens::line_tokens(src, lines, line);
+        let text = |i: usize| tokens.get(i).map_or(&b""[..], |t| t.text(src));
+        let mut at = usize::from(matches!(text(0), b"return" | b"if"));
+        // Assigned results: `a, b :=` or `err =` (operators are tokens of one character).
+        let assign = (at..tokens.len()).find(|&i| text(i) == b"=" && text(i + 1) != b"=");
+        if let Some(assign) = assign {
+            let end = match assign > at && text(assign - 1) == b":" {
+                true => assign - 1,
+                false => assign,
+            };
+            if (at..end).all(|j| text(j) == b"," || is_name(text(j))) {
+                at = assign + 1;
+            }
+        }
+        // A method of the receiver or a value: `s.compress(`.
+        if is_name(text(at)) && text(at + 1) == b"." {
+            at += 2;
+        }
+        text(at + 1) == b"("
+            && std::str::from_utf8(text(at)).is_ok_and(|name| self.names.contains(name))
+    }
+}
+
+fn is_name(word: &[u8]) -> bool {
+    word.first()
+        .is_some_and(|&b| b == b'_' || b.is_ascii_alphabetic())
+        && word.iter().all(|&b| b == b'_' || b.is_ascii_alphanumeric())
 }
 
 /// What an imported package is.
@@ -793,5 +893,30 @@ fn line_span(index: &LineIndex, line: usize) -> Span {
         end: start + text.len(),
         start_row: line.saturating_sub(1),
         end_row: line.saturating_sub(1),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Extracted, LineIndex};
+
+    #[test]
+    fn a_line_that_only_calls_an_extracted_function_is_its_call() {
+        let extracted = Extracted {
+            names: ["compress".to_string()].into(),
+            rows: Vec::new(),
+        };
+        let called = |line: &str| {
+            let src = format!("{line}\n");
+            let lines = LineIndex::new(src.as_bytes());
+            extracted.is_called_on(src.as_bytes(), &lines, 1)
+        };
+        assert!(called("\treturn compress(f, r)"));
+        assert!(called("\tif err := compress(f, r); err != nil {"));
+        assert!(called("\tn, err = s.compress(f, r)"));
+        assert!(called("\tcompress(f, r)"));
+        assert!(!called("\treturn decompress(f, r)"));
+        assert!(!called("\treturn compress"));
+        assert!(!called("\tw.Write(compress(b))"));
     }
 }

@@ -244,6 +244,27 @@ pub fn keyed_setting(key: &str, type_name: Option<&str>) -> Option<Signal> {
     })
 }
 
+/// A keyed element on its own row (`Key: value,`) of the innermost composite literal covering
+/// it (`composite`, by its type as written when it has one), when its key names a setting.
+pub fn keyed_element(
+    text: &[u8],
+    tokens: &[Token],
+    composite: Option<Option<String>>,
+) -> Option<Signal> {
+    let composite = composite?;
+    let word = |i: usize| -> Option<&str> {
+        let t = tokens.get(i)?;
+        std::str::from_utf8(&text[t.start..t.end]).ok()
+    };
+    let first = word(0).filter(|w| {
+        tokens[0].kind == TokenKind::Ident && !crate::go::tokens::is_keyword(w.as_bytes())
+    })?;
+    if word(1) != Some(":") || word(2).is_none_or(|w| w == "=") {
+        return None;
+    }
+    keyed_setting(first, composite.as_deref())
+}
+
 /// What a changed line sets, when it names a setting. `tokens` are the row's tokens,
 /// `composite` is the innermost composite literal covering the row, by its type as written
 /// when it has one (so `Key: value` is a keyed element, not a label or a case).
@@ -273,9 +294,10 @@ pub fn setting(text: &[u8], tokens: &[Token], composite: Option<Option<String>>)
             });
         }
     }
-    // A keyed element: `Key: value,`.
-    if in_composite && word(1) == Some(":") && word(2).is_some_and(|w| w != "=") {
-        return keyed_setting(first, composite.as_deref());
+    if in_composite {
+        if let Some(signal) = keyed_element(text, tokens, Some(composite)) {
+            return Some(signal);
+        }
     }
     assigned_setting(text, tokens)
 }
