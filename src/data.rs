@@ -76,6 +76,8 @@ pub struct TroubleshootingTable {
     pub observability_calls: Vec<String>,
     /// Packages whose calls only log, trace, count or build errors.
     pub observability_packages: Vec<String>,
+    /// Packages whose `Marshal`, `NewEncoder` and the like turn a value into bytes to store.
+    pub encoding_packages: Vec<String>,
     /// Fields whose assignment configures a client, server, transport or pool.
     pub config_fields: Vec<String>,
     /// Words of type names that are clients, servers, connections or stores.

@@ -756,7 +756,8 @@ impl<'a> Classifier<'a> {
                             String::from_utf8_lossy(&src[sink.span.start..sink.span.end])
                                 .into_owned()
                         };
-                        match encoding(src, facts, call)? {
+                        let packages = &self.data.troubleshooting.encoding_packages;
+                        match encoding(src, facts, call, packages)? {
                             // The encoded bytes are what a storage call is handed.
                             Encoding::Bytes(Some(bytes)) => stored.iter().copied().find(|sink| {
                                 let text = sink_text(sink);
@@ -3328,8 +3329,8 @@ fn call_arguments<'t>(src: &[u8], tokens: &'t [Token]) -> Vec<&'t [Token]> {
     arguments
 }
 
-/// The struct type whose declaration holds 0-based `row` (a field's line): the nearest
-/// `Name struct {` line above it in the same top-level declaration.
+/// The struct type whose declaration holds 0-based `row` (a field's line), in a top-level
+/// type declaration: see [`crate::go::skeleton::enclosing_struct`].
 fn record_of_row(file: &FileView, row: usize) -> Option<String> {
     let (_, decl) = file.facts.decl_at(row)?;
     let text = file.lines.text();
@@ -3339,35 +3340,9 @@ fn record_of_row(file: &FileView, row: usize) -> Option<String> {
     if !opens_type {
         return None;
     }
-    (decl.span.start_row..row).rev().find_map(|above| {
-        let tokens = crate::go::tokens::line_tokens(text, file.lines, above + 1);
-        let words: Vec<&[u8]> = tokens.iter().map(|t| t.text(text)).collect();
-        let name = match words.as_slice() {
-            [b"type", name, b"struct", b"{"] | [name, b"struct", b"{"] => name,
-            _ => return None,
-        };
-        std::str::from_utf8(name).ok().map(str::to_string)
-    })
+    let line_start = file.lines.line_start(row + 1)?;
+    crate::go::skeleton::enclosing_struct(text, line_start)
 }
-
-/// The packages whose `Marshal`, `NewEncoder` and the like turn a value into stored bytes.
-const ENCODING_PACKAGES: &[&str] = &[
-    "encoding/json",
-    "encoding/gob",
-    "encoding/xml",
-    "encoding/binary",
-    "google.golang.org/protobuf/proto",
-    "github.com/golang/protobuf/proto",
-    "github.com/gogo/protobuf/proto",
-    "gopkg.in/yaml.v2",
-    "gopkg.in/yaml.v3",
-    "sigs.k8s.io/yaml",
-    "github.com/vmihailenco/msgpack/v5",
-    "go.mongodb.org/mongo-driver/bson",
-    "github.com/BurntSushi/toml",
-    "github.com/json-iterator/go",
-    "github.com/goccy/go-json",
-];
 
 /// Where an encoding call puts what it encodes.
 enum Encoding {
@@ -3380,14 +3355,14 @@ enum Encoding {
 
 /// What `call` of `src` encodes into, when it encodes a value: an encoding package's
 /// `Marshal` or `MarshalIndent`, or `Encode` on an encoder.
-fn encoding(src: &[u8], facts: &Facts, call: &Call) -> Option<Encoding> {
+fn encoding(src: &[u8], facts: &Facts, call: &Call, packages: &[String]) -> Option<Encoding> {
     let Expr::Selector(receiver, name) = &call.callee else {
         return None;
     };
     let of_encoding_package = receiver
         .as_ident()
         .and_then(|p| facts.import_path_of(p))
-        .is_some_and(|path| ENCODING_PACKAGES.contains(&path));
+        .is_some_and(|path| packages.iter().any(|p| p == path));
     match name.as_str() {
         "Marshal" | "MarshalIndent" if of_encoding_package => {
             let line_start = src[..call.span.start]
