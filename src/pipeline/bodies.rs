@@ -88,10 +88,42 @@ fn uses_client(text: &[u8], selector: &[u8]) -> bool {
     })
 }
 
-/// `name.` for each package of the Prometheus client that `src` imports, by the name the file
-/// gives it (`prometheus.`, `promauto.`, `promhttp.`, or an alias such as `prom.`).
+/// Whether `src` names a member of the Prometheus client other than the registries it passes
+/// along (or imports it with a dot, whose names are called bare): a file that only hands
+/// `prometheus.Registerer` on declares, registers and serves nothing itself.
+pub fn uses_client_beyond_registries(src: &[u8]) -> bool {
+    client_imports(src).iter().any(|import| match import {
+        ClientImport::Dot => true,
+        ClientImport::Named(selector) => uses_client(src, selector),
+    })
+}
+
+/// `name.` for each package of the Prometheus client that `src` imports by name.
 fn client_selectors(src: &[u8]) -> Vec<Vec<u8>> {
     let mut selectors = Vec::new();
+    for import in client_imports(src) {
+        if let ClientImport::Named(selector) = import {
+            if !selectors.contains(&selector) {
+                selectors.push(selector);
+            }
+        }
+    }
+    selectors
+}
+
+/// How a file imports a package of the Prometheus client.
+enum ClientImport {
+    /// By the name the file gives it: `prometheus.`, `promauto.`, `promhttp.`, or an alias
+    /// such as `prom.`.
+    Named(Vec<u8>),
+    /// With a dot: its names are called bare (the rules' words find those).
+    Dot,
+}
+
+/// The imports of the Prometheus client's packages in `src`; a blank import is none, as its
+/// names are never called.
+fn client_imports(src: &[u8]) -> Vec<ClientImport> {
+    let mut imports = Vec::new();
     for at in memchr::memmem::find_iter(src, IMPORT_NEEDLE.as_bytes()) {
         let line_start = memchr::memrchr(b'\n', &src[..at]).map_or(0, |i| i + 1);
         let Some(quote) = memchr::memrchr(b'"', &src[line_start..at]).map(|i| line_start + i)
@@ -105,23 +137,23 @@ fn client_selectors(src: &[u8]) -> Vec<Vec<u8>> {
             .rfind(|word| !word.is_empty())
             .filter(|word| *word != b"import")
             .unwrap_or_default();
+        if alias == b"." {
+            imports.push(ClientImport::Dot);
+            continue;
+        }
         let name = if alias.is_empty() {
             let path = &src[quote + 1..path_end];
             &path[memchr::memrchr(b'/', path).map_or(0, |i| i + 1)..]
         } else {
             alias
         };
-        // A dot import's names are called bare (the rules' words find those), a blank one's
-        // never.
         if !name.is_empty() && name != b"_" && name.iter().all(|&b| is_word_byte(b)) {
             let mut selector = name.to_vec();
             selector.push(b'.');
-            if !selectors.contains(&selector) {
-                selectors.push(selector);
-            }
+            imports.push(ClientImport::Named(selector));
         }
     }
-    selectors
+    imports
 }
 
 #[cfg(test)]
@@ -139,6 +171,36 @@ mod tests {
 
     fn names(list: &[&str]) -> Bodies {
         Bodies::Of(list.iter().map(|s| s.to_string()).collect())
+    }
+
+    #[test]
+    fn a_file_uses_the_client_when_it_names_more_than_a_registry() {
+        let file = |imports: &str, body: &str| {
+            format!("package p\n\nimport (\n{imports}\n)\n\nfunc f() {{ {body} }}\n")
+        };
+        let plain = "\t\"github.com/prometheus/client_golang/prometheus\"";
+        let passes = file(
+            plain,
+            "run(prometheus.DefaultRegisterer); var _ prometheus.Registerer",
+        );
+        assert!(!uses_client_beyond_registries(passes.as_bytes()));
+        let declares = file(plain, "prometheus.NewCounter(opts)");
+        assert!(uses_client_beyond_registries(declares.as_bytes()));
+        let aliased = file(
+            "\tprom \"github.com/prometheus/client_golang/prometheus\"",
+            "prom.NewGauge(opts)",
+        );
+        assert!(uses_client_beyond_registries(aliased.as_bytes()));
+        let dotted = file(
+            "\t. \"github.com/prometheus/client_golang/prometheus\"",
+            "NewGauge(opts)",
+        );
+        assert!(uses_client_beyond_registries(dotted.as_bytes()));
+        let blank = file(
+            "\t_ \"github.com/prometheus/client_golang/prometheus\"",
+            "x()",
+        );
+        assert!(!uses_client_beyond_registries(blank.as_bytes()));
     }
 
     #[test]
@@ -202,7 +264,7 @@ func mustRegister() { prometheus.DefaultRegisterer.MustRegister(c) }
     }
 
     #[test]
-    fn an_unaliased_or_dot_import_gives_its_package_name() {
+    fn an_unaliased_import_gives_its_package_name_and_a_dot_import_none() {
         let src = "import (\n\t. \"github.com/prometheus/client_golang/prometheus/promauto\"\n\t\"github.com/prometheus/client_golang/prometheus\"\n)\n";
         assert_eq!(client_selectors(src.as_bytes()), [b"prometheus.".to_vec()]);
         let single =

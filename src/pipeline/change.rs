@@ -6,6 +6,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use aho_corasick::AhoCorasick;
 
+use super::bodies::uses_client_beyond_registries;
 use super::read::{Content, Input, Parse, Previous, MAX_FILE_BYTES};
 use crate::config::Settings;
 use crate::data::RuleData;
@@ -77,12 +78,15 @@ pub fn changed_inputs(
 }
 
 /// Whether a changed file is parsed whole, whatever the change touches: an added or deleted
-/// file, and one that imports the Prometheus client in either version (the metric rules
-/// compare and resolve its declarations through any of its bodies: collectors, group lists
-/// and the functions that fill them).
+/// file, and one that uses the Prometheus client in either version (the metric rules compare
+/// and resolve its declarations through any of its bodies: collectors, group lists and the
+/// functions that fill them). A file that only hands a registry on declares nothing: parsing
+/// all of a big one, such as a query frontend's round-tripper, was most of a change's cost.
 pub fn parsed_whole(file: &ChangedFile) -> bool {
     match (&file.new_content, &file.old_content) {
-        (Some(new), Some(old)) => mentions_client(new) || mentions_client(old),
+        (Some(new), Some(old)) => {
+            uses_client_beyond_registries(new) || uses_client_beyond_registries(old)
+        }
         _ => true,
     }
 }
@@ -831,7 +835,7 @@ mod tests {
 
     #[test]
     fn a_file_that_imports_the_metrics_client_or_is_added_is_parsed_whole() {
-        let old = "package store\n\nimport \"github.com/prometheus/client_golang/prometheus\"\n\nfunc a() {\n\tx()\n}\n\nfunc b() {\n\ty()\n}\n";
+        let old = "package store\n\nimport \"github.com/prometheus/client_golang/prometheus\"\n\nfunc a() {\n\tx()\n}\n\nfunc b() {\n\ty(prometheus.NewCounter(opts))\n}\n";
         let file = modified(old, old, vec![6], vec![6]);
         assert_eq!(touched(&file, &[]), None);
         let added = ChangedFile {
@@ -840,6 +844,13 @@ mod tests {
             ..modified("", "package store\n", vec![], vec![1])
         };
         assert_eq!(touched(&added, &[]), None);
+    }
+
+    #[test]
+    fn a_file_that_only_passes_a_registry_along_is_parsed_for_what_the_change_touches() {
+        let old = "package store\n\nimport \"github.com/prometheus/client_golang/prometheus\"\n\nfunc a(reg prometheus.Registerer) {\n\tx(reg)\n}\n\nfunc b() {\n\ty(prometheus.DefaultRegisterer)\n}\n";
+        let file = modified(old, old, vec![6], vec![6]);
+        assert_eq!(touched(&file, &[]), Some(vec!["a".to_string()]));
     }
 
     #[test]
