@@ -11,6 +11,7 @@
 
 pub mod constants;
 pub mod headers;
+mod later;
 pub mod metrics;
 mod modules;
 
@@ -20,6 +21,7 @@ use crate::go::metric_decl::MetricDecl;
 use crate::go::{Expr, Facts, TypeDecl};
 use crate::walk::parent_dir;
 
+pub use later::FileFacts;
 pub use modules::{work_folders, Modules};
 
 /// Why a file was parsed.
@@ -157,6 +159,7 @@ pub struct ProjectIndex {
     pub field_types: FieldTypes,
     pub modules: Modules,
     by_path: HashMap<String, usize>,
+    later: later::LaterBodies,
 }
 
 impl ProjectIndex {
@@ -416,6 +419,19 @@ impl ProjectIndex {
         self.by_path.get(rel).map(|&i| &self.files[i])
     }
 
+    /// The facts of `file`, one of the index's, with the bodies of the functions named `names`
+    /// parsed (`None` when they cannot be): a rule that follows a call into a function reads
+    /// its body through this, as a file read for what its package declares has few bodies
+    /// parsed.
+    pub fn facts_with_bodies<'a>(
+        &'a self,
+        file: &'a ParsedFile,
+        names: &[&str],
+    ) -> Option<FileFacts<'a>> {
+        let at = *self.by_path.get(&file.rel)?;
+        self.later.facts(file, at, names)
+    }
+
     /// The files of the package in folder `dir`.
     pub fn package_files(&self, dir: &str) -> impl Iterator<Item = &ParsedFile> {
         self.packages
@@ -565,6 +581,40 @@ mod tests {
         let index = index.with_files(vec![parsed(src, of(&["Open", "Sync"]))]);
         assert_eq!(index.file("store/store.go").unwrap().bodies, Bodies::All);
         assert_eq!(index.files.len(), 1);
+    }
+
+    #[test]
+    fn a_body_left_out_is_parsed_when_a_rule_asks_for_it() {
+        let src = "package store\n\nfunc Open(p string) { os.Open(p) }\n\nfunc Sync(p string) { os.Sync(p); os.Chmod(p) }\n";
+        let index = ProjectIndex::new(vec![parsed(src, of(&[]))], Modules::default());
+        let file = index.file("store/store.go").unwrap();
+        assert!(file.facts.calls.is_empty());
+        let callees = |names: &[&str]| -> Vec<String> {
+            let facts = index.facts_with_bodies(file, names).expect("parses");
+            facts
+                .calls
+                .iter()
+                .map(|call| match &call.callee {
+                    Expr::Selector(_, field) => field.clone(),
+                    other => format!("{other:?}"),
+                })
+                .collect()
+        };
+        assert_eq!(callees(&["Sync"]), ["Sync", "Chmod"]);
+        // A later request keeps the bodies asked for before.
+        assert_eq!(callees(&["Open"]), ["Open", "Sync", "Chmod"]);
+        assert_eq!(callees(&["Sync"]), ["Open", "Sync", "Chmod"]);
+        // The index's own facts are left as they were.
+        assert!(index.file("store/store.go").unwrap().facts.calls.is_empty());
+    }
+
+    #[test]
+    fn a_file_parsed_whole_answers_from_its_own_facts() {
+        let src = "package store\n\nfunc Open(p string) { os.Open(p) }\n";
+        let index = ProjectIndex::new(vec![parsed(src, Bodies::All)], Modules::default());
+        let file = index.file("store/store.go").unwrap();
+        let facts = index.facts_with_bodies(file, &["Open"]).expect("parses");
+        assert!(matches!(facts, FileFacts::Indexed(own) if std::ptr::eq(own, &file.facts)));
     }
 
     #[test]

@@ -34,7 +34,6 @@ pub fn needs(settings: &Settings) -> rules::Needs {
         needs.old_versions |= rule.needs.old_versions;
         needs.repository_metrics |= rule.needs.repository_metrics;
         needs.imported_packages |= rule.needs.imported_packages;
-        needs.called_functions = needs.called_functions.max(rule.needs.called_functions);
     }
     needs
 }
@@ -98,16 +97,14 @@ fn is_whole_word(text: &[u8], range: std::ops::Range<usize>) -> bool {
     !before.is_some_and(skeleton::is_word_byte) && !after.is_some_and(skeleton::is_word_byte)
 }
 
-/// For each changed file the change keeps (neither added nor deleted) that does not import
-/// the Prometheus client, the names of its functions and methods whose declaration holds a
-/// changed line in either version or uses a name declared on one, read from the tokens, with
-/// the names in `called`. Both versions are parsed with these bodies and those a rule or the
-/// index reads in either version: the change rules compare and follow the touched
-/// declarations, and every other body of the file is the same on both sides.
-pub fn touched_in_change(
-    changed: &[&ChangedFile],
-    called: &BTreeSet<String>,
-) -> HashMap<String, BTreeSet<String>> {
+/// For each changed file the change keeps (neither added nor deleted) that does not use the
+/// Prometheus client, the names of its functions and methods whose declaration holds a
+/// changed line in either version or uses a name declared on one, read from the tokens. Both
+/// versions are parsed with these bodies and those a rule or the index reads in either
+/// version: the change rules compare the touched declarations, and every other body of the
+/// file is the same on both sides. A body a rule follows a call into is parsed when it asks
+/// ([`ProjectIndex::facts_with_bodies`]).
+pub fn touched_in_change(changed: &[&ChangedFile]) -> HashMap<String, BTreeSet<String>> {
     let mut touched = HashMap::new();
     for file in changed {
         let (Some(new), Some(old)) = (&file.new_content, &file.old_content) else {
@@ -116,7 +113,7 @@ pub fn touched_in_change(
         if parsed_whole(file) {
             continue;
         }
-        let mut names = called.clone();
+        let mut names = BTreeSet::new();
         for (src, lines) in [(new, &file.added_lines), (old, &file.removed_lines)] {
             let index = LineIndex::new(src);
             let bodies = skeleton::function_bodies(src);
@@ -180,75 +177,9 @@ fn context_words(settings: &Settings, wanted: impl Fn(&rules::RuleInfo) -> bool)
         .collect()
 }
 
-/// The names a change may call, `levels` calls deep, read from the tokens: those called in
-/// the function bodies that hold a changed line (either version) and on the changed lines
-/// themselves, then those called in the bodies of those names in `sources`. A superset of what
-/// the change rules follow, known before any parse, so that the files that define them are
-/// parsed once with those bodies.
-pub fn called_in_change(
-    changed: &[&ChangedFile],
-    sources: &[&[u8]],
-    levels: usize,
-) -> BTreeSet<String> {
-    let mut names = BTreeSet::new();
-    if levels == 0 {
-        return names;
-    }
-    for file in changed {
-        let versions = [
-            (&file.new_content, &file.added_lines),
-            (&file.old_content, &file.removed_lines),
-        ];
-        for (content, lines) in versions {
-            let Some(src) = content.as_deref() else {
-                continue;
-            };
-            let index = LineIndex::new(src);
-            let line_range = |line: usize| {
-                let start = index.line_start(line).unwrap_or(src.len());
-                start..index.line_start(line + 1).unwrap_or(src.len())
-            };
-            for line in lines {
-                skeleton::called_words(src, line_range(*line), &mut names);
-            }
-            for body in skeleton::function_bodies(src) {
-                let (first, _) = index.position(body.interior.start);
-                let (last, _) = index.position(body.interior.end);
-                if lines.iter().any(|line| (first..=last).contains(line)) {
-                    skeleton::called_words(src, body.interior, &mut names);
-                }
-            }
-        }
-    }
-    close_over(names, sources, levels)
-}
-
-/// `names` with the names called in the bodies of those names in `sources`, and so on, up to
-/// `levels` calls deep from `names`' callers.
-fn close_over(mut names: BTreeSet<String>, sources: &[&[u8]], levels: usize) -> BTreeSet<String> {
-    let mut frontier = names.clone();
-    for _ in 1..levels {
-        let mut next = BTreeSet::new();
-        for src in sources {
-            for body in skeleton::function_bodies(src) {
-                if frontier.contains(&body.name) {
-                    skeleton::called_words(src, body.interior, &mut next);
-                }
-            }
-        }
-        next.retain(|name| !names.contains(name));
-        if next.is_empty() {
-            break;
-        }
-        names.extend(next.iter().cloned());
-        frontier = next;
-    }
-    names
-}
-
 /// The unchanged Go files of the changed files' folders whose bytes hold a word some enabled
 /// rule asks for (a receiver type's annotation, an import whose types fields may use), each to
-/// be parsed with the bodies of the functions the change may call; and those names.
+/// be parsed for what it declares.
 pub fn neighbour_inputs(
     repo: &Repo,
     request: &ChangeRequest,
@@ -256,15 +187,10 @@ pub fn neighbour_inputs(
     changed: &[&ChangedFile],
     is_go_file: &dyn Fn(&str) -> bool,
     settings: &Settings,
-) -> miette::Result<(Vec<Input>, BTreeSet<String>)> {
-    let levels = needs(settings).called_functions;
+) -> miette::Result<Vec<Input>> {
     let words = context_words(settings, |_| true);
     if words.is_empty() {
-        let sources: Vec<&[u8]> = changed
-            .iter()
-            .filter_map(|f| f.new_content.as_deref())
-            .collect();
-        return Ok((Vec::new(), called_in_change(changed, &sources, levels)));
+        return Ok(Vec::new());
     }
     // Plain strings always build.
     let wanted = AhoCorasick::new(&words).unwrap_or_else(|_| unreachable!());
@@ -279,14 +205,10 @@ pub fn neighbour_inputs(
         &|bytes| wanted.is_match(bytes),
         MAX_FILE_BYTES,
     )?;
-    let mut sources: Vec<&[u8]> = files.iter().map(|(_, bytes)| bytes.as_slice()).collect();
-    sources.extend(changed.iter().filter_map(|f| f.new_content.as_deref()));
-    let called = called_in_change(changed, &sources, levels);
-    let inputs = files
+    Ok(files
         .into_iter()
-        .map(|(rel, bytes)| Input::neighbour(rel, bytes, called.clone()))
-        .collect();
-    Ok((inputs, called))
+        .map(|(rel, bytes)| Input::neighbour(rel, bytes, BTreeSet::new()))
+        .collect())
 }
 
 /// Every Go file at the head of the change that mentions the Prometheus packages and a metric
@@ -637,19 +559,10 @@ pub fn imported_package_inputs(
         &|bytes| wanted.is_match(bytes) && defines.is_match(bytes),
         MAX_FILE_BYTES,
     )?;
-    let sources: Vec<&[u8]> = files.iter().map(|(_, bytes)| bytes.as_slice()).collect();
-    let called = close_over(
-        called.names.iter().cloned().collect(),
-        &sources,
-        needs(settings).called_functions,
-    );
-    // A file the index holds already is parsed again only for bodies it lacks, in its role.
     Ok(files
         .into_iter()
-        .filter_map(|(rel, bytes)| match index.file(&rel) {
-            Some(file) => super::with_more_bodies(file, called.clone()),
-            None => Some(Input::neighbour(rel, bytes, called.clone())),
-        })
+        .filter(|(rel, _)| index.file(rel).is_none())
+        .map(|(rel, bytes)| Input::neighbour(rel, bytes, BTreeSet::new()))
         .collect())
 }
 
@@ -792,7 +705,6 @@ pub fn read_besides_go(rel: &str) -> bool {
 mod tests {
     use super::{keyed_literals, touched_in_change};
     use crate::git::{ChangedFile, FileStatus};
-    use std::collections::BTreeSet;
 
     fn modified(old: &str, new: &str, removed: Vec<usize>, added: Vec<usize>) -> ChangedFile {
         ChangedFile {
@@ -806,9 +718,8 @@ mod tests {
         }
     }
 
-    fn touched(file: &ChangedFile, called: &[&str]) -> Option<Vec<String>> {
-        let called: BTreeSet<String> = called.iter().map(|s| s.to_string()).collect();
-        touched_in_change(&[file], &called)
+    fn touched(file: &ChangedFile) -> Option<Vec<String>> {
+        touched_in_change(&[file])
             .remove("store/store.go")
             .map(|names| names.into_iter().collect())
     }
@@ -820,9 +731,8 @@ mod tests {
         // Line 3 (the constant), 9 (Open's signature) and 18 (helper's body) change.
         let file = modified(old, new, vec![3, 9, 18], vec![3, 9, 18]);
         assert_eq!(
-            touched(&file, &["Close"]),
+            touched(&file),
             Some(vec![
-                "Close".to_string(),
                 "Open".to_string(),
                 "Query".to_string(),
                 "helper".to_string(),
@@ -830,27 +740,27 @@ mod tests {
         );
         // Only a body changed: the others are left out.
         let file = modified(old, new, vec![18], vec![18]);
-        assert_eq!(touched(&file, &[]), Some(vec!["helper".to_string()]));
+        assert_eq!(touched(&file), Some(vec!["helper".to_string()]));
     }
 
     #[test]
     fn a_file_that_imports_the_metrics_client_or_is_added_is_parsed_whole() {
         let old = "package store\n\nimport \"github.com/prometheus/client_golang/prometheus\"\n\nfunc a() {\n\tx()\n}\n\nfunc b() {\n\ty(prometheus.NewCounter(opts))\n}\n";
         let file = modified(old, old, vec![6], vec![6]);
-        assert_eq!(touched(&file, &[]), None);
+        assert_eq!(touched(&file), None);
         let added = ChangedFile {
             old_content: None,
             status: FileStatus::Added,
             ..modified("", "package store\n", vec![], vec![1])
         };
-        assert_eq!(touched(&added, &[]), None);
+        assert_eq!(touched(&added), None);
     }
 
     #[test]
     fn a_file_that_only_passes_a_registry_along_is_parsed_for_what_the_change_touches() {
         let old = "package store\n\nimport \"github.com/prometheus/client_golang/prometheus\"\n\nfunc a(reg prometheus.Registerer) {\n\tx(reg)\n}\n\nfunc b() {\n\ty(prometheus.DefaultRegisterer)\n}\n";
         let file = modified(old, old, vec![6], vec![6]);
-        assert_eq!(touched(&file, &[]), Some(vec!["a".to_string()]));
+        assert_eq!(touched(&file), Some(vec!["a".to_string()]));
     }
 
     #[test]

@@ -521,65 +521,6 @@ fn called_names(
     called
 }
 
-/// The function bodies the change rules read: the files parsed for their declarations that
-/// define a function or method of `names` (what the changed files call) are parsed again with
-/// its body, and so on, `levels` calls deep.
-fn with_called_functions(
-    mut index: ProjectIndex,
-    prefilter: &Prefilter,
-    mut names: HashSet<String>,
-    levels: usize,
-) -> (ProjectIndex, usize) {
-    let mut internal_errors = 0;
-    let mut followed = HashSet::new();
-    for _ in 0..levels {
-        names.retain(|name| !followed.contains(name));
-        if names.is_empty() {
-            break;
-        }
-        followed.extend(names.iter().cloned());
-        let defining: Vec<Input> = index
-            .files
-            .iter()
-            .filter(|file| matches!(file.bodies, Bodies::Of(_)))
-            .filter_map(|file| {
-                let defined = file
-                    .facts
-                    .funcs
-                    .iter()
-                    .filter_map(crate::go::Func::name)
-                    .filter(|name| names.contains(*name))
-                    .map(str::to_string)
-                    .collect();
-                with_more_bodies(file, defined)
-            })
-            .collect();
-        if !defining.is_empty() {
-            // Each input carries the bodies it needs.
-            let errors;
-            (index, errors) = load_into(index, defining, prefilter, false);
-            internal_errors += errors;
-        }
-        // What those functions call, wherever they are defined.
-        names = index
-            .files
-            .iter()
-            .flat_map(|file| {
-                let facts = &file.facts;
-                facts.calls.iter().filter(|call| {
-                    facts
-                        .top_function(call.func)
-                        .and_then(|top| facts.funcs[top].name())
-                        .is_some_and(|n| followed.contains(n))
-                })
-            })
-            .filter_map(|call| called_name(&call.callee))
-            .map(str::to_string)
-            .collect();
-    }
-    (index, internal_errors)
-}
-
 /// `file`, parsed without some bodies, to parse again with those of `names` it left out
 /// beside those it has; `None` when it has them all, or declares none of the others.
 fn with_more_bodies(file: &ParsedFile, mut names: BTreeSet<String>) -> Option<Input> {
@@ -816,10 +757,9 @@ fn check_change(
         let early = scope
             .spawn(|| load::load(early_inputs, &prefilter, use_prefilter, &Modules::default()));
         let rest = (|| -> miette::Result<_> {
-            let (neighbours, called_in_change) =
+            let neighbours =
                 change::neighbour_inputs(&repo, request, &change, &changed, &is_go_file, settings)?;
-            let touched =
-                by_declarations.then(|| change::touched_in_change(&in_part, &called_in_change));
+            let touched = by_declarations.then(|| change::touched_in_change(&in_part));
             inputs.extend(change::changed_inputs(
                 &in_part,
                 Role::Checked,
@@ -957,7 +897,7 @@ fn check_change(
         .filter(|f| f.status == FileStatus::Deleted)
         .count();
     let called = called_names(&index, &changed, &old_facts);
-    let index = if needs.imported_packages {
+    let mut index = if needs.imported_packages {
         let git_started = Instant::now();
         let more = change::imported_package_inputs(
             &repo,
@@ -988,11 +928,6 @@ fn check_change(
     } else {
         index
     };
-    let parse_started = Instant::now();
-    let (mut index, internal_errors) =
-        with_called_functions(index, &prefilter, called.names, needs.called_functions);
-    outcome.stats.phases.parse_ms += ms(parse_started.elapsed());
-    outcome.internal_errors += internal_errors;
     // Which programs link which packages, when two packages declare one metric name.
     index.resolve_metrics();
     if index.needs_import_graph() {

@@ -81,8 +81,7 @@ impl Input {
     }
 
     /// An unchanged file read for what it declares, with the bodies of the functions of
-    /// `bodies` (those a change may call, see [`crate::rules::Needs::called_functions`]) and
-    /// those a rule reads.
+    /// `bodies` and those a rule reads.
     pub fn neighbour(rel: String, bytes: Vec<u8>, bodies: BTreeSet<String>) -> Input {
         Input {
             parse: Parse::Declarations(bodies),

@@ -39,7 +39,6 @@ pub const RULE: RuleInfo = RuleInfo {
         old_versions: true,
         repository_metrics: true,
         imported_packages: false,
-        called_functions: 0,
     },
     warning_when_staged: false,
 };

@@ -19,7 +19,6 @@ pub const RULE: RuleInfo = RuleInfo {
         old_versions: false,
         repository_metrics: false,
         imported_packages: false,
-        called_functions: 0,
     },
     warning_when_staged: false,
 };

@@ -126,9 +126,6 @@ pub struct Needs {
     /// define a function or method the changed files call and their bytes hold one of the
     /// rule's context words.
     pub imported_packages: bool,
-    /// How many calls deep from the changed files the rule reads the bodies of the functions
-    /// and methods called (unchanged files are otherwise parsed for what they declare only).
-    pub called_functions: usize,
 }
 
 /// How a rule runs.

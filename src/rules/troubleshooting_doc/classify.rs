@@ -193,18 +193,20 @@ impl<'a> Classifier<'a> {
             return None;
         }
         let area = self.listed_library_area(dir)?;
+        let is_method = |func: &crate::go::Func| {
+            matches!(&func.kind, FuncKind::Method { receiver, name: n }
+                if receiver == type_name && n == name)
+        };
         let calls_nothing = self.index.package_files(dir).any(|file| {
-            let parsed = match &file.bodies {
-                crate::index::Bodies::All => true,
-                crate::index::Bodies::Of(names) => names.contains(name),
+            if !file.facts.funcs.iter().any(is_method) {
+                return false;
+            }
+            let Some(facts) = self.index.facts_with_bodies(file, &[name]) else {
+                return false;
             };
-            let facts = &file.facts;
-            parsed
-                && facts.funcs.iter().enumerate().any(|(index, func)| {
-                    matches!(&func.kind, FuncKind::Method { receiver, name: n }
-                        if receiver == type_name && n == name)
-                        && !facts.calls.iter().any(|c| facts.is_within(c.func, index))
-                })
+            facts.funcs.iter().enumerate().any(|(index, func)| {
+                is_method(func) && !facts.calls.iter().any(|c| facts.is_within(c.func, index))
+            })
         });
         if calls_nothing {
             return None;
@@ -736,7 +738,19 @@ impl<'a> Classifier<'a> {
         }
         let record = record_of_row(file, row)?;
         let (function, sink) = self.index.package_files(dir).find_map(|neighbour| {
-            let (src, facts) = (neighbour.src.as_slice(), &neighbour.facts);
+            let src = neighbour.src.as_slice();
+            let naming: Vec<&str> = neighbour
+                .facts
+                .funcs
+                .iter()
+                .filter(|func| names_type(src, func, &record))
+                .filter_map(|func| func.name())
+                .collect();
+            if naming.is_empty() {
+                return None;
+            }
+            let with_bodies = self.index.facts_with_bodies(neighbour, &naming)?;
+            let facts: &Facts = &with_bodies;
             facts.funcs.iter().enumerate().find_map(|(index, func)| {
                 if !names_type(src, func, &record) {
                     return None;
@@ -1404,8 +1418,9 @@ impl<'a> Classifier<'a> {
                 .iter()
                 .any(|f| matches!(&f.kind, FuncKind::Function { name: n } if n == name))
         })?;
-        let (callee, func) = file
-            .facts
+        let with_body = self.index.facts_with_bodies(file, &[name])?;
+        let facts: &Facts = &with_body;
+        let (callee, func) = facts
             .funcs
             .iter()
             .enumerate()
@@ -1418,7 +1433,7 @@ impl<'a> Classifier<'a> {
             .filter(|p| !p.is_empty() && p.as_str() != "_")?;
         let lines = LineIndex::new(&file.src);
         let view = FileView {
-            facts: &file.facts,
+            facts,
             lines: &lines,
             added: false,
             metric_rows: BTreeSet::new(),
@@ -1616,8 +1631,18 @@ impl<'a> Classifier<'a> {
         // The file that declares the type's fields may not be loaded: a method that calls a
         // method of a field of its receiver (`s.db.QueryRow(...)`) hands the work to what the
         // store holds.
+        let declares = |func: &crate::go::Func| {
+            matches!(&func.kind, FuncKind::Method { receiver: of, name: n }
+                if of == &type_name && n == name)
+        };
         let delegates = self.index.package_files(&target).any(|file| {
-            let facts = &file.facts;
+            if !file.facts.funcs.iter().any(declares) {
+                return false;
+            }
+            let Some(with_body) = self.index.facts_with_bodies(file, &[name]) else {
+                return false;
+            };
+            let facts: &Facts = &with_body;
             facts.funcs.iter().enumerate().any(|(index, func)| {
                 let FuncKind::Method {
                     receiver: of,
@@ -2560,7 +2585,18 @@ impl<'a> Classifier<'a> {
         let mut seen = HashSet::new();
         self.depth.set(self.depth.get() + 1);
         'files: for file in self.index.package_files(dir) {
-            let facts = &file.facts;
+            if !file
+                .facts
+                .funcs
+                .iter()
+                .any(|func| func.name() == Some(name))
+            {
+                continue;
+            }
+            let Some(with_body) = self.index.facts_with_bodies(file, &[name]) else {
+                continue;
+            };
+            let facts: &Facts = &with_body;
             for (index, func) in facts.funcs.iter().enumerate() {
                 // A plain call names a function (or a builtin such as `delete`), never a method.
                 let kind_matches = match (&func.kind, method) {

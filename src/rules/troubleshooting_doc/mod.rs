@@ -46,7 +46,6 @@ pub const RULE: RuleInfo = RuleInfo {
         old_versions: true,
         repository_metrics: false,
         imported_packages: true,
-        called_functions: classify::FOLLOWED_CALLS,
     },
     warning_when_staged: true,
 };
