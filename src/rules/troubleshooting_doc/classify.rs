@@ -3437,6 +3437,11 @@ fn encoding(src: &[u8], facts: &Facts, call: &Call, packages: &[String]) -> Opti
 /// body (`Record{`, `var r Record`, `[]Record`), not another package's (`api.Record`); a
 /// method's receiver does not count.
 fn names_type(src: &[u8], func: &crate::go::Func, name: &str) -> bool {
+    // Most functions of a package never spell the name: they are not tokenized.
+    let text = src.get(func.span.start..func.span.end).unwrap_or_default();
+    if memchr::memmem::find(text, name.as_bytes()).is_none() {
+        return false;
+    }
     let mut tokens = crate::go::tokens::tokens(src, func.span.start, func.span.end);
     if matches!(func.kind, FuncKind::Method { .. }) {
         let receiver_end = tokens.iter().position(|t| t.text(src) == b")");
