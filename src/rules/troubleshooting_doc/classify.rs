@@ -609,6 +609,11 @@ impl<'a> Classifier<'a> {
             if let Some(signal) = self.retry_wait(file, dir, row, &calls) {
                 return Some(signal);
             }
+            if let Some(signal) =
+                self.io_error_handling(file, dir, row, &row_tokens, hunk.other_side)
+            {
+                return Some(signal);
+            }
         }
         // A package-level value is often string text (a pattern, a header value, a key), and
         // the code that uses it still reads it.
@@ -1814,6 +1819,71 @@ impl<'a> Classifier<'a> {
                 area,
                 what: format!("changes how it handles the `{package}.{name}` error"),
             })
+        })
+    }
+
+    /// A test, case or return that newly names an error (`io.ErrUnexpectedEOF`,
+    /// `context.Canceled`, the package's own `errBrokerDead`) in a function that does network
+    /// or storage I/O: which of that I/O's failures it tells apart, retries, or hands its
+    /// callers as another error changes (a dropped connection now retried, a failed read now
+    /// reported as a network failure).
+    fn io_error_handling(
+        &self,
+        file: &FileView,
+        dir: &str,
+        row: usize,
+        tokens: &[Token],
+        other_side: &str,
+    ) -> Option<Signal> {
+        let text = file.lines.text();
+        let word = |i: usize| {
+            tokens
+                .get(i)
+                .and_then(|t| std::str::from_utf8(&text[t.start..t.end]).ok())
+        };
+        let decides = matches!(word(0), Some("if" | "case" | "return" | "switch"))
+            || (word(0) == Some("}") && word(1) == Some("else"));
+        if !decides {
+            return None;
+        }
+        let named = (0..tokens.len()).find_map(|i| {
+            let name = word(i)?;
+            let qualifier = i
+                .checked_sub(2)
+                .filter(|_| word(i - 1) == Some("."))
+                .and_then(word);
+            let sentinel = name
+                .strip_prefix("Err")
+                .or_else(|| name.strip_prefix("err"))
+                .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_uppercase()))
+                || (name == "EOF" && qualifier == Some("io"));
+            if !sentinel {
+                return None;
+            }
+            // A package's error, or the package's own; not a field or method of a value.
+            let first = match qualifier {
+                Some(package) => {
+                    file.facts.import_path_of(package)?;
+                    i - 2
+                }
+                None if i > 0 && word(i - 1) == Some(".") => return None,
+                None => i,
+            };
+            let mut written = String::from(" ");
+            for &token in &tokens[first..=i] {
+                super::hunks::push_comparable(&mut written, text, token);
+            }
+            (!other_side.contains(&written)).then(|| written.trim().replace(" . ", "."))
+        })?;
+        let (index, func) = enclosing_declaration(file.facts, row)?;
+        let io = self.body_io(file.facts, dir, index, true)?;
+        Some(Signal {
+            area: io.area,
+            what: format!(
+                "changes how `{}` handles the `{named}` error; it {}",
+                func.display_name(),
+                io.what
+            ),
         })
     }
 
