@@ -2126,7 +2126,19 @@ impl<'a> Classifier<'a> {
                                 what: calls_then(&format!("{}.{name}", short(path)), &inner.what),
                             });
                     }
-                    return None;
+                    // `io.ReadFull(p.conn, buf)` reads the connection as `p.conn.Read` would.
+                    let method = stream_method(path, name)?;
+                    return call.args.iter().find_map(|stream| {
+                        let signal =
+                            self.method_on_typed_value(facts, dir, call, stream, method, io_only)?;
+                        let as_method = format!("`{}.{method}`", written(stream));
+                        let as_written =
+                            format!("`{}.{name}` of `{}`", short(path), written(stream));
+                        Some(Signal {
+                            what: signal.what.replacen(&as_method, &as_written, 1),
+                            ..signal
+                        })
+                    });
                 }
                 // A method of what an observability package made (`promhttp.Handler()`,
                 // `otel.Tracer(name)`) observes.
@@ -3020,6 +3032,17 @@ fn enclosing_declaration(facts: &Facts, row: usize) -> Option<(usize, &crate::go
             && f.span.start_row < row
             && row < f.span.end_row
     })
+}
+
+/// The method of a stream that a function of `io` calls on the streams it is handed
+/// (`io.ReadFull(conn, buf)` reads `conn`, `io.Copy(dst, src)` reads one and writes the other).
+fn stream_method(path: &str, name: &str) -> Option<&'static str> {
+    match (path, name) {
+        ("io", "ReadFull" | "ReadAll" | "ReadAtLeast") => Some("Read"),
+        ("io", "WriteString") => Some("Write"),
+        ("io", "Copy" | "CopyN" | "CopyBuffer") => Some("Read"),
+        _ => None,
+    }
 }
 
 /// Last words of the methods that open a transaction, connection or session on a client
