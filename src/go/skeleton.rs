@@ -144,26 +144,6 @@ pub fn assignments(src: &[u8], range: Range<usize>) -> Assigned {
     assigned
 }
 
-/// The names called in `range` of `src`, read from its tokens: `f` of `f(x)`, `pkg.f(x)` and
-/// `a.b.f(x)` (with conversions such as `int(x)`, which name no function of the repository).
-pub fn called_words(src: &[u8], range: Range<usize>, into: &mut BTreeSet<String>) {
-    let mut tokens = Tokens {
-        src: &src[..range.end],
-        at: range.start,
-    }
-    .peekable();
-    while let Some(token) = tokens.next() {
-        if token.kind != Kind::Word || tokens.peek().map(|t| t.kind) != Some(Kind::Open(b'(')) {
-            continue;
-        }
-        let word = &src[token.range];
-        let name = &word[memchr::memrchr(b'.', word).map_or(0, |i| i + 1)..];
-        if !name.is_empty() {
-            into.insert(String::from_utf8_lossy(name).into_owned());
-        }
-    }
-}
-
 /// The plain words (no selector, keyword or number) in `range` of `src`: on a changed line outside
 /// any function, the names a declaration or struct field there may declare.
 pub fn plain_words(src: &[u8], range: Range<usize>, into: &mut BTreeSet<String>) {
@@ -428,17 +408,6 @@ mod tests {
             .into_iter()
             .map(|b| &src[b.interior])
             .collect()
-    }
-
-    #[test]
-    fn finds_the_names_called() {
-        let src = "{ a.b.Get(x); f (y); g[int](z); s.field = 1; if ok(v) { return h.j() } }";
-        let mut names = BTreeSet::new();
-        called_words(src.as_bytes(), 0..src.len(), &mut names);
-        assert_eq!(
-            names.into_iter().collect::<Vec<_>>(),
-            ["Get", "f", "j", "ok"]
-        );
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! then is it parsed. Guessing the bodies up front from the names a change calls (three calls
 //! deep, by name alone) parsed most of a big package for the one or two functions followed.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 
 use super::{Bodies, ParsedFile};
@@ -40,7 +40,7 @@ pub struct LaterBodies {
 struct State {
     parser: Option<GoParser>,
     /// By file (index into the index's files): the bodies of the latest parse, and its facts.
-    latest: std::collections::HashMap<usize, (BTreeSet<String>, Arc<Facts>)>,
+    latest: HashMap<usize, (BTreeSet<String>, Arc<Facts>)>,
     /// Every later parse's facts, kept for the index's life: a rule may key what it
     /// remembers by the address of the facts it was handed.
     kept: Vec<Arc<Facts>>,
@@ -54,7 +54,7 @@ impl std::fmt::Debug for LaterBodies {
 
 impl LaterBodies {
     /// The facts of `file` (the index's file `at`) with the bodies of the functions named
-    /// `names` parsed; `None` when they cannot be.
+    /// `names` that it declares parsed; `None` when they cannot be.
     pub fn facts<'a>(
         &self,
         file: &'a ParsedFile,
@@ -64,18 +64,25 @@ impl LaterBodies {
         let Bodies::Of(parsed) = &file.bodies else {
             return Some(FileFacts::Indexed(&file.facts));
         };
-        if names.iter().all(|name| parsed.contains(*name)) {
+        // A name the file does not declare has no body here to parse.
+        let missing: Vec<&str> = names
+            .iter()
+            .copied()
+            .filter(|name| !parsed.contains(*name))
+            .filter(|name| file.facts.funcs.iter().any(|f| f.name() == Some(*name)))
+            .collect();
+        if missing.is_empty() {
             return Some(FileFacts::Indexed(&file.facts));
         }
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         let mut wanted = parsed.clone();
         if let Some((bodies, facts)) = state.latest.get(&at) {
-            if names.iter().all(|name| bodies.contains(*name)) {
+            if missing.iter().all(|name| bodies.contains(*name)) {
                 return Some(FileFacts::Later(facts.clone()));
             }
             wanted.extend(bodies.iter().cloned());
         }
-        wanted.extend(names.iter().map(|name| name.to_string()));
+        wanted.extend(missing.iter().map(|name| name.to_string()));
         let left_out = declarations_left_out(&file.src, &wanted);
         if state.parser.is_none() {
             state.parser = GoParser::new().ok();

@@ -420,7 +420,7 @@ impl ProjectIndex {
     }
 
     /// The facts of `file`, one of the index's, with the bodies of the functions named `names`
-    /// parsed (`None` when they cannot be): a rule that follows a call into a function reads
+    /// that it declares parsed (`None` when they cannot be): a rule that follows a call into a function reads
     /// its body through this, as a file read for what its package declares has few bodies
     /// parsed.
     pub fn facts_with_bodies<'a>(
@@ -604,6 +604,9 @@ mod tests {
         // A later request keeps the bodies asked for before.
         assert_eq!(callees(&["Open"]), ["Open", "Sync", "Chmod"]);
         assert_eq!(callees(&["Sync"]), ["Open", "Sync", "Chmod"]);
+        // A name the file does not declare parses nothing.
+        let undeclared = index.facts_with_bodies(file, &["Close"]).expect("parses");
+        assert!(matches!(undeclared, FileFacts::Indexed(_)));
         // The index's own facts are left as they were.
         assert!(index.file("store/store.go").unwrap().facts.calls.is_empty());
     }

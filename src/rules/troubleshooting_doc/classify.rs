@@ -1870,9 +1870,7 @@ impl<'a> Classifier<'a> {
                 None => i,
             };
             let mut written = String::from(" ");
-            for &token in &tokens[first..=i] {
-                super::hunks::push_comparable(&mut written, text, token);
-            }
+            super::hunks::push_all_comparable(&mut written, text, &tokens[first..=i]);
             (!other_side.contains(&written)).then(|| written.trim().replace(" . ", "."))
         })?;
         let (index, func) = enclosing_declaration(file.facts, row)?;
@@ -2127,8 +2125,8 @@ impl<'a> Classifier<'a> {
                             });
                     }
                     // `io.ReadFull(p.conn, buf)` reads the connection as `p.conn.Read` would.
-                    let method = stream_method(path, name)?;
-                    return call.args.iter().find_map(|stream| {
+                    let methods = stream_methods(path, name)?;
+                    return call.args.iter().zip(methods).find_map(|(stream, method)| {
                         let signal =
                             self.method_on_typed_value(facts, dir, call, stream, method, io_only)?;
                         let as_method = format!("`{}.{method}`", written(stream));
@@ -2667,14 +2665,6 @@ impl<'a> Classifier<'a> {
         let mut seen = HashSet::new();
         self.depth.set(self.depth.get() + 1);
         'files: for file in self.index.package_files(dir) {
-            if !file
-                .facts
-                .funcs
-                .iter()
-                .any(|func| func.name() == Some(name))
-            {
-                continue;
-            }
             let Some(with_body) = self.index.facts_with_bodies(file, &[name]) else {
                 continue;
             };
@@ -3034,13 +3024,13 @@ fn enclosing_declaration(facts: &Facts, row: usize) -> Option<(usize, &crate::go
     })
 }
 
-/// The method of a stream that a function of `io` calls on the streams it is handed
-/// (`io.ReadFull(conn, buf)` reads `conn`, `io.Copy(dst, src)` reads one and writes the other).
-fn stream_method(path: &str, name: &str) -> Option<&'static str> {
+/// The methods of the streams a function of `io` is handed that it calls, by argument
+/// (`io.ReadFull(conn, buf)` reads `conn`; `io.Copy(dst, src)` writes `dst` and reads `src`).
+fn stream_methods(path: &str, name: &str) -> Option<&'static [&'static str]> {
     match (path, name) {
-        ("io", "ReadFull" | "ReadAll" | "ReadAtLeast") => Some("Read"),
-        ("io", "WriteString") => Some("Write"),
-        ("io", "Copy" | "CopyN" | "CopyBuffer") => Some("Read"),
+        ("io", "ReadFull" | "ReadAll" | "ReadAtLeast") => Some(&["Read"]),
+        ("io", "WriteString") => Some(&["Write"]),
+        ("io", "Copy" | "CopyN" | "CopyBuffer") => Some(&["Write", "Read"]),
         _ => None,
     }
 }
