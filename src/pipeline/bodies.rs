@@ -49,11 +49,17 @@ pub fn select(
         .filter(|body| !kept.contains(&body.name))
         .map(|body| body.interior)
         .collect();
-    if left_out.is_empty() {
-        return (Bodies::All, left_out);
+    let left_out_bytes: usize = left_out.iter().map(Range::len).sum();
+    // A file left out of little is parsed whole: the parse costs little more, and no later
+    // step that follows a call into one of its other bodies parses the file again.
+    if left_out_bytes * MOSTLY_PARSED_SHARE <= src.len() {
+        return (Bodies::All, Vec::new());
     }
     (Bodies::Of(kept), left_out)
 }
+
+/// A file whose bodies left out hold at most one byte in this many is parsed whole.
+const MOSTLY_PARSED_SHARE: usize = 5;
 
 /// Whether `text` names `Register` or `MustRegister` as a whole word: `RegisterFlags`,
 /// `RegisterModule` and `prometheus.Registerer` register no metric.
@@ -173,6 +179,11 @@ mod tests {
         Bodies::Of(list.iter().map(|s| s.to_string()).collect())
     }
 
+    /// A body no rule reads, big enough that leaving it out is worth a partial parse.
+    fn unread_body(name: &str) -> String {
+        format!("func {name}() {{\n{}}}\n", "\tstep(1, 2)\n".repeat(100))
+    }
+
     #[test]
     fn a_file_uses_the_client_when_it_names_more_than_a_registry() {
         let file = |imports: &str, body: &str| {
@@ -218,14 +229,15 @@ func metrics() { c := prom.NewCounter(prom.CounterOpts{Name: "x"}) }
 func register(r Registry) { r.MustRegister(c) }
 func serve() { http.Handle("/metrics", promhttp.HandlerFor(reg, opts)) }
 func routes() { mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {}) }
-func unrelated() { return compute(1, 2) }
 func ignored() {
 	//sre-policy:ignore metric-help -- reason
 	x()
 }
-"#;
+"#
+        .to_string()
+            + &unread_body("unrelated");
         assert_eq!(
-            kept(src),
+            kept(&src),
             names(&["metrics", "register", "serve", "routes", "ignored"])
         );
     }
@@ -247,14 +259,28 @@ func mustRegister() { prometheus.DefaultRegisterer.MustRegister(c) }
 
     #[test]
     fn methods_of_one_name_are_kept_together() {
-        let src = "package p\nimport \"github.com/prometheus/client_golang/prometheus\"\nfunc (a A) Describe() { run() }\nfunc (b B) Describe() { prometheus.MustRegister(c) }\nfunc other() { run() }\n";
+        let src = "package p\nimport \"github.com/prometheus/client_golang/prometheus\"\nfunc (a A) Describe() { run() }\nfunc (b B) Describe() { prometheus.MustRegister(c) }\n".to_string()
+            + &unread_body("other");
         let settings = Settings::builtin(&rules::defaults());
         let prefilter = Prefilter::new(RuleData::builtin(), &settings);
         let (bodies, left_out) =
             select(src.as_bytes(), &prefilter, &BTreeSet::new(), None, "p/p.go");
         assert_eq!(bodies, names(&["Describe"]));
         assert_eq!(left_out.len(), 1);
-        assert_eq!(&src[left_out[0].clone()], " run() ");
+        assert!(src[left_out[0].clone()].starts_with("\n\tstep(1, 2)"));
+    }
+
+    #[test]
+    fn a_file_that_would_leave_out_a_fifth_or_less_is_parsed_whole() {
+        let read =
+            "package p\nimport \"github.com/prometheus/client_golang/prometheus\"\nfunc a() {\n"
+                .to_string()
+                + &"\tprometheus.MustRegister(c)\n".repeat(40)
+                + "}\n";
+        let small = format!("{read}func b() {{ step(1, 2) }}\n");
+        assert_eq!(kept(&small), Bodies::All);
+        let big = read + &unread_body("b");
+        assert_eq!(kept(&big), names(&["a"]));
     }
 
     #[test]
