@@ -7,15 +7,29 @@
 use std::collections::BTreeSet;
 use std::ops::Range;
 
+use aho_corasick::AhoCorasick;
+
 use super::builder_calls::BuilderCalls;
 use super::prefilter::Prefilter;
 use crate::go::prometheus::IMPORT_NEEDLE;
-use crate::go::skeleton::{function_bodies, is_word_byte, word_start};
+use crate::go::skeleton::{function_bodies, is_word_byte, word_start, FunctionBody};
 use crate::index::Bodies;
 
 /// The names besides the rules' words that put a body in: registering a metric
 /// (`MustRegister`, `Register`, on any registry) decides which registry serves it.
 const REGISTRATIONS: &[&[u8]] = &[b"Register", b"MustRegister"];
+
+/// Whether a selection follows a file's metric bodies into the helpers they name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Helpers {
+    /// The bodies that declare, register or collect metrics are enough: the file's other
+    /// declarations are read by the index's own searches.
+    Unfollowed,
+    /// A changed file, whose metric declarations the change rules compare in full: the
+    /// functions its metric bodies name, and those these name in turn, are parsed too (a
+    /// description built by a helper, a group list filled by another).
+    Followed,
+}
 
 /// The bodies of `src` (the file at `rel`) to parse, with those named in `also` and those
 /// that call a builder `builder_calls` searches for, and the byte ranges of the bodies left
@@ -26,22 +40,28 @@ pub fn select(
     also: &BTreeSet<String>,
     builder_calls: Option<&BuilderCalls>,
     rel: &str,
+    helpers: Helpers,
 ) -> (Bodies, Vec<Range<usize>>) {
     let selectors = client_selectors(src);
     let calls = builder_calls.map_or_else(Vec::new, |calls| calls.in_file(rel, src));
     let bodies = function_bodies(src);
     let words = prefilter.active_words(src);
     let mut kept = also.clone();
+    let mut read = BTreeSet::new();
     for body in &bodies {
         let text = &src[body.interior.clone()];
-        let read = calls.iter().any(|at| body.interior.contains(at))
+        let reads = calls.iter().any(|at| body.interior.contains(at))
             || words.mentioned_in(text)
             || registers(text)
             || selectors.iter().any(|selector| uses_client(text, selector));
-        if read {
-            kept.insert(body.name.clone());
+        if reads {
+            read.insert(body.name.clone());
         }
     }
+    if helpers == Helpers::Followed && uses_client_beyond_registries(src) {
+        read = named_from(src, &bodies, read);
+    }
+    kept.extend(read);
     // Bodies are kept by name: every method of a kept name is parsed (two receivers' `String`),
     // as later steps that ask for a name's body take it as parsed.
     let left_out: Vec<Range<usize>> = bodies
@@ -60,6 +80,41 @@ pub fn select(
 
 /// A file whose bodies left out hold at most one byte in this many is parsed whole.
 const MOSTLY_PARSED_SHARE: usize = 5;
+
+/// `names` with the functions of `bodies` that their bodies name as a whole word (called,
+/// or handed on as a value), and those these name in turn.
+fn named_from(
+    src: &[u8],
+    bodies: &[FunctionBody],
+    mut names: BTreeSet<String>,
+) -> BTreeSet<String> {
+    let declared: Vec<&str> = bodies
+        .iter()
+        .map(|body| body.name.as_str())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let Ok(searcher) = AhoCorasick::new(&declared) else {
+        return names;
+    };
+    let mut to_read: Vec<&FunctionBody> = bodies
+        .iter()
+        .filter(|body| names.contains(&body.name))
+        .collect();
+    while let Some(body) = to_read.pop() {
+        let text = &src[body.interior.clone()];
+        for found in searcher.find_iter(text) {
+            let range = found.range();
+            let whole = text.get(range.end).is_none_or(|&b| !is_word_byte(b))
+                && word_start(text, range.end) == range.start;
+            let name = declared[found.pattern().as_usize()];
+            if whole && names.insert(name.to_string()) {
+                to_read.extend(bodies.iter().filter(|b| b.name == name));
+            }
+        }
+    }
+    names
+}
 
 /// Whether `text` names `Register` or `MustRegister` as a whole word: `RegisterFlags`,
 /// `RegisterModule` and `prometheus.Registerer` register no metric.
@@ -97,7 +152,7 @@ fn uses_client(text: &[u8], selector: &[u8]) -> bool {
 /// Whether `src` names a member of the Prometheus client other than the registries it passes
 /// along (or imports it with a dot, whose names are called bare): a file that only hands
 /// `prometheus.Registerer` on declares, registers and serves nothing itself.
-pub fn uses_client_beyond_registries(src: &[u8]) -> bool {
+fn uses_client_beyond_registries(src: &[u8]) -> bool {
     client_imports(src).iter().any(|import| match import {
         ClientImport::Dot => true,
         ClientImport::Named(selector) => uses_client(src, selector),
@@ -172,7 +227,15 @@ mod tests {
     fn kept(src: &str) -> Bodies {
         let settings = Settings::builtin(&rules::defaults());
         let prefilter = Prefilter::new(RuleData::builtin(), &settings);
-        select(src.as_bytes(), &prefilter, &BTreeSet::new(), None, "p/p.go").0
+        select(
+            src.as_bytes(),
+            &prefilter,
+            &BTreeSet::new(),
+            None,
+            "p/p.go",
+            Helpers::Unfollowed,
+        )
+        .0
     }
 
     fn names(list: &[&str]) -> Bodies {
@@ -263,8 +326,14 @@ func mustRegister() { prometheus.DefaultRegisterer.MustRegister(c) }
             + &unread_body("other");
         let settings = Settings::builtin(&rules::defaults());
         let prefilter = Prefilter::new(RuleData::builtin(), &settings);
-        let (bodies, left_out) =
-            select(src.as_bytes(), &prefilter, &BTreeSet::new(), None, "p/p.go");
+        let (bodies, left_out) = select(
+            src.as_bytes(),
+            &prefilter,
+            &BTreeSet::new(),
+            None,
+            "p/p.go",
+            Helpers::Unfollowed,
+        );
         assert_eq!(bodies, names(&["Describe"]));
         assert_eq!(left_out.len(), 1);
         assert!(src[left_out[0].clone()].starts_with("\n\tstep(1, 2)"));
@@ -281,6 +350,39 @@ func mustRegister() { prometheus.DefaultRegisterer.MustRegister(c) }
         assert_eq!(kept(&small), Bodies::All);
         let big = read + &unread_body("b");
         assert_eq!(kept(&big), names(&["a"]));
+    }
+
+    #[test]
+    fn a_changed_file_follows_its_metric_bodies_into_the_helpers_they_name() {
+        let src = r#"package p
+
+import "github.com/prometheus/client_golang/prometheus"
+
+func init() { prometheus.MustRegister(&collector{groups: usageGroups()}) }
+func usageGroups() []Group { return []Group{{describe: lastActivity}} }
+func lastActivity() Description { return Description{Name: "last_activity_seconds"} }
+"#
+        .to_string()
+            + &unread_body("unrelated");
+        let settings = Settings::builtin(&rules::defaults());
+        let prefilter = Prefilter::new(RuleData::builtin(), &settings);
+        let select = |helpers| {
+            select(
+                src.as_bytes(),
+                &prefilter,
+                &BTreeSet::new(),
+                None,
+                "p/p.go",
+                helpers,
+            )
+            .0
+        };
+        assert_eq!(select(Helpers::Unfollowed), names(&["init"]));
+        // `lastActivity` is handed on as a value, not called, by the helper `init` calls.
+        assert_eq!(
+            select(Helpers::Followed),
+            names(&["init", "lastActivity", "usageGroups"])
+        );
     }
 
     #[test]

@@ -6,7 +6,6 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use aho_corasick::AhoCorasick;
 
-use super::bodies::uses_client_beyond_registries;
 use super::read::{Content, Input, Parse, Previous, MAX_FILE_BYTES};
 use crate::config::Settings;
 use crate::data::RuleData;
@@ -77,17 +76,13 @@ pub fn changed_inputs(
 }
 
 /// Whether a changed file is parsed whole, whatever the change touches: an added or deleted
-/// file, and one that uses the Prometheus client in either version (the metric rules compare
-/// and resolve its declarations through any of its bodies: collectors, group lists and the
-/// functions that fill them). A file that only hands a registry on declares nothing: parsing
-/// all of a big one, such as a query frontend's round-tripper, was most of a change's cost.
+/// file. A kept file that uses the Prometheus client is parsed with the bodies that declare,
+/// register or collect its metrics and the helpers they name (descriptions, group lists and
+/// the functions that fill them), which the metric rules compare and resolve: parsing all of
+/// a big one, such as a query engine whose constructor declares a few metrics, was most of a
+/// change's cost.
 pub fn parsed_whole(file: &ChangedFile) -> bool {
-    match (&file.new_content, &file.old_content) {
-        (Some(new), Some(old)) => {
-            uses_client_beyond_registries(new) || uses_client_beyond_registries(old)
-        }
-        _ => true,
-    }
+    file.new_content.is_none() || file.old_content.is_none()
 }
 
 /// Whether `range` of `text` is a word of its own, not part of a longer one.
@@ -97,8 +92,7 @@ fn is_whole_word(text: &[u8], range: std::ops::Range<usize>) -> bool {
     !before.is_some_and(skeleton::is_word_byte) && !after.is_some_and(skeleton::is_word_byte)
 }
 
-/// For each changed file the change keeps (neither added nor deleted) that does not use the
-/// Prometheus client, the names of its functions and methods whose declaration holds a
+/// For each changed file the change keeps (neither added nor deleted), the names of its functions and methods whose declaration holds a
 /// changed line in either version or uses a name declared on one, read from the tokens. Both
 /// versions are parsed with these bodies and those a rule or the index reads in either
 /// version: the change rules compare the touched declarations, and every other body of the
@@ -744,10 +738,7 @@ mod tests {
     }
 
     #[test]
-    fn a_file_that_imports_the_metrics_client_or_is_added_is_parsed_whole() {
-        let old = "package store\n\nimport \"github.com/prometheus/client_golang/prometheus\"\n\nfunc a() {\n\tx()\n}\n\nfunc b() {\n\ty(prometheus.NewCounter(opts))\n}\n";
-        let file = modified(old, old, vec![6], vec![6]);
-        assert_eq!(touched(&file), None);
+    fn an_added_file_is_parsed_whole() {
         let added = ChangedFile {
             old_content: None,
             status: FileStatus::Added,
@@ -757,8 +748,8 @@ mod tests {
     }
 
     #[test]
-    fn a_file_that_only_passes_a_registry_along_is_parsed_for_what_the_change_touches() {
-        let old = "package store\n\nimport \"github.com/prometheus/client_golang/prometheus\"\n\nfunc a(reg prometheus.Registerer) {\n\tx(reg)\n}\n\nfunc b() {\n\ty(prometheus.DefaultRegisterer)\n}\n";
+    fn a_kept_file_is_parsed_for_what_the_change_touches_whatever_it_imports() {
+        let old = "package store\n\nimport \"github.com/prometheus/client_golang/prometheus\"\n\nfunc a() {\n\tx()\n}\n\nfunc b() {\n\ty(prometheus.NewCounter(opts))\n}\n";
         let file = modified(old, old, vec![6], vec![6]);
         assert_eq!(touched(&file), Some(vec!["a".to_string()]));
     }

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
-use super::bodies;
+use super::bodies::{self, Helpers};
 use super::builder_calls::{candidates, BuilderCalls};
 use super::prefilter::Prefilter;
 use super::read::{Content, Input, Parse};
@@ -323,9 +323,15 @@ fn parse_one(
         builder_calls,
         ref tree_budget,
     } = *how;
+    // A checked file read for some of its bodies is a changed one: its metric declarations are
+    // compared in full.
+    let helpers = match (&input.parse, input.role) {
+        (Parse::Declarations(_), Role::Checked) => Helpers::Followed,
+        _ => Helpers::Unfollowed,
+    };
     // The bodies a rule or the index reads, and those asked for.
     let select = |asked: &BTreeSet<String>| {
-        bodies::select(&src, prefilter, asked, builder_calls, &input.rel)
+        bodies::select(&src, prefilter, asked, builder_calls, &input.rel, helpers)
     };
     let (bodies, left_out) = match &input.parse {
         Parse::Declarations(names) if !relevant => (
@@ -343,7 +349,15 @@ fn parse_one(
         (Some(previous), Bodies::Of(kept)) => {
             // Asked for the new version's bodies too, the previous version's selection is
             // the union.
-            match bodies::select(&previous.src, prefilter, &kept, builder_calls, &input.rel) {
+            let previous = &previous.src;
+            match bodies::select(
+                previous,
+                prefilter,
+                &kept,
+                builder_calls,
+                &input.rel,
+                helpers,
+            ) {
                 (Bodies::Of(union), previous_left_out) => {
                     let left_out = match union.len() > kept.len() {
                         true => declarations_left_out(&src, &union),
@@ -461,7 +475,9 @@ pub fn parse_versions<'a>(
             .into_par_iter()
             .map(|(path, src)| {
                 let left_out = match bodies.and_then(|bodies| bodies.get(path)) {
-                    Some(names) => bodies::select(src, prefilter, names, None, path).1,
+                    Some(names) => {
+                        bodies::select(src, prefilter, names, None, path, Helpers::Followed).1
+                    }
                     None => Vec::new(),
                 };
                 let facts = with_parser(|parser| {
