@@ -399,6 +399,13 @@ pub fn word_start(src: &[u8], end: usize) -> usize {
         .map_or(0, |i| i + 1)
 }
 
+/// Whether `range` of `text` is a word of its own, not part of a longer one.
+pub fn is_whole_word(text: &[u8], range: Range<usize>) -> bool {
+    let before = range.start.checked_sub(1).map(|i| text[i]);
+    let after = text.get(range.end).copied();
+    !before.is_some_and(is_word_byte) && !after.is_some_and(is_word_byte)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,7 +12,7 @@ use aho_corasick::AhoCorasick;
 use super::builder_calls::BuilderCalls;
 use super::prefilter::Prefilter;
 use crate::go::prometheus::IMPORT_NEEDLE;
-use crate::go::skeleton::{function_bodies, is_word_byte, word_start, FunctionBody};
+use crate::go::skeleton::{function_bodies, is_whole_word, is_word_byte, word_start, FunctionBody};
 use crate::index::Bodies;
 
 /// The names besides the rules' words that put a body in: registering a metric
@@ -104,11 +104,8 @@ fn named_from(
     while let Some(body) = to_read.pop() {
         let text = &src[body.interior.clone()];
         for found in searcher.find_iter(text) {
-            let range = found.range();
-            let whole = text.get(range.end).is_none_or(|&b| !is_word_byte(b))
-                && word_start(text, range.end) == range.start;
             let name = declared[found.pattern().as_usize()];
-            if whole && names.insert(name.to_string()) {
+            if is_whole_word(text, found.range()) && names.insert(name.to_string()) {
                 to_read.extend(bodies.iter().filter(|b| b.name == name));
             }
         }
@@ -224,7 +221,8 @@ mod tests {
     use crate::data::RuleData;
     use crate::rules;
 
-    fn kept(src: &str) -> Bodies {
+    /// The selection of `src` with the default rules, asked for nothing more.
+    fn selected(src: &str, helpers: Helpers) -> (Bodies, Vec<Range<usize>>) {
         let settings = Settings::builtin(&rules::defaults());
         let prefilter = Prefilter::new(RuleData::builtin(), &settings);
         select(
@@ -233,9 +231,12 @@ mod tests {
             &BTreeSet::new(),
             None,
             "p/p.go",
-            Helpers::Unfollowed,
+            helpers,
         )
-        .0
+    }
+
+    fn kept(src: &str) -> Bodies {
+        selected(src, Helpers::Unfollowed).0
     }
 
     fn names(list: &[&str]) -> Bodies {
@@ -324,16 +325,7 @@ func mustRegister() { prometheus.DefaultRegisterer.MustRegister(c) }
     fn methods_of_one_name_are_kept_together() {
         let src = "package p\nimport \"github.com/prometheus/client_golang/prometheus\"\nfunc (a A) Describe() { run() }\nfunc (b B) Describe() { prometheus.MustRegister(c) }\n".to_string()
             + &unread_body("other");
-        let settings = Settings::builtin(&rules::defaults());
-        let prefilter = Prefilter::new(RuleData::builtin(), &settings);
-        let (bodies, left_out) = select(
-            src.as_bytes(),
-            &prefilter,
-            &BTreeSet::new(),
-            None,
-            "p/p.go",
-            Helpers::Unfollowed,
-        );
+        let (bodies, left_out) = selected(&src, Helpers::Unfollowed);
         assert_eq!(bodies, names(&["Describe"]));
         assert_eq!(left_out.len(), 1);
         assert!(src[left_out[0].clone()].starts_with("\n\tstep(1, 2)"));
@@ -364,23 +356,10 @@ func lastActivity() Description { return Description{Name: "last_activity_second
 "#
         .to_string()
             + &unread_body("unrelated");
-        let settings = Settings::builtin(&rules::defaults());
-        let prefilter = Prefilter::new(RuleData::builtin(), &settings);
-        let select = |helpers| {
-            select(
-                src.as_bytes(),
-                &prefilter,
-                &BTreeSet::new(),
-                None,
-                "p/p.go",
-                helpers,
-            )
-            .0
-        };
-        assert_eq!(select(Helpers::Unfollowed), names(&["init"]));
+        assert_eq!(kept(&src), names(&["init"]));
         // `lastActivity` is handed on as a value, not called, by the helper `init` calls.
         assert_eq!(
-            select(Helpers::Followed),
+            selected(&src, Helpers::Followed).0,
             names(&["init", "lastActivity", "usageGroups"])
         );
     }

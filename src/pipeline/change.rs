@@ -85,15 +85,9 @@ pub fn parsed_whole(file: &ChangedFile) -> bool {
     file.new_content.is_none() || file.old_content.is_none()
 }
 
-/// Whether `range` of `text` is a word of its own, not part of a longer one.
-fn is_whole_word(text: &[u8], range: std::ops::Range<usize>) -> bool {
-    let before = range.start.checked_sub(1).map(|i| text[i]);
-    let after = text.get(range.end).copied();
-    !before.is_some_and(skeleton::is_word_byte) && !after.is_some_and(skeleton::is_word_byte)
-}
-
-/// For each changed file the change keeps (neither added nor deleted), the names of its functions and methods whose declaration holds a
-/// changed line in either version or uses a name declared on one, read from the tokens. Both
+/// For each changed file the change keeps (neither added nor deleted), the names of its
+/// functions and methods whose declaration holds a changed line in either version or uses a
+/// name declared on one, read from the tokens. Both
 /// versions are parsed with these bodies and those a rule or the index reads in either
 /// version: the change rules compare the touched declarations, and every other body of the
 /// file is the same on both sides. A body a rule follows a call into is parsed when it asks
@@ -141,7 +135,7 @@ pub fn touched_in_change(changed: &[&ChangedFile]) -> HashMap<String, BTreeSet<S
                 searcher.as_ref().is_some_and(|searcher| {
                     searcher
                         .find_iter(text)
-                        .any(|m| is_whole_word(text, m.range()))
+                        .any(|m| skeleton::is_whole_word(text, m.range()))
                 })
             };
             for (body, (first, last)) in bodies.into_iter().zip(rows) {
