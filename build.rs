@@ -17,6 +17,46 @@ fn main() {
     // `init` pins the GitHub Action to this commit when it is the release's tagged commit.
     let release_commit = release_commit(&manifest_dir, &version).unwrap_or_default();
     println!("cargo:rustc-env=SRE_POLICY_RELEASE_COMMIT={release_commit}");
+    let sources = sources_hash(&manifest_dir);
+    println!("cargo:rustc-env=SRE_POLICY_SOURCES_HASH={sources:016x}");
+}
+
+/// What the facts a parse yields depend on: the code, the rule data and the grammar (and the
+/// locked dependencies). The cache of parses is keyed on their hash, so that a binary built
+/// from other sources never reads another's entries, while reinstalling the same release
+/// (a fresh download, a new modification time) keeps them.
+const SOURCES: &[&str] = &["src", "rules", "grammar/tree-sitter-go/src", "Cargo.lock"];
+
+/// A hash of the paths and bytes of every file of [`SOURCES`], in path order.
+fn sources_hash(manifest_dir: &Path) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut files = Vec::new();
+    for source in SOURCES {
+        let path = manifest_dir.join(source);
+        println!("cargo:rerun-if-changed={}", path.display());
+        collect_files(&path, &mut files);
+    }
+    files.sort();
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    for file in files {
+        file.strip_prefix(manifest_dir)
+            .unwrap_or(&file)
+            .hash(&mut hasher);
+        std::fs::read(&file).unwrap_or_default().hash(&mut hasher);
+    }
+    hasher.finish()
+}
+
+fn collect_files(path: &Path, files: &mut Vec<PathBuf>) {
+    match std::fs::read_dir(path) {
+        Ok(entries) => {
+            for entry in entries.flatten() {
+                collect_files(&entry.path(), files);
+            }
+        }
+        Err(_) if path.is_file() => files.push(path.to_path_buf()),
+        Err(_) => {}
+    }
 }
 
 /// HEAD's full SHA when HEAD carries the tag `v<version>`.

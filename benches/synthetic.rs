@@ -1,6 +1,6 @@
 //! `cargo bench --bench synthetic`: generates a synthetic Go repository, then times the whole
 //! check and a diff check of a 10-file change with the release binary, printing files/s and
-//! MB/s. Sizes: `SRE_BENCH_PACKAGES` (default 300) packages, each with a handler file, a
+//! MB/s: each without the cache of earlier parses, and the whole check again with it warm. Sizes: `SRE_BENCH_PACKAGES` (default 300) packages, each with a handler file, a
 //! metrics file and `SRE_BENCH_OTHER` (default 8) other files. Run it at two sizes to see that
 //! the diff check does not grow with the repository. `SRE_BENCH_DIR` keeps the generated
 //! repository there.
@@ -95,8 +95,14 @@ fn median_time(runs: usize, mut run: impl FnMut()) -> Duration {
     times[runs / 2]
 }
 
-fn check(root: &Path, args: &[&str]) {
-    let output = Command::new(env!("CARGO_BIN_EXE_sre-policy"))
+/// One check of `root`; with the cache in `cache`, or without one.
+fn check(root: &Path, cache: Option<&Path>, args: &[&str]) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_sre-policy"));
+    match cache {
+        Some(dir) => command.arg("--cache-dir").arg(dir),
+        None => command.arg("--no-cache"),
+    };
+    let output = command
         .args(["check", "--format", "json", "--fail-on", "never"])
         .args(args)
         .arg(root)
@@ -131,20 +137,30 @@ fn main() {
     }
     let mb = bytes as f64 / 1e6;
     println!("synthetic repository: {packages} packages, {files} Go files, {mb:.1} MB");
-    let full = median_time(runs, || check(root, &[]));
-    println!(
-        "whole-tree check: {:>8.1} ms  {:>9.0} files/s  {:>6.1} MB/s",
-        full.as_secs_f64() * 1e3,
-        files as f64 / full.as_secs_f64(),
-        mb / full.as_secs_f64()
-    );
-    let diff = median_time(runs, || check(root, &["--base", "main"]));
+    let full = median_time(runs, || check(root, None, &[]));
+    let cache = tempfile::tempdir().expect("temp dir");
+    check(root, Some(cache.path()), &[]);
+    let warm = median_time(runs, || check(root, Some(cache.path()), &[]));
+    for (label, time) in [
+        ("whole-tree check", full),
+        ("whole-tree check, cache warm", warm),
+    ] {
+        println!(
+            "{label}: {:>8.1} ms  {:>9.0} files/s  {:>6.1} MB/s",
+            time.as_secs_f64() * 1e3,
+            files as f64 / time.as_secs_f64(),
+            mb / time.as_secs_f64()
+        );
+    }
+    let diff = median_time(runs, || check(root, None, &["--base", "main"]));
     println!(
         "diff check (10 changed files, work tree): {:>8.1} ms",
         diff.as_secs_f64() * 1e3
     );
     git(root, &["commit", "-q", "-am", "change"]);
-    let commits = median_time(runs, || check(root, &["--base", "main", "--head", "HEAD"]));
+    let commits = median_time(runs, || {
+        check(root, None, &["--base", "main", "--head", "HEAD"])
+    });
     println!(
         "diff check (10 changed files, --head): {:>8.1} ms",
         commits.as_secs_f64() * 1e3

@@ -14,7 +14,20 @@ use crate::rules;
 
 /// Runs a command; `Ok` carries the exit code (0 or 1), `Err` means exit 2.
 pub fn run(cli: Cli) -> miette::Result<u8> {
-    match cli.command {
+    if matches!(
+        cli.command,
+        Command::Check(_) | Command::Baseline(_) | Command::Inventory(_)
+    ) && !cli.no_cache
+    {
+        use_cache(cli.cache_dir.clone());
+    }
+    let result = run_command(cli.command);
+    crate::go::cache::finish();
+    result
+}
+
+fn run_command(command: Command) -> miette::Result<u8> {
+    match command {
         Command::Check(args) => check(args),
         Command::Baseline(args) => write_baseline(args),
         Command::Init { path, force } => crate::init::run(&path, force),
@@ -148,6 +161,19 @@ fn append_step_summary(report: &Report) {
     }
 }
 
+/// Turns on the cache of earlier parses, in `dir` or the default folder. A cache that cannot
+/// be used is worth a warning, not a failed check.
+fn use_cache(dir: Option<std::path::PathBuf>) {
+    let Some(dir) = dir.or_else(crate::go::cache::default_dir) else {
+        return;
+    };
+    if let Err(reason) = crate::go::cache::enable(&dir) {
+        eprintln!(
+            "warning: {reason}; every file is parsed afresh (--cache-dir DIR puts the cache elsewhere, --no-cache turns it off)"
+        );
+    }
+}
+
 fn check(args: CheckArgs) -> miette::Result<u8> {
     if let Some(reason) = &args.add_ignore {
         crate::fix::valid_reason(reason)?;
@@ -237,6 +263,13 @@ fn check(args: CheckArgs) -> miette::Result<u8> {
             "walk {:.1} ms, read {:.1} ms, prefilter {:.1} ms, parse {:.1} ms, rules {:.1} ms, git {:.1} ms, report {:.1} ms (per-file phases summed over threads); total {} ms",
             p.walk_ms, p.read_ms, p.prefilter_ms, p.parse_ms, p.rules_ms, p.git_ms, p.report_ms, outcome.stats.elapsed_ms
         );
+        match crate::go::cache::counts() {
+            Some(counts) => eprintln!(
+                "cache: {} parses reused, {} parsed afresh",
+                counts.hits, counts.misses
+            ),
+            None => eprintln!("cache: off"),
+        }
     }
     if outcome.internal_errors > 0 {
         return Err(miette::miette!(

@@ -18,6 +18,13 @@ use crate::report::Format;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Parse every file afresh: neither read nor write the cache of earlier parses.
+    #[arg(long, global = true)]
+    pub no_cache: bool,
+    /// The folder that keeps the facts of earlier parses [default: $SRE_POLICY_CACHE_DIR,
+    /// else sre-policy in $XDG_CACHE_HOME or ~/.cache].
+    #[arg(long, global = true, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,7 +1,9 @@
 //! The Go facts model: what one parse of a file tells every rule. Owned data, no tree.
 
+use serde::{Deserialize, Serialize};
+
 /// A byte range with the 0-based rows it starts and ends on (rows count `\n` only, as Go does).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Span {
     pub start: usize,
     pub end: usize,
@@ -10,7 +12,7 @@ pub struct Span {
 }
 
 /// How an import is named in the file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ImportName {
     /// No name: the package's own name, guessed from the path once (it is asked for per call
     /// site).
@@ -20,7 +22,7 @@ pub enum ImportName {
     Blank,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Import {
     pub path: String,
     pub name: ImportName,
@@ -66,7 +68,7 @@ fn is_major_version(element: &str) -> bool {
 
 /// A comment; `own_line` is true when no code precedes it on its first line (Go's doc-comment
 /// and line-comment distinction).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Comment {
     pub span: Span,
     pub text: String,
@@ -74,7 +76,7 @@ pub struct Comment {
 }
 
 /// A type as written in a signature, reduced to what rules compare.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TypeRef {
     /// `pkg.Name`, `*pkg.Name`, `Name` or `*Name`.
     Named {
@@ -85,7 +87,7 @@ pub enum TypeRef {
     Other,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum FuncKind {
     Function { name: String },
     Method { receiver: String, name: String },
@@ -93,7 +95,7 @@ pub enum FuncKind {
 }
 
 /// A function declaration, method declaration or function literal.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Func {
     pub kind: FuncKind,
     /// The `func` keyword.
@@ -131,7 +133,7 @@ impl Func {
 }
 
 /// A type declaration and the rows whose doc comment documents it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TypeDecl {
     pub name: String,
     pub doc_rows: Vec<usize>,
@@ -140,7 +142,7 @@ pub struct TypeDecl {
 }
 
 /// An expression, reduced to the shapes rules look into.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Expr {
     Ident(String),
     Selector(Box<Expr>, String),
@@ -166,7 +168,7 @@ impl Expr {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Composite {
     pub type_name: Option<Box<Expr>>,
     /// Keyed elements: `Key: value`.
@@ -192,7 +194,7 @@ impl Composite {
 }
 
 /// A call expression anywhere in the file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Call {
     pub callee: Expr,
     pub args: Vec<Expr>,
@@ -202,7 +204,7 @@ pub struct Call {
 }
 
 /// `name := value`, `var name = value`, `const name = value` or `name = value`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Binding {
     pub name: String,
     pub value: Expr,
@@ -211,7 +213,7 @@ pub struct Binding {
 }
 
 /// A use of an imported package's member, `pkg.Member`, inside a top-level declaration.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PackageUse {
     /// The local name of the package as written.
     pub package: String,
@@ -222,7 +224,7 @@ pub struct PackageUse {
 }
 
 /// `recv.field.Member` inside a top-level declaration: a use of a field's type.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldUse {
     pub variable: String,
     pub field: String,
@@ -232,7 +234,7 @@ pub struct FieldUse {
 }
 
 /// A struct field whose type comes from an imported package: `db *sql.DB`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StructField {
     pub struct_name: String,
     pub field: String,
@@ -243,7 +245,7 @@ pub struct StructField {
 }
 
 /// A composite literal anywhere in the file: `http.Client{Timeout: t}`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CompositeSite {
     /// The literal's type as written (`None` for an elided type inside another literal).
     pub type_name: Option<Expr>,
@@ -255,7 +257,7 @@ pub struct CompositeSite {
 
 /// A composite literal with the keys of a metric description (`Name`, `Help`, and `Namespace`
 /// or `Subsystem`): a repository's own metric descriptor type, or an opts literal.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DescribedMetric {
     pub value: Composite,
     pub span: Span,
@@ -264,7 +266,7 @@ pub struct DescribedMetric {
 
 /// A struct field or a parameter whose type is a type of an imported package, `db *sql.DB`,
 /// wherever it is declared.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TypedSite {
     pub span: Span,
     /// The package's local name and the type's name.
@@ -273,7 +275,7 @@ pub struct TypedSite {
 }
 
 /// A top-level declaration and the imported packages it uses.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TopDecl {
     pub span: Span,
     pub uses: Vec<PackageUse>,
@@ -284,7 +286,7 @@ pub struct TopDecl {
 }
 
 /// Everything one parse of a Go file yields.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Facts {
     pub package: Option<String>,
     pub imports: Vec<Import>,
@@ -316,7 +318,7 @@ pub struct Facts {
 
 /// A variable of a `range` clause: `name` takes the keys (`position` 0) or the elements
 /// (`position` 1) of `over`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RangeBinding {
     pub name: String,
     pub position: usize,
@@ -326,7 +328,7 @@ pub struct RangeBinding {
     pub scope: Span,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SyntaxError {
     pub span: Span,
     pub missing: Option<String>,

@@ -1,5 +1,6 @@
 //! Go source: parsing with tree-sitter-go and the facts model rules read.
 
+pub mod cache;
 mod edits;
 pub mod extract;
 pub mod facts;

@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use tree_sitter::{ParseOptions, Parser};
 
+use super::cache;
 use super::extract::extract;
 use super::facts::Facts;
 
@@ -107,14 +108,20 @@ impl GoParser {
         self.parse_version(Version { src, left_out }, earlier, true)
     }
 
+    /// The facts of `version`: from the cache when an earlier run parsed the same bytes (no
+    /// tree then), else from a parse (with its tree when `keep_tree`).
     fn parse_version(
         &mut self,
         version: Version<'_>,
         earlier: Option<&tree_sitter::Tree>,
         keep_tree: bool,
     ) -> Result<Parsed, ParseFailure> {
+        if let Some(cached) = cached(version) {
+            return Ok(cached);
+        }
         let tree = self.tree(version.src, version.left_out, earlier)?;
         let parsed = facts_of(&tree, version);
+        remember(version, &parsed);
         Ok(Parsed {
             tree: keep_tree.then_some(tree),
             ..parsed
@@ -133,13 +140,16 @@ impl GoParser {
         removed: &[usize],
         added: &[usize],
     ) -> (Result<Parsed, ParseFailure>, Result<Parsed, ParseFailure>) {
+        match (cached(previous), cached(new)) {
+            (Some(previous), Some(new)) => return (Ok(previous), Ok(new)),
+            (Some(previous), None) => return (Ok(previous), self.parse_uncached(new)),
+            (None, Some(new)) => return (self.parse_uncached(previous), Ok(new)),
+            (None, None) => {}
+        }
         let mut edited = match self.tree(previous.src, previous.left_out, None) {
             Ok(tree) => tree,
             Err(failure) => {
-                return (
-                    Err(failure),
-                    self.parse_leaving_out(new.src, new.left_out, None),
-                )
+                return (Err(failure), self.parse_uncached(new));
             }
         };
         let tree = edited.clone();
@@ -147,13 +157,27 @@ impl GoParser {
             edited.edit(&edit);
         }
         // The previous version's facts are read while the new version is parsed.
-        rayon::join(
+        let (previous_parsed, new_parsed) = rayon::join(
             || Ok(facts_of(&tree, previous)),
             || {
                 self.tree(new.src, new.left_out, Some(&edited))
                     .map(|tree| facts_of(&tree, new))
             },
-        )
+        );
+        for (version, parsed) in [(previous, &previous_parsed), (new, &new_parsed)] {
+            if let Ok(parsed) = parsed {
+                remember(version, parsed);
+            }
+        }
+        (previous_parsed, new_parsed)
+    }
+
+    /// Parses `version` whole but for its left-out ranges, after a cache miss.
+    fn parse_uncached(&mut self, version: Version<'_>) -> Result<Parsed, ParseFailure> {
+        let tree = self.tree(version.src, version.left_out, None)?;
+        let parsed = facts_of(&tree, version);
+        remember(version, &parsed);
+        Ok(parsed)
     }
 
     /// The tree of `src` but for `left_out`, reusing `previous` where it can.
@@ -211,6 +235,28 @@ fn facts_of(tree: &tree_sitter::Tree, version: Version<'_>) -> Parsed {
         facts,
         too_deep,
         tree: None,
+    }
+}
+
+/// The facts an earlier run kept for `version`, when the cache is on and has them.
+fn cached(version: Version<'_>) -> Option<Parsed> {
+    let (facts, too_deep) = cache::active()?.get(version.src, version.left_out)?;
+    Some(Parsed {
+        facts,
+        too_deep,
+        tree: None,
+    })
+}
+
+/// Keeps the facts of `version` for later runs, when the cache is on.
+fn remember(version: Version<'_>, parsed: &Parsed) {
+    if let Some(cache) = cache::active() {
+        cache.put(
+            version.src,
+            version.left_out,
+            &parsed.facts,
+            parsed.too_deep,
+        );
     }
 }
 
