@@ -90,6 +90,23 @@ pub struct TroubleshootingTable {
     pub non_service_dir_endings: Vec<String>,
     /// Beginnings of the names of such folders (`testutils`, `testcluster`).
     pub non_service_dir_beginnings: Vec<String>,
+    /// Code-generation markers in comments whose change alters what a cluster grants or
+    /// serves.
+    pub markers: Vec<GeneratorMarker>,
+}
+
+/// A comment marker a code generator reads (`// +kubebuilder:rbac:...`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GeneratorMarker {
+    /// The marker's name, `+kubebuilder:rbac`: a comment that starts with it, followed by
+    /// `:`, `=`, a space or nothing.
+    pub marker: String,
+    /// `network` or `storage`.
+    pub area: String,
+    /// What the marker decides, for the message: "the Kubernetes API permissions the
+    /// controller is granted".
+    pub decides: String,
 }
 
 /// Metric naming conventions (`rules/metric-units.toml`).

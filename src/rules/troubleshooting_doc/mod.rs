@@ -12,6 +12,7 @@ mod classify;
 mod dead;
 mod flow;
 mod hunks;
+mod markers;
 mod modernize;
 mod settings;
 mod signal;
@@ -153,6 +154,7 @@ fn run(ctx: &ChangeContext) -> RuleOutput {
     let declared = DeclaredNames::of(ctx.all_files);
     let dead = DeadCode::find(ctx, &files);
     let unreached = Unreached::new(ctx);
+    let mut markers = markers::changed_markers(&files, &table.markers);
     let mut by_doc: BTreeMap<String, Vec<Hit>> = BTreeMap::new();
     for file in &files {
         let doc = doc_for(file.path, &ctx.settings.troubleshooting.doc);
@@ -162,7 +164,8 @@ fn run(ctx: &ChangeContext) -> RuleOutput {
             (&moves, &declared),
             (&dead, &unreached),
             ctx.settings,
-        );
+        )
+        .or_else(|| markers.remove(file.path));
         if let (Some(lines), Some(found)) = (&later_lines, &hit) {
             let later = lines
                 .get(file.path)
