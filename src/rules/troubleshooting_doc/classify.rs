@@ -56,7 +56,8 @@ const LIBRARY_CLIENT_WORDS: &[&str] = &[
 
 /// Words of a function's name that say it encodes or decodes what a library exchanges with
 /// its server or keeps on disk: its messages, packets and records (`MarshalJSON`,
-/// `encode(pe packetEncoder)`, `DecodeStr`, `readHandshakePacket`).
+/// `encode(pe packetEncoder)`, `DecodeStr`, `readHandshakePacket`, `parseSlots` reading a
+/// cluster's reply, `parseKeywordValueSettings` reading a connection string).
 const WIRE_CODEC_WORDS: &[&str] = &[
     "marshal",
     "unmarshal",
@@ -65,7 +66,11 @@ const WIRE_CODEC_WORDS: &[&str] = &[
     "serialize",
     "deserialize",
     "packet",
+    "parse",
 ];
+
+/// The words of [`WIRE_CODEC_WORDS`] that name reading: a function named with one decodes.
+const WIRE_DECODE_WORDS: &[&str] = &["unmarshal", "decode", "deserialize", "parse"];
 
 /// How many uses of a changed package-level value are followed into the functions of its file.
 const MAX_FOLLOWED_USES: usize = 8;
@@ -814,11 +819,18 @@ impl<'a> Classifier<'a> {
             return None;
         }
         let area = self.listed_library_area(dir)?;
+        let verb = match super::settings::words(name)
+            .iter()
+            .any(|w| WIRE_DECODE_WORDS.contains(&w.as_str()))
+        {
+            true => "decodes",
+            false => "encodes",
+        };
         let what = match &func.kind {
             FuncKind::Method { receiver, name } => {
-                format!("changes how the library encodes `{receiver}` (`{name}`)")
+                format!("changes how the library {verb} `{receiver}` (`{name}`)")
             }
-            _ => format!("changes how the library encodes its data (`{name}`)"),
+            _ => format!("changes how the library {verb} its data (`{name}`)"),
         };
         Some(Signal { area, what })
     }
