@@ -55,9 +55,11 @@ const LIBRARY_CLIENT_WORDS: &[&str] = &[
 ];
 
 /// Words of a function's name that say it encodes or decodes what a library exchanges with
-/// its server or keeps on disk: its messages, packets and records (`MarshalJSON`,
+/// its server or keeps on disk: its messages, packets, frames and records (`MarshalJSON`,
 /// `encode(pe packetEncoder)`, `DecodeStr`, `readHandshakePacket`, `parseSlots` reading a
-/// cluster's reply, `parseKeywordValueSettings` reading a connection string).
+/// cluster's reply, `parseKeywordValueSettings` reading a connection string, `startup`
+/// writing the first message of a connection). `header` and `cmd` are not among them: an
+/// HTTP library's header helpers and a client's command helpers are mostly its API.
 const WIRE_CODEC_WORDS: &[&str] = &[
     "marshal",
     "unmarshal",
@@ -66,6 +68,9 @@ const WIRE_CODEC_WORDS: &[&str] = &[
     "serialize",
     "deserialize",
     "packet",
+    "frame",
+    "handshake",
+    "startup",
     "parse",
 ];
 
