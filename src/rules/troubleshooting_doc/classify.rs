@@ -58,8 +58,10 @@ const LIBRARY_CLIENT_WORDS: &[&str] = &[
 /// its server or keeps on disk: its messages, packets, frames and records (`MarshalJSON`,
 /// `encode(pe packetEncoder)`, `DecodeStr`, `readHandshakePacket`, `parseSlots` reading a
 /// cluster's reply, `parseKeywordValueSettings` reading a connection string, `startup`
-/// writing the first message of a connection). `header` and `cmd` are not among them: an
-/// HTTP library's header helpers and a client's command helpers are mostly its API.
+/// writing the first message of a connection, and a driver's `interpolateParams`,
+/// `bindNamed`, `arrayElemAppender`, `formatTime` and `quote`, which write the values of a
+/// query into the text it sends). `header` and `cmd` are not among them: an HTTP library's
+/// header helpers and a client's command helpers are mostly its API.
 const WIRE_CODEC_WORDS: &[&str] = &[
     "marshal",
     "unmarshal",
@@ -72,6 +74,11 @@ const WIRE_CODEC_WORDS: &[&str] = &[
     "handshake",
     "startup",
     "parse",
+    "interpolate",
+    "bind",
+    "appender",
+    "format",
+    "quote",
 ];
 
 /// The words of [`WIRE_CODEC_WORDS`] that name reading: a function named with one decodes.
