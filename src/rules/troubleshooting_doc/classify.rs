@@ -1953,6 +1953,7 @@ impl<'a> Classifier<'a> {
                         super::settings::assigned_setting(text, &tokens)
                     })
             })
+            .or_else(|| reports_bad_connection(facts, &text[open..close]))
             .or_else(|| {
                 // A block that sets a value the I/O after it, or the response, uses
                 // (`if tags != nil { filled = tags }` before `enc.Encode(resp{Tags: filled})`).
@@ -3746,6 +3747,25 @@ fn streams_codec(facts: &Facts, index: usize, name: &str) -> bool {
         .iter()
         .zip(&func.param_names)
         .any(|(param, stream)| is_stream(param) && !stream.is_empty() && handed(stream))
+}
+
+/// A block of a database driver that reports `driver.ErrBadConn`: database/sql then drops
+/// the connection from its pool and retries the call on another, so the condition decides
+/// which failures a client sees and how often it reconnects.
+fn reports_bad_connection(facts: &Facts, block: &[u8]) -> Option<Signal> {
+    let reported = facts.local_names("database/sql/driver").any(|local| {
+        let needle = format!("{local}.ErrBadConn");
+        memchr::memmem::find_iter(block, needle.as_bytes()).any(|at| {
+            block
+                .get(at + needle.len())
+                .is_none_or(|&b| !crate::go::skeleton::is_word_byte(b))
+        })
+    });
+    reported.then(|| Signal {
+        area: Area::Storage,
+        what: "reports `driver.ErrBadConn` (database/sql then drops the connection and retries on another)"
+            .to_string(),
+    })
 }
 
 /// Whether a function's name says it encodes or decodes messages or records (`readPacket`,
