@@ -61,8 +61,9 @@ const LIBRARY_CLIENT_WORDS: &[&str] = &[
 /// writing the first message of a connection, and a driver's `interpolateParams`,
 /// `bindNamed`, `arrayElemAppender`, `formatTime` and `quote`, which write the values of a
 /// query into the text it sends, and a client's `handleReqRespBatch`, which decides what a
-/// batch's answer makes it do). `header`, `cmd`, `request` and `decompress` are not among
-/// them: each turned a judged commit that changes nothing on the wire into a finding.
+/// batch's answer makes it do, and a host policy's `Pick`, which chooses the server each
+/// request goes to). `header`, `cmd`, `request`, `decompress`, `commit` and `offset` are not
+/// among them: each turned a judged commit that changes nothing on the wire into a finding.
 const WIRE_CODEC_WORDS: &[&str] = &[
     "marshal",
     "unmarshal",
@@ -81,6 +82,7 @@ const WIRE_CODEC_WORDS: &[&str] = &[
     "format",
     "quote",
     "batch",
+    "pick",
 ];
 
 /// The words of [`WIRE_CODEC_WORDS`] that name reading: a function named with one decodes.
@@ -833,7 +835,17 @@ impl<'a> Classifier<'a> {
             return None;
         }
         let area = self.listed_library_area(dir)?;
-        let verb = match super::settings::words(name)
+        let words = super::settings::words(name);
+        if words.iter().any(|w| w == "pick") {
+            return Some(Signal {
+                area,
+                what: format!(
+                    "changes how the library picks the server a request goes to (`{}`)",
+                    func.display_name()
+                ),
+            });
+        }
+        let verb = match words
             .iter()
             .any(|w| WIRE_DECODE_WORDS.contains(&w.as_str()))
         {
