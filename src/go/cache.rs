@@ -99,8 +99,7 @@ pub fn enable(dir: &Path) -> Result<(), String> {
     if !tag.exists() {
         fs::write(&tag, CACHEDIR_TAG).map_err(describe)?;
     }
-    let marker = fs::File::create(entries.join(USED_MARKER)).map_err(describe)?;
-    marker.set_modified(SystemTime::now()).map_err(describe)?;
+    touch(&entries.join(USED_MARKER)).map_err(describe)?;
     remove_unused(dir, &entries);
     trim(&entries);
     let (to_write, written) = mpsc::channel::<Entry>();
@@ -217,7 +216,12 @@ fn trim(entries: &Path) {
             let _ = fs::remove_file(file.path());
         }
     }
-    let _ = fs::File::create(&marker).and_then(|file| file.set_modified(SystemTime::now()));
+    let _ = touch(&marker);
+}
+
+/// Creates the marker file `path`, or marks it modified now.
+fn touch(path: &Path) -> std::io::Result<()> {
+    fs::File::create(path)?.set_modified(SystemTime::now())
 }
 
 /// How long ago `path` was last modified.
@@ -249,12 +253,9 @@ impl FactsCache {
     /// Keeps the facts of `src` leaving out `left_out` for later runs; the writing thread
     /// writes them.
     pub fn put(&self, src: &[u8], left_out: &[Range<usize>], facts: &Facts, too_deep: bool) {
-        let Ok(payload) = postcard::to_stdvec(&(facts, too_deep)) else {
+        let Some(entry) = encode(facts, too_deep) else {
             return;
         };
-        let mut entry = Vec::with_capacity(payload.len() + 8);
-        entry.extend_from_slice(&xxh3_64(&payload).to_le_bytes());
-        entry.extend_from_slice(&payload);
         let path = self.path(src, left_out);
         if let Ok(guard) = self.to_write.lock() {
             if let Some(to_write) = guard.as_ref() {
@@ -274,6 +275,15 @@ impl FactsCache {
         }
         self.entries.join(format!("{:032x}", hasher.digest128()))
     }
+}
+
+/// The bytes of an entry: the checksum of the serialized facts, then the facts.
+fn encode(facts: &Facts, too_deep: bool) -> Option<Vec<u8>> {
+    let payload = postcard::to_stdvec(&(facts, too_deep)).ok()?;
+    let mut entry = Vec::with_capacity(payload.len() + 8);
+    entry.extend_from_slice(&xxh3_64(&payload).to_le_bytes());
+    entry.extend_from_slice(&payload);
+    Some(entry)
 }
 
 /// An entry's facts, when its checksum holds and it decodes whole.
@@ -296,9 +306,7 @@ mod tests {
             reassigned: vec!["limit".to_string()],
             ..Facts::default()
         };
-        let payload = postcard::to_stdvec(&(&facts, true)).expect("facts serialize");
-        let mut entry = xxh3_64(&payload).to_le_bytes().to_vec();
-        entry.extend_from_slice(&payload);
+        let mut entry = encode(&facts, true).expect("facts serialize");
         assert_eq!(decode(&entry), Some((facts, true)));
         let last = entry.len() - 1;
         entry[last] ^= 1;

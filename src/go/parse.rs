@@ -116,16 +116,10 @@ impl GoParser {
         earlier: Option<&tree_sitter::Tree>,
         keep_tree: bool,
     ) -> Result<Parsed, ParseFailure> {
-        if let Some(cached) = cached(version) {
-            return Ok(cached);
+        match cached(version) {
+            Some(cached) => Ok(cached),
+            None => self.parse_uncached(version, earlier, keep_tree),
         }
-        let tree = self.tree(version.src, version.left_out, earlier)?;
-        let parsed = facts_of(&tree, version);
-        remember(version, &parsed);
-        Ok(Parsed {
-            tree: keep_tree.then_some(tree),
-            ..parsed
-        })
     }
 
     /// Parses a changed file's two versions, each but for its left-out ranges: the previous
@@ -142,14 +136,14 @@ impl GoParser {
     ) -> (Result<Parsed, ParseFailure>, Result<Parsed, ParseFailure>) {
         match (cached(previous), cached(new)) {
             (Some(previous), Some(new)) => return (Ok(previous), Ok(new)),
-            (Some(previous), None) => return (Ok(previous), self.parse_uncached(new)),
-            (None, Some(new)) => return (self.parse_uncached(previous), Ok(new)),
+            (Some(previous), None) => return (Ok(previous), self.parse_uncached(new, None, false)),
+            (None, Some(new)) => return (self.parse_uncached(previous, None, false), Ok(new)),
             (None, None) => {}
         }
         let mut edited = match self.tree(previous.src, previous.left_out, None) {
             Ok(tree) => tree,
             Err(failure) => {
-                return (Err(failure), self.parse_uncached(new));
+                return (Err(failure), self.parse_uncached(new, None, false));
             }
         };
         let tree = edited.clone();
@@ -172,12 +166,21 @@ impl GoParser {
         (previous_parsed, new_parsed)
     }
 
-    /// Parses `version` whole but for its left-out ranges, after a cache miss.
-    fn parse_uncached(&mut self, version: Version<'_>) -> Result<Parsed, ParseFailure> {
-        let tree = self.tree(version.src, version.left_out, None)?;
+    /// Parses `version` but for its left-out ranges, after a cache miss, and keeps its facts
+    /// for later runs.
+    fn parse_uncached(
+        &mut self,
+        version: Version<'_>,
+        earlier: Option<&tree_sitter::Tree>,
+        keep_tree: bool,
+    ) -> Result<Parsed, ParseFailure> {
+        let tree = self.tree(version.src, version.left_out, earlier)?;
         let parsed = facts_of(&tree, version);
         remember(version, &parsed);
-        Ok(parsed)
+        Ok(Parsed {
+            tree: keep_tree.then_some(tree),
+            ..parsed
+        })
     }
 
     /// The tree of `src` but for `left_out`, reusing `previous` where it can.

@@ -54,6 +54,17 @@ const LIBRARY_CLIENT_WORDS: &[&str] = &[
     "subscriber",
 ];
 
+/// What a function of a listed library's own repository does with what the library
+/// exchanges with its server or keeps on disk, by a word of its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum WireRole {
+    Encodes,
+    /// Reads it: a reading word outweighs a writing one (`UnmarshalJSON`).
+    Decodes,
+    /// Chooses the server a request goes to: outweighs both.
+    Picks,
+}
+
 /// Words of a function's name that say it encodes or decodes what a library exchanges with
 /// its server or keeps on disk: its messages, packets, frames and records (`MarshalJSON`,
 /// `encode(pe packetEncoder)`, `DecodeStr`, `readHandshakePacket`, `parseSlots` reading a
@@ -64,29 +75,26 @@ const LIBRARY_CLIENT_WORDS: &[&str] = &[
 /// batch's answer makes it do, and a host policy's `Pick`, which chooses the server each
 /// request goes to). `header`, `cmd`, `request`, `decompress`, `commit` and `offset` are not
 /// among them: each turned a judged commit that changes nothing on the wire into a finding.
-const WIRE_CODEC_WORDS: &[&str] = &[
-    "marshal",
-    "unmarshal",
-    "encode",
-    "decode",
-    "serialize",
-    "deserialize",
-    "packet",
-    "frame",
-    "handshake",
-    "startup",
-    "parse",
-    "interpolate",
-    "bind",
-    "appender",
-    "format",
-    "quote",
-    "batch",
-    "pick",
+const WIRE_CODEC_WORDS: &[(&str, WireRole)] = &[
+    ("marshal", WireRole::Encodes),
+    ("unmarshal", WireRole::Decodes),
+    ("encode", WireRole::Encodes),
+    ("decode", WireRole::Decodes),
+    ("serialize", WireRole::Encodes),
+    ("deserialize", WireRole::Decodes),
+    ("packet", WireRole::Encodes),
+    ("frame", WireRole::Encodes),
+    ("handshake", WireRole::Encodes),
+    ("startup", WireRole::Encodes),
+    ("parse", WireRole::Decodes),
+    ("interpolate", WireRole::Encodes),
+    ("bind", WireRole::Encodes),
+    ("appender", WireRole::Encodes),
+    ("format", WireRole::Encodes),
+    ("quote", WireRole::Encodes),
+    ("batch", WireRole::Encodes),
+    ("pick", WireRole::Picks),
 ];
-
-/// The words of [`WIRE_CODEC_WORDS`] that name reading: a function named with one decodes.
-const WIRE_DECODE_WORDS: &[&str] = &["unmarshal", "decode", "deserialize", "parse"];
 
 /// How many uses of a changed package-level value are followed into the functions of its file.
 const MAX_FOLLOWED_USES: usize = 8;
@@ -831,26 +839,24 @@ impl<'a> Classifier<'a> {
     fn wire_encoding(&self, facts: &Facts, dir: &str, row: usize) -> Option<Signal> {
         let (index, func) = enclosing_declaration(facts, row)?;
         let name = func.name()?;
-        if !names_codec(name) && !streams_codec(facts, index, name) {
-            return None;
-        }
+        let role = match wire_role(name) {
+            Some(role) => role,
+            None if streams_codec(facts, index, name) => WireRole::Encodes,
+            None => return None,
+        };
         let area = self.listed_library_area(dir)?;
-        let words = super::settings::words(name);
-        if words.iter().any(|w| w == "pick") {
-            return Some(Signal {
-                area,
-                what: format!(
-                    "changes how the library picks the server a request goes to (`{}`)",
-                    func.display_name()
-                ),
-            });
-        }
-        let verb = match words
-            .iter()
-            .any(|w| WIRE_DECODE_WORDS.contains(&w.as_str()))
-        {
-            true => "decodes",
-            false => "encodes",
+        let verb = match role {
+            WireRole::Picks => {
+                return Some(Signal {
+                    area,
+                    what: format!(
+                        "changes how the library picks the server a request goes to (`{}`)",
+                        func.display_name()
+                    ),
+                })
+            }
+            WireRole::Decodes => "decodes",
+            WireRole::Encodes => "encodes",
         };
         let what = match &func.kind {
             FuncKind::Method { receiver, name } => {
@@ -1549,9 +1555,7 @@ impl<'a> Classifier<'a> {
             }
             _ => return None,
         };
-        if !names_codec(name) {
-            return None;
-        }
+        wire_role(name)?;
         let area = self.listed_library_area(dir)?;
         Some(Signal {
             area,
@@ -3782,12 +3786,18 @@ fn reports_bad_connection(facts: &Facts, block: &[u8]) -> Option<Signal> {
     })
 }
 
-/// Whether a function's name says it encodes or decodes messages or records (`readPacket`,
-/// `DecodeStr`).
-fn names_codec(name: &str) -> bool {
+/// What a function does with the library's messages or records, when its name says
+/// (`readPacket`, `DecodeStr`, `Pick`): the weightiest role among its words.
+fn wire_role(name: &str) -> Option<WireRole> {
     super::settings::words(name)
         .iter()
-        .any(|w| WIRE_CODEC_WORDS.contains(&w.as_str()))
+        .filter_map(|word| {
+            WIRE_CODEC_WORDS
+                .iter()
+                .find(|(codec, _)| codec == word)
+                .map(|&(_, role)| role)
+        })
+        .max()
 }
 
 #[cfg(test)]

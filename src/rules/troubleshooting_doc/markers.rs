@@ -10,13 +10,18 @@ use super::signal::{Area, Signal};
 use super::{ChangedGoFile, Hit};
 use crate::data::GeneratorMarker;
 use crate::git::hunks;
+use crate::source::LineIndex;
+
+/// A marker line of one side of a change: its 1-based line, its text from the `+`, and the
+/// marker it is.
+type MarkerLine<'m> = (usize, String, &'m GeneratorMarker);
 
 /// For each changed file, its first marker line that the change's other side lacks.
 pub fn changed_markers(
     files: &[&ChangedGoFile],
     markers: &[GeneratorMarker],
 ) -> HashMap<String, Hit> {
-    let lines = |file: &ChangedGoFile, old: bool| -> Vec<(usize, String)> {
+    let lines = |file: &ChangedGoFile, old: bool| -> Vec<MarkerLine> {
         let (version, numbers) = match old {
             true => (file.old, file.removed_lines),
             false => (file.new, file.added_lines),
@@ -24,26 +29,24 @@ pub fn changed_markers(
         let Some(version) = version else {
             return Vec::new();
         };
-        let mut starts = vec![0];
-        starts.extend(memchr::memchr_iter(b'\n', version.src).map(|at| at + 1));
+        let index = LineIndex::new(version.src);
         numbers
             .iter()
             .filter_map(|&line| {
-                let start = *starts.get(line - 1)?;
-                let end = starts.get(line).map_or(version.src.len(), |&next| next - 1);
-                let text = std::str::from_utf8(&version.src[start..end]).ok()?;
-                Some((line, marker_text(text, markers)?.to_string()))
+                let text = std::str::from_utf8(index.line_text(line)).ok()?;
+                let (text, marker) = marker_text(text, markers)?;
+                Some((line, text.to_string(), marker))
             })
             .collect()
     };
-    let removed: Vec<Vec<(usize, String)>> = files.iter().map(|file| lines(file, true)).collect();
-    let added: Vec<Vec<(usize, String)>> = files.iter().map(|file| lines(file, false)).collect();
+    let removed: Vec<Vec<MarkerLine>> = files.iter().map(|file| lines(file, true)).collect();
+    let added: Vec<Vec<MarkerLine>> = files.iter().map(|file| lines(file, false)).collect();
     // What one side has beyond the other, marker by marker, across the change.
     let mut balance: HashMap<&str, isize> = HashMap::new();
-    for (_, text) in added.iter().flatten() {
+    for (_, text, _) in added.iter().flatten() {
         *balance.entry(text).or_default() += 1;
     }
-    for (_, text) in removed.iter().flatten() {
+    for (_, text, _) in removed.iter().flatten() {
         *balance.entry(text).or_default() -= 1;
     }
     let mut found = HashMap::new();
@@ -55,29 +58,31 @@ pub fn changed_markers(
             }
             _ => false,
         };
-        let hit = if let Some((line, text)) = added.iter().find(|(_, text)| take(text, 1)) {
-            hit(file.path, *line, *line, false, text, markers, "changes")
-        } else if let Some((line, text)) = removed.iter().find(|(_, text)| take(text, -1)) {
+        let hit = if let Some((line, _, marker)) = added.iter().find(|(_, text, _)| take(text, 1)) {
+            hit(file.path, *line, *line, false, marker, "changes")
+        } else if let Some((line, _, marker)) = removed.iter().find(|(_, text, _)| take(text, -1)) {
             let anchor = hunks(file.added_lines, file.removed_lines)
                 .iter()
                 .find(|hunk| hunk.removed.contains(line))
                 .map_or(1, |hunk| hunk.new_start);
-            hit(file.path, *line, anchor, true, text, markers, "removes")
+            hit(file.path, *line, anchor, true, marker, "removes")
         } else {
-            None
+            continue;
         };
-        if let Some(hit) = hit {
-            found.insert(file.path.to_string(), hit);
-        }
+        found.insert(file.path.to_string(), hit);
     }
     found
 }
 
-/// The marker a line holds, from its `+`: the line is a `//` comment whose text starts with
-/// one of `markers`.
-fn marker_text<'l>(line: &'l str, markers: &[GeneratorMarker]) -> Option<&'l str> {
+/// The marker a line holds, from its `+`, and which one it is: the line is a `//` comment
+/// whose text starts with one of `markers`.
+fn marker_text<'l, 'm>(
+    line: &'l str,
+    markers: &'m [GeneratorMarker],
+) -> Option<(&'l str, &'m GeneratorMarker)> {
     let text = line.trim().strip_prefix("//")?.trim();
-    markers.iter().any(|m| is_marker(text, m)).then_some(text)
+    let marker = markers.iter().find(|m| is_marker(text, m))?;
+    Some((text, marker))
 }
 
 /// Whether `text` is the marker `marker`: its name, then `:`, `=`, a space or nothing
@@ -92,16 +97,14 @@ fn hit(
     line: usize,
     anchor: usize,
     old: bool,
-    text: &str,
-    markers: &[GeneratorMarker],
+    marker: &GeneratorMarker,
     verb: &str,
-) -> Option<Hit> {
-    let marker = markers.iter().find(|m| is_marker(text, m))?;
+) -> Hit {
     let area = match marker.area.as_str() {
         "storage" => Area::Storage,
         _ => Area::Network,
     };
-    Some(Hit {
+    Hit {
         path: path.to_string(),
         line,
         anchor,
@@ -110,7 +113,7 @@ fn hit(
             area,
             what: format!("{verb} a `{}` marker ({})", marker.marker, marker.decides),
         },
-    })
+    }
 }
 
 #[cfg(test)]
@@ -131,7 +134,7 @@ mod tests {
             marker("+kubebuilder:rbac"),
             marker("+kubebuilder:skipversion"),
         ];
-        let found = |line| marker_text(line, &markers);
+        let found = |line| marker_text(line, &markers).map(|(text, _)| text);
         assert_eq!(
             found("// +kubebuilder:rbac:groups=apps,resources=deployments,verbs=get"),
             Some("+kubebuilder:rbac:groups=apps,resources=deployments,verbs=get")
